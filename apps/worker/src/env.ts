@@ -1,0 +1,69 @@
+/**
+ * The worker's configuration: every variable it reads, parsed once at start.
+ * A missing or bad value stops the process with the variable's name and rule.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const lanes = z
+  .string()
+  .transform((s) => s.split(',').map((l) => l.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(['realtime', 'interactive', 'batch'])).min(1, 'name at least one lane'));
+
+const url = (protocols: string[]) =>
+  z.string().refine((s) => {
+    try {
+      return protocols.includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.join(' or ')}// URL`);
+
+export const WorkerEnv = z.object({
+  /** Redis for BullMQ. Production Redis needs `maxmemory-policy noeviction`. */
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /** PostgreSQL, the durable record. Created and migrated at start unless MIGRATE_ON_START=false. */
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/revos'),
+  MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** BullMQ key prefix; use a hash tag such as `{revos}` on Redis Cluster. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]{1,40}$/, 'letters, digits, _ - { } only').default('revos'),
+  /** Lanes this replica serves, comma-separated: realtime,interactive,batch. */
+  WORKER_LANES: lanes.default(['realtime', 'interactive', 'batch']),
+  /** Jobs run at once per lane in this process. */
+  CONCURRENCY_REALTIME: z.coerce.number().int().min(1).max(1000).default(16),
+  CONCURRENCY_INTERACTIVE: z.coerce.number().int().min(1).max(1000).default(32),
+  CONCURRENCY_BATCH: z.coerce.number().int().min(1).max(1000).default(4),
+  /** PostgreSQL connections in this process's pool. */
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  /** Port of GET /healthz (and, later, /metrics); 0 turns it off. */
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** On SIGTERM/SIGINT, how long in-flight runs may finish before they are aborted. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long a tenant's entitlements are cached in this process. */
+  TENANT_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
+  /** A repeated latency breach: this many breaches of one workflow for one tenant ... */
+  BREACH_ALERT_COUNT: z.coerce.number().int().min(1).default(3),
+  /** ... within this window, writes an alert. */
+  BREACH_ALERT_WINDOW_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /** Names this process in the ledger's lock owner column. */
+  WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  /** Twilio (or a compatible stand-in) for SMS and voice. */
+  TWILIO_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:4010'),
+  TWILIO_ACCOUNT_SID: z.string().min(1).default('AC_local_standin'),
+  TWILIO_AUTH_TOKEN: z.string().min(1).default('local-standin-token'),
+  /** The practice management system's JSON API. */
+  PMS_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:4010/pms'),
+  PMS_API_KEY: z.string().min(1).default('local-standin-key'),
+  /** Per-call vendor timeout. */
+  VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+});
+export type WorkerEnv = z.infer<typeof WorkerEnv>;
+
+/** Parses the environment; throws an Error listing each bad variable with its rule. */
+export function loadWorkerEnv(source: Record<string, string | undefined> = process.env): WorkerEnv {
+  const parsed = WorkerEnv.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
+  throw new Error(`invalid configuration\n  ${lines.join('\n  ')}`);
+}

@@ -1,0 +1,107 @@
+import { createServer, type Server } from 'node:http';
+import { createDb, migrateDatabase } from '@revos/db';
+import { createLaneWorker, createLogger, TenantCache, type Lane, type Logger, type PipelineDeps } from '@revos/runtime';
+import { createHttpPmsAdapter, createReferenceCatalog, createTwilioSmsProvider, createTwilioVoiceProvider } from '@revos/workflows';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { WorkerEnv } from './env.js';
+
+export interface WorkerProcess {
+  log: Logger;
+  workers: Map<Lane, Worker>;
+  healthPort: number | null;
+  /** Drains in-flight runs for up to SHUTDOWN_TIMEOUT_MS, then aborts the rest; closes every connection. */
+  close(): Promise<void>;
+}
+
+/** Builds and starts one worker replica serving the configured lanes. */
+export async function startWorkerProcess(env: WorkerEnv, log: Logger = createLogger({ level: env.LOG_LEVEL })): Promise<WorkerProcess> {
+  if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
+  const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: `revos-worker:${env.WORKER_ID}` });
+  const twilio = { baseUrl: env.TWILIO_BASE_URL, accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, timeoutMs: env.VENDOR_TIMEOUT_MS };
+  const catalog = createReferenceCatalog({
+    sms: createTwilioSmsProvider(twilio),
+    voice: createTwilioVoiceProvider(twilio),
+    pms: createHttpPmsAdapter({ baseUrl: env.PMS_BASE_URL, apiKey: env.PMS_API_KEY, timeoutMs: env.VENDOR_TIMEOUT_MS }),
+  });
+  const shutdown = new AbortController();
+  const deps: PipelineDeps = {
+    db,
+    catalog,
+    tenants: new TenantCache(db.sql, env.TENANT_CACHE_MS),
+    workerId: env.WORKER_ID,
+    log,
+    breachAlert: { count: env.BREACH_ALERT_COUNT, windowMs: env.BREACH_ALERT_WINDOW_MS },
+    shutdownSignal: shutdown.signal,
+  };
+  // BullMQ workers need `maxRetriesPerRequest: null` so a Redis blip blocks instead of failing jobs.
+  const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const concurrency: Record<Lane, number> = {
+    realtime: env.CONCURRENCY_REALTIME,
+    interactive: env.CONCURRENCY_INTERACTIVE,
+    batch: env.CONCURRENCY_BATCH,
+  };
+  const workers = new Map<Lane, Worker>();
+  for (const lane of env.WORKER_LANES) {
+    const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }) });
+    workers.set(lane, worker);
+    void worker.run();
+  }
+  await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
+
+  const health = env.HEALTH_PORT > 0 ? await startHealthServer(env.HEALTH_PORT, async () => {
+    await db.sql`select 1`;
+    const pong = await connection.ping();
+    return { lanes: [...workers.keys()], running: [...workers.values()].every((w) => w.isRunning()), redis: pong === 'PONG' };
+  }) : null;
+
+  log.info({ lanes: env.WORKER_LANES, concurrency, health_port: health ? env.HEALTH_PORT : null, workflows: catalog.list().length }, 'worker started');
+
+  let closing: Promise<void> | null = null;
+  return {
+    log,
+    workers,
+    healthPort: health ? env.HEALTH_PORT : null,
+    close() {
+      closing ??= (async () => {
+        log.info({ timeout_ms: env.SHUTDOWN_TIMEOUT_MS }, 'draining in-flight runs');
+        const drained = Promise.all([...workers.values()].map((w) => w.close())).then(() => true);
+        const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), env.SHUTDOWN_TIMEOUT_MS).unref());
+        if (!(await Promise.race([drained, timedOut]))) {
+          // Runs still going are aborted; their jobs' locks lapse and another replica re-runs them,
+          // reusing every effect already journaled.
+          log.warn('drain timed out; aborting the remaining runs');
+          shutdown.abort();
+          await Promise.all([...workers.values()].map((w) => w.close(true)));
+        }
+        health?.close();
+        await connection.quit().catch(() => connection.disconnect());
+        await db.close();
+        log.info('worker stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+async function startHealthServer(port: number, check: () => Promise<Record<string, unknown>>): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url !== '/healthz') {
+      res.writeHead(404).end();
+      return;
+    }
+    check().then(
+      (body) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...body }));
+      },
+      (error: unknown) => {
+        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'unavailable', error: error instanceof Error ? error.message : 'unknown' }));
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,2 @@
+export { startWorkerProcess, type WorkerProcess } from './fleet.js';
+export { loadWorkerEnv, WorkerEnv } from './env.js';

@@ -1,0 +1,37 @@
+import type { Sql } from '../client.js';
+
+export interface AlertEntry {
+  alertId: string;
+  tenantId: string | null;
+  kind: string;
+  workflowName: string | null;
+  workflowRunId: string | null;
+  /** One alert per condition and window: a second insert with the same key is dropped. */
+  dedupeKey: string;
+  details: Record<string, unknown>;
+}
+
+/** Writes an alert unless one with the same dedupe key exists. Returns whether it was new. */
+export async function recordAlert(sql: Sql, a: AlertEntry): Promise<boolean> {
+  const rows = await sql`
+    insert into alerts (alert_id, tenant_id, kind, workflow_name, workflow_run_id, dedupe_key, details)
+    values (${a.alertId}, ${a.tenantId}, ${a.kind}, ${a.workflowName}, ${a.workflowRunId}, ${a.dedupeKey},
+            ${sql.json(a.details as never)})
+    on conflict (dedupe_key) do nothing
+    returning 1`;
+  return rows.length === 1;
+}
+
+/** Latency breaches of one workflow for one tenant within the last `windowMs`. */
+export async function countRecentBreaches(
+  sql: Sql,
+  tenantId: string,
+  workflowName: string,
+  windowMs: number,
+): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from workflow_runs
+     where latency_breach and tenant_id = ${tenantId} and workflow_name = ${workflowName}
+       and ended_at > now() - ${windowMs} * interval '1 millisecond'`;
+  return row?.n ?? 0;
+}

@@ -1,0 +1,84 @@
+import type { Sql } from '../client.js';
+
+export interface ClaimRequest {
+  idempotencyKey: string;
+  tenantId: string;
+  workflowName: string;
+  payloadHash: string;
+  workflowRunId: string;
+  /** Identifies the worker process holding the lock (for operators). */
+  workerId: string;
+  /** How long the lock lives; a run must finish (or be aborted) well within it. */
+  lockMs: number;
+}
+
+export type ClaimResult =
+  /** The caller owns the key now. `fresh` means first claim ever: no journal to load. */
+  | { kind: 'claimed'; fence: number; fresh: boolean }
+  /** The key finished before (completed or failed): the caller's run is a noop. */
+  | { kind: 'finished'; priorRunId: string; resultStatus: string | null; outputsHash: string | null }
+  /** Same key, another payload: terminal, every time. */
+  | { kind: 'conflict'; priorRunId: string }
+  /** Another worker holds a live lock: wait until it expires and try again. */
+  | { kind: 'busy'; priorRunId: string; lockExpiresAt: Date };
+
+interface Row {
+  claimed: boolean;
+  fence: string | number;
+  fresh: boolean;
+  workflow_run_id: string;
+  state: string;
+  payload_hash: string;
+  result_status: string | null;
+  outputs_hash: string | null;
+  lock_expires_at: Date | null;
+}
+
+/**
+ * Idempotency_Check in one round trip: insert the key, or take over a stale lock
+ * (a crashed worker's) for the same payload, or else report the existing row.
+ * Every claim bumps `fence`; later writes of the run are conditioned on it.
+ */
+export async function claimIdempotencyKey(sql: Sql, req: ClaimRequest): Promise<ClaimResult> {
+  const rows = await sql<Row[]>`
+    with claim as (
+      insert into idempotency_keys as k
+        (idempotency_key, tenant_id, workflow_name, payload_hash, workflow_run_id, state, fence, locked_by, lock_expires_at)
+      values (${req.idempotencyKey}, ${req.tenantId}, ${req.workflowName}, ${req.payloadHash}, ${req.workflowRunId},
+              'in_progress', 1, ${req.workerId}, now() + ${req.lockMs} * interval '1 millisecond')
+      on conflict (idempotency_key) do update
+        set fence = k.fence + 1,
+            locked_by = excluded.locked_by,
+            lock_expires_at = excluded.lock_expires_at,
+            workflow_run_id = excluded.workflow_run_id
+        where k.state = 'in_progress'
+          and k.payload_hash = excluded.payload_hash
+          and (k.lock_expires_at is null or k.lock_expires_at <= now())
+      returning k.*, (k.xmax = 0) as fresh
+    )
+    select true as claimed, fence, fresh, workflow_run_id, state, payload_hash, result_status, outputs_hash, lock_expires_at
+      from claim
+    union all
+    select false, k.fence, false, k.workflow_run_id, k.state, k.payload_hash, k.result_status, k.outputs_hash, k.lock_expires_at
+      from idempotency_keys k
+     where k.idempotency_key = ${req.idempotencyKey} and not exists (select 1 from claim)`;
+
+  let row = rows[0];
+  if (!row) {
+    // The conflicting row was committed after this statement's snapshot began: read it now.
+    [row] = await sql<Row[]>`
+      select false as claimed, fence, false as fresh, workflow_run_id, state, payload_hash, result_status, outputs_hash, lock_expires_at
+        from idempotency_keys where idempotency_key = ${req.idempotencyKey}`;
+    if (!row) throw new Error('idempotency key vanished during claim');
+  }
+  return classify(row, req.payloadHash);
+}
+
+function classify(row: Row, payloadHash: string): ClaimResult {
+  if (row.claimed) return { kind: 'claimed', fence: Number(row.fence), fresh: row.fresh };
+  if (row.payload_hash !== payloadHash) return { kind: 'conflict', priorRunId: row.workflow_run_id };
+  if (row.state !== 'in_progress') {
+    return { kind: 'finished', priorRunId: row.workflow_run_id, resultStatus: row.result_status, outputsHash: row.outputs_hash };
+  }
+  return { kind: 'busy', priorRunId: row.workflow_run_id, lockExpiresAt: row.lock_expires_at ?? new Date() };
+}

@@ -1,0 +1,26 @@
+import type { Sql } from '../client.js';
+
+export type ConsentStatus = 'allow' | 'deny';
+
+/** Consent_Check's lookup: the stored consent of a subject for a channel, or null when none is recorded. */
+export async function findConsent(
+  sql: Sql,
+  tenantId: string,
+  subjectId: string,
+  channel: string,
+): Promise<ConsentStatus | null> {
+  const [row] = await sql<{ status: ConsentStatus }[]>`
+    select status from consents where tenant_id = ${tenantId} and subject_id = ${subjectId} and channel = ${channel}`;
+  return row?.status ?? null;
+}
+
+export async function setConsent(
+  sql: Sql,
+  c: { tenantId: string; subjectId: string; channel: string; status: ConsentStatus; source?: string },
+): Promise<void> {
+  await sql`
+    insert into consents (tenant_id, subject_id, channel, status, source)
+    values (${c.tenantId}, ${c.subjectId}, ${c.channel}, ${c.status}, ${c.source ?? null})
+    on conflict (tenant_id, subject_id, channel) do update
+      set status = excluded.status, source = excluded.source, updated_at = now()`;
+}

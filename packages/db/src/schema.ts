@@ -1,0 +1,276 @@
+/**
+ * The durable record of truth. Redis (BullMQ) only moves work; every fact an
+ * operator or a retry relies on lives in these tables.
+ *
+ * Migrations are generated from this file by drizzle-kit (`npm run generate -w
+ * @revos/db`) into ../drizzle and committed; never edit a generated migration.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** A practice (customer). Entitlements decide which workflows it may run. */
+export const tenants = pgTable('tenants', {
+  tenantId: text('tenant_id').primaryKey(),
+  name: text('name').notNull(),
+  /** `{ "workflows": ["WF18_Schedule", ...] | "*", "channels": ["sms", "voice"] }` */
+  entitlements: jsonb('entitlements').notNull().default(sql`'{"workflows":"*"}'::jsonb`),
+  ruleset: jsonb('ruleset').notNull().default(sql`'{}'::jsonb`),
+  featureFlags: jsonb('feature_flags').notNull().default(sql`'{}'::jsonb`),
+  featureFlagsVersion: text('feature_flags_version'),
+  policyVersion: text('policy_version'),
+  /** Vendor settings a workflow needs (sender number, PMS practice id). Never secrets. */
+  config: jsonb('config').notNull().default(sql`'{}'::jsonb`),
+  createdAt: createdAt(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
+
+/** API keys are stored as sha256 hashes; the plain key is shown once at creation. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    keyHash: text('key_hash').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId),
+    label: text('label'),
+    createdAt: createdAt(),
+    revokedAt: tstz('revoked_at'),
+  },
+  (t) => [index('api_keys_tenant_idx').on(t.tenantId)],
+);
+
+/** Consent of one subject (patient or lead id) for one outbound channel. */
+export const consents = pgTable(
+  'consents',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId),
+    subjectId: text('subject_id').notNull(),
+    channel: text('channel').notNull(),
+    status: text('status', { enum: ['allow', 'deny'] }).notNull(),
+    source: text('source'),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.subjectId, t.channel] })],
+);
+
+/**
+ * One row per run: lineage, timings, the envelope as stored and the output
+ * contract. `status` is `queued` from intake until the worker writes the outcome.
+ */
+export const workflowRuns = pgTable(
+  'workflow_runs',
+  {
+    workflowRunId: text('workflow_run_id').primaryKey(),
+    parentRunId: text('parent_run_id'),
+    rootRunId: text('root_run_id').notNull(),
+    correlationId: text('correlation_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    workflowName: text('workflow_name').notNull(),
+    workflowVersion: text('workflow_version').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    jobId: text('job_id').notNull(),
+    lane: text('lane').notNull(),
+    triggerSource: text('trigger_source').notNull(),
+    triggerId: text('trigger_id').notNull(),
+    privacyMode: text('privacy_mode').notNull(),
+    status: text('status', { enum: ['queued', 'ok', 'noop', 'blocked', 'retry', 'failed'] }).notNull(),
+    failureCode: text('failure_code'),
+    failureStage: text('failure_stage'),
+    retryCount: integer('retry_count').notNull().default(0),
+    latencyMs: integer('latency_ms'),
+    latencyBreach: boolean('latency_breach').notNull().default(false),
+    inputsHash: text('inputs_hash'),
+    outputsHash: text('outputs_hash'),
+    envelope: jsonb('envelope').notNull(),
+    output: jsonb('output'),
+    acceptedAt: tstz('accepted_at').notNull().defaultNow(),
+    startedAt: tstz('started_at'),
+    endedAt: tstz('ended_at'),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('workflow_runs_root_idx').on(t.rootRunId),
+    index('workflow_runs_parent_idx').on(t.parentRunId),
+    index('workflow_runs_tenant_time_idx').on(t.tenantId, t.acceptedAt),
+    index('workflow_runs_key_idx').on(t.idempotencyKey),
+    index('workflow_runs_status_time_idx').on(t.status, t.acceptedAt),
+    index('workflow_runs_breach_idx')
+      .on(t.tenantId, t.workflowName, t.endedAt)
+      .where(sql`${t.latencyBreach}`),
+  ],
+);
+
+/**
+ * The durable idempotency ledger: one row per key, forever. `fence` grows by
+ * one at every claim, and every write a run makes is conditioned on the fence it
+ * claimed with, so a worker that lost its lock can no longer write.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    idempotencyKey: text('idempotency_key').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    workflowName: text('workflow_name').notNull(),
+    payloadHash: text('payload_hash').notNull(),
+    workflowRunId: text('workflow_run_id').notNull(),
+    state: text('state', { enum: ['in_progress', 'completed', 'failed'] }).notNull(),
+    fence: bigint('fence', { mode: 'number' }).notNull().default(1),
+    lockedBy: text('locked_by'),
+    lockExpiresAt: tstz('lock_expires_at'),
+    resultStatus: text('result_status'),
+    outputsHash: text('outputs_hash'),
+    createdAt: createdAt(),
+    completedAt: tstz('completed_at'),
+  },
+  (t) => [index('idempotency_keys_tenant_time_idx').on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * The effect journal: one row per (key, effect). `started` is written before the
+ * vendor is called and `completed` (with the result and its event) after, so a
+ * retry can tell "done" (reuse the result) from "outcome unknown" (the worker died
+ * mid-call) from "failed" (the vendor answered no; safe to call again).
+ */
+export const effects = pgTable(
+  'effects',
+  {
+    idempotencyKey: text('idempotency_key').notNull(),
+    effectName: text('effect_name').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    workflowRunId: text('workflow_run_id').notNull(),
+    state: text('state', { enum: ['started', 'completed', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(1),
+    result: jsonb('result'),
+    service: text('service').notNull(),
+    endpoint: text('endpoint').notNull(),
+    latencyMs: integer('latency_ms'),
+    success: boolean('success'),
+    failureCode: text('failure_code'),
+    eventId: text('event_id'),
+    createdAt: createdAt(),
+    completedAt: tstz('completed_at'),
+  },
+  (t) => [primaryKey({ columns: [t.idempotencyKey, t.effectName] })],
+);
+
+/** Events: the convention's section 4 log of every side effect and notable step. */
+export const events = pgTable(
+  'events',
+  {
+    eventId: text('event_id').primaryKey(),
+    workflowRunId: text('workflow_run_id').notNull(),
+    rootRunId: text('root_run_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    subject: jsonb('subject').notNull().default(sql`'{}'::jsonb`),
+    eventType: text('event_type').notNull(),
+    direction: text('direction', { enum: ['inbound', 'outbound', 'internal'] }).notNull(),
+    payloadRef: text('payload_ref').notNull(),
+    payload: jsonb('payload'),
+    idempotencyKey: text('idempotency_key'),
+    effectName: text('effect_name'),
+    occurredAt: tstz('occurred_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('events_run_idx').on(t.workflowRunId),
+    index('events_root_idx').on(t.rootRunId),
+    index('events_tenant_time_idx').on(t.tenantId, t.occurredAt),
+    // At most one event per journaled effect, whatever happens to the worker.
+    uniqueIndex('events_effect_uidx')
+      .on(t.idempotencyKey, t.effectName)
+      .where(sql`${t.effectName} is not null`),
+  ],
+);
+
+/** next_actions waiting to be enqueued; written in the run's completion transaction. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    outboxId: text('outbox_id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    parentRunId: text('parent_run_id').notNull(),
+    rootRunId: text('root_run_id').notNull(),
+    correlationId: text('correlation_id').notNull(),
+    parentIdempotencyKey: text('parent_idempotency_key').notNull(),
+    actionIndex: integer('action_index').notNull(),
+    workflow: text('workflow').notNull(),
+    payload: jsonb('payload').notNull(),
+    priority: text('priority', { enum: ['high', 'normal', 'low'] }).notNull(),
+    runAfter: tstz('run_after'),
+    state: text('state', { enum: ['pending', 'dispatched', 'rejected'] })
+      .notNull()
+      .default('pending'),
+    childRunId: text('child_run_id'),
+    lastError: text('last_error'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    dispatchedAt: tstz('dispatched_at'),
+  },
+  (t) => [
+    uniqueIndex('outbox_parent_action_uidx').on(t.parentIdempotencyKey, t.actionIndex),
+    index('outbox_pending_idx')
+      .on(t.createdAt)
+      .where(sql`${t.state} = 'pending'`),
+    index('outbox_parent_run_idx').on(t.parentRunId),
+  ],
+);
+
+/** Escalations for staff (WF21/WF42): one per failed key, never duplicated. */
+export const tasks = pgTable(
+  'tasks',
+  {
+    taskId: text('task_id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    workflowRunId: text('workflow_run_id').notNull(),
+    rootRunId: text('root_run_id').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    kind: text('kind').notNull(),
+    failureCode: text('failure_code'),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: ['open', 'done'] })
+      .notNull()
+      .default('open'),
+    createdAt: createdAt(),
+    closedAt: tstz('closed_at'),
+  },
+  (t) => [
+    uniqueIndex('tasks_key_kind_uidx').on(t.idempotencyKey, t.kind),
+    index('tasks_tenant_status_idx').on(t.tenantId, t.status, t.createdAt),
+    index('tasks_run_idx').on(t.workflowRunId),
+  ],
+);
+
+/** Internal alerts (repeated latency breaches, outbox lag, failure rates, PHI found). */
+export const alerts = pgTable(
+  'alerts',
+  {
+    alertId: text('alert_id').primaryKey(),
+    tenantId: text('tenant_id'),
+    kind: text('kind').notNull(),
+    workflowName: text('workflow_name'),
+    workflowRunId: text('workflow_run_id'),
+    /** Dedupes an alert per condition and time window (e.g. `latency:t_1:WF17:2026-11-26T04:10`). */
+    dedupeKey: text('dedupe_key').notNull(),
+    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('alerts_dedupe_uidx').on(t.dedupeKey),
+    index('alerts_time_idx').on(t.createdAt),
+  ],
+);

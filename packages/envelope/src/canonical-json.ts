@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+
+/** Matches a UTF-16 surrogate that is not part of a pair (with the `u` flag, pairs are one code point). */
+const LONE_SURROGATE_RE = /\p{Surrogate}/u;
+
+const IDENTIFIER_RE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function childPath(path: string, key: string | number): string {
+  if (typeof key === "number") return `${path}[${key}]`;
+  return IDENTIFIER_RE.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function fail(path: string, what: string): never {
+  throw new TypeError(`canonicalJson: ${what} at ${path} cannot be serialised`);
+}
+
+function serialiseString(s: string, path: string): string {
+  // I-JSON (which JCS requires) forbids lone surrogates; they would also not survive UTF-8 hashing.
+  if (LONE_SURROGATE_RE.test(s)) fail(path, "a string with an unpaired surrogate");
+  return JSON.stringify(s);
+}
+
+function serialise(value: unknown, path: string, seen: Set<object>): string {
+  switch (typeof value) {
+    case "string":
+      return serialiseString(value, path);
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value)) fail(path, String(value));
+      // Number#toString is the JCS number format (ECMAScript shortest round-trip); -0 prints "0".
+      return String(value);
+    case "bigint":
+      return fail(path, "a bigint");
+    case "function":
+      return fail(path, "a function");
+    case "symbol":
+      return fail(path, "a symbol");
+    case "undefined":
+      return fail(path, "undefined");
+    case "object":
+      break;
+  }
+  if (value === null) return "null";
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) fail(path, "an invalid Date");
+    return JSON.stringify(value.toISOString());
+  }
+  const obj = value as object;
+  if (seen.has(obj)) fail(path, "a circular reference");
+  seen.add(obj);
+  try {
+    if (Array.isArray(obj)) {
+      const parts = obj.map((element: unknown, i) => {
+        // JSON.stringify would silently turn these into null; a hash must not guess.
+        if (element === undefined) fail(childPath(path, i), "undefined (array element)");
+        return serialise(element, childPath(path, i), seen);
+      });
+      return `[${parts.join(",")}]`;
+    }
+    const proto: unknown = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (obj.constructor as { name?: unknown } | undefined)?.name;
+      fail(path, `an instance of ${typeof name === "string" && name ? name : "a non-plain class"}`);
+    }
+    const record = obj as Record<string, unknown>;
+    // Default sort compares UTF-16 code units, which is exactly the JCS key order.
+    const keys = Object.keys(record).sort();
+    const members: string[] = [];
+    for (const key of keys) {
+      const member = record[key];
+      if (member === undefined) continue; // as JSON.stringify: absent and undefined mean the same
+      members.push(`${serialiseString(key, childPath(path, key))}:${serialise(member, childPath(path, key), seen)}`);
+    }
+    return `{${members.join(",")}}`;
+  } finally {
+    seen.delete(obj);
+  }
+}
+
+/**
+ * Serialises a JSON value per RFC 8785 (JCS): object keys sorted by UTF-16 code units, no
+ * whitespace, strings escaped as `JSON.stringify` does, numbers as ECMAScript `Number#toString`
+ * (`1.0` → `1`, `-0` → `0`, `1e21` → `1e+21`). Same value in, same bytes out, whatever the key order.
+ *
+ * Beyond plain JSON: object properties whose value is `undefined` are omitted (as `JSON.stringify`
+ * does), and a `Date` is written as its `toISOString()` string (what it becomes after a JSON round
+ * trip, so the hash survives the queue). Everything else throws a `TypeError` naming the path
+ * (`$.a.b[2]`): NaN/±Infinity, bigint, functions, symbols, `undefined` at the top level or in an
+ * array, Map/Set/class instances, lone surrogates in strings, and cycles. `toJSON` is not consulted.
+ */
+export function canonicalJson(value: unknown): string {
+  return serialise(value, "$", new Set());
+}
+
+/** Lowercase hex SHA-256. Strings are hashed as UTF-8. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * The convention's `payload_hash = sha256(stable_json(payload))`: 64 lowercase hex characters, the
+ * last component of an idempotency key.
+ */
+export function payloadHash(payload: unknown): string {
+  return sha256Hex(canonicalJson(payload));
+}
+
+/** `sha256_` + hex of the canonical JSON of `value`: the format of `inputs_hash` / `outputs_hash`. */
+export function contractHash(value: unknown): `sha256_${string}` {
+  return `sha256_${sha256Hex(canonicalJson(value))}`;
+}

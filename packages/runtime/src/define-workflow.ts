@@ -1,0 +1,165 @@
+import type { ConsentResult, Envelope, NextAction, Priority } from '@revos/envelope';
+import { isSemver, isWorkflowName } from '@revos/envelope';
+import type { TenantRecord } from '@revos/db';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { DEFAULT_LATENCY_BUDGET_MS, LANE_SETTINGS, type Channel, type Lane } from './lanes.js';
+
+/** How a side effect is journaled. */
+export interface EffectSpec {
+  /** Vendor or system called, e.g. "twilio" (goes to audit.external_calls). */
+  service: string;
+  /** The vendor's endpoint or operation, e.g. "messages.create". */
+  endpoint: string;
+  /** The event row's type, e.g. "sms.sent". */
+  eventType: string;
+  direction?: 'outbound' | 'inbound' | 'internal';
+  /**
+   * True when the vendor dedupes requests by the idempotency token we send. Only
+   * then may a call whose outcome is unknown (the worker died mid-call, or timed
+   * out) be sent again; otherwise the run escalates rather than risk a double.
+   */
+  vendorDedupes?: boolean;
+  /** What the event row keeps as payload (never raw PHI in phi_minimized mode). Defaults to the effect's result. */
+  eventPayload?: (result: unknown) => unknown;
+}
+
+export interface EffectIo {
+  signal: AbortSignal;
+  /** Stable per (idempotency key, effect): send it to vendors that dedupe. */
+  idempotencyToken: string;
+}
+
+export interface RunContext<P> {
+  envelope: Envelope;
+  payload: P;
+  tenant: TenantRecord;
+  /** Earlier failed attempts of this run (BullMQ's attemptsMade). */
+  retryCount: number;
+  consent: ConsentResult | null;
+  signal: AbortSignal;
+  log: Logger;
+  /** Runs `fn` at most once per (idempotency key, name), journaled with its event; later attempts get the stored result. */
+  effect<T>(name: string, spec: EffectSpec, fn: (io: EffectIo) => Promise<T>): Promise<T>;
+  /** Read-only lookups within the run's tenant. */
+  lookup: {
+    consent(subjectId: string, channel: string): Promise<'allow' | 'deny' | null>;
+    taskStatus(taskId: string): Promise<'open' | 'done' | null>;
+  };
+  /** Adds an `audit.data_written` entry. */
+  recordDataWritten(table: string, recordId: string): void;
+}
+
+export interface NextActionInput {
+  workflow: string;
+  payload: Record<string, unknown>;
+  priority?: Priority;
+  run_after_utc?: string | null;
+}
+
+/** What core logic returns; the runtime builds the standard output around it. */
+export interface WorkflowResult {
+  summary: string;
+  primary_outputs?: Record<string, unknown>;
+  next_actions?: NextActionInput[];
+  /** Whether the run handled PHI; defaults to true when the envelope names a patient or lead. */
+  phi_touched?: boolean;
+  disclaimer_used?: boolean;
+}
+
+export interface OutboundSpec {
+  channel: 'sms' | 'voice' | 'email';
+  /** Which subject id consent is recorded against. */
+  subject: 'patient_id' | 'lead_id';
+}
+
+export interface WorkflowOptions<S extends z.ZodType> {
+  name: string;
+  version: string;
+  lane: Lane;
+  channel?: Channel;
+  /** null: no budget (tracked only). Defaults from the channel. */
+  latencyBudgetMs?: number | null;
+  /** Outbound workflows pass Consent_Check before their core logic. */
+  outbound?: OutboundSpec | false;
+  /** Tenant config keys the workflow cannot run without (missing → config_missing). */
+  requiresConfig?: string[];
+  payload: S;
+  /** BullMQ attempts in all (first try included). */
+  attempts?: number;
+  backoff?: { baseMs: number; maxMs: number };
+  timeoutMs?: number;
+  /** Escalation workflows do not escalate their own failures (that would loop); they alert instead. */
+  isEscalation?: boolean;
+  run(ctx: RunContext<z.infer<S>>): Promise<WorkflowResult>;
+}
+
+export interface WorkflowDefinition<S extends z.ZodType = z.ZodType> extends Required<Omit<WorkflowOptions<S>, 'latencyBudgetMs'>> {
+  latencyBudgetMs: number | null;
+}
+
+export type AnyWorkflow = WorkflowDefinition<z.ZodType>;
+
+/** Declares a workflow; throws at load time when its name, version or settings break the convention. */
+export function defineWorkflow<S extends z.ZodType>(options: WorkflowOptions<S>): WorkflowDefinition<S> {
+  if (!isWorkflowName(options.name)) throw new Error(`workflow name ${options.name}: must match WF##_Short_Description`);
+  if (!isSemver(options.version)) throw new Error(`workflow ${options.name} version ${options.version}: must be semver`);
+  const channel: Channel = options.channel ?? (options.lane === 'realtime' ? 'voice' : options.lane === 'batch' ? 'batch' : 'sms');
+  const attempts = options.attempts ?? 5;
+  if (!Number.isInteger(attempts) || attempts < 1) throw new Error(`workflow ${options.name}: attempts must be an integer ≥ 1`);
+  return {
+    ...options,
+    channel,
+    latencyBudgetMs: options.latencyBudgetMs === undefined ? DEFAULT_LATENCY_BUDGET_MS[channel] : options.latencyBudgetMs,
+    outbound: options.outbound ?? false,
+    requiresConfig: options.requiresConfig ?? [],
+    attempts,
+    backoff: options.backoff ?? { baseMs: 1_000, maxMs: 5 * 60_000 },
+    timeoutMs: options.timeoutMs ?? LANE_SETTINGS[options.lane].runTimeoutMs,
+    isEscalation: options.isEscalation ?? false,
+  };
+}
+
+/** name → version → definition. Runs name the version they were enqueued for. */
+export class WorkflowCatalog {
+  private readonly byName = new Map<string, Map<string, AnyWorkflow>>();
+
+  constructor(workflows: Iterable<AnyWorkflow>) {
+    for (const wf of workflows) {
+      const versions = this.byName.get(wf.name) ?? new Map<string, AnyWorkflow>();
+      if (versions.has(wf.version)) throw new Error(`workflow ${wf.name}@${wf.version} registered twice`);
+      versions.set(wf.version, wf);
+      this.byName.set(wf.name, versions);
+    }
+  }
+
+  get(name: string, version: string): AnyWorkflow | undefined {
+    return this.byName.get(name)?.get(version);
+  }
+
+  /** The newest registered version (by semver precedence of MAJOR.MINOR.PATCH). */
+  latest(name: string): AnyWorkflow | undefined {
+    const versions = [...(this.byName.get(name)?.values() ?? [])];
+    return versions.sort((a, b) => compareVersions(b.version, a.version))[0];
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  list(): AnyWorkflow[] {
+    return [...this.byName.values()].flatMap((v) => [...v.values()]);
+  }
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).slice(0, 3).map(Number);
+  const pb = b.split(/[.+-]/).slice(0, 3).map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export type { NextAction };

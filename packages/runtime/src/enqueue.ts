@@ -1,0 +1,64 @@
+import { parseEnvelope, toJobId, type Envelope, type Priority } from '@revos/envelope';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { WorkflowCatalog } from './define-workflow.js';
+import { LANES, PRIORITY_TO_BULLMQ, queueName, type Lane } from './lanes.js';
+
+export type LaneQueues = Record<Lane, Queue>;
+
+export function createLaneQueues(connection: ConnectionOptions, prefix: string): LaneQueues {
+  const entries = LANES.map((lane) => [lane, new Queue(queueName(lane), { connection, prefix })] as const);
+  return Object.fromEntries(entries) as LaneQueues;
+}
+
+export async function closeLaneQueues(queues: LaneQueues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+}
+
+/** How long finished jobs stay in Redis for Bull Board; the durable record is PostgreSQL's. */
+const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
+const KEEP_FAILED = { age: 7 * 24 * 3600, count: 50_000 };
+
+export interface EnqueueOptions {
+  priority?: Priority;
+  /** Not before this time (the dispatcher's run_after_utc). */
+  runAfter?: Date | null;
+}
+
+export interface Enqueued {
+  jobId: string;
+  lane: Lane;
+}
+
+/**
+ * Validates (parse before enqueue) and adds the run to its workflow's lane with
+ * jobId = the encoded idempotency key, so BullMQ itself drops a duplicate while
+ * the first is still in Redis. Throws ValidationError for a bad envelope and an
+ * Error naming the workflow for an unregistered one.
+ *
+ * BullMQ answers an existing jobId with a Job built from *our* data, not the
+ * stored one: callers must read the prior run from PostgreSQL, never from this.
+ */
+export async function enqueueRun(
+  queues: LaneQueues,
+  catalog: WorkflowCatalog,
+  input: Envelope,
+  options: EnqueueOptions = {},
+): Promise<Enqueued> {
+  const envelope = parseEnvelope(input);
+  const workflow = catalog.get(envelope.meta.workflow_name, envelope.meta.workflow_version);
+  if (!workflow) {
+    throw new Error(`workflow ${envelope.meta.workflow_name}@${envelope.meta.workflow_version} is not registered`);
+  }
+  const jobId = toJobId(envelope.meta.idempotency_key);
+  const delay = options.runAfter ? Math.max(0, options.runAfter.getTime() - Date.now()) : 0;
+  await queues[workflow.lane].add(envelope.meta.workflow_name, envelope, {
+    jobId,
+    attempts: workflow.attempts,
+    backoff: { type: 'revos' },
+    priority: options.priority ? PRIORITY_TO_BULLMQ[options.priority] : undefined,
+    delay: delay > 0 ? delay : undefined,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  });
+  return { jobId, lane: workflow.lane };
+}

@@ -1,0 +1,699 @@
+/**
+ * The convention's pipeline, one attempt of one run:
+ *   Validate_Envelope → Compute_Payload_Hash → Idempotency_Check →
+ *   Load_Tenant_Entitlements → Consent_Check (outbound) → core logic →
+ *   Log_Event → Build_Standard_Output.
+ *
+ * It returns what BullMQ should do with the job (done, retry after a delay, fail
+ * for good, wait for another worker, or stop because the lease was lost) and has
+ * already written every durable fact of the attempt when it returns.
+ *
+ * Round trips for a fresh run (tenant cached): claim 1, consent 1 (outbound
+ * only), 2 per effect (intent, then result + event), outcome 1.
+ */
+import {
+  classifyFailure,
+  contractHash,
+  EnvelopeMeta,
+  isWorkflowError,
+  newEventId,
+  newOutboxId,
+  newTaskId,
+  payloadHash,
+  sha256Hex,
+  tryParseIdempotencyKey,
+  validateEnvelope,
+  validateOutput,
+  WorkflowError,
+  type Audit,
+  type ConsentResult,
+  type Envelope,
+  type FailureCode,
+  type FailureStage,
+  type FieldIssue,
+  type NextAction,
+  type OutputContract,
+  type ResultStatus,
+} from '@revos/envelope';
+import {
+  claimIdempotencyKey,
+  completeEffect,
+  failEffect,
+  findConsent,
+  findTaskStatus,
+  loadEffectJournal,
+  recordAlert,
+  recordRunOutcome,
+  startEffect,
+  countRecentBreaches,
+  type Db,
+  type EventRow,
+  type JournalEntry,
+  type Lease,
+  type RunRecord,
+  type TaskEntry,
+  type TenantRecord,
+} from '@revos/db';
+import { newAlertId } from '@revos/envelope';
+import type { Logger } from 'pino';
+import { computeBackoffMs } from './backoff.js';
+import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, WorkflowResult } from './define-workflow.js';
+import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
+import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
+import type { TenantCache } from './tenant-cache.js';
+
+export const ESCALATION_WORKFLOW = 'WF21_Escalate_To_Staff';
+export const FALLBACK_WORKFLOW = 'WF71_RealTime_Fallback';
+
+export interface PipelineDeps {
+  db: Db;
+  catalog: WorkflowCatalog;
+  tenants: TenantCache;
+  /** Names this worker process in the ledger's `locked_by`. */
+  workerId: string;
+  log: Logger;
+  /** A repeated breach: `count` breaches of one workflow for one tenant within `windowMs` write an alert. */
+  breachAlert: { count: number; windowMs: number };
+  /** Aborted when the process shuts down: runs stop at their next await on the signal. */
+  shutdownSignal?: AbortSignal;
+}
+
+export interface AttemptInfo {
+  jobId: string;
+  lane: Lane;
+  /** Failed attempts before this one. */
+  attemptsMade: number;
+  /** Attempts in all, from the job's options. */
+  maxAttempts: number;
+}
+
+export type AttemptOutcome =
+  | { kind: 'done'; output: OutputContract }
+  | { kind: 'terminal'; output: OutputContract | null; code: FailureCode; reason: string }
+  | { kind: 'retry'; output: OutputContract; delayMs: number; code: FailureCode; reason: string }
+  | { kind: 'wait'; delayMs: number; reason: string }
+  | { kind: 'lost'; reason: string };
+
+/** Thrown inside the pipeline to end the attempt with a classified failure at a stage. */
+class StageFailure extends Error {
+  override name = 'StageFailure';
+  constructor(
+    readonly code: FailureCode,
+    readonly stage: FailureStage,
+    message: string,
+    readonly retryAfterMs?: number,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: AttemptInfo): Promise<AttemptOutcome> {
+  const startedAt = new Date();
+
+  // A. Validate_Envelope
+  const validated = validateEnvelope(data);
+  if (!validated.ok) return rejectInvalidEnvelope(deps, data, validated.issues, attempt, startedAt);
+  const envelope = validated.value;
+  const meta = envelope.meta;
+  const log = deps.log.child({
+    workflow: meta.workflow_name,
+    workflow_run_id: meta.workflow_run_id,
+    root_run_id: meta.root_run_id,
+    correlation_id: meta.correlation_id,
+    tenant_id: meta.tenant_id,
+    attempt: attempt.attemptsMade + 1,
+  });
+  const run = new RunState(deps, envelope, attempt, startedAt, log);
+
+  const workflow = deps.catalog.get(meta.workflow_name, meta.workflow_version);
+  if (!workflow) {
+    return run.finishTerminal(
+      new StageFailure('unknown_workflow', 'validate_envelope', `${meta.workflow_name}@${meta.workflow_version} is not registered`),
+    );
+  }
+  run.workflow = workflow;
+  const payload = workflow.payload.safeParse(envelope.payload);
+  if (!payload.success) {
+    const issues = payload.error.issues.map((i) => `payload.${i.path.join('.')}: ${i.message}`);
+    return run.finishTerminal(new StageFailure('invalid_input', 'validate_envelope', issues.join('; '), undefined, { issues }));
+  }
+
+  // B. Compute_Payload_Hash: the key must describe this very payload.
+  const hash = payloadHash(envelope.payload);
+  const keyParts = tryParseIdempotencyKey(meta.idempotency_key);
+  if (!keyParts || keyParts.payload_hash !== hash) {
+    return run.finishTerminal(
+      new StageFailure('idempotency_conflict', 'compute_payload_hash', 'the idempotency key was made for another payload'),
+    );
+  }
+
+  // C. Idempotency_Check
+  const claim = await claimIdempotencyKey(deps.db.sql, {
+    idempotencyKey: meta.idempotency_key,
+    tenantId: meta.tenant_id,
+    workflowName: meta.workflow_name,
+    payloadHash: hash,
+    workflowRunId: meta.workflow_run_id,
+    workerId: deps.workerId,
+    lockMs: workflow.timeoutMs + LANE_SETTINGS[workflow.lane].lockDurationMs,
+  });
+  switch (claim.kind) {
+    case 'finished':
+      return run.finishNoop(claim.priorRunId, claim.resultStatus, claim.outputsHash);
+    case 'conflict':
+      return run.finishTerminal(
+        new StageFailure('idempotency_conflict', 'idempotency_check', `key already used by ${claim.priorRunId} for another payload`),
+      );
+    case 'busy': {
+      const delayMs = Math.max(100, claim.lockExpiresAt.getTime() - Date.now() + 50);
+      log.info({ prior_run_id: claim.priorRunId, delay_ms: delayMs }, 'key in progress elsewhere; waiting');
+      return { kind: 'wait', delayMs, reason: `key in progress under ${claim.priorRunId}` };
+    }
+    case 'claimed':
+      run.lease = { idempotencyKey: meta.idempotency_key, fence: claim.fence };
+      if (!claim.fresh) run.journal = await loadEffectJournal(deps.db.sql, meta.idempotency_key);
+  }
+
+  try {
+    // D. Load_Tenant_Entitlements
+    const tenant = await deps.tenants.get(meta.tenant_id);
+    if (!tenant) throw new StageFailure('config_missing', 'load_tenant_entitlements', `tenant ${meta.tenant_id} is not configured`);
+    const allowed = tenant.entitlements.workflows;
+    if (allowed !== '*' && !(allowed ?? []).includes(workflow.name)) {
+      throw new StageFailure('policy_violation', 'load_tenant_entitlements', `tenant is not entitled to ${workflow.name}`);
+    }
+    const missing = workflow.requiresConfig.filter((k) => tenant.config[k] === undefined || tenant.config[k] === null);
+    if (missing.length > 0) {
+      throw new StageFailure('config_missing', 'load_tenant_entitlements', `tenant config lacks ${missing.join(', ')}`);
+    }
+
+    // E. Consent_Check (outbound workflows only). No recorded consent means no contact.
+    let consent: ConsentResult | null = null;
+    if (workflow.outbound) {
+      const subjectId = envelope.subject[workflow.outbound.subject];
+      if (!subjectId) {
+        throw new StageFailure('invalid_input', 'consent_check', `subject.${workflow.outbound.subject} is required for outbound ${workflow.outbound.channel}`);
+      }
+      const stored = await findConsent(deps.db.sql, meta.tenant_id, subjectId, workflow.outbound.channel);
+      consent = stored === 'allow' ? 'allow' : 'deny';
+      run.audit.consent_checked = true;
+      run.audit.consent_result = consent;
+      if (consent === 'deny') {
+        throw new StageFailure('consent_denied', 'consent_check', `no ${workflow.outbound.channel} consent on record for the subject`);
+      }
+    }
+
+    // F. Execute_Workflow_Core_Logic (G. Log_Event happens inside ctx.effect, atomically with each effect)
+    const result = await run.execute(workflow, tenant, consent, payload.data);
+
+    // H. Build_Standard_Output
+    return await run.finishOk(result);
+  } catch (error) {
+    return run.finishFailure(error);
+  }
+}
+
+/** Everything one attempt accumulates; each `finish*` writes it in one statement and says what BullMQ should do. */
+class RunState {
+  workflow: AnyWorkflow | null = null;
+  lease: Lease | null = null;
+  journal = new Map<string, JournalEntry>();
+  readonly audit: Audit = emptyAudit();
+  readonly inputsHash: string;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly envelope: Envelope,
+    private readonly attempt: AttemptInfo,
+    private readonly startedAt: Date,
+    private readonly log: Logger,
+  ) {
+    this.inputsHash = inputsHashOf(envelope);
+    this.audit.phi_touched = Boolean(envelope.subject.patient_id ?? envelope.subject.lead_id);
+  }
+
+  async execute(workflow: AnyWorkflow, tenant: TenantRecord, consent: ConsentResult | null, payload: unknown): Promise<WorkflowResult> {
+    const timeout = AbortSignal.timeout(workflow.timeoutMs);
+    const signal = this.deps.shutdownSignal ? AbortSignal.any([timeout, this.deps.shutdownSignal]) : timeout;
+    const ctx: RunContext<unknown> = {
+      envelope: this.envelope,
+      payload,
+      tenant,
+      retryCount: this.attempt.attemptsMade,
+      consent,
+      signal,
+      log: this.log,
+      effect: (name, spec, fn) => this.effect(name, spec, fn, signal),
+      lookup: {
+        consent: (subjectId, channel) => findConsent(this.deps.db.sql, tenant.tenantId, subjectId, channel),
+        taskStatus: (taskId) => findTaskStatus(this.deps.db.sql, tenant.tenantId, taskId),
+      },
+      recordDataWritten: (table, recordId) => {
+        this.audit.data_written.push({ table, record_id: recordId });
+      },
+    };
+    // The run must not outlive its lock: past the timeout it is abandoned as a retryable failure.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new WorkflowError('timeout', `run exceeded ${workflow.timeoutMs} ms or the worker is shutting down`));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([workflow.run(ctx), aborted]);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+      aborted.catch(() => {});
+    }
+  }
+
+  /** ctx.effect: at most once per (key, name); the result and its event are committed together. */
+  private async effect<T>(name: string, spec: EffectSpec, fn: (io: EffectIo) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const lease = this.requireLease();
+    const prior = this.journal.get(name);
+    if (prior?.state === 'completed') {
+      // Done by an earlier attempt: reuse, do not call the vendor again.
+      this.audit.external_calls.push({ service: prior.service, endpoint: prior.endpoint, latency_ms: prior.latencyMs ?? 0, success: true });
+      if (prior.eventId) this.audit.data_written.push({ table: 'events', record_id: prior.eventId });
+      return prior.result as T;
+    }
+    if (prior?.state === 'started' && !spec.vendorDedupes) {
+      throw new StageFailure(
+        'effect_outcome_unknown',
+        'core_logic',
+        `effect ${name} may have reached ${spec.service} before the previous attempt died; not repeating it`,
+      );
+    }
+    const meta = this.envelope.meta;
+    const started = await startEffect(this.deps.db.sql, {
+      lease,
+      effectName: name,
+      tenantId: meta.tenant_id,
+      workflowRunId: meta.workflow_run_id,
+      service: spec.service,
+      endpoint: spec.endpoint,
+    });
+    if (!started) throw new WorkflowError('lock_lost', `lost the key before effect ${name}`);
+
+    const idempotencyToken = sha256Hex(`${meta.idempotency_key}|${name}`).slice(0, 48);
+    const t0 = performance.now();
+    let result: T;
+    try {
+      result = await fn({ signal, idempotencyToken });
+    } catch (error) {
+      const latencyMs = Math.round(performance.now() - t0);
+      this.audit.external_calls.push({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: false });
+      const code: FailureCode = isWorkflowError(error) ? error.code : 'internal_error';
+      // A timeout leaves the intent `started`: the vendor may have acted. Any answer means it did not.
+      if (code !== 'timeout') await failEffect(this.deps.db.sql, { lease, effectName: name, latencyMs, failureCode: code });
+      throw error;
+    }
+    const latencyMs = Math.round(performance.now() - t0);
+    const eventId = newEventId();
+    const event: EventRow = {
+      eventId,
+      workflowRunId: meta.workflow_run_id,
+      rootRunId: meta.root_run_id,
+      tenantId: meta.tenant_id,
+      subject: subjectIds(this.envelope),
+      eventType: spec.eventType,
+      direction: spec.direction ?? 'outbound',
+      payloadRef: `effects/${contractHash(meta.idempotency_key).slice(7, 31)}/${name}`,
+      payload: spec.eventPayload ? spec.eventPayload(result) : (result ?? null),
+    };
+    const recorded = await completeEffect(this.deps.db.sql, { lease, effectName: name, result: result ?? null, latencyMs, event });
+    if (!recorded) throw new WorkflowError('lock_lost', `lost the key during effect ${name}`);
+    this.journal.set(name, {
+      effectName: name,
+      state: 'completed',
+      attempts: 1,
+      result,
+      service: spec.service,
+      endpoint: spec.endpoint,
+      latencyMs,
+      success: true,
+      eventId,
+    });
+    this.audit.external_calls.push({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: true });
+    this.audit.data_written.push({ table: 'events', record_id: eventId });
+    return result;
+  }
+
+  private requireLease(): Lease {
+    if (!this.lease) throw new Error('effect called before the idempotency key was claimed');
+    return this.lease;
+  }
+
+  async finishOk(result: WorkflowResult): Promise<AttemptOutcome> {
+    const workflow = this.workflow!;
+    const endedAt = new Date();
+    const latencyMs = endedAt.getTime() - this.startedAt.getTime();
+    const breach = workflow.latencyBudgetMs !== null && latencyMs > workflow.latencyBudgetMs;
+    const nextActions: NextAction[] = (result.next_actions ?? []).map((a) => ({
+      action: 'CALL_WORKFLOW',
+      workflow: a.workflow,
+      payload: a.payload,
+      priority: a.priority ?? 'normal',
+      run_after_utc: a.run_after_utc ?? null,
+    }));
+    if (breach && REALTIME_CHANNELS.has(workflow.channel)) {
+      nextActions.push({
+        action: 'CALL_WORKFLOW',
+        workflow: FALLBACK_WORKFLOW,
+        payload: { source_run_id: this.envelope.meta.workflow_run_id, source_workflow: workflow.name, latency_ms: latencyMs, budget_ms: workflow.latencyBudgetMs },
+        priority: 'high',
+        run_after_utc: null,
+      });
+    }
+    if (result.phi_touched !== undefined) this.audit.phi_touched = result.phi_touched;
+    if (result.disclaimer_used !== undefined) this.audit.disclaimer_used = result.disclaimer_used;
+    const output = buildOutput({
+      meta: this.envelope.meta,
+      startedAt: this.startedAt,
+      endedAt,
+      retryCount: this.attempt.attemptsMade,
+      latencyBreach: breach,
+      status: 'ok',
+      summary: result.summary,
+      primaryOutputs: result.primary_outputs ?? {},
+      nextActions,
+      audit: this.audit,
+      failure: null,
+      inputsHash: this.inputsHash,
+    });
+    const checked = validateOutput(output);
+    if (!checked.ok) {
+      const reason = checked.issues.map((i) => `${i.path}: ${i.rule}`).join('; ');
+      this.log.error({ issues: checked.issues }, 'workflow produced an output that breaks the contract');
+      return this.finishTerminal(new StageFailure('invalid_output', 'build_standard_output', `output contract violated: ${reason}`));
+    }
+    const outcome = await this.write(checked.value, 'completed');
+    if (outcome.kind === 'done' && breach) await this.alertOnRepeatedBreach(latencyMs);
+    return outcome;
+  }
+
+  async finishNoop(priorRunId: string, priorStatus: string | null, priorOutputsHash: string | null): Promise<AttemptOutcome> {
+    const output = buildOutput({
+      meta: this.envelope.meta,
+      startedAt: this.startedAt,
+      endedAt: new Date(),
+      retryCount: this.attempt.attemptsMade,
+      latencyBreach: false,
+      status: 'noop',
+      summary: `duplicate of ${priorRunId}; already processed`,
+      primaryOutputs: { prior_run_id: priorRunId, prior_status: priorStatus, prior_outputs_hash: priorOutputsHash },
+      nextActions: [],
+      audit: this.audit,
+      failure: null,
+      inputsHash: this.inputsHash,
+    });
+    this.log.info({ prior_run_id: priorRunId }, 'duplicate delivery absorbed by the ledger');
+    return this.write(output, null);
+  }
+
+  /** Maps anything thrown after the claim to retry, terminal, or lost. */
+  async finishFailure(error: unknown): Promise<AttemptOutcome> {
+    const failure = toStageFailure(error);
+    if (failure.code === 'lock_lost') {
+      this.log.warn({ code: failure.code }, 'lease lost to another worker; abandoning this attempt');
+      return { kind: 'lost', reason: failure.message };
+    }
+    const cls = classifyFailure(failure.code);
+    if (!cls.retryable) return this.finishTerminal(failure);
+    const isLast = this.attempt.attemptsMade + 1 >= this.attempt.maxAttempts;
+    if (isLast) {
+      return this.finishTerminal(
+        new StageFailure('attempts_exhausted', failure.stage, `gave up after ${this.attempt.maxAttempts} attempts; last: ${failure.code}: ${failure.message}`),
+      );
+    }
+    return this.finishRetry(failure);
+  }
+
+  private async finishRetry(failure: StageFailure): Promise<AttemptOutcome> {
+    const workflow = this.workflow!;
+    const delayMs = computeBackoffMs({
+      failures: this.attempt.attemptsMade + 1,
+      baseMs: workflow.backoff.baseMs,
+      maxMs: workflow.backoff.maxMs,
+      retryAfterMs: failure.retryAfterMs,
+    });
+    const endedAt = new Date();
+    const output = buildOutput({
+      meta: this.envelope.meta,
+      startedAt: this.startedAt,
+      endedAt,
+      retryCount: this.attempt.attemptsMade,
+      latencyBreach: false,
+      status: 'retry',
+      summary: `${failure.code}: retrying in ${delayMs} ms`,
+      primaryOutputs: { retry_in_ms: delayMs, attempt: this.attempt.attemptsMade + 1, max_attempts: this.attempt.maxAttempts },
+      // The retry itself is BullMQ's (same job, same key); this action records when it is due.
+      nextActions: [
+        {
+          action: 'CALL_WORKFLOW',
+          workflow: workflow.name,
+          payload: { retry_of: this.envelope.meta.workflow_run_id },
+          priority: 'normal',
+          run_after_utc: new Date(endedAt.getTime() + delayMs).toISOString(),
+        },
+      ],
+      audit: this.audit,
+      failure: { code: failure.code, stage: failure.stage, reason: failure.message },
+      inputsHash: this.inputsHash,
+    });
+    const event = this.internalEvent('run.retry_scheduled', { failure_code: failure.code, retry_in_ms: delayMs });
+    const written = await recordRunOutcome(this.deps.db.sql, {
+      run: this.runRecord(output),
+      ledger: this.lease ? { lease: this.lease, action: 'release' } : undefined,
+      events: [event],
+    });
+    if (!written) return { kind: 'lost', reason: 'lease lost before the retry was recorded' };
+    this.log.warn({ code: failure.code, delay_ms: delayMs }, 'attempt failed; retry scheduled');
+    return { kind: 'retry', output, delayMs, code: failure.code, reason: failure.message };
+  }
+
+  async finishTerminal(failure: StageFailure): Promise<AttemptOutcome> {
+    const cls = classifyFailure(failure.code);
+    const status: ResultStatus = cls.status === 'retry' ? 'failed' : cls.status;
+    const workflow = this.workflow;
+    const meta = this.envelope.meta;
+    const escalate = cls.escalate && !workflow?.isEscalation;
+    const task: TaskEntry | undefined = escalate
+      ? { taskId: newTaskId(), kind: 'escalation', failureCode: failure.code, reason: failure.message.slice(0, 500) }
+      : undefined;
+    const nextActions: NextAction[] = task
+      ? [
+          {
+            action: 'CALL_WORKFLOW',
+            workflow: ESCALATION_WORKFLOW,
+            payload: { task_id: task.taskId, source_run_id: meta.workflow_run_id, source_workflow: meta.workflow_name, failure_code: failure.code },
+            priority: 'high',
+            run_after_utc: null,
+          },
+        ]
+      : [];
+    const output = buildOutput({
+      meta,
+      startedAt: this.startedAt,
+      endedAt: new Date(),
+      retryCount: this.attempt.attemptsMade,
+      latencyBreach: false,
+      status,
+      summary: `${failure.code} at ${failure.stage}`,
+      primaryOutputs: failure.details ?? {},
+      nextActions,
+      audit: this.audit,
+      failure: { code: failure.code, stage: failure.stage, reason: failure.message },
+      inputsHash: this.inputsHash,
+    });
+    const events = task ? [this.internalEvent('task.created', { task_id: task.taskId, failure_code: failure.code })] : [];
+    if (task) output.audit.data_written.push({ table: 'tasks', record_id: task.taskId });
+    const written = await this.write(output, 'failed', task, events);
+    if (written.kind === 'lost') return written;
+    if (cls.escalate && workflow?.isEscalation) {
+      await recordAlert(this.deps.db.sql, {
+        alertId: newAlertId(),
+        tenantId: meta.tenant_id,
+        kind: 'escalation_failed',
+        workflowName: meta.workflow_name,
+        workflowRunId: meta.workflow_run_id,
+        dedupeKey: `escalation_failed:${meta.idempotency_key}`,
+        details: { failure_code: failure.code },
+      });
+    }
+    this.log.warn({ code: failure.code, stage: failure.stage, status, escalated: escalate }, 'run ended terminally');
+    return { kind: 'terminal', output, code: failure.code, reason: failure.message };
+  }
+
+  /** One statement: ledger transition (when this attempt owns the key), run row, outbox, task, events. */
+  private async write(
+    output: OutputContract,
+    ledgerState: 'completed' | 'failed' | null,
+    task?: TaskEntry,
+    events: EventRow[] = [],
+  ): Promise<AttemptOutcome> {
+    const written = await recordRunOutcome(this.deps.db.sql, {
+      run: this.runRecord(output),
+      ledger:
+        this.lease && ledgerState
+          ? { lease: this.lease, action: 'finish', state: ledgerState, resultStatus: output.result.status, outputsHash: output.meta_out.outputs_hash }
+          : undefined,
+      outbox: output.result.next_actions.map((a, index) => ({
+        outboxId: newOutboxId(),
+        actionIndex: index,
+        workflow: a.workflow,
+        payload: a.payload,
+        priority: a.priority,
+        runAfter: a.run_after_utc,
+      })),
+      task,
+      events,
+    });
+    if (!written) return { kind: 'lost', reason: 'lease lost before the outcome was recorded' };
+    if (output.result.status === 'ok' || output.result.status === 'noop') return { kind: 'done', output };
+    return { kind: 'terminal', output, code: output.meta_out.failure_code ?? 'internal_error', reason: output.meta_out.failure_reason ?? '' };
+  }
+
+  private runRecord(output: OutputContract): RunRecord {
+    const meta = this.envelope.meta;
+    return {
+      workflowRunId: meta.workflow_run_id,
+      parentRunId: meta.parent_run_id ?? null,
+      rootRunId: meta.root_run_id,
+      correlationId: meta.correlation_id,
+      tenantId: meta.tenant_id,
+      workflowName: meta.workflow_name,
+      workflowVersion: meta.workflow_version,
+      idempotencyKey: meta.idempotency_key,
+      jobId: this.attempt.jobId,
+      lane: this.workflow?.lane ?? this.attempt.lane,
+      triggerSource: meta.trigger_source,
+      triggerId: meta.trigger_id,
+      privacyMode: meta.privacy_mode,
+      status: output.result.status,
+      failureCode: output.meta_out.failure_code,
+      failureStage: output.meta_out.failure_stage,
+      retryCount: output.meta_out.retry_count,
+      latencyMs: output.meta_out.latency_ms,
+      latencyBreach: output.meta_out.latency_breach,
+      inputsHash: output.meta_out.inputs_hash,
+      outputsHash: output.meta_out.outputs_hash,
+      envelope: this.envelope,
+      output,
+      startedAt: this.startedAt,
+      endedAt: new Date(output.meta_out.ended_at_utc),
+    };
+  }
+
+  private internalEvent(eventType: string, payload: Record<string, unknown>): EventRow {
+    const meta = this.envelope.meta;
+    return {
+      eventId: newEventId(),
+      workflowRunId: meta.workflow_run_id,
+      rootRunId: meta.root_run_id,
+      tenantId: meta.tenant_id,
+      subject: subjectIds(this.envelope),
+      eventType,
+      direction: 'internal',
+      payloadRef: `runs/${meta.workflow_run_id}`,
+      payload,
+    };
+  }
+
+  private async alertOnRepeatedBreach(latencyMs: number): Promise<void> {
+    const meta = this.envelope.meta;
+    const { count, windowMs } = this.deps.breachAlert;
+    const breaches = await countRecentBreaches(this.deps.db.sql, meta.tenant_id, meta.workflow_name, windowMs);
+    this.log.warn({ latency_ms: latencyMs, budget_ms: this.workflow?.latencyBudgetMs, breaches_in_window: breaches }, 'latency budget breached');
+    if (breaches < count) return;
+    // One alert per tenant, workflow and window: a burst of breaches raises one alert, not hundreds.
+    const windowStart = Math.floor(Date.now() / windowMs) * windowMs;
+    const created = await recordAlert(this.deps.db.sql, {
+      alertId: newAlertId(),
+      tenantId: meta.tenant_id,
+      kind: 'latency_breach_repeated',
+      workflowName: meta.workflow_name,
+      workflowRunId: meta.workflow_run_id,
+      dedupeKey: `latency:${meta.tenant_id}:${meta.workflow_name}:${windowStart}`,
+      details: { breaches, window_ms: windowMs, threshold: count, budget_ms: this.workflow?.latencyBudgetMs ?? null },
+    });
+    if (created) this.log.error({ breaches, window_ms: windowMs }, 'repeated latency breaches: alert raised');
+  }
+}
+
+function subjectIds(envelope: Envelope): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(envelope.subject)) if (v) out[k] = v;
+  return out;
+}
+
+/** Errors thrown by workflows or by our own infrastructure, as a classified stage failure. */
+function toStageFailure(error: unknown): StageFailure {
+  if (error instanceof StageFailure) return error;
+  if (isWorkflowError(error)) {
+    return new StageFailure(error.code, error.stage ?? 'core_logic', error.message, error.retryAfterMs, error.details);
+  }
+  if (isInfrastructureError(error)) {
+    return new StageFailure('network', 'core_logic', `infrastructure unavailable: ${(error as Error).message}`);
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new StageFailure('internal_error', 'core_logic', message);
+}
+
+/**
+ * PostgreSQL or Redis being unreachable is transient: a connection-class
+ * SQLSTATE (08, 57P), a serialization failure or deadlock, or a socket error.
+ */
+export function isInfrastructureError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = String((error as { code?: unknown }).code ?? '');
+  return (
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    code === '40001' ||
+    code === '40P01' ||
+    code === '53300' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT'].includes(code)
+  );
+}
+
+/**
+ * An envelope that fails validation. When its `meta` alone is sound we can
+ * still write a failed run (with its issues) and escalate; otherwise nothing
+ * identifies the run, so we write an alert carrying the field paths (never the
+ * values: they may be PHI).
+ */
+async function rejectInvalidEnvelope(
+  deps: PipelineDeps,
+  data: unknown,
+  issues: FieldIssue[],
+  attempt: AttemptInfo,
+  startedAt: Date,
+): Promise<AttemptOutcome> {
+  const reason = issues.map((i) => `${i.path}: ${i.rule}`).join('; ').slice(0, 1000);
+  const raw = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const meta = EnvelopeMeta.safeParse(raw.meta);
+  if (!meta.success) {
+    await recordAlert(deps.db.sql, {
+      alertId: newAlertId(),
+      tenantId: null,
+      kind: 'invalid_envelope',
+      workflowName: null,
+      workflowRunId: null,
+      dedupeKey: `invalid_envelope:${attempt.jobId}`,
+      details: { job_id: attempt.jobId, lane: attempt.lane, issues: issues.map(({ path, rule }) => ({ path, rule })) },
+    });
+    deps.log.error({ job_id: attempt.jobId, issues: issues.map(({ path, rule }) => ({ path, rule })) }, 'invalid envelope rejected');
+    return { kind: 'terminal', output: null, code: 'invalid_input', reason };
+  }
+  // Keep what is sound: the stored envelope must not carry the invalid parts.
+  const envelope: Envelope = { meta: meta.data, subject: {}, payload: {} };
+  const log = deps.log.child({ workflow: meta.data.workflow_name, workflow_run_id: meta.data.workflow_run_id, root_run_id: meta.data.root_run_id, correlation_id: meta.data.correlation_id });
+  const run = new RunState(deps, envelope, attempt, startedAt, log);
+  run.workflow = deps.catalog.get(meta.data.workflow_name, meta.data.workflow_version) ?? null;
+  return run.finishTerminal(
+    new StageFailure('invalid_input', 'validate_envelope', reason, undefined, { issues: issues.map(({ path, rule, message }) => ({ path, rule, message })) }),
+  );
+}
+
+

@@ -1,0 +1,105 @@
+import { isWorkflowError } from '@revos/envelope';
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { computeBackoffMs } from './backoff.js';
+import { LANE_SETTINGS, queueName, type Lane } from './lanes.js';
+import { isInfrastructureError, runAttempt, type PipelineDeps } from './pipeline.js';
+
+/** What a finished job returns to BullMQ (visible in Bull Board): ids and status, never data. */
+export interface JobReturn {
+  workflow_run_id: string | null;
+  status: string;
+  outputs_hash: string | null;
+}
+
+/** The error BullMQ's backoff strategy reads the pipeline's chosen delay from. */
+export class RetryScheduledError extends Error {
+  override name = 'RetryScheduledError';
+  constructor(
+    message: string,
+    readonly delayMs: number,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LaneWorkerOptions {
+  lane: Lane;
+  concurrency: number;
+  connection: ConnectionOptions;
+  /** BullMQ key prefix; wrap in braces (`{revos}`) for Redis Cluster. */
+  prefix: string;
+  deps: PipelineDeps;
+  log: Logger;
+}
+
+/**
+ * A BullMQ worker for one lane. Retry timing is the pipeline's: it picks the
+ * delay (backoff with jitter, Retry-After as a floor) and the backoff strategy
+ * hands it to BullMQ. Terminal outcomes are UnrecoverableError: recorded
+ * already, never retried, visible as failed jobs in Bull Board.
+ */
+export function createLaneWorker(options: LaneWorkerOptions): Worker {
+  const settings = LANE_SETTINGS[options.lane];
+  // Consecutive infrastructure failures in this process: the backoff exponent
+  // while PostgreSQL is unreachable (these waits do not spend a run's attempts).
+  let infraFailures = 0;
+
+  const processor = async (job: Job, token?: string): Promise<JobReturn> => {
+    let outcome;
+    try {
+      outcome = await runAttempt(options.deps, job.data, {
+        jobId: job.id ?? 'unknown',
+        lane: options.lane,
+        attemptsMade: job.attemptsMade,
+        maxAttempts: job.opts.attempts ?? 1,
+      });
+      infraFailures = 0;
+    } catch (error) {
+      if (!isInfrastructureError(error) && !(isWorkflowError(error) && error.code === 'network')) throw error;
+      // The durable store is unreachable: nothing could be recorded, so park the job and come back.
+      infraFailures += 1;
+      const delayMs = computeBackoffMs({ failures: infraFailures, baseMs: 500, maxMs: 30_000 });
+      options.log.error({ job_id: job.id, delay_ms: delayMs, err_code: (error as { code?: unknown }).code }, 'infrastructure unavailable; job parked');
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
+
+    switch (outcome.kind) {
+      case 'done':
+        return {
+          workflow_run_id: outcome.output.meta_out.workflow_run_id,
+          status: outcome.output.result.status,
+          outputs_hash: outcome.output.meta_out.outputs_hash,
+        };
+      case 'retry':
+        throw new RetryScheduledError(`${outcome.code}: ${outcome.reason}`, outcome.delayMs, outcome.code);
+      case 'wait':
+        // Another worker holds the key: wait without spending one of this run's attempts.
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
+      case 'terminal':
+        throw new UnrecoverableError(`${outcome.code}: ${outcome.reason}`.slice(0, 1000));
+      case 'lost':
+        // Another worker owns the key now and will finish the run; this job has nothing left to do.
+        return { workflow_run_id: null, status: 'lease_lost', outputs_hash: null };
+    }
+  };
+
+  const worker = new Worker(queueName(options.lane), processor, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: settings.stalledIntervalMs,
+    maxStalledCount: settings.maxStalledCount,
+    autorun: false,
+    settings: {
+      backoffStrategy: (attemptsMade, _type, err) =>
+        err instanceof RetryScheduledError ? err.delayMs : computeBackoffMs({ failures: attemptsMade, baseMs: 1_000, maxMs: 60_000 }),
+    },
+  });
+  worker.on('error', (error) => options.log.error({ err: error.message, lane: options.lane }, 'worker error'));
+  return worker;
+}

@@ -1,0 +1,38 @@
+/** Vendor adapters: SMS and voice (Twilio REST shape) and a practice-management system, over one HTTP core. */
+export {
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  vendorRequest,
+  parseVendorJson,
+  type VendorRequest,
+  type VendorResponse,
+} from './http.js';
+export { TwilioResource, type TwilioOptions, type TwilioCallOptions, type TwilioCreated } from './twilio.js';
+export {
+  createTwilioSmsProvider,
+  type SmsProvider,
+  type SmsMessage,
+  type SmsSendOptions,
+  type SmsSendResult,
+} from './sms.js';
+export {
+  createTwilioVoiceProvider,
+  type VoiceProvider,
+  type VoiceCall,
+  type VoiceCallOptions,
+  type VoiceCallResult,
+} from './voice.js';
+export {
+  createHttpPmsAdapter,
+  PmsAppointment,
+  PmsSlotList,
+  type PmsAdapter,
+  type PmsOptions,
+  type BookAppointmentInput,
+  type BookAppointmentOptions,
+  type BookAppointmentResult,
+  type FindSlotsInput,
+  type FindSlotsOptions,
+  type FindSlotsResult,
+  type Slot,
+} from './pms.js';

@@ -1,0 +1,142 @@
+/**
+ * A practice-management system (PMS) over plain JSON with bearer auth. Wire format is snake_case:
+ * - `POST {baseUrl}/appointments` body `{ practice_id, patient_id, slot_start, provider_id?, reason? }`,
+ *   header `Idempotency-Key` when given → `{ appointment_id, status }`
+ * - `GET {baseUrl}/slots?practice_id=&from=&to=` → `{ slots: [{ start, provider_id }] }`
+ */
+import { z } from 'zod';
+import { joinUrl, parseVendorJson, requireAdapterConfig, vendorRequest } from './http.js';
+
+const PMS_SERVICE = 'pms';
+
+export interface PmsOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** Per-call budget in milliseconds (connect + response). */
+  timeoutMs: number;
+}
+
+export interface BookAppointmentInput {
+  practiceId: string;
+  patientId: string;
+  /** ISO 8601 start of the slot, as returned by `findSlots`. */
+  slotStart: string;
+  providerId?: string;
+  /** Free text; may be PHI, never appears in errors. */
+  reason?: string;
+}
+
+export interface BookAppointmentOptions {
+  signal?: AbortSignal;
+  /** Sent as `Idempotency-Key`; the same key on every retry of one booking. */
+  idempotencyKey?: string;
+}
+
+export interface BookAppointmentResult {
+  appointmentId: string;
+  /** Vendor status, e.g. `booked`. */
+  status: string;
+  latencyMs: number;
+}
+
+export interface FindSlotsInput {
+  practiceId: string;
+  /** ISO 8601 window start. */
+  from: string;
+  /** ISO 8601 window end. */
+  to: string;
+}
+
+export interface FindSlotsOptions {
+  signal?: AbortSignal;
+}
+
+export interface Slot {
+  /** ISO 8601 start, with offset. */
+  start: string;
+  providerId: string;
+}
+
+export interface FindSlotsResult {
+  slots: Slot[];
+  latencyMs: number;
+}
+
+/** Books and searches appointments. Throws a `WorkflowError` (see `vendorRequest`) on any failure. */
+export interface PmsAdapter {
+  bookAppointment(input: BookAppointmentInput, options?: BookAppointmentOptions): Promise<BookAppointmentResult>;
+  findSlots(input: FindSlotsInput, options?: FindSlotsOptions): Promise<FindSlotsResult>;
+}
+
+/** Wire shape of a booked appointment. */
+export const PmsAppointment = z.object({
+  appointment_id: z.string().min(1),
+  status: z.string().min(1),
+});
+export type PmsAppointment = z.infer<typeof PmsAppointment>;
+
+/** Wire shape of a slot search. A start without an offset is rejected: it would be booked in the wrong zone. */
+export const PmsSlotList = z.object({
+  slots: z.array(
+    z.object({
+      start: z.iso.datetime({ offset: true }),
+      provider_id: z.string().min(1),
+    }),
+  ),
+});
+export type PmsSlotList = z.infer<typeof PmsSlotList>;
+
+/** A {@link PmsAdapter} over HTTP. Throws `config_missing` at once if an option is empty. */
+export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
+  requireAdapterConfig(PMS_SERVICE, { baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs });
+  const auth = `Bearer ${options.apiKey}`;
+
+  return {
+    async bookAppointment(input, bookOptions = {}) {
+      const endpoint = 'appointments.create';
+      const headers: Record<string, string> = {
+        authorization: auth,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      };
+      if (bookOptions.idempotencyKey !== undefined) headers['idempotency-key'] = bookOptions.idempotencyKey;
+      const response = await vendorRequest({
+        service: PMS_SERVICE,
+        endpoint,
+        method: 'POST',
+        url: joinUrl(options.baseUrl, '/appointments'),
+        headers,
+        body: JSON.stringify({
+          practice_id: input.practiceId,
+          patient_id: input.patientId,
+          slot_start: input.slotStart,
+          provider_id: input.providerId,
+          reason: input.reason,
+        }),
+        timeoutMs: options.timeoutMs,
+        ...(bookOptions.signal === undefined ? {} : { signal: bookOptions.signal }),
+      });
+      const booked = parseVendorJson(PmsAppointment, response, { service: PMS_SERVICE, endpoint });
+      return { appointmentId: booked.appointment_id, status: booked.status, latencyMs: response.latencyMs };
+    },
+
+    async findSlots(input, findOptions = {}) {
+      const endpoint = 'slots.list';
+      const query = new URLSearchParams({ practice_id: input.practiceId, from: input.from, to: input.to });
+      const response = await vendorRequest({
+        service: PMS_SERVICE,
+        endpoint,
+        method: 'GET',
+        url: joinUrl(options.baseUrl, `/slots?${query.toString()}`),
+        headers: { authorization: auth, accept: 'application/json' },
+        timeoutMs: options.timeoutMs,
+        ...(findOptions.signal === undefined ? {} : { signal: findOptions.signal }),
+      });
+      const list = parseVendorJson(PmsSlotList, response, { service: PMS_SERVICE, endpoint });
+      return {
+        slots: list.slots.map((slot) => ({ start: slot.start, providerId: slot.provider_id })),
+        latencyMs: response.latencyMs,
+      };
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { checkTwilioOptions, createTwilioResource, type TwilioCallOptions, type TwilioOptions } from './twilio.js';
+
+/** One outbound text. `body` is PHI: it never appears in errors or logs. */
+export interface SmsMessage {
+  /** E.164 recipient, e.g. `+15551234567`. */
+  to: string;
+  /** E.164 sender (one of the practice's numbers). */
+  from: string;
+  body: string;
+}
+
+export type SmsSendOptions = TwilioCallOptions;
+
+/** The vendor's id and status for an accepted message, and the call's latency. */
+export interface SmsSendResult {
+  sid: string;
+  /** Vendor status, e.g. `queued`, `accepted`, `sent`. Kept as a string: vendors add statuses. */
+  status: string;
+  latencyMs: number;
+}
+
+/** Sends texts. Throws a `WorkflowError` (see `vendorRequest`) on any failure. */
+export interface SmsProvider {
+  sendMessage(message: SmsMessage, options?: SmsSendOptions): Promise<SmsSendResult>;
+}
+
+/** An {@link SmsProvider} over Twilio's Messages API. Throws `config_missing` at once if an option is empty. */
+export function createTwilioSmsProvider(options: TwilioOptions): SmsProvider {
+  checkTwilioOptions(options);
+  return {
+    sendMessage(message, sendOptions) {
+      return createTwilioResource(
+        options,
+        'Messages',
+        'messages.create',
+        { To: message.to, From: message.from, Body: message.body },
+        sendOptions,
+      );
+    },
+  };
+}

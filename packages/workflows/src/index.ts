@@ -1,0 +1,35 @@
+import { WorkflowCatalog, type AnyWorkflow } from '@revos/runtime';
+import { WF06_Load_Tenant_Entitlements } from './workflows/WF06_Load_Tenant_Entitlements.js';
+import { WF10_Consent_Check } from './workflows/WF10_Consent_Check.js';
+import { WF11_Log_Event } from './workflows/WF11_Log_Event.js';
+import { WF17_RealTime_Voice_Orchestrator } from './workflows/WF17_RealTime_Voice_Orchestrator.js';
+import { WF18_Schedule } from './workflows/WF18_Schedule.js';
+import { WF21_Escalate_To_Staff } from './workflows/WF21_Escalate_To_Staff.js';
+import { WF30_Send_SMS } from './workflows/WF30_Send_SMS.js';
+import { WF42_Escalation_Follow_Up } from './workflows/WF42_Escalation_Follow_Up.js';
+import { WF71_RealTime_Fallback } from './workflows/WF71_RealTime_Fallback.js';
+import type { WorkflowServices } from './workflows/services.js';
+
+export * from './adapters/index.js';
+export type { WorkflowServices } from './workflows/services.js';
+export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
+
+/** Every reference workflow, wired to the given vendor adapters. */
+export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
+  return [
+    WF06_Load_Tenant_Entitlements,
+    WF10_Consent_Check,
+    WF11_Log_Event,
+    WF17_RealTime_Voice_Orchestrator,
+    WF18_Schedule(services),
+    WF21_Escalate_To_Staff(services),
+    WF30_Send_SMS(services),
+    WF42_Escalation_Follow_Up,
+    WF71_RealTime_Fallback(services),
+  ] as AnyWorkflow[];
+}
+
+/** The catalog of reference workflows, plus any extra ones (tests, benchmarks, a tenant's own). */
+export function createReferenceCatalog(services: WorkflowServices, extra: AnyWorkflow[] = []): WorkflowCatalog {
+  return new WorkflowCatalog([...referenceWorkflows(services), ...extra]);
+}

@@ -1,0 +1,26 @@
+import { defineWorkflow } from '@revos/runtime';
+import { z } from 'zod';
+
+/** Reports what a tenant may run (the pipeline's Load_Tenant_Entitlements, as a callable workflow). */
+export const WF06_Load_Tenant_Entitlements = defineWorkflow({
+  name: 'WF06_Load_Tenant_Entitlements',
+  version: '1.0.0',
+  lane: 'interactive',
+  channel: 'ui',
+  payload: z.object({ workflow: z.string().optional() }).strict(),
+  async run(ctx) {
+    const workflows = ctx.tenant.entitlements.workflows ?? [];
+    const entitled = ctx.payload.workflow === undefined ? null : workflows === '*' || workflows.includes(ctx.payload.workflow);
+    return {
+      summary: 'tenant entitlements loaded',
+      phi_touched: false,
+      primary_outputs: {
+        workflows,
+        channels: ctx.tenant.entitlements.channels ?? [],
+        policy_version: ctx.tenant.policyVersion,
+        feature_flags_version: ctx.tenant.featureFlagsVersion,
+        ...(entitled === null ? {} : { entitled }),
+      },
+    };
+  },
+});

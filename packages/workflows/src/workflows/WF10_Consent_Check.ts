@@ -1,0 +1,21 @@
+import { defineWorkflow } from '@revos/runtime';
+import { z } from 'zod';
+
+/** Answers whether the subject may be contacted on a channel. No record means no consent. */
+export const WF10_Consent_Check = defineWorkflow({
+  name: 'WF10_Consent_Check',
+  version: '1.0.0',
+  lane: 'interactive',
+  channel: 'ui',
+  payload: z.object({ channel: z.enum(['sms', 'voice', 'email']) }).strict(),
+  async run(ctx) {
+    const subjectId = ctx.envelope.subject.patient_id ?? ctx.envelope.subject.lead_id;
+    if (!subjectId) return { summary: 'no subject to check', primary_outputs: { consent_result: 'deny', reason: 'no_subject' } };
+    const stored = await ctx.lookup.consent(subjectId, ctx.payload.channel);
+    const result = stored === 'allow' ? 'allow' : 'deny';
+    return {
+      summary: `consent ${result} for ${ctx.payload.channel}`,
+      primary_outputs: { consent_result: result, recorded: stored !== null, channel: ctx.payload.channel },
+    };
+  },
+});

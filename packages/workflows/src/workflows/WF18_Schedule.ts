@@ -1,0 +1,53 @@
+import { WorkflowError } from '@revos/envelope';
+import { defineWorkflow } from '@revos/runtime';
+import { z } from 'zod';
+import type { WorkflowServices } from './services.js';
+
+/** Books an appointment through the PMS adapter, once, and optionally asks for an SMS confirmation. */
+export function WF18_Schedule(services: WorkflowServices) {
+  return defineWorkflow({
+    name: 'WF18_Schedule',
+    version: '1.0.0',
+    lane: 'interactive',
+    channel: 'ui',
+    payload: z
+      .object({
+        practice_id: z.string().min(1),
+        slot_start: z.iso.datetime(),
+        provider_id: z.string().min(1).optional(),
+        reason_code: z.string().max(40).optional(),
+        /** E.164 number for the confirmation text; no text without it. */
+        confirm_to: z.string().regex(/^\+[1-9]\d{6,14}$/).optional(),
+      })
+      .strict(),
+    async run(ctx) {
+      const patientId = ctx.envelope.subject.patient_id;
+      if (!patientId) {
+        throw new WorkflowError('invalid_input', 'subject.patient_id is required to book', { stage: 'core_logic' });
+      }
+      const booking = await ctx.effect(
+        'pms.book',
+        { service: 'pms_adapter', endpoint: 'appointment.book', eventType: 'appointment.booked', vendorDedupes: true },
+        ({ signal, idempotencyToken }) =>
+          services.pms.bookAppointment(
+            {
+              practiceId: ctx.payload.practice_id,
+              patientId,
+              slotStart: ctx.payload.slot_start,
+              providerId: ctx.payload.provider_id,
+              reason: ctx.payload.reason_code,
+            },
+            { signal, idempotencyKey: idempotencyToken },
+          ).then((r) => ({ appointment_id: r.appointmentId, status: r.status })),
+      );
+      ctx.recordDataWritten('pms.appointments', booking.appointment_id);
+      return {
+        summary: `appointment ${booking.status}`,
+        primary_outputs: booking,
+        next_actions: ctx.payload.confirm_to
+          ? [{ workflow: 'WF30_Send_SMS', payload: { to: ctx.payload.confirm_to, template: 'appointment_confirmation' } }]
+          : [],
+      };
+    },
+  });
+}

@@ -1,0 +1,62 @@
+import { defineWorkflow } from '@revos/runtime';
+import { z } from 'zod';
+import { configString, type WorkflowServices } from './services.js';
+
+export const ESCALATION_PAYLOAD = z
+  .object({
+    task_id: z.string().regex(/^task_/),
+    source_run_id: z.string().regex(/^wr_/),
+    source_workflow: z.string(),
+    failure_code: z.string(),
+    follow_up_number: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+/**
+ * A run failed terminally and its escalation task is open: page the practice's
+ * on-call staff line (ids and codes only, no PHI) and schedule WF42 to check
+ * whether someone picked the task up.
+ */
+export function WF21_Escalate_To_Staff(services: WorkflowServices) {
+  return defineWorkflow({
+    name: 'WF21_Escalate_To_Staff',
+    version: '1.0.0',
+    lane: 'interactive',
+    channel: 'sms',
+    isEscalation: true,
+    requiresConfig: ['sms_from', 'staff_alert_phone'],
+    payload: ESCALATION_PAYLOAD,
+    async run(ctx) {
+      const p = ctx.payload;
+      const notified = await ctx.effect(
+        'staff.page',
+        { service: 'twilio', endpoint: 'messages.create', eventType: 'staff.paged', direction: 'outbound', vendorDedupes: true, eventPayload: (r) => ({ message_sid: (r as { sid: string }).sid, task_id: p.task_id }) },
+        ({ signal, idempotencyToken }) =>
+          services.sms
+            .sendMessage(
+              {
+                to: configString(ctx.tenant.config, 'staff_alert_phone'),
+                from: configString(ctx.tenant.config, 'sms_from'),
+                body: `RevOS task ${p.task_id}: ${p.source_workflow} ${p.failure_code} (run ${p.source_run_id})`,
+              },
+              { signal, idempotencyToken },
+            )
+            .then((r) => ({ sid: r.sid })),
+      );
+      const followUpMinutes = Number(ctx.tenant.config.escalation_follow_up_minutes ?? 60);
+      return {
+        summary: `staff paged for ${p.task_id}`,
+        phi_touched: false,
+        primary_outputs: { task_id: p.task_id, message_sid: notified.sid },
+        next_actions: [
+          {
+            workflow: 'WF42_Escalation_Follow_Up',
+            payload: { ...p, follow_up_number: p.follow_up_number + 1 },
+            priority: 'normal',
+            run_after_utc: new Date(Date.now() + followUpMinutes * 60_000).toISOString(),
+          },
+        ],
+      };
+    },
+  });
+}

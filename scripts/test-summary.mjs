@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Prints "N passed, N failed" from vitest's JSON report, so a run that executed no test shows as
+// "0 passed, 0 failed" instead of hiding behind an exit code. Exits 1 when the report is missing.
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2] ?? 'test-results.json';
+let report;
+try {
+  report = JSON.parse(readFileSync(file, 'utf8'));
+} catch {
+  console.log('0 passed, 0 failed');
+  console.error(`test-summary: no vitest JSON report at ${file} (the tests did not run)`);
+  process.exit(1);
+}
+const passed = report.numPassedTests ?? 0;
+const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

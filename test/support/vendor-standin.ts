@@ -1,0 +1,246 @@
+/**
+ * A local HTTP stand-in for the vendors (Twilio Messages/Calls, the PMS), so tests exercise the real
+ * adapters over a real socket instead of stubbing functions.
+ *
+ * Routes are matched by method and path suffix (so a base URL with a prefix such as `${url}/pms` works):
+ *
+ * | route id       | request                                             | default answer                                  |
+ * |----------------|-----------------------------------------------------|-------------------------------------------------|
+ * | `sms`          | `POST …/2010-04-01/Accounts/:sid/Messages.json`     | 201 `{ sid: 'SM' + 32 hex, status: 'queued' }`   |
+ * | `calls`        | `POST …/2010-04-01/Accounts/:sid/Calls.json`        | 201 `{ sid: 'CA' + 32 hex, status: 'queued' }`   |
+ * | `appointments` | `POST …/appointments`                               | 201 `{ appointment_id: 'apt_…', status: 'booked' }` |
+ * | `slots`        | `GET …/slots`                                       | 200 `{ slots: [{ start, provider_id }] }`       |
+ * | `unknown`      | anything else                                       | 404 `{ code: 'not_found' }`                     |
+ *
+ * `script(route, [...])` queues answers consumed one per request; once the queue is empty the route's
+ * default answers again. Every request is recorded, including those answered by `hang` or `destroy`.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type RouteId = 'sms' | 'calls' | 'appointments' | 'slots' | 'unknown';
+
+export interface RecordedRequest {
+  route: RouteId;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  /** Parsed when the content type is `application/x-www-form-urlencoded`. */
+  form?: Record<string, string>;
+  /** Parsed when the content type is JSON and the body parses. */
+  json?: unknown;
+  receivedAt: Date;
+}
+
+/**
+ * How to answer one request:
+ * - `{ status, body?, headers?, delayMs? }`: a string `body` is sent as is (for malformed bodies); any
+ *   other value is sent as JSON; a function computes the body from the request.
+ * - `{ hang: true }`: never answer; the socket is ended by the client or by `close()`.
+ * - `{ destroy: true }`: destroy the socket without answering (the client sees a network error).
+ */
+export type ScriptedResponse =
+  | {
+      status: number;
+      body?: unknown;
+      headers?: Record<string, string>;
+      delayMs?: number;
+    }
+  | { hang: true }
+  | { destroy: true };
+
+export interface VendorStandin {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  url: string;
+  /** Every request in arrival order. Cleared in place by `reset()`, so a held reference stays live. */
+  requests: RecordedRequest[];
+  /** Queue answers for the next requests to `route`, after any already queued. */
+  script(route: RouteId, responses: ScriptedResponse[]): void;
+  /** Replace the answer `route` gives once its queue is empty. */
+  setDefault(route: RouteId, response: ScriptedResponse): void;
+  /** How many requests `route` has received. */
+  countFor(route: RouteId): number;
+  /** Forget recorded requests, scripts and default overrides. */
+  reset(): void;
+  /** Destroy every socket (hanging requests included), cancel delayed answers and stop listening. */
+  close(): Promise<void>;
+}
+
+export interface StandinOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+}
+
+const ROUTES: { id: Exclude<RouteId, 'unknown'>; method: string; pattern: RegExp }[] = [
+  { id: 'sms', method: 'POST', pattern: /\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/ },
+  { id: 'calls', method: 'POST', pattern: /\/2010-04-01\/Accounts\/[^/]+\/Calls\.json$/ },
+  { id: 'appointments', method: 'POST', pattern: /\/appointments$/ },
+  { id: 'slots', method: 'GET', pattern: /\/slots$/ },
+];
+
+function routeOf(method: string, path: string): RouteId {
+  return ROUTES.find((route) => route.method === method && route.pattern.test(path))?.id ?? 'unknown';
+}
+
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/** Realistic success answers; fresh ids per request so dedupe bugs show up as duplicate sends. */
+function defaultResponses(): Record<RouteId, ScriptedResponse> {
+  return {
+    sms: { status: 201, body: () => ({ sid: `SM${hex(16)}`, status: 'queued' }) },
+    calls: { status: 201, body: () => ({ sid: `CA${hex(16)}`, status: 'queued' }) },
+    appointments: { status: 201, body: () => ({ appointment_id: `apt_${hex(8)}`, status: 'booked' }) },
+    slots: {
+      status: 200,
+      body: (request: RecordedRequest) => {
+        const from = Date.parse(request.query['from'] ?? '');
+        const base = Number.isNaN(from) ? Date.UTC(2030, 0, 7, 9) : from;
+        return {
+          slots: [0, 1, 2].map((i) => ({
+            start: new Date(base + i * 30 * 60_000).toISOString(),
+            provider_id: i % 2 === 0 ? 'prov_1' : 'prov_2',
+          })),
+        };
+      },
+    },
+    unknown: { status: 404, body: { code: 'not_found' } },
+  };
+}
+
+function parseBody(headers: IncomingHttpHeaders, rawBody: string): Pick<RecordedRequest, 'form' | 'json'> {
+  const type = headers['content-type'] ?? '';
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    return { form: Object.fromEntries(new URLSearchParams(rawBody)) };
+  }
+  if (type.includes('json') && rawBody !== '') {
+    try {
+      return { json: JSON.parse(rawBody) as unknown };
+    } catch {
+      return {};
+    }
+  }
+  return {};
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Starts the stand-in on 127.0.0.1 (a free port unless `port` is given). */
+export async function startVendorStandin(options: StandinOptions = {}): Promise<VendorStandin> {
+  const requests: RecordedRequest[] = [];
+  const scripts = new Map<RouteId, ScriptedResponse[]>();
+  let defaults = defaultResponses();
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closing: Promise<void> | undefined;
+
+  function answer(res: ServerResponse, response: ScriptedResponse, request: RecordedRequest): void {
+    if ('hang' in response) return;
+    if ('destroy' in response) {
+      res.socket?.destroy();
+      return;
+    }
+    const send = (): void => {
+      if (res.destroyed) return;
+      const value = typeof response.body === 'function' ? (response.body as (r: RecordedRequest) => unknown)(request) : response.body;
+      const headers: Record<string, string> = { ...response.headers };
+      let payload = '';
+      if (typeof value === 'string') {
+        payload = value;
+      } else if (value !== undefined) {
+        payload = JSON.stringify(value);
+        headers['content-type'] ??= 'application/json';
+      }
+      res.writeHead(response.status, headers);
+      res.end(payload);
+    };
+    if (response.delayMs === undefined || response.delayMs <= 0) {
+      send();
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      send();
+    }, response.delayMs);
+    timers.add(timer);
+  }
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const rawBody = await readBody(req);
+      const target = new URL(req.url ?? '/', 'http://standin');
+      const method = req.method ?? 'GET';
+      const route = routeOf(method, target.pathname);
+      const recorded: RecordedRequest = {
+        route,
+        method,
+        path: target.pathname,
+        query: Object.fromEntries(target.searchParams),
+        headers: req.headers,
+        rawBody,
+        ...parseBody(req.headers, rawBody),
+        receivedAt: new Date(),
+      };
+      requests.push(recorded);
+      const response = scripts.get(route)?.shift() ?? defaults[route];
+      answer(res, response, recorded);
+    })().catch(() => {
+      // The client went away mid-body; there is nobody left to answer.
+      res.destroy();
+    });
+  });
+
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    requests,
+    script(route, responses) {
+      const queue = scripts.get(route) ?? [];
+      queue.push(...responses);
+      scripts.set(route, queue);
+    },
+    setDefault(route, response) {
+      defaults[route] = response;
+    },
+    countFor(route) {
+      return requests.filter((request) => request.route === route).length;
+    },
+    reset() {
+      requests.length = 0;
+      scripts.clear();
+      defaults = defaultResponses();
+    },
+    close() {
+      // `server.close` alone waits for keep-alive and hanging sockets; destroying them makes it prompt.
+      closing ??= new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close((err) => (err ? reject(err) : resolve()));
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}
