@@ -17,8 +17,12 @@ export interface DbOptions {
 export interface Db {
   /** postgres.js tagged-template client, for the hot path (one round trip per statement). */
   sql: Sql;
-  /** drizzle over the same pool, for everything else. */
-  orm: PostgresJsDatabase<Schema>;
+  /**
+   * drizzle, for typed ad-hoc queries (operators, API). It has its own small
+   * pool, created on first use: drizzle replaces the date and JSON codecs of the
+   * postgres.js client it is given, which would break the raw queries on `sql`.
+   */
+  readonly orm: PostgresJsDatabase<Schema>;
   close(): Promise<void>;
 }
 
@@ -29,9 +33,19 @@ export function createDb(options: DbOptions): Db {
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'revos' },
   });
+  let ormClient: postgres.Sql | null = null;
+  let orm: PostgresJsDatabase<Schema> | null = null;
   return {
     sql,
-    orm: drizzle(sql, { schema }),
-    close: () => sql.end({ timeout: 5 }),
+    get orm() {
+      if (!orm) {
+        ormClient = postgres(options.url, { max: 2, onnotice: () => {}, connection: { application_name: `${options.applicationName ?? 'revos'}:orm` } });
+        orm = drizzle(ormClient, { schema });
+      }
+      return orm;
+    },
+    async close() {
+      await Promise.all([sql.end({ timeout: 5 }), ormClient?.end({ timeout: 5 })]);
+    },
   };
 }

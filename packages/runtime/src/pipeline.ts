@@ -388,7 +388,10 @@ class RunState {
       return this.finishTerminal(new StageFailure('invalid_output', 'build_standard_output', `output contract violated: ${reason}`));
     }
     const outcome = await this.write(checked.value, 'completed');
-    if (outcome.kind === 'done' && breach) await this.alertOnRepeatedBreach(latencyMs);
+    if (outcome.kind === 'done') {
+      this.log.info({ status: 'ok', latency_ms: latencyMs, latency_breach: breach, next_actions: nextActions.length }, 'run finished');
+      if (breach) await this.alertOnRepeatedBreach(latencyMs);
+    }
     return outcome;
   }
 

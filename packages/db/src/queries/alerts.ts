@@ -1,4 +1,5 @@
 import type { Sql } from '../client.js';
+import { jsonb } from './json.js';
 
 export interface AlertEntry {
   alertId: string;
@@ -16,7 +17,7 @@ export async function recordAlert(sql: Sql, a: AlertEntry): Promise<boolean> {
   const rows = await sql`
     insert into alerts (alert_id, tenant_id, kind, workflow_name, workflow_run_id, dedupe_key, details)
     values (${a.alertId}, ${a.tenantId}, ${a.kind}, ${a.workflowName}, ${a.workflowRunId}, ${a.dedupeKey},
-            ${sql.json(a.details as never)})
+            ${jsonb(a.details)}::text::jsonb)
     on conflict (dedupe_key) do nothing
     returning 1`;
   return rows.length === 1;

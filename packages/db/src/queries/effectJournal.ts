@@ -1,4 +1,5 @@
 import type { Sql } from '../client.js';
+import { jsonb } from './json.js';
 
 /** A lease: the key and the fence the run claimed it with. */
 export interface Lease {
@@ -115,7 +116,7 @@ export async function completeEffect(sql: Sql, f: FinishEffect): Promise<boolean
        where idempotency_key = ${f.lease.idempotencyKey} and fence = ${f.lease.fence} and state = 'in_progress'
     ), eff as (
       update effects
-         set state = 'completed', result = ${sql.json(f.result as never)}, latency_ms = ${f.latencyMs},
+         set state = 'completed', result = ${jsonb(f.result)}::text::jsonb, latency_ms = ${f.latencyMs},
              success = true, failure_code = null, event_id = ${ev.eventId}, completed_at = now()
        where idempotency_key = ${f.lease.idempotencyKey} and effect_name = ${f.effectName} and state = 'started'
          and exists (select 1 from lease)
@@ -123,8 +124,8 @@ export async function completeEffect(sql: Sql, f: FinishEffect): Promise<boolean
     ), ins as (
       insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction,
                           payload_ref, payload, idempotency_key, effect_name)
-      select ${ev.eventId}, ${ev.workflowRunId}, ${ev.rootRunId}, ${ev.tenantId}, ${sql.json(ev.subject as never)},
-             ${ev.eventType}, ${ev.direction}, ${ev.payloadRef}, ${ev.payload === null ? null : sql.json(ev.payload as never)},
+      select ${ev.eventId}, ${ev.workflowRunId}, ${ev.rootRunId}, ${ev.tenantId}, ${jsonb(ev.subject)}::text::jsonb,
+             ${ev.eventType}, ${ev.direction}, ${ev.payloadRef}, ${jsonb(ev.payload)}::text::jsonb,
              ${f.lease.idempotencyKey}, ${f.effectName}
         from eff
       returning 1

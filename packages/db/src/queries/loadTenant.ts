@@ -1,4 +1,5 @@
 import type { Sql } from '../client.js';
+import { jsonb } from './json.js';
 
 export interface TenantRecord {
   tenantId: string;
@@ -52,8 +53,8 @@ export interface NewTenant {
 export async function upsertTenant(sql: Sql, t: NewTenant): Promise<void> {
   await sql`
     insert into tenants (tenant_id, name, entitlements, config, policy_version, feature_flags_version)
-    values (${t.tenantId}, ${t.name}, ${sql.json((t.entitlements ?? { workflows: '*' }) as never)},
-            ${sql.json((t.config ?? {}) as never)}, ${t.policyVersion ?? null}, ${t.featureFlagsVersion ?? null})
+    values (${t.tenantId}, ${t.name}, ${jsonb((t.entitlements ?? { workflows: '*' }))}::text::jsonb,
+            ${jsonb((t.config ?? {}))}::text::jsonb, ${t.policyVersion ?? null}, ${t.featureFlagsVersion ?? null})
     on conflict (tenant_id) do update
       set name = excluded.name, entitlements = excluded.entitlements, config = excluded.config,
           policy_version = excluded.policy_version, feature_flags_version = excluded.feature_flags_version,

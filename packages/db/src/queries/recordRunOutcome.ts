@@ -1,4 +1,5 @@
 import type { Sql } from '../client.js';
+import { jsonb } from './json.js';
 import type { EventRow, Lease } from './effectJournal.js';
 
 export type RunStatus = 'queued' | 'ok' | 'noop' | 'blocked' | 'retry' | 'failed';
@@ -124,8 +125,8 @@ export async function recordRunOutcome(sql: Sql, o: RunOutcome): Promise<boolean
       select ${r.workflowRunId}, ${r.parentRunId}, ${r.rootRunId}, ${r.correlationId}, ${r.tenantId}, ${r.workflowName},
              ${r.workflowVersion}, ${r.idempotencyKey}, ${r.jobId}, ${r.lane}, ${r.triggerSource}, ${r.triggerId},
              ${r.privacyMode}, ${r.status}, ${r.failureCode}, ${r.failureStage}, ${r.retryCount}, ${r.latencyMs},
-             ${r.latencyBreach}, ${r.inputsHash}, ${r.outputsHash}, ${sql.json(r.envelope as never)},
-             ${r.output === null ? null : sql.json(r.output as never)}, ${r.startedAt}, ${r.endedAt}
+             ${r.latencyBreach}, ${r.inputsHash}, ${r.outputsHash}, ${jsonb(r.envelope)}::text::jsonb,
+             ${jsonb(r.output)}::text::jsonb, ${r.startedAt}, ${r.endedAt}
         from ok
       on conflict (workflow_run_id) do update
         set status = excluded.status, failure_code = excluded.failure_code, failure_stage = excluded.failure_stage,
@@ -140,20 +141,20 @@ export async function recordRunOutcome(sql: Sql, o: RunOutcome): Promise<boolean
                           action_index, workflow, payload, priority, run_after)
       select a.outbox_id, ${r.tenantId}, ${r.workflowRunId}, ${r.rootRunId}, ${r.correlationId}, ${r.idempotencyKey},
              a.action_index, a.workflow, a.payload, a.priority, a.run_after
-        from ok, jsonb_to_recordset(${sql.json(outbox as never)}) as a(
+        from ok, jsonb_to_recordset(${jsonb(outbox)}::text::jsonb) as a(
           outbox_id text, action_index int, workflow text, payload jsonb, priority text, run_after timestamptz)
       on conflict (parent_idempotency_key, action_index) do nothing
       returning 1
     ), tsk as (
       insert into tasks (task_id, tenant_id, workflow_run_id, root_run_id, idempotency_key, kind, failure_code, reason)
       select t.task_id, ${r.tenantId}, ${r.workflowRunId}, ${r.rootRunId}, ${r.idempotencyKey}, t.kind, t.failure_code, t.reason
-        from ok, jsonb_to_recordset(${sql.json(tasks as never)}) as t(task_id text, kind text, failure_code text, reason text)
+        from ok, jsonb_to_recordset(${jsonb(tasks)}::text::jsonb) as t(task_id text, kind text, failure_code text, reason text)
       on conflict (idempotency_key, kind) do nothing
       returning 1
     ), evs as (
       insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref, payload)
       select e.event_id, e.workflow_run_id, e.root_run_id, e.tenant_id, e.subject, e.event_type, e.direction, e.payload_ref, e.payload
-        from ok, jsonb_to_recordset(${sql.json(events as never)}) as e(
+        from ok, jsonb_to_recordset(${jsonb(events)}::text::jsonb) as e(
           event_id text, workflow_run_id text, root_run_id text, tenant_id text, subject jsonb, event_type text,
           direction text, payload_ref text, payload jsonb)
       returning 1

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// `npm start`: the fleet on this machine, run from TypeScript source (no build needed).
+//   1. When Redis or PostgreSQL does not answer, scripts/ensure-services.sh starts the local services.
+//   2. Without TWILIO_BASE_URL, the vendor stand-in simulates Twilio and the PMS on port 4010.
+//   3. The worker (and, later, the producer) runs with this process's stdio and environment.
+// SIGINT/SIGTERM stop every child; when any child exits, the others are stopped and this process
+// exits with the first non-zero exit code. Containers run the built JS instead (see Dockerfile).
+import { spawn, spawnSync } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const root = resolve(import.meta.dirname, '..');
+/** Node flags that run workspace TypeScript through each package's `@revos/source` export. */
+const TS = ['--conditions=@revos/source', '--import', 'tsx'];
+const STANDIN_PORT = 4010;
+
+const log = (msg, fields = {}) =>
+  console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), service: 'start', ...fields, msg }));
+
+/** True when something accepts TCP connections at the URL's host and port. */
+function answers(url, defaultPort) {
+  const { hostname, port } = new URL(url);
+  return new Promise((done) => {
+    const socket = createConnection({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || defaultPort) });
+    const finish = (ok) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(1_000, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+// The same defaults as apps/worker/src/env.ts, so "does it answer" asks about the servers the worker will use.
+const redisUp = await answers(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 6379);
+const postgresUp = await answers(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/revos', 5432);
+if (!redisUp || !postgresUp) {
+  const ensured = spawnSync('bash', ['scripts/ensure-services.sh'], { cwd: root, stdio: 'inherit' });
+  if (ensured.status !== 0) process.exit(1);
+}
+
+/** The children still running; `env` is what each newly started child gets. */
+const live = new Set();
+const env = { ...process.env };
+let stopping = false;
+let exitCode = 0;
+
+function stopAll() {
+  if (stopping) return;
+  stopping = true;
+  // Always SIGTERM: Ctrl-C already sent SIGINT to the whole process group, and the worker handles
+  // one SIGINT; a second one would kill it without draining in-flight runs.
+  for (const child of live) child.kill('SIGTERM');
+}
+
+function start(name, args, stdout = 'inherit') {
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['inherit', stdout, 'inherit'] });
+  live.add(child);
+  child.once('exit', (code, signal) => {
+    live.delete(child);
+    exitCode ||= code ?? 1;
+    if (!stopping) log(`${name} exited; stopping the rest`, { code, signal });
+    stopAll();
+    if (live.size === 0) process.exit(exitCode);
+  });
+  return child;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, stopAll);
+// A crash of this script must not leave children behind.
+process.on('exit', () => live.forEach((child) => child.kill('SIGKILL')));
+
+// The processes, started in order; each entry may wait for its child to be ready.
+const processes = [];
+if (!process.env.TWILIO_BASE_URL) {
+  processes.push({
+    name: 'vendor-standin',
+    args: [...TS, 'test/support/vendor-standin-main.ts', String(STANDIN_PORT)],
+    stdout: 'pipe',
+    // The stand-in prints `{"url":...}` once listening; the worker is pointed at it, and any
+    // further output is passed through.
+    ready: (child) =>
+      new Promise((done) => {
+        const lines = createInterface({ input: child.stdout });
+        lines.once('line', (line) => {
+          const { url } = JSON.parse(line);
+          env.TWILIO_BASE_URL = url;
+          env.PMS_BASE_URL ??= `${url}/pms`;
+          log('vendors are simulated: Twilio and the PMS are the local stand-in; set TWILIO_BASE_URL and PMS_BASE_URL to use real ones', { url });
+          lines.on('line', (more) => console.log(more));
+          done();
+        });
+      }),
+  });
+}
+processes.push({ name: 'worker', args: [...TS, 'apps/worker/src/main.ts'] });
+
+for (const { name, args, stdout, ready } of processes) {
+  if (stopping) break;
+  const child = start(name, args, stdout);
+  await ready?.(child);
+}

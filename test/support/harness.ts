@@ -1,0 +1,232 @@
+/**
+ * An in-process fleet for integration tests: a private database (cloned from
+ * the migrated template), a private BullMQ prefix on the real Redis, the vendor
+ * stand-in, the reference workflows plus any test workflows, and lane workers.
+ * `close()` tears everything down; a test file that forgets it fails on open handles.
+ */
+import { setConsent, upsertTenant, type Db } from '@revos/db';
+import { keyForEnvelope, newCorrelationId, newRunId, validateOutput, type Envelope, type OutputContract } from '@revos/envelope';
+import {
+  closeLaneQueues,
+  createLaneQueues,
+  createLaneWorker,
+  createLogger,
+  enqueueRun,
+  LANES,
+  TenantCache,
+  WorkflowCatalog,
+  type AnyWorkflow,
+  type Lane,
+  type LaneQueues,
+  type PipelineDeps,
+} from '@revos/runtime';
+import { createHttpPmsAdapter, createTwilioSmsProvider, createTwilioVoiceProvider, referenceWorkflows } from '@revos/workflows';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Writable } from 'node:stream';
+import { ulid } from 'ulid';
+import { createTestDatabase, type TestDatabase } from './pg.js';
+import { startVendorStandin, type VendorStandin } from './vendor-standin.js';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TENANT = 't_test_practice';
+
+/** Tenant config the reference workflows need; the stand-in plays every vendor. */
+export const TENANT_CONFIG = {
+  sms_from: '+15550000001',
+  staff_alert_phone: '+15550000002',
+  voice_from: '+15550000003',
+  front_desk_phone: '+15550000004',
+  fallback_twiml_url: 'https://example.invalid/fallback.xml',
+};
+
+export interface HarnessOptions {
+  extraWorkflows?: AnyWorkflow[];
+  lanes?: readonly Lane[];
+  concurrency?: number;
+  breachAlert?: { count: number; windowMs: number };
+  /** Start no workers (tests that drive the pipeline or queues themselves). */
+  noWorkers?: boolean;
+}
+
+export interface Harness {
+  db: Db;
+  database: TestDatabase;
+  vendor: VendorStandin;
+  catalog: WorkflowCatalog;
+  queues: LaneQueues;
+  workers: Worker[];
+  prefix: string;
+  redis: Redis;
+  deps: PipelineDeps;
+  /** Every log line the fleet wrote, parsed. */
+  logLines: Record<string, unknown>[];
+  envelope(input: EnvelopeInput): Envelope;
+  enqueue(envelope: Envelope): Promise<string>;
+  waitForRun(runId: string, until?: (row: RunRow) => boolean, timeoutMs?: number): Promise<RunRow>;
+  startWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface EnvelopeInput {
+  workflow: string;
+  version?: string;
+  payload: Record<string, unknown>;
+  triggerId?: string;
+  subject?: Envelope['subject'];
+  tenantId?: string;
+  runId?: string;
+  privacyMode?: 'standard' | 'phi_minimized';
+}
+
+export interface RunRow {
+  workflow_run_id: string;
+  status: string;
+  failure_code: string | null;
+  retry_count: number;
+  latency_breach: boolean;
+  output: OutputContract | null;
+  idempotency_key: string;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const database = await createTestDatabase();
+  const db = database.db;
+  const vendor = await startVendorStandin();
+  const prefix = `revos-test-${ulid().toLowerCase()}`;
+  const logLines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const log = createLogger({ level: 'debug', destination: sink });
+  const twilio = { baseUrl: vendor.url, accountSid: 'AC_test', authToken: 'test-token', timeoutMs: 2_000 };
+  const services = {
+    sms: createTwilioSmsProvider(twilio),
+    voice: createTwilioVoiceProvider(twilio),
+    pms: createHttpPmsAdapter({ baseUrl: `${vendor.url}/pms`, apiKey: 'test-key', timeoutMs: 2_000 }),
+  };
+  const catalog = new WorkflowCatalog([...referenceWorkflows(services), ...(options.extraWorkflows ?? [])]);
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = createLaneQueues(redis, prefix);
+  const deps: PipelineDeps = {
+    db,
+    catalog,
+    tenants: new TenantCache(db.sql, 0),
+    workerId: `test-${process.pid}`,
+    log,
+    breachAlert: options.breachAlert ?? { count: 3, windowMs: 60_000 },
+  };
+  await upsertTenant(db.sql, { tenantId: TENANT, name: 'Test Practice', config: TENANT_CONFIG });
+
+  const workers: Worker[] = [];
+  const startWorkers = async () => {
+    for (const lane of options.lanes ?? LANES) {
+      const worker = createLaneWorker({ lane, concurrency: options.concurrency ?? 8, connection: redis, prefix, deps, log });
+      workers.push(worker);
+      void worker.run();
+    }
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
+  };
+  if (!options.noWorkers) await startWorkers();
+
+  const harness: Harness = {
+    db,
+    database,
+    vendor,
+    catalog,
+    queues,
+    workers,
+    prefix,
+    redis,
+    deps,
+    logLines,
+    startWorkers,
+    envelope: (input) => makeEnvelope(input),
+    async enqueue(envelope) {
+      const { jobId } = await enqueueRun(queues, catalog, envelope);
+      return jobId;
+    },
+    waitForRun: (runId, until, timeoutMs) => waitForRun(db, runId, until, timeoutMs),
+    async close() {
+      await Promise.all(workers.map((w) => w.close(true)));
+      await closeLaneQueues(queues);
+      await deleteKeys(redis, prefix);
+      await redis.quit();
+      await vendor.close();
+      await database.drop();
+    },
+  };
+  return harness;
+}
+
+export function makeEnvelope(input: EnvelopeInput): Envelope {
+  const runId = input.runId ?? newRunId();
+  const tenantId = input.tenantId ?? TENANT;
+  const triggerId = input.triggerId ?? `trg_${ulid()}`;
+  return {
+    meta: {
+      workflow_name: input.workflow,
+      workflow_version: input.version ?? '1.0.0',
+      workflow_run_id: runId,
+      parent_run_id: null,
+      root_run_id: runId,
+      idempotency_key: keyForEnvelope({ tenant_id: tenantId, workflow_name: input.workflow, trigger_id: triggerId, payload: input.payload }),
+      trigger_source: 'webhook',
+      trigger_id: triggerId,
+      timestamp_utc: new Date().toISOString(),
+      tenant_id: tenantId,
+      environment: 'staging',
+      privacy_mode: input.privacyMode ?? 'standard',
+      correlation_id: newCorrelationId(),
+    },
+    subject: input.subject ?? {},
+    payload: input.payload,
+  };
+}
+
+/** Polls workflow_runs until the row exists and `until` holds (default: a final status). */
+export async function waitForRun(
+  db: Db,
+  runId: string,
+  until: (row: RunRow) => boolean = (r) => ['ok', 'noop', 'failed', 'blocked'].includes(r.status),
+  timeoutMs = 20_000,
+): Promise<RunRow> {
+  const deadline = Date.now() + timeoutMs;
+  let last: RunRow | undefined;
+  while (Date.now() < deadline) {
+    [last] = await db.sql<RunRow[]>`
+      select workflow_run_id, status, failure_code, retry_count, latency_breach, output, idempotency_key
+        from workflow_runs where workflow_run_id = ${runId}`;
+    if (last && until(last)) return last;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms (last: ${last ? last.status : 'no row'})`);
+}
+
+export async function allowSms(db: Db, patientId: string): Promise<void> {
+  await setConsent(db.sql, { tenantId: TENANT, subjectId: patientId, channel: 'sms', status: 'allow', source: 'test' });
+}
+
+/** Every output the suite stored passes the contract schema (issue: "checked over all runs a suite produced"). */
+export async function invalidStoredOutputs(db: Db): Promise<{ run: string; issues: unknown }[]> {
+  const rows = await db.sql<{ workflow_run_id: string; output: unknown }[]>`
+    select workflow_run_id, output from workflow_runs where output is not null`;
+  return rows
+    .map((r) => ({ run: r.workflow_run_id, result: validateOutput(r.output) }))
+    .filter((r) => !r.result.ok)
+    .map((r) => ({ run: r.run, issues: r.result.ok ? null : r.result.issues }));
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
