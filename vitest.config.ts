@@ -4,10 +4,14 @@ import { defineConfig } from 'vitest/config';
 // Tests run the TypeScript sources of the workspace packages directly (the same
 // files the `@revos/source` export condition names for tsx and tsc).
 const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
+const appsDir = fileURLToPath(new URL('./apps/', import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: [{ find: /^@revos\/([a-z-]+)$/, replacement: `${packagesDir}$1/src/index.ts` }],
+    alias: [
+      { find: /^@revos\/(worker|producer)$/, replacement: `${appsDir}$1/src/index.ts` },
+      { find: /^@revos\/([a-z-]+)$/, replacement: `${packagesDir}$1/src/index.ts` },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { createDb, migrateDatabase } from '@revos/db';
-import { createLaneWorker, createLogger, TenantCache, type Lane, type Logger, type PipelineDeps } from '@revos/runtime';
-import { createHttpPmsAdapter, createReferenceCatalog, createTwilioSmsProvider, createTwilioVoiceProvider } from '@revos/workflows';
+import { createLaneWorker, createLogger, TenantCache, type AnyWorkflow, type Lane, type Logger, type PipelineDeps } from '@revos/runtime';
+import {
+  createHttpPmsAdapter,
+  createReferenceCatalog,
+  createTwilioSmsProvider,
+  createTwilioVoiceProvider,
+  type WorkflowServices,
+} from '@revos/workflows';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.js';
@@ -14,16 +20,24 @@ export interface WorkerProcess {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  log?: Logger;
+  /** Workflows served beside the reference ones (a deployment's own, or a test's). */
+  extraWorkflows?: (services: WorkflowServices) => AnyWorkflow[];
+}
+
 /** Builds and starts one worker replica serving the configured lanes. */
-export async function startWorkerProcess(env: WorkerEnv, log: Logger = createLogger({ level: env.LOG_LEVEL })): Promise<WorkerProcess> {
+export async function startWorkerProcess(env: WorkerEnv, options: StartOptions = {}): Promise<WorkerProcess> {
+  const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
   if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
   const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: `revos-worker:${env.WORKER_ID}` });
   const twilio = { baseUrl: env.TWILIO_BASE_URL, accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, timeoutMs: env.VENDOR_TIMEOUT_MS };
-  const catalog = createReferenceCatalog({
+  const services: WorkflowServices = {
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
     pms: createHttpPmsAdapter({ baseUrl: env.PMS_BASE_URL, apiKey: env.PMS_API_KEY, timeoutMs: env.VENDOR_TIMEOUT_MS }),
-  });
+  };
+  const catalog = createReferenceCatalog(services, options.extraWorkflows?.(services) ?? []);
   const shutdown = new AbortController();
   const deps: PipelineDeps = {
     db,

@@ -1,2 +1,2 @@
-export { startWorkerProcess, type WorkerProcess } from './fleet.js';
+export { startWorkerProcess, type StartOptions, type WorkerProcess } from './fleet.js';
 export { loadWorkerEnv, WorkerEnv } from './env.js';

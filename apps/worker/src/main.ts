@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const log = createLogger({ level: env.LOG_LEVEL, base: { pid: process.pid, service: 'worker', worker_id: env.WORKER_ID } });
-  const fleet = await startWorkerProcess(env, log);
+  const fleet = await startWorkerProcess(env, { log });
 
   let signalled = false;
   const stop = (signal: NodeJS.Signals) => {
