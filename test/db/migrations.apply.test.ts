@@ -21,6 +21,7 @@ describe('migrateDatabase', () => {
       const tables = await sql<{ table_name: string }[]>`
         select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
       expect(tables.map((t) => t.table_name)).toEqual([
+        'accepted_runs',
         'alerts',
         'api_keys',
         'consents',
@@ -52,7 +53,8 @@ describe('migrateDatabase', () => {
       const sql = postgres(concurrentUrl, { max: 1, onnotice: () => {} });
       const [row] = await sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
       await sql.end();
-      expect(row?.n).toBe(1);
+      const journal = (await import('../../packages/db/drizzle/meta/_journal.json', { with: { type: 'json' } })).default;
+      expect(row?.n).toBe(journal.entries.length); // each migration applied once, not twice
     } finally {
       const admin = postgres(databaseUrl('postgres'), { max: 1, onnotice: () => {} });
       await admin`drop database if exists ${admin(concurrentName)} with (force)`;

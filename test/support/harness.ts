@@ -11,6 +11,7 @@ import {
   createLaneQueues,
   createLaneWorker,
   createLogger,
+  dispatchPending,
   enqueueRun,
   LANES,
   TenantCache,
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   breachAlert?: { count: number; windowMs: number };
   /** Start no workers (tests that drive the pipeline or queues themselves). */
   noWorkers?: boolean;
+  /** Workers enqueue their runs' follow-ups at once, as in production (off: only an explicit sweep dispatches). */
+  immediateDispatch?: boolean;
 }
 
 export interface Harness {
@@ -124,7 +127,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const workers: Worker[] = [];
   const startWorkers = async () => {
     for (const lane of options.lanes ?? LANES) {
-      const worker = createLaneWorker({ lane, concurrency: options.concurrency ?? 8, connection: redis, prefix, deps, log });
+      const dispatchFollowUps = options.immediateDispatch
+        ? (parentRunId: string) => dispatchPending({ db, queues, catalog, log }, { parentRunId })
+        : undefined;
+      const worker = createLaneWorker({ lane, concurrency: options.concurrency ?? 8, connection: redis, prefix, deps, log, dispatchFollowUps });
       workers.push(worker);
       void worker.run();
     }

@@ -2,14 +2,31 @@
  * Test databases: the global setup migrates one template database; each test
  * file clones its own copy (CREATE DATABASE ... TEMPLATE is a file copy, far
  * faster than migrating) and drops it afterwards, so files never share rows.
+ *
+ * Several `vitest run`s may share one server (two terminals, CI beside a dev):
+ * the template's name carries a hash of the migrations, so it is built once per
+ * schema, and only clones older than an hour (crashed runs) are swept.
  */
-import { createDb, migrateDatabase, type Db } from '@revos/db';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDb, migrateDatabase, MIGRATIONS_FOLDER, type Db } from '@revos/db';
 import postgres from 'postgres';
-import { ulid } from 'ulid';
+import { decodeTime, ulid } from 'ulid';
 
 export const PG_BASE_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
-export const TEMPLATE_DB = 'revos_test_template';
 const TEST_DB_PREFIX = 'revos_t_';
+const STALE_AFTER_MS = 60 * 60 * 1000;
+
+function migrationsHash(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith('.sql')).sort()) {
+    hash.update(file).update(readFileSync(join(MIGRATIONS_FOLDER, file)));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+export const TEMPLATE_DB = `revos_tpl_${migrationsHash()}`;
 
 export function databaseUrl(name: string): string {
   return `${PG_BASE_URL}/${name}`;
@@ -19,17 +36,43 @@ function admin() {
   return postgres(databaseUrl('postgres'), { max: 1, onnotice: () => {} });
 }
 
-/** Drops databases left by an earlier run that crashed, then builds the template afresh. */
+/** Sweeps clones of crashed runs, then builds this schema's template unless it exists. */
 export async function prepareTemplate(): Promise<void> {
   const sql = admin();
   try {
-    const stale = await sql<{ datname: string }[]>`
-      select datname from pg_database where datname like ${TEST_DB_PREFIX + '%'} or datname = ${TEMPLATE_DB}`;
-    for (const { datname } of stale) await sql`drop database if exists ${sql(datname)} with (force)`;
+    const clones = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${TEST_DB_PREFIX + '%'}`;
+    for (const { datname } of clones) {
+      const id = datname.slice(TEST_DB_PREFIX.length).replace(/^mig_/, '').split('_')[0]!.toUpperCase();
+      let born = 0;
+      try {
+        born = decodeTime(id);
+      } catch {
+        born = 0; // not ours to date: old enough
+      }
+      if (Date.now() - born > STALE_AFTER_MS) await sql`drop database if exists ${sql(datname)} with (force)`;
+    }
+    // Templates of older schemas are never cloned again.
+    const oldTemplates = await sql<{ datname: string }[]>`
+      select datname from pg_database where (datname like 'revos_tpl_%' and datname <> ${TEMPLATE_DB}) or datname = 'revos_test_template'`;
+    for (const { datname } of oldTemplates) await sql`drop database if exists ${sql(datname)} with (force)`.catch(() => {});
+    const [exists] = await sql`select 1 from pg_database where datname = ${TEMPLATE_DB}`;
+    if (exists) return;
   } finally {
     await sql.end();
   }
-  await migrateDatabase(databaseUrl(TEMPLATE_DB));
+  // Built under another name and renamed, so a concurrent run never clones a half-migrated template.
+  const building = `${TEMPLATE_DB}_${ulid().toLowerCase().slice(-8)}`;
+  await migrateDatabase(databaseUrl(building));
+  const s = admin();
+  try {
+    await s`alter database ${s(building)} rename to ${s(TEMPLATE_DB)}`;
+  } catch (error) {
+    // Another run finished first: use theirs.
+    await s`drop database if exists ${s(building)} with (force)`;
+    if ((error as { code?: string }).code !== '42P04') throw error;
+  } finally {
+    await s.end();
+  }
 }
 
 export interface TestDatabase {

@@ -1,6 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import { createDb, migrateDatabase } from '@revos/db';
-import { createLaneWorker, createLogger, TenantCache, type AnyWorkflow, type Lane, type Logger, type PipelineDeps } from '@revos/runtime';
+import {
+  closeLaneQueues,
+  createLaneQueues,
+  createLaneWorker,
+  createLogger,
+  dispatchPending,
+  TenantCache,
+  type AnyWorkflow,
+  type Lane,
+  type Logger,
+  type PipelineDeps,
+} from '@revos/runtime';
 import {
   createHttpPmsAdapter,
   createReferenceCatalog,
@@ -55,9 +66,12 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     interactive: env.CONCURRENCY_INTERACTIVE,
     batch: env.CONCURRENCY_BATCH,
   };
+  // Follow-ups of finished runs are enqueued right away by the worker that finished them.
+  const queues = createLaneQueues(connection, env.QUEUE_PREFIX);
+  const dispatchFollowUps = (parentRunId: string) => dispatchPending({ db, queues, catalog, log }, { parentRunId, limit: 50 });
   const workers = new Map<Lane, Worker>();
   for (const lane of env.WORKER_LANES) {
-    const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }) });
+    const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }), dispatchFollowUps });
     workers.set(lane, worker);
     void worker.run();
   }
@@ -89,6 +103,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
           await Promise.all([...workers.values()].map((w) => w.close(true)));
         }
         health?.close();
+        await closeLaneQueues(queues);
         await connection.quit().catch(() => connection.disconnect());
         await db.close();
         log.info('worker stopped');

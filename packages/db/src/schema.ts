@@ -197,6 +197,36 @@ export const events = pgTable(
   ],
 );
 
+/**
+ * Durable intake: every run a producer (API, webhook, cron, dispatcher, replay)
+ * accepted, recorded before the 2xx answer and before the enqueue. One row per
+ * idempotency key, so the key's first acceptance names the run every duplicate
+ * is answered with. The reconciler re-enqueues unsettled rows whose job is gone
+ * from Redis: nothing acknowledged is lost.
+ */
+export const acceptedRuns = pgTable(
+  'accepted_runs',
+  {
+    idempotencyKey: text('idempotency_key').primaryKey(),
+    workflowRunId: text('workflow_run_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    workflowName: text('workflow_name').notNull(),
+    jobId: text('job_id').notNull(),
+    lane: text('lane').notNull(),
+    priority: text('priority', { enum: ['high', 'normal', 'low'] }),
+    runAfter: tstz('run_after'),
+    source: text('source').notNull(),
+    acceptedAt: tstz('accepted_at').notNull().defaultNow(),
+    settledAt: tstz('settled_at'),
+  },
+  (t) => [
+    uniqueIndex('accepted_runs_run_uidx').on(t.workflowRunId),
+    index('accepted_runs_unsettled_idx')
+      .on(t.acceptedAt)
+      .where(sql`${t.settledAt} is null`),
+  ],
+);
+
 /** next_actions waiting to be enqueued; written in the run's completion transaction. */
 export const outbox = pgTable(
   'outbox',

@@ -32,6 +32,12 @@ export interface LaneWorkerOptions {
   prefix: string;
   deps: PipelineDeps;
   log: Logger;
+  /**
+   * Enqueues the follow-ups a finished run just wrote to the outbox, so a chain
+   * (a voice turn handing off to WF71) does not wait for the dispatcher's next
+   * sweep. Best effort: the sweep still picks up anything this misses.
+   */
+  dispatchFollowUps?: (parentRunId: string) => Promise<unknown>;
 }
 
 /**
@@ -64,6 +70,13 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
       options.log.error({ job_id: job.id, delay_ms: delayMs, err_code: (error as { code?: unknown }).code }, 'infrastructure unavailable; job parked');
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();
+    }
+
+    if ((outcome.kind === 'done' || outcome.kind === 'terminal') && outcome.output && outcome.output.result.next_actions.length > 0 && options.dispatchFollowUps) {
+      const runId = outcome.output.meta_out.workflow_run_id;
+      await options.dispatchFollowUps(runId).catch((error: unknown) =>
+        options.log.warn({ workflow_run_id: runId, err: (error as Error).message }, 'immediate dispatch failed; the sweep will retry'),
+      );
     }
 
     switch (outcome.kind) {

@@ -6,6 +6,7 @@ import { WF17_RealTime_Voice_Orchestrator } from './workflows/WF17_RealTime_Voic
 import { WF18_Schedule } from './workflows/WF18_Schedule.js';
 import { WF21_Escalate_To_Staff } from './workflows/WF21_Escalate_To_Staff.js';
 import { WF30_Send_SMS } from './workflows/WF30_Send_SMS.js';
+import { WF31_Inbound_SMS } from './workflows/WF31_Inbound_SMS.js';
 import { WF42_Escalation_Follow_Up } from './workflows/WF42_Escalation_Follow_Up.js';
 import { WF71_RealTime_Fallback } from './workflows/WF71_RealTime_Fallback.js';
 import type { WorkflowServices } from './workflows/services.js';
@@ -13,6 +14,7 @@ import type { WorkflowServices } from './workflows/services.js';
 export * from './adapters/index.js';
 export type { WorkflowServices } from './workflows/services.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
+export { classifyReply } from './workflows/WF31_Inbound_SMS.js';
 
 /** Every reference workflow, wired to the given vendor adapters. */
 export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
@@ -24,6 +26,7 @@ export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
     WF18_Schedule(services),
     WF21_Escalate_To_Staff(services),
     WF30_Send_SMS(services),
+    WF31_Inbound_SMS,
     WF42_Escalation_Follow_Up,
     WF71_RealTime_Fallback(services),
   ] as AnyWorkflow[];

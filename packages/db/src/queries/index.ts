@@ -5,3 +5,7 @@ export * from './loadTenant.js';
 export * from './consents.js';
 export * from './alerts.js';
 export * from './tasks.js';
+export * from './acceptRun.js';
+export * from './outbox.js';
+export * from './runs.js';
+export * from './apiKeys.js';

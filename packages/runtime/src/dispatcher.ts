@@ -1,0 +1,87 @@
+import { dispatchOutbox, type ActionResolution, type PendingAction } from '@revos/db';
+import { Envelope, keyForEnvelope, newRunId, sha256Hex, ValidationError } from '@revos/envelope';
+import type { Logger } from 'pino';
+import { submitRun, type IntakeDeps } from './intake.js';
+
+/**
+ * The trigger id of a follow-up run: derived from the parent's key and the
+ * action's index only, so dispatching the same action twice (a crash between
+ * the enqueue and the outbox update, two dispatchers racing) yields the same
+ * child key, which intake answers as a duplicate.
+ */
+export function childTriggerId(parentIdempotencyKey: string, actionIndex: number): string {
+  return `next:${sha256Hex(parentIdempotencyKey).slice(0, 32)}:${actionIndex}`;
+}
+
+/** Builds the follow-up run's envelope: lineage from the parent, tenant/subject/privacy inherited. */
+export function childEnvelope(action: PendingAction, workflowVersion: string): Envelope {
+  const parsed = Envelope.safeParse(action.parentEnvelope);
+  if (!parsed.success) throw new Error(`parent run ${action.parentRunId} has no valid stored envelope`);
+  const parent = parsed.data;
+  const triggerId = childTriggerId(action.parentIdempotencyKey, action.actionIndex);
+  return {
+    meta: {
+      workflow_name: action.workflow,
+      workflow_version: workflowVersion,
+      workflow_run_id: newRunId(),
+      parent_run_id: action.parentRunId,
+      root_run_id: action.rootRunId,
+      idempotency_key: keyForEnvelope({ tenant_id: action.tenantId, workflow_name: action.workflow, trigger_id: triggerId, payload: action.payload }),
+      trigger_source: 'workflow',
+      trigger_id: triggerId,
+      timestamp_utc: new Date().toISOString(),
+      tenant_id: action.tenantId,
+      location_id: parent.meta.location_id ?? null,
+      environment: parent.meta.environment,
+      policy_version: parent.meta.policy_version ?? null,
+      feature_flags_version: parent.meta.feature_flags_version ?? null,
+      privacy_mode: parent.meta.privacy_mode,
+      correlation_id: action.correlationId,
+    },
+    subject: parent.subject,
+    payload: action.payload,
+  };
+}
+
+export interface DispatchDeps extends IntakeDeps {
+  log: Logger;
+}
+
+/**
+ * Turns pending outbox entries into follow-up runs. Unknown target workflows
+ * and invalid payloads are terminal for that action: recorded as `rejected`
+ * with the reason, never dropped silently. Infrastructure errors leave the
+ * entry pending for the next sweep.
+ */
+export async function dispatchPending(deps: DispatchDeps, options: { limit?: number; parentRunId?: string } = {}): Promise<ActionResolution[]> {
+  return dispatchOutbox(deps.db.sql, { limit: options.limit ?? 100, parentRunId: options.parentRunId }, async (actions) => {
+    const resolutions: ActionResolution[] = [];
+    for (const action of actions) resolutions.push(await dispatchOne(deps, action));
+    return resolutions;
+  });
+}
+
+async function dispatchOne(deps: DispatchDeps, action: PendingAction): Promise<ActionResolution> {
+  const log = deps.log.child({ outbox_id: action.outboxId, parent_run_id: action.parentRunId, root_run_id: action.rootRunId, correlation_id: action.correlationId });
+  const workflow = deps.catalog.latest(action.workflow);
+  if (!workflow) {
+    log.error({ workflow: action.workflow }, 'next action names an unknown workflow; rejected');
+    return { outboxId: action.outboxId, state: 'rejected', error: `unknown_workflow: ${action.workflow} is not registered` };
+  }
+  try {
+    const result = await submitRun(deps, childEnvelope(action, workflow.version), {
+      source: 'dispatcher',
+      priority: action.priority,
+      runAfter: action.runAfter,
+    });
+    return { outboxId: action.outboxId, state: 'dispatched', childRunId: result.workflow_run_id };
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      const reason = error.issues.map((i) => `${i.path}: ${i.rule}`).join('; ');
+      log.error({ issues: error.issues.map(({ path, rule }) => ({ path, rule })) }, 'next action is not a valid envelope; rejected');
+      return { outboxId: action.outboxId, state: 'rejected', error: `invalid_input: ${reason}`.slice(0, 1000) };
+    }
+    log.warn({ err: (error as Error).message }, 'dispatch failed; will retry on the next sweep');
+    return { outboxId: action.outboxId, state: 'pending', error: (error as Error).message.slice(0, 1000) };
+  }
+}
