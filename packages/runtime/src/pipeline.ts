@@ -85,6 +85,8 @@ export interface AttemptInfo {
   attemptsMade: number;
   /** Attempts in all, from the job's options. */
   maxAttempts: number;
+  /** Times this job already waited for another worker's lock on its key (0 on the first wait). */
+  waits?: number;
 }
 
 export type AttemptOutcome =
@@ -166,7 +168,10 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
         new StageFailure('idempotency_conflict', 'idempotency_check', `key already used by ${claim.priorRunId} for another payload`),
       );
     case 'busy': {
-      const delayMs = Math.max(100, claim.lockExpiresAt.getTime() - Date.now() + 50);
+      // Poll with a growing delay: the holder usually finishes long before its lock would lapse
+      // (then this delivery is a noop), and if it died we must not come back before the lapse is due.
+      const untilLapse = Math.max(0, claim.lockExpiresAt.getTime() - Date.now() + 50);
+      const delayMs = Math.min(untilLapse, computeBackoffMs({ failures: (attempt.waits ?? 0) + 1, baseMs: 200, maxMs: 5_000 })) || 50;
       log.info({ prior_run_id: claim.priorRunId, delay_ms: delayMs }, 'key in progress elsewhere; waiting');
       return { kind: 'wait', delayMs, reason: `key in progress under ${claim.priorRunId}` };
     }

@@ -60,6 +60,8 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
         lane: options.lane,
         attemptsMade: job.attemptsMade,
         maxAttempts: job.opts.attempts ?? 1,
+        // attemptsStarted counts every start, including those ended by a wait (DelayedError).
+        waits: Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1),
       });
       infraFailures = 0;
     } catch (error) {
