@@ -290,15 +290,12 @@ class RunState {
       );
     }
     const meta = this.envelope.meta;
-    const started = await startEffect(this.deps.db.sql, {
-      lease,
-      effectName: name,
-      tenantId: meta.tenant_id,
-      workflowRunId: meta.workflow_run_id,
-      service: spec.service,
-      endpoint: spec.endpoint,
-    });
-    if (!started) throw new WorkflowError('lock_lost', `lost the key before effect ${name}`);
+    const entry = { lease, effectName: name, tenantId: meta.tenant_id, workflowRunId: meta.workflow_run_id, service: spec.service, endpoint: spec.endpoint };
+    // The intent row lets a later attempt tell "maybe sent" from "not sent". A vendor that dedupes by
+    // our token makes "maybe sent" safe to repeat, so those effects skip the intent's round trip.
+    if (!spec.vendorDedupes && !(await startEffect(this.deps.db.sql, entry))) {
+      throw new WorkflowError('lock_lost', `lost the key before effect ${name}`);
+    }
 
     const idempotencyToken = sha256Hex(`${meta.idempotency_key}|${name}`).slice(0, 48);
     const t0 = performance.now();
@@ -310,7 +307,7 @@ class RunState {
       this.audit.external_calls.push({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: false });
       const code: FailureCode = isWorkflowError(error) ? error.code : 'internal_error';
       // A timeout leaves the intent `started`: the vendor may have acted. Any answer means it did not.
-      if (code !== 'timeout') await failEffect(this.deps.db.sql, { lease, effectName: name, latencyMs, failureCode: code });
+      if (code !== 'timeout') await failEffect(this.deps.db.sql, { ...entry, latencyMs, failureCode: code });
       throw error;
     }
     const latencyMs = Math.round(performance.now() - t0);
@@ -326,7 +323,7 @@ class RunState {
       payloadRef: `effects/${contractHash(meta.idempotency_key).slice(7, 31)}/${name}`,
       payload: spec.eventPayload ? spec.eventPayload(result) : (result ?? null),
     };
-    const recorded = await completeEffect(this.deps.db.sql, { lease, effectName: name, result: result ?? null, latencyMs, event });
+    const recorded = await completeEffect(this.deps.db.sql, { ...entry, result: result ?? null, latencyMs, event });
     if (!recorded) throw new WorkflowError('lock_lost', `lost the key during effect ${name}`);
     this.journal.set(name, {
       effectName: name,

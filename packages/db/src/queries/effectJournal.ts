@@ -99,6 +99,10 @@ export interface EventRow {
 export interface FinishEffect {
   lease: Lease;
   effectName: string;
+  tenantId: string;
+  workflowRunId: string;
+  service: string;
+  endpoint: string;
   result: unknown;
   latencyMs: number;
   event: EventRow;
@@ -106,7 +110,10 @@ export interface FinishEffect {
 
 /**
  * Records the effect's result and its event row in one statement (atomic), under
- * the lease. Returns false when the lease was lost: nothing is written.
+ * the lease: completes a `started` intent, or inserts the entry outright for an
+ * effect that wrote no intent (a vendor that dedupes by our token needs none).
+ * Returns false when the lease was lost, or the effect was already completed:
+ * nothing is written.
  */
 export async function completeEffect(sql: Sql, f: FinishEffect): Promise<boolean> {
   const ev = f.event;
@@ -115,11 +122,17 @@ export async function completeEffect(sql: Sql, f: FinishEffect): Promise<boolean
       select 1 from idempotency_keys
        where idempotency_key = ${f.lease.idempotencyKey} and fence = ${f.lease.fence} and state = 'in_progress'
     ), eff as (
-      update effects
-         set state = 'completed', result = ${jsonb(f.result)}::text::jsonb, latency_ms = ${f.latencyMs},
-             success = true, failure_code = null, event_id = ${ev.eventId}, completed_at = now()
-       where idempotency_key = ${f.lease.idempotencyKey} and effect_name = ${f.effectName} and state = 'started'
-         and exists (select 1 from lease)
+      insert into effects as e (idempotency_key, effect_name, tenant_id, workflow_run_id, state, result, service, endpoint,
+                                latency_ms, success, event_id, completed_at)
+      select ${f.lease.idempotencyKey}, ${f.effectName}, ${f.tenantId}, ${f.workflowRunId}, 'completed',
+             ${jsonb(f.result)}::text::jsonb, ${f.service}, ${f.endpoint}, ${f.latencyMs}, true, ${ev.eventId}, now()
+        from lease
+      on conflict (idempotency_key, effect_name) do update
+        set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
+            failure_code = null, event_id = excluded.event_id, completed_at = now(),
+            workflow_run_id = excluded.workflow_run_id,
+            attempts = case when e.state = 'started' then e.attempts else e.attempts + 1 end
+        where e.state <> 'completed'
       returning 1
     ), ins as (
       insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction,
@@ -137,6 +150,10 @@ export async function completeEffect(sql: Sql, f: FinishEffect): Promise<boolean
 export interface FailEffect {
   lease: Lease;
   effectName: string;
+  tenantId: string;
+  workflowRunId: string;
+  service: string;
+  endpoint: string;
   latencyMs: number;
   failureCode: string;
 }
@@ -144,9 +161,14 @@ export interface FailEffect {
 /** The vendor answered "no" (or could not be reached): the effect did not happen and may be tried again. */
 export async function failEffect(sql: Sql, f: FailEffect): Promise<void> {
   await sql`
-    update effects
-       set state = 'failed', latency_ms = ${f.latencyMs}, success = false, failure_code = ${f.failureCode}
-     where idempotency_key = ${f.lease.idempotencyKey} and effect_name = ${f.effectName} and state = 'started'
-       and exists (select 1 from idempotency_keys
-                    where idempotency_key = ${f.lease.idempotencyKey} and fence = ${f.lease.fence} and state = 'in_progress')`;
+    insert into effects as e (idempotency_key, effect_name, tenant_id, workflow_run_id, state, service, endpoint,
+                              latency_ms, success, failure_code)
+    select ${f.lease.idempotencyKey}, ${f.effectName}, ${f.tenantId}, ${f.workflowRunId}, 'failed', ${f.service},
+           ${f.endpoint}, ${f.latencyMs}, false, ${f.failureCode}
+      from idempotency_keys
+     where idempotency_key = ${f.lease.idempotencyKey} and fence = ${f.lease.fence} and state = 'in_progress'
+    on conflict (idempotency_key, effect_name) do update
+      set state = 'failed', latency_ms = excluded.latency_ms, success = false, failure_code = excluded.failure_code,
+          attempts = case when e.state = 'started' then e.attempts else e.attempts + 1 end
+      where e.state <> 'completed'`;
 }
