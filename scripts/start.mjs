@@ -2,7 +2,8 @@
 // `npm start`: the fleet on this machine, run from TypeScript source (no build needed).
 //   1. When Redis or PostgreSQL does not answer, scripts/ensure-services.sh starts the local services.
 //   2. Without TWILIO_BASE_URL, the vendor stand-in simulates Twilio and the PMS on port 4010.
-//   3. The worker (and, later, the producer) runs with this process's stdio and environment.
+//   3. The worker and the producer (API, webhooks, dispatcher, reconciler, cron) run with this
+//      process's stdio and environment.
 // SIGINT/SIGTERM stop every child; when any child exits, the others are stopped and this process
 // exits with the first non-zero exit code. Containers run the built JS instead (see Dockerfile).
 import { spawn, spawnSync } from 'node:child_process';
@@ -96,9 +97,13 @@ if (!process.env.TWILIO_BASE_URL) {
   });
 }
 processes.push({ name: 'worker', args: [...TS, 'apps/worker/src/main.ts'] });
+processes.push({ name: 'producer', args: [...TS, 'apps/producer/src/main.ts'] });
 
 for (const { name, args, stdout, ready } of processes) {
   if (stopping) break;
   const child = start(name, args, stdout);
   await ready?.(child);
+}
+if (!stopping) {
+  log('fleet starting', { api: `http://127.0.0.1:${process.env.PORT ?? 3000}`, worker_health: `http://127.0.0.1:${process.env.HEALTH_PORT ?? 8081}/healthz` });
 }

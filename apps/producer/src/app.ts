@@ -1,0 +1,54 @@
+/**
+ * The producer's HTTP app: health, the tenant API and the webhooks. Built from its dependencies
+ * only (no I/O at construction), so tests and the process assemble it the same way.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv, ProducerDeps } from './deps.js';
+import { registerRunRoutes } from './runs-api.js';
+import { registerWebhookRoutes } from './webhooks.js';
+
+/** Largest request body accepted; envelopes and webhook forms are far smaller. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+const HEALTH_TIMEOUT_MS = 2_000;
+
+export function createProducerApp(deps: ProducerDeps): Hono<AppEnv> {
+  const { db, redis, log } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'payload_too_large' }, 413) }));
+
+  app.get('/healthz', async (c) => {
+    try {
+      await withTimeout(Promise.all([db.sql`select 1`, redis.ping()]), HEALTH_TIMEOUT_MS);
+      return c.json({ status: 'ok' });
+    } catch (error) {
+      log.warn({ err: errorFields(error) }, 'health check failed');
+      return c.json({ status: 'unavailable' }, 503);
+    }
+  });
+
+  registerRunRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
+
+  app.notFound((c) => c.json({ error: 'not_found' }, 404));
+  // Bodies are never logged (they carry PHI): the route and the error's name, code and message only.
+  app.onError((error, c) => {
+    log.error({ err: errorFields(error), method: c.req.method, route: c.req.routePath }, 'request failed');
+    return c.json({ error: 'internal' }, 500);
+  });
+  return app;
+}
+
+function errorFields(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return { name: error.name, code: (error as { code?: unknown }).code, message: error.message };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { CronSchedules, dispatchPending, every, reconcileOnce, startCronProducer, type CronSchedule } from '@revos/runtime';
+import type { ProducerDeps } from './deps.js';
+import type { BackgroundHandle } from './producer.js';
+
+/** Most outbox entries one dispatcher pass takes; a full batch is followed at once by another. */
+const DISPATCH_BATCH = 200;
+
+/** Reads CRON_SCHEDULES (a JSON array); a bad file stops the process naming the entry and field. */
+export function loadCronSchedules(path: string | undefined): CronSchedule[] {
+  if (!path) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`CRON_SCHEDULES: cannot read ${path} as JSON (${(error as Error).message})`);
+  }
+  const parsed = CronSchedules.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `[${i.path.join('.')}]: ${i.message}`);
+    throw new Error(`CRON_SCHEDULES: invalid schedule file ${path}\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The producer's background work: the outbox dispatcher sweep (workers enqueue
+ * their own follow-ups at once; this heals crashes between commit and enqueue),
+ * the reconciler (accepted runs whose job Redis lost), and the cron schedules.
+ * Every loop is safe to run on several producer replicas at once.
+ */
+export async function startBackgroundLoops(deps: ProducerDeps): Promise<BackgroundHandle> {
+  const { env, log } = deps;
+  const schedules = loadCronSchedules(env.CRON_SCHEDULES);
+  const dispatcher = every(
+    'dispatcher',
+    env.DISPATCH_INTERVAL_MS,
+    async () => {
+      while ((await dispatchPending(deps, { limit: DISPATCH_BATCH })).length === DISPATCH_BATCH);
+    },
+    log,
+  );
+  const reconciler = every(
+    'reconciler',
+    env.RECONCILE_INTERVAL_MS,
+    async () => {
+      const result = await reconcileOnce(deps, { graceMs: env.RECONCILE_GRACE_MS });
+      if (result.reenqueued + result.retried > 0) log.warn(result, 'reconciler healed accepted runs');
+    },
+    log,
+  );
+  const cron = schedules.length > 0 ? await startCronProducer({ ...deps, connection: deps.redis, prefix: env.QUEUE_PREFIX }, schedules) : null;
+  return {
+    async stop() {
+      await Promise.all([dispatcher.stop(), reconciler.stop(), cron?.close()]);
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { AnyWorkflow, WorkflowCatalog } from '@revos/runtime';
+import {
+  createHttpPmsAdapter,
+  createReferenceCatalog,
+  createTwilioSmsProvider,
+  createTwilioVoiceProvider,
+  type WorkflowServices,
+} from '@revos/workflows';
+
+/** Workflows served beside the reference ones (a deployment's own, or a test's). */
+export type ExtraWorkflows = (services: WorkflowServices) => AnyWorkflow[];
+
+/**
+ * The producer reads only names, versions and lanes from the catalog: it validates and routes,
+ * it never runs a handler. The vendor adapters the reference workflows are built with therefore
+ * point at a reserved, unresolvable host (RFC 2606 `.invalid`): should a handler ever run here
+ * by mistake, its call fails loudly instead of reaching a real vendor.
+ */
+export function createProducerCatalog(extraWorkflows?: ExtraWorkflows): WorkflowCatalog {
+  const unused = { baseUrl: 'https://vendor.invalid', accountSid: 'AC_producer_never_calls', authToken: 'unused', timeoutMs: 1_000 };
+  const services: WorkflowServices = {
+    sms: createTwilioSmsProvider(unused),
+    voice: createTwilioVoiceProvider(unused),
+    pms: createHttpPmsAdapter({ baseUrl: 'https://vendor.invalid/pms', apiKey: 'unused', timeoutMs: 1_000 }),
+  };
+  return createReferenceCatalog(services, extraWorkflows?.(services) ?? []);
+}

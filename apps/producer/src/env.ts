@@ -1,0 +1,69 @@
+/**
+ * The producer's configuration: every variable it (and the `revos` CLI) reads, parsed once at
+ * start. A missing or bad value stops the process with the variable's name and rule.
+ */
+import { z } from 'zod';
+
+const url = (protocols: string[]) =>
+  z.string().refine((s) => {
+    try {
+      return protocols.includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.join(' or ')}// URL`);
+
+/** An optional setting: unset and the empty string both mean "absent". */
+const optional = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+export const ProducerEnv = z.object({
+  /** Port of the HTTP API and webhooks; 0 picks a free one (tests). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface the HTTP server binds. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Redis for BullMQ. Production Redis needs `maxmemory-policy noeviction`. */
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /** PostgreSQL, the durable record. Created and migrated at start unless MIGRATE_ON_START=false. */
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/revos'),
+  MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** BullMQ key prefix; must equal the workers'. Use a hash tag such as `{revos}` on Redis Cluster. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]{1,40}$/, 'letters, digits, _ - { } only').default('revos'),
+  /** PostgreSQL connections in this process's pool. */
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Goes to meta.environment of the envelopes webhooks build. */
+  ENVIRONMENT: z.enum(['prod', 'staging']).default('staging'),
+  /**
+   * The externally visible base URL (scheme://host[:port], no path), used to rebuild the URL Twilio
+   * signed when a proxy sits in front. Absent: the request's own Host header and protocol.
+   */
+  PUBLIC_BASE_URL: optional(url(['http:', 'https:'])),
+  /** Twilio's auth token: verifies X-Twilio-Signature on Twilio webhooks (the worker's default). */
+  TWILIO_AUTH_TOKEN: z.string().min(1).default('local-standin-token'),
+  /** Shared secret of the generic JSON webhooks (X-Revos-Signature: v1=<hex HMAC-SHA256>). */
+  WEBHOOK_SIGNING_SECRET: z.string().min(1).default('local-webhook-secret'),
+  /** A generic webhook's X-Revos-Timestamp may be this many seconds off our clock (replay window). */
+  WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** The workflow an inbound Twilio SMS starts. */
+  TWILIO_SMS_WORKFLOW: z.string().min(1).default('WF31_Inbound_SMS'),
+  /** The workflow an inbound Twilio call starts (turn 0). */
+  TWILIO_VOICE_WORKFLOW: z.string().min(1).default('WF17_RealTime_Voice_Orchestrator'),
+  /** How often the dispatcher moves next_actions from the outbox to the queues. */
+  DISPATCH_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
+  /** How often the reconciler re-enqueues accepted runs whose job is missing from Redis. */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  /** An accepted run younger than this is left to the producer that accepted it. */
+  RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Path to a JSON file of cron schedules; absent: no schedules. */
+  CRON_SCHEDULES: optional(z.string().min(1)),
+});
+export type ProducerEnv = z.infer<typeof ProducerEnv>;
+
+/** Parses the environment; throws an Error listing each bad variable with its rule. */
+export function loadProducerEnv(source: Record<string, string | undefined> = process.env): ProducerEnv {
+  const parsed = ProducerEnv.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
+  throw new Error(`invalid configuration\n  ${lines.join('\n  ')}`);
+}

@@ -1,0 +1,17 @@
+export { createProducerApp, MAX_BODY_BYTES } from './app.js';
+export { startProducerProcess, type BackgroundHandle, type ProducerProcess, type StartProducerOptions } from './producer.js';
+export { loadProducerEnv, ProducerEnv } from './env.js';
+export type { ProducerDeps } from './deps.js';
+export { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
+export {
+  signGeneric,
+  twilioSignature,
+  verifyGenericSignature,
+  verifyTwilioSignature,
+  type FormParams,
+  type GenericSignatureCheck,
+  type GenericSignatureInput,
+} from './signatures.js';
+export { RunOptions, submitRequest, submitPartial, type RunAccepted, type RunRefused, type SubmitOutcome } from './submit.js';
+export { runDetail, runTree, type RunDetail, type RunSummary, type RunTree, type RunTreeNode } from './views.js';
+export { startBackgroundLoops, loadCronSchedules } from './background.js';

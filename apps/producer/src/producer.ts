@@ -1,0 +1,108 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { createDb, migrateDatabase } from '@revos/db';
+import { closeLaneQueues, createLaneQueues, createLogger, type Logger } from '@revos/runtime';
+import { Redis } from 'ioredis';
+import { createProducerApp } from './app.js';
+import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
+import type { ProducerDeps } from './deps.js';
+import type { ProducerEnv } from './env.js';
+
+/** Background work started beside the HTTP server (dispatcher, reconciler, cron), stopped before it. */
+export interface BackgroundHandle {
+  stop(): Promise<void>;
+}
+
+export interface StartProducerOptions {
+  log?: Logger;
+  /** Workflows accepted beside the reference ones (a deployment's own, or a test's). */
+  extraWorkflows?: ExtraWorkflows;
+  /**
+   * Hook for the background loops: called once the server is listening, with the same
+   * dependencies the HTTP app uses; its `stop()` runs first on close.
+   */
+  startBackground?: (deps: ProducerDeps) => Promise<BackgroundHandle>;
+}
+
+export interface ProducerProcess {
+  /** `http://<host>:<port>` as bound (127.0.0.1 when bound to every interface). */
+  url: string;
+  port: number;
+  log: Logger;
+  /** Stops background work, stops accepting, lets in-flight requests finish, closes every connection. */
+  close(): Promise<void>;
+}
+
+/** How long in-flight requests may take to finish on close before their sockets are cut. */
+const CLOSE_GRACE_MS = 10_000;
+
+/** Builds and starts one producer: HTTP API and webhooks on HOST:PORT (PORT 0: a free port). */
+export async function startProducerProcess(env: ProducerEnv, options: StartProducerOptions = {}): Promise<ProducerProcess> {
+  const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
+  if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
+  const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: 'revos-producer' });
+  // One connection for the queues; `maxRetriesPerRequest: null` as BullMQ requires.
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = createLaneQueues(redis, env.QUEUE_PREFIX);
+  const catalog = createProducerCatalog(options.extraWorkflows);
+  const deps: ProducerDeps = { db, queues, catalog, log, env, redis };
+  const closeConnections = async () => {
+    await closeLaneQueues(queues);
+    await redis.quit().catch(() => redis.disconnect());
+    await db.close();
+  };
+
+  const app = createProducerApp(deps);
+  // overrideGlobalObjects: false keeps the process's own Request/Response (and fetch) untouched.
+  const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(env.PORT, env.HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await closeConnections();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
+  const url = `http://${host}:${port}`;
+
+  let background: BackgroundHandle | null = null;
+  if (options.startBackground) {
+    try {
+      background = await options.startBackground(deps);
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeConnections();
+      throw error;
+    }
+  }
+  log.info({ url, port, host: env.HOST, workflows: catalog.list().length, queue_prefix: env.QUEUE_PREFIX }, 'producer listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    log,
+    close() {
+      closing ??= (async () => {
+        await background?.stop();
+        // Stop accepting; idle keep-alive sockets go now, busy ones when their response is sent,
+        // and any still open after the grace period are cut.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        await closed;
+        clearTimeout(cut);
+        await closeConnections();
+        log.info('producer stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * One intake path for every front door (API, webhooks, CLI): complete the envelope, submit it,
+ * and turn the outcome (or the refusal) into the same answer body. Only unexpected errors are
+ * thrown; everything a caller did wrong comes back as data, listing every failing field.
+ */
+import { isValidationError, Priority, validateEnvelope, toFieldIssues, type FieldIssue } from '@revos/envelope';
+import { completeEnvelope, EnvelopeRejected, type Logger, submitRun, UnknownWorkflowError, type IntakeDeps, type IntakeOptions, type IntakeResult, type IntakeSource } from '@revos/runtime';
+import { z } from 'zod';
+
+/** `options` beside the envelope in a POST /v1/runs body (and an enqueue file): how, not what, to run. */
+export const RunOptions = z
+  .object({
+    priority: Priority.optional(),
+    /** Not before this time; any ISO-8601 offset is accepted. */
+    run_after_utc: z.iso.datetime({ offset: true }).nullable().optional(),
+  })
+  .strict();
+export type RunOptions = z.infer<typeof RunOptions>;
+
+/** The answer to an accepted submission: 202 for a new run, 200 for a duplicate naming the first. */
+export interface RunAccepted {
+  status: 'queued' | 'duplicate';
+  workflow_run_id: string;
+  root_run_id: string;
+  idempotency_key: string;
+  job_id: string;
+}
+
+export interface RunRefused {
+  error: string;
+  issues: FieldIssue[];
+}
+
+export type SubmitOutcome =
+  | { ok: true; httpStatus: 202 | 200; body: RunAccepted; lane: IntakeResult['lane'] }
+  | { ok: false; httpStatus: 400 | 403 | 404 | 409; body: RunRefused };
+
+export function refused(httpStatus: 400 | 403 | 404 | 409, error: string, issues: FieldIssue[]): SubmitOutcome {
+  return { ok: false, httpStatus, body: { error, issues } };
+}
+
+/**
+ * A caller's body: a partial envelope plus optional top-level `options`. The options are checked
+ * first but their issues are reported together with the envelope's, so one answer names every
+ * failing field.
+ */
+export async function submitRequest(deps: IntakeDeps, body: unknown, tenantId: string, source: IntakeSource): Promise<SubmitOutcome> {
+  let envelopeInput: unknown = body;
+  let options: RunOptions = {};
+  let optionIssues: FieldIssue[] = [];
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'options' in body) {
+    const { options: raw, ...rest } = body as Record<string, unknown>;
+    envelopeInput = rest;
+    const parsed = RunOptions.safeParse(raw);
+    if (parsed.success) options = parsed.data;
+    else optionIssues = toFieldIssues(parsed.error, raw).map((i) => ({ ...i, path: i.path ? `options.${i.path}` : 'options' }));
+  }
+  return submitPartial(deps, envelopeInput, tenantId, {
+    source,
+    priority: options.priority,
+    runAfter: options.run_after_utc ? new Date(options.run_after_utc) : null,
+  }, optionIssues);
+}
+
+/** Completes and submits a partial envelope built by a front door (webhooks call this directly). */
+export async function submitPartial(
+  deps: IntakeDeps,
+  partial: unknown,
+  tenantId: string,
+  options: IntakeOptions,
+  extraIssues: FieldIssue[] = [],
+): Promise<SubmitOutcome> {
+  try {
+    const envelope = completeEnvelope(partial, tenantId, deps.catalog);
+    // completeEnvelope answers 404 only when it can name a version; an unknown name without a
+    // version would otherwise surface as "workflow_version required", which misleads the caller.
+    const name: unknown = envelope.meta.workflow_name;
+    if (typeof name === 'string' && !deps.catalog.has(name)) {
+      return refused(404, 'unknown_workflow', [{ path: 'meta.workflow_name', rule: 'unknown_workflow', message: `${name.slice(0, 80)} is not registered` }]);
+    }
+    if (extraIssues.length > 0) {
+      const checked = validateEnvelope(envelope);
+      return refused(400, 'invalid_envelope', [...extraIssues, ...(checked.ok ? [] : checked.issues)]);
+    }
+    const result = await submitRun(deps, envelope, options);
+    const { lane, ...rest } = result;
+    const body: RunAccepted = {
+      status: rest.status,
+      workflow_run_id: rest.workflow_run_id,
+      root_run_id: rest.root_run_id,
+      idempotency_key: rest.idempotency_key,
+      job_id: rest.job_id,
+    };
+    return { ok: true, httpStatus: result.status === 'queued' ? 202 : 200, body, lane };
+  } catch (error) {
+    if (error instanceof EnvelopeRejected || (error instanceof Error && error.name === 'EnvelopeRejected')) {
+      const e = error as EnvelopeRejected;
+      return refused(e.httpStatus, e.error, [...extraIssues, ...e.issues]);
+    }
+    if (isValidationError(error)) return refused(400, 'invalid_envelope', [...extraIssues, ...error.issues]);
+    if (error instanceof UnknownWorkflowError || (error instanceof Error && error.name === 'UnknownWorkflowError')) {
+      const e = error as UnknownWorkflowError;
+      return refused(404, 'unknown_workflow', [{ path: 'meta.workflow_name', rule: 'unknown_workflow', message: `${e.workflow}@${e.version} is not registered` }]);
+    }
+    throw error;
+  }
+}
+
+/** One line per intake outcome: ids and counts only, never the body. */
+export function logOutcome(log: Logger, outcome: SubmitOutcome, tenantId: string, workflow: string | undefined, source: IntakeSource): void {
+  if (outcome.ok) {
+    const b = outcome.body;
+    log.info(
+      { tenant_id: tenantId, workflow, workflow_run_id: b.workflow_run_id, root_run_id: b.root_run_id, lane: outcome.lane, source, status: b.status },
+      b.status === 'queued' ? 'run accepted' : 'duplicate run',
+    );
+  } else {
+    log.info({ tenant_id: tenantId, workflow, source, error: outcome.body.error, issues: outcome.body.issues.length }, 'run refused');
+  }
+}

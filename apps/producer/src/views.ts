@@ -1,0 +1,76 @@
+/**
+ * The run explorer's answers, shared by the HTTP API and the CLI so both show the same thing.
+ * Everything is scoped to one tenant: another tenant's run is simply not found.
+ */
+import { findRun, findRunEvents, findRunTasks, findRunTree, type Db, type EventView, type RunView, type TaskView } from '@revos/db';
+
+/** A run without its envelope and output (which may be large and carry PHI): for lists and trees. */
+export type RunSummary = Omit<RunView, 'envelope' | 'output'>;
+
+export interface RunTreeNode extends RunSummary {
+  children: RunTreeNode[];
+}
+
+export interface RunDetail {
+  run: RunView;
+  events: EventView[];
+  /** audit.external_calls of the run's output; empty while the run has no output. */
+  external_calls: unknown[];
+  tasks: TaskView[];
+}
+
+export interface RunTree {
+  root_run_id: string;
+  /** Every run of the lineage, in acceptance order. */
+  runs: RunSummary[];
+  /** The same runs nested under the root by parent_run_id. */
+  tree: RunTreeNode;
+}
+
+export async function runDetail(db: Db, tenantId: string, runId: string): Promise<RunDetail | null> {
+  const run = await findRun(db.sql, tenantId, runId);
+  if (!run) return null;
+  const [events, tasks] = await Promise.all([findRunEvents(db.sql, tenantId, runId), findRunTasks(db.sql, tenantId, runId)]);
+  return { run, events, external_calls: externalCalls(run.output), tasks };
+}
+
+export async function runTree(db: Db, tenantId: string, runId: string): Promise<RunTree | null> {
+  const rows = await findRunTree(db.sql, tenantId, runId);
+  if (rows.length === 0) return null;
+  const runs = rows.map(summarise);
+  return { root_run_id: rows[0]!.root_run_id, runs, tree: nest(runs, rows[0]!.root_run_id) };
+}
+
+export function summarise(run: RunView): RunSummary {
+  const { envelope: _envelope, output: _output, ...summary } = run;
+  return summary;
+}
+
+function externalCalls(output: unknown): unknown[] {
+  if (typeof output !== 'object' || output === null) return [];
+  const audit = (output as { audit?: unknown }).audit;
+  if (typeof audit !== 'object' || audit === null) return [];
+  const calls = (audit as { external_calls?: unknown }).external_calls;
+  return Array.isArray(calls) ? calls : [];
+}
+
+/**
+ * Nests the lineage under its root. A run whose parent is not in the set (it cannot happen with
+ * the dispatcher's lineage, but rows are data) hangs under the root rather than being dropped.
+ */
+function nest(runs: RunSummary[], rootRunId: string): RunTreeNode {
+  const nodes = new Map(runs.map((r) => [r.workflow_run_id, { ...r, children: [] as RunTreeNode[] }]));
+  const root = nodes.get(rootRunId) ?? nodes.values().next().value!;
+  for (const node of nodes.values()) {
+    if (node === root) continue;
+    const parent = (node.parent_run_id && nodes.get(node.parent_run_id)) || root;
+    parent.children.push(node);
+  }
+  return root;
+}
+
+/** Depth-first walk of a tree with each node's depth (the CLI's indented listing). */
+export function* walkTree(node: RunTreeNode, depth = 0): Generator<{ node: RunTreeNode; depth: number }> {
+  yield { node, depth };
+  for (const child of node.children) yield* walkTree(child, depth + 1);
+}

@@ -1,0 +1,65 @@
+/**
+ * The benchmark's settings, read once at start. Each can be given as an
+ * environment variable (`BENCH_N=2000`) or an argument (`npm run bench -- --n=2000`);
+ * an argument wins. A bad value stops the run with the setting's name and the rule it broke.
+ */
+import { z } from 'zod';
+
+export const VARIANTS = ['raw-noop', 'raw-insert', 'fleet', 'fleet-duplicates', 'idle-raw-noop', 'idle-fleet'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+const BenchEnv = z.object({
+  /** Runs per throughput variant (fresh envelopes). */
+  BENCH_N: z.coerce.number().int().min(100).default(5000),
+  /** Jobs in flight in the worker, for every variant. */
+  BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  /** Comma-separated subset of the variants, in the order given; all when empty. */
+  BENCH_VARIANTS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(VARIANTS))),
+  /** Deliveries of each envelope in fleet-duplicates (the first is the fresh run). */
+  BENCH_DELIVERIES: z.coerce.number().int().min(2).max(50).default(10),
+  /** Envelopes in fleet-duplicates; 0 means BENCH_N. */
+  BENCH_DUPLICATES_N: z.coerce.number().int().min(0).default(0),
+  /** Idle-latency phase: arrival rate (runs/s) and how long it is measured, after the warm-up. */
+  BENCH_IDLE_RATE: z.coerce.number().positive().max(2000).default(200),
+  BENCH_IDLE_SECONDS: z.coerce.number().positive().max(120).default(5),
+  BENCH_IDLE_WARMUP_SECONDS: z.coerce.number().min(0).max(30).default(1),
+  /** Run the worker child of these variants under `node --cpu-prof` (comma-separated; e.g. `fleet`). */
+  BENCH_PROFILE: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(VARIANTS))),
+  /** Basename of the result files in bench/results/ (`latest` → latest.json and latest.md). */
+  BENCH_OUT: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).default('latest'),
+  /** Redis, and the PostgreSQL server without a database (bench databases are created beside it). */
+  BENCH_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  BENCH_PG_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432'),
+});
+export type BenchEnv = z.infer<typeof BenchEnv>;
+
+/** `--n=2000 --variants=fleet` → `{ BENCH_N: '2000', BENCH_VARIANTS: 'fleet' }`. */
+function fromArgv(argv: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const arg of argv) {
+    const match = /^--([a-z][a-z0-9-]*)=(.*)$/.exec(arg);
+    if (!match) throw new Error(`bench: unrecognised argument ${arg} (use --name=value, e.g. --n=2000)`);
+    out[`BENCH_${match[1]!.toUpperCase().replaceAll('-', '_')}`] = match[2]!;
+  }
+  return out;
+}
+
+export function loadEnv(argv: readonly string[] = process.argv.slice(2)): BenchEnv {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(BenchEnv.shape)) raw[key] = process.env[key];
+  const parsed = BenchEnv.safeParse({ ...raw, ...fromArgv(argv) });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    console.error(`bench: bad settings\n${lines.join('\n')}`);
+    process.exit(78);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,503 @@
+/**
+ * The fleet benchmark: every variant side by side in one run, on this machine, in
+ * this process tree. For each variant: a fresh database and BullMQ prefix, the
+ * queue filled first, then a worker child started and timed until N completions.
+ * Writes bench/results/<out>.json and .md. See bench/README.md.
+ *
+ *   node --conditions=@revos/source --import tsx bench/run.ts [--n=5000] [--variants=fleet,raw-insert]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { migrateDatabase, upsertTenant } from '@revos/db';
+import { parseEnvelope, toJobId, type Envelope } from '@revos/envelope';
+import { createTwilioSmsProvider } from '@revos/workflows';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { decodeTime, ulid } from 'ulid';
+import { makeEnvelope } from '../test/support/harness.js';
+import { startVendorStandin, type VendorStandin } from '../test/support/vendor-standin.js';
+import { buildWorkerChild } from './build-child.js';
+import { loadEnv, VARIANTS, type Variant } from './env.js';
+import { deriveRatios, renderMarkdown, type BenchReport, type Check, type IdleResult, type ThroughputResult } from './report.js';
+import {
+  BENCH_EVENT_TYPE,
+  BENCH_QUEUE,
+  BENCH_TENANT,
+  BENCH_WORKFLOW,
+  benchWorkflow,
+  round,
+  runJobOptions,
+  summarise,
+  type ChildConfig,
+  type ChildMessage,
+  type ParentMessage,
+  type Phase,
+  type PhaseResult,
+  type WorkerKind,
+} from './shared.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const BENCH_DB_PREFIX = 'revos_bench_';
+/** Databases of crashed bench runs older than this are dropped at start. */
+const STALE_AFTER_MS = 60 * 60 * 1000;
+const FILL_CHUNK = 1_000;
+const PHASE_TIMEOUT_MS = 150_000;
+
+const env = loadEnv();
+const variants: readonly Variant[] = env.BENCH_VARIANTS.length > 0 ? env.BENCH_VARIANTS : VARIANTS;
+const poolMax = Math.min(env.BENCH_CONCURRENCY, 50);
+const attempts = benchWorkflow(createTwilioSmsProvider({ baseUrl: 'http://unused.invalid', accountSid: 'x', authToken: 'x', timeoutMs: 1 })).attempts;
+
+const admin = postgres(`${env.BENCH_PG_URL}/postgres`, { max: 1, onnotice: () => {} });
+const redis = new Redis(env.BENCH_REDIS_URL, { maxRetriesPerRequest: null });
+let vendor: VendorStandin | undefined;
+/** The bundled worker child (see build-child.ts). */
+let childScript = '';
+/** The child of the variant being measured, for Ctrl-C. */
+let currentChild: ChildProcess | undefined;
+let interrupted = false;
+
+function log(line: string): void {
+  console.log(`[bench] ${line}`);
+}
+
+// ---------------------------------------------------------------------------- resources
+
+interface BenchDatabase {
+  name: string;
+  url: string;
+}
+
+async function createBenchDatabase(kind: WorkerKind): Promise<BenchDatabase> {
+  const name = `${BENCH_DB_PREFIX}${ulid().toLowerCase()}`;
+  const url = `${env.BENCH_PG_URL}/${name}`;
+  await migrateDatabase(url);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    if (kind === 'raw-insert') {
+      await sql`create table bench_log (id bigserial primary key, job_id text, payload jsonb not null, created_at timestamptz not null default now())`;
+    }
+    if (kind === 'fleet') await upsertTenant(sql, { tenantId: BENCH_TENANT, name: 'Bench Practice' });
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return { name, url };
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  await admin`drop database if exists ${admin(name)} with (force)`;
+}
+
+/** Bench databases left by a run that was killed (SIGKILL skips our cleanup). */
+async function sweepStaleDatabases(): Promise<void> {
+  const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${BENCH_DB_PREFIX + '%'}`;
+  for (const { datname } of rows) {
+    let born = 0;
+    try {
+      born = decodeTime(datname.slice(BENCH_DB_PREFIX.length).toUpperCase());
+    } catch {
+      born = 0;
+    }
+    if (Date.now() - born > STALE_AFTER_MS) {
+      log(`dropping stale ${datname}`);
+      await dropDatabase(datname);
+    }
+  }
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+const newPrefix = () => `revos-bench-${ulid().toLowerCase()}`;
+
+/** Cleanup that runs whatever happened to the variant. */
+async function withResources<T>(body: (own: { dbs: string[]; prefixes: string[] }) => Promise<T>): Promise<T> {
+  const own = { dbs: [] as string[], prefixes: [] as string[] };
+  try {
+    return await body(own);
+  } finally {
+    if (currentChild && currentChild.exitCode === null && currentChild.signalCode === null) currentChild.kill('SIGKILL');
+    currentChild = undefined;
+    for (const prefix of own.prefixes) await deleteKeys(prefix).catch((e: unknown) => log(`could not clean ${prefix}: ${String(e)}`));
+    for (const db of own.dbs) await dropDatabase(db).catch((e: unknown) => log(`could not drop ${db}: ${String(e)}`));
+  }
+}
+
+// ---------------------------------------------------------------------------- producer side
+
+function benchEnvelope(n: number): Envelope {
+  return makeEnvelope({ workflow: BENCH_WORKFLOW, tenantId: BENCH_TENANT, payload: { n } });
+}
+
+interface BulkJob {
+  name: string;
+  data: Envelope;
+  opts: ReturnType<typeof runJobOptions>;
+}
+
+/** One `addBulk` per chunk: a MULTI of FILL_CHUNK adds, so filling costs seconds, not minutes. */
+async function fill(prefix: string, jobs: Iterable<BulkJob>): Promise<number> {
+  const queue = new Queue(BENCH_QUEUE, { connection: redis, prefix });
+  let count = 0;
+  try {
+    let chunk: BulkJob[] = [];
+    for (const job of jobs) {
+      chunk.push(job);
+      if (chunk.length === FILL_CHUNK) {
+        await queue.addBulk(chunk);
+        count += chunk.length;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) {
+      await queue.addBulk(chunk);
+      count += chunk.length;
+    }
+  } finally {
+    await queue.close();
+  }
+  return count;
+}
+
+/** The same envelopes (validated as `enqueueRun` does) for every variant; raw workers just get them as data. */
+function* freshJobs(envelopes: readonly Envelope[]): Generator<BulkJob> {
+  for (const e of envelopes) yield { name: e.meta.workflow_name, data: e, opts: runJobOptions(toJobId(e.meta.idempotency_key), attempts) };
+}
+
+/**
+ * Redeliveries: the same envelope (same run id and key) under its own jobId, so
+ * BullMQ's jobId dedupe does not absorb it and the pipeline's ledger must.
+ * Copy-major order (all first copies, then all second ...): a redelivery storm, not
+ * ten copies of one key side by side.
+ */
+function* duplicateJobs(envelopes: readonly Envelope[], copies: number): Generator<BulkJob> {
+  for (let i = 1; i <= copies; i++) {
+    for (const e of envelopes) {
+      yield { name: e.meta.workflow_name, data: e, opts: runJobOptions(`${toJobId(e.meta.idempotency_key)}-d${i}`, attempts) };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------- the child
+
+class ChildHandle {
+  private readonly inbox: ChildMessage[] = [];
+  private waiter: { type: ChildMessage['type']; resolve: (m: ChildMessage) => void; reject: (e: Error) => void } | undefined;
+  private exited: Error | undefined;
+  readonly exit: Promise<number | null>;
+
+  constructor(readonly process: ChildProcess) {
+    process.on('message', (m: ChildMessage) => {
+      if (m.type === 'fatal') return this.fail(new Error(`worker child: ${m.message}`));
+      this.inbox.push(m);
+      this.deliver();
+    });
+    this.exit = new Promise((resolve) => {
+      process.on('exit', (code, signal) => {
+        this.fail(new Error(`worker child exited (code ${code}, signal ${signal})`));
+        resolve(code);
+      });
+    });
+  }
+
+  private fail(error: Error): void {
+    this.exited ??= error;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(error);
+  }
+
+  private deliver(): void {
+    if (!this.waiter) return;
+    const i = this.inbox.findIndex((m) => m.type === this.waiter!.type);
+    if (i === -1) return;
+    const [m] = this.inbox.splice(i, 1);
+    const w = this.waiter;
+    this.waiter = undefined;
+    w.resolve(m!);
+  }
+
+  send(message: ParentMessage): void {
+    this.process.send(message);
+  }
+
+  next<T extends ChildMessage['type']>(type: T): Promise<Extract<ChildMessage, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      this.waiter = { type, resolve: resolve as (m: ChildMessage) => void, reject };
+      this.deliver();
+      // Exited before we asked, with nothing queued for us.
+      if (this.waiter && this.exited) this.fail(this.exited);
+    });
+  }
+}
+
+function startChild(config: ChildConfig): ChildHandle {
+  // Plain node: the bundle needs no loader and no export condition.
+  const execArgv: string[] = [];
+  if ((env.BENCH_PROFILE as string[]).includes(config.variant)) {
+    const name = `${config.variant}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${name}`);
+    log(`profiling the ${config.variant} worker into bench/results/${name}`);
+  }
+  const child = fork(childScript, [JSON.stringify(config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  currentChild = child;
+  return new ChildHandle(child);
+}
+
+function childConfig(variant: Variant, kind: WorkerKind, mode: ChildConfig['mode'], dbUrl: string, phases: Phase[]): ChildConfig {
+  return {
+    variant,
+    kind,
+    mode,
+    redisUrl: env.BENCH_REDIS_URL,
+    dbUrl,
+    vendorUrl: vendor!.url,
+    concurrency: env.BENCH_CONCURRENCY,
+    poolMax,
+    phases,
+    phaseTimeoutMs: PHASE_TIMEOUT_MS,
+  };
+}
+
+/** Stops the child and waits for it to exit; returns its peak RSS. */
+async function stopChild(child: ChildHandle): Promise<number> {
+  child.send({ type: 'stop' });
+  const { peak_rss_mb } = await child.next('stopped');
+  await child.exit;
+  return peak_rss_mb;
+}
+
+// ---------------------------------------------------------------------------- variants
+
+const KIND: Record<Variant, WorkerKind> = {
+  'raw-noop': 'raw-noop',
+  'raw-insert': 'raw-insert',
+  fleet: 'fleet',
+  'fleet-duplicates': 'fleet',
+  'idle-raw-noop': 'raw-noop',
+  'idle-fleet': 'fleet',
+};
+
+/** The vendor stand-in (reset when the variant started) and the database each saw every run exactly once. */
+async function exactlyOnceCheck(variant: Variant, dbUrl: string, expected: number): Promise<Check> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ events: number; effects: number; ok_runs: number }[]>`
+      select (select count(*)::int from events where event_type = ${BENCH_EVENT_TYPE}) as events,
+             (select count(*)::int from effects where state = 'completed') as effects,
+             (select count(*)::int from workflow_runs where status = 'ok') as ok_runs`;
+    const calls = vendor!.countFor('sms');
+    const tokens = new Set(vendor!.requests.map((r) => r.headers['i-twilio-idempotency-token'])).size;
+    const ok = calls === expected && row!.events === expected && row!.effects === expected && row!.ok_runs === expected;
+    return { variant, expected, vendor_calls: calls, distinct_tokens: tokens, events: row!.events, effects: row!.effects, ok_runs: row!.ok_runs, pass: ok };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function throughputVariant(variant: Variant, n: number): Promise<ThroughputResult> {
+  const kind = KIND[variant];
+  return withResources(async (own) => {
+    const database = await createBenchDatabase(kind);
+    own.dbs.push(database.name);
+    const envelopes = Array.from({ length: n }, (_, i) => benchEnvelope(i)).map((e) => parseEnvelope(e));
+    const phases: Phase[] = [{ name: 'fresh', prefix: newPrefix(), target: n }];
+    const copies = env.BENCH_DELIVERIES - 1;
+    if (variant === 'fleet-duplicates') phases.push({ name: 'duplicates', prefix: newPrefix(), target: n * copies });
+    own.prefixes.push(...phases.map((p) => p.prefix));
+
+    const t0 = performance.now();
+    await fill(phases[0]!.prefix, freshJobs(envelopes));
+    if (phases[1]) await fill(phases[1].prefix, duplicateJobs(envelopes, copies));
+    log(`${variant}: queued ${phases.map((p) => `${p.target} ${p.name}`).join(' + ')} in ${Math.round(performance.now() - t0)} ms`);
+
+    vendor!.reset();
+    const child = startChild(childConfig(variant, kind, 'throughput', database.url, phases));
+    const { baseline_rss_mb } = await child.next('ready');
+    child.send({ type: 'start' });
+    const results: PhaseResult[] = [];
+    for (let i = 0; i < phases.length; i++) {
+      const { result } = await child.next('phase');
+      results.push(result);
+      log(
+        `${variant}/${result.name}: ${result.completed}/${result.target} in ${result.elapsed_ms} ms = ${round((result.completed / result.elapsed_ms) * 1000, 0)}/s` +
+          ` (processing p50 ${result.processing.p50_ms} ms, p99 ${result.processing.p99_ms} ms; failed events ${result.failed}${result.timed_out ? '; TIMED OUT' : ''})`,
+      );
+    }
+    const peak = await stopChild(child);
+    let check: Check | null = null;
+    if (kind === 'fleet') {
+      check = await exactlyOnceCheck(variant, database.url, n);
+      log(`${variant}: exactly-once ${check.pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, events ${check.events}, expected ${n})`);
+    } else if (kind === 'raw-insert') {
+      const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+      const [row] = await sql<{ c: number }[]>`select count(*)::int as c from bench_log`;
+      await sql.end({ timeout: 5 });
+      if (row!.c !== n) log(`${variant}: bench_log holds ${row!.c} rows, expected ${n}`);
+    }
+    return { variant, kind, phases: results, peak_rss_mb: peak, baseline_rss_mb, check };
+  });
+}
+
+async function idleVariant(variant: Variant): Promise<IdleResult> {
+  const kind = KIND[variant];
+  return withResources(async (own) => {
+    const database = await createBenchDatabase(kind);
+    own.dbs.push(database.name);
+    const prefix = newPrefix();
+    own.prefixes.push(prefix);
+    vendor!.reset();
+    const child = startChild(childConfig(variant, kind, 'idle', database.url, [{ name: 'idle', prefix, target: 0 }]));
+    const { baseline_rss_mb } = await child.next('ready');
+    child.send({ type: 'start' });
+    await child.next('running');
+
+    const queue = new Queue(BENCH_QUEUE, { connection: redis, prefix });
+    const intervalMs = 1000 / env.BENCH_IDLE_RATE;
+    const warmup = Math.round(env.BENCH_IDLE_WARMUP_SECONDS * env.BENCH_IDLE_RATE);
+    const total = warmup + Math.round(env.BENCH_IDLE_SECONDS * env.BENCH_IDLE_RATE);
+    const adds: Promise<unknown>[] = [];
+    let measureFrom = Number.POSITIVE_INFINITY;
+    const start = performance.now();
+    let lastAt = start;
+    try {
+      for (let i = 0; i < total; i++) {
+        // A fixed schedule (not "sleep 5 ms after each"), so timer lateness does not lower the rate.
+        const due = start + i * intervalMs;
+        const wait = due - performance.now();
+        if (wait > 0.5) await new Promise((r) => setTimeout(r, wait));
+        if (i === warmup) measureFrom = Date.now();
+        const e = benchEnvelope(i); // stamped now: timestamp_utc is the enqueue time
+        adds.push(queue.add(e.meta.workflow_name, e, runJobOptions(toJobId(e.meta.idempotency_key), attempts)));
+        lastAt = performance.now();
+      }
+      await Promise.all(adds);
+    } finally {
+      await queue.close();
+    }
+    const achievedRate = round(((total - 1) / (lastAt - start)) * 1000, 1);
+    child.send({ type: 'collect', expected: total, timeoutMs: 60_000 });
+    const { samples, failed } = await child.next('samples');
+    const measured = samples.filter(([at]) => at >= measureFrom).map(([, latency]) => latency);
+    const latency = summarise(measured);
+    // p50 per second of arrivals: a rising series means the worker falls behind (queueing), a flat one is pipeline latency.
+    const bySecond: number[][] = [];
+    for (const [at, ms] of samples) {
+      if (at >= measureFrom) (bySecond[Math.floor((at - measureFrom) / 1000)] ??= []).push(ms);
+    }
+    const p50BySecond = Array.from(bySecond, (v) => summarise(v ?? []).p50_ms);
+    const peak = await stopChild(child);
+    log(`${variant}: ${measured.length} runs at ${achievedRate}/s: enqueue→completed p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms (max ${latency.max_ms}; failed events ${failed}); p50 by second ${p50BySecond.join(', ')}`);
+    let check: Check | null = null;
+    if (kind === 'fleet') {
+      check = await exactlyOnceCheck(variant, database.url, total);
+      log(`${variant}: exactly-once ${check.pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, events ${check.events}, expected ${total})`);
+    }
+    return { variant, kind, rate_target: env.BENCH_IDLE_RATE, rate_achieved: achievedRate, enqueued: total, warmup, completed: samples.length, failed, latency, p50_by_second_ms: p50BySecond, peak_rss_mb: peak, baseline_rss_mb, check };
+  });
+}
+
+// ---------------------------------------------------------------------------- main
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(`${ROOT}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function machine(): Promise<BenchReport['machine']> {
+  const cpus = os.cpus();
+  const info = await redis.info('server');
+  const [pg] = await admin<{ server_version: string }[]>`show server_version`;
+  return {
+    cpus: cpus.length,
+    cpu_model: cpus[0]?.model.trim() ?? 'unknown',
+    total_mem_mb: Math.round(os.totalmem() / 2 ** 20),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    bullmq: packageVersion('bullmq'),
+    ioredis: packageVersion('ioredis'),
+    postgres_js: packageVersion('postgres'),
+    pino: packageVersion('pino'),
+    zod: packageVersion('zod'),
+    redis_server: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+    postgres_server: pg?.server_version ?? 'unknown',
+  };
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => {
+    interrupted = true;
+    log('interrupted: stopping the worker child and cleaning up');
+    currentChild?.kill('SIGKILL');
+  });
+  await sweepStaleDatabases();
+  childScript = await buildWorkerChild();
+  vendor = await startVendorStandin();
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: await machine(),
+    config: {
+      n: env.BENCH_N,
+      concurrency: env.BENCH_CONCURRENCY,
+      pg_pool: poolMax,
+      redis_connections: '1 shared ioredis connection (+ the blocking duplicate BullMQ opens)',
+      deliveries: env.BENCH_DELIVERIES,
+      duplicates_n: env.BENCH_DUPLICATES_N || env.BENCH_N,
+      idle_rate: env.BENCH_IDLE_RATE,
+      idle_seconds: env.BENCH_IDLE_SECONDS,
+      idle_warmup_seconds: env.BENCH_IDLE_WARMUP_SECONDS,
+      log_level: 'warn',
+      variants: [...variants],
+    },
+    throughput: [],
+    idle: [],
+  };
+  const m = report.machine;
+  log(`${m.cpus} × ${m.cpu_model}, ${m.total_mem_mb} MB, ${m.os}; node ${m.node}, bullmq ${m.bullmq}, ioredis ${m.ioredis}, postgres.js ${m.postgres_js}, redis ${m.redis_server}, PostgreSQL ${m.postgres_server}`);
+  log(`N=${env.BENCH_N}, concurrency=${env.BENCH_CONCURRENCY}, pg pool=${poolMax}, variants=${variants.join(',')}`);
+
+  for (const variant of variants) {
+    if (interrupted) break;
+    if (variant.startsWith('idle-')) report.idle.push(await idleVariant(variant));
+    else report.throughput.push(await throughputVariant(variant, variant === 'fleet-duplicates' ? env.BENCH_DUPLICATES_N || env.BENCH_N : env.BENCH_N));
+  }
+  if (interrupted) throw new Error('interrupted');
+
+  report.ratios = deriveRatios(report);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const markdown = renderMarkdown(report);
+  writeFileSync(`${RESULTS_DIR}${env.BENCH_OUT}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${RESULTS_DIR}${env.BENCH_OUT}.md`, markdown);
+  console.log(`\n${markdown}`);
+  console.log(JSON.stringify(report, null, 2));
+  log(`wrote bench/results/${env.BENCH_OUT}.json and bench/results/${env.BENCH_OUT}.md`);
+  const failedChecks = [...report.throughput, ...report.idle].filter((r) => r.check && !r.check.pass);
+  if (failedChecks.length > 0) {
+    log(`exactly-once FAILED for ${failedChecks.map((r) => r.variant).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await vendor?.close().catch(() => {});
+    await redis.quit().catch(() => {});
+    await admin.end({ timeout: 5 }).catch(() => {});
+  });

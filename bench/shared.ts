@@ -1,0 +1,148 @@
+/**
+ * What the bench parent (run.ts) and its worker child (worker-child.ts) share:
+ * the bench workflow, the job options, the IPC messages and small statistics.
+ */
+import type { Envelope } from '@revos/envelope';
+import { defineWorkflow, LANE_SETTINGS, queueName, type WorkflowDefinition } from '@revos/runtime';
+import type { SmsProvider } from '@revos/workflows';
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+export const BENCH_TENANT = 't_bench_practice';
+export const BENCH_WORKFLOW = 'WF98_Bench_Effect';
+export const BENCH_EVENT_TYPE = 'bench.ping';
+export const BENCH_LANE = 'interactive' as const;
+/** Every variant uses the interactive lane's queue name and lock settings, so BullMQ does the same work. */
+export const BENCH_QUEUE = queueName(BENCH_LANE);
+export const BENCH_LANE_SETTINGS = LANE_SETTINGS[BENCH_LANE];
+export const BENCH_SMS_FROM = '+15550000001';
+export const BENCH_SMS_TO = '+15550009999';
+
+const BenchPayload = z.object({ n: z.number().int().nonnegative() });
+
+/**
+ * The fleet variants' workflow: one journaled effect (a Twilio-shaped POST to the
+ * local stand-in through the real SMS adapter), no consent check (not `outbound`),
+ * so a fresh run is claim → intent → vendor call → result+event → outcome.
+ */
+export function benchWorkflow(sms: SmsProvider): WorkflowDefinition<typeof BenchPayload> {
+  return defineWorkflow({
+    name: BENCH_WORKFLOW,
+    version: '1.0.0',
+    lane: BENCH_LANE,
+    payload: BenchPayload,
+    async run(ctx) {
+      const sent = await ctx.effect(
+        'vendor.call',
+        { service: 'standin', endpoint: 'ping', eventType: BENCH_EVENT_TYPE, vendorDedupes: true },
+        ({ signal, idempotencyToken }) =>
+          sms.sendMessage({ to: BENCH_SMS_TO, from: BENCH_SMS_FROM, body: `bench ${ctx.payload.n}` }, { signal, idempotencyToken }),
+      );
+      return { summary: 'pinged', primary_outputs: { sid: sent.sid }, next_actions: [] };
+    },
+  });
+}
+
+/**
+ * The options `enqueueRun` (packages/runtime/src/enqueue.ts) gives a job, copied
+ * because its retention constants are private. The bench adds jobs with
+ * `queue.addBulk` instead of `enqueueRun` (one round trip per chunk, not per job)
+ * so filling the queue stays out of the way; the job a worker sees is the same.
+ */
+export function runJobOptions(jobId: string, attempts: number): JobsOptions {
+  return {
+    jobId,
+    attempts,
+    backoff: { type: 'revos' },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
+  };
+}
+
+/** When the producer stamped the envelope (makeEnvelope sets it to "now"); the idle phases set it at enqueue. */
+export function enqueuedAtOf(data: unknown): number {
+  return Date.parse((data as Envelope).meta.timestamp_utc);
+}
+
+export type WorkerKind = 'raw-noop' | 'raw-insert' | 'fleet';
+
+export interface Phase {
+  name: string;
+  /** BullMQ prefix whose queue the phase drains. */
+  prefix: string;
+  /** Jobs that finish the phase. */
+  target: number;
+}
+
+/** Handed to the child as its one argument (JSON). */
+export interface ChildConfig {
+  variant: string;
+  kind: WorkerKind;
+  mode: 'throughput' | 'idle';
+  redisUrl: string;
+  dbUrl: string;
+  vendorUrl: string;
+  concurrency: number;
+  poolMax: number;
+  /** Throughput: drained one after another, a new worker each. Idle: exactly one, target unused. */
+  phases: Phase[];
+  phaseTimeoutMs: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50_ms: number;
+  p99_ms: number;
+  mean_ms: number;
+  max_ms: number;
+}
+
+export interface PhaseResult {
+  name: string;
+  target: number;
+  completed: number;
+  /** `failed` events (a retried attempt counts too). */
+  failed: number;
+  elapsed_ms: number;
+  /** Worker `active` → `completed`, per job, under a full backlog. */
+  processing: LatencySummary;
+  timed_out: boolean;
+}
+
+export type ChildMessage =
+  | { type: 'ready'; baseline_rss_mb: number }
+  | { type: 'phase'; result: PhaseResult }
+  | { type: 'running' }
+  /** Idle mode: [enqueued at (epoch ms), enqueue → completed (ms)] per finished job. */
+  | { type: 'samples'; samples: [number, number][]; failed: number }
+  | { type: 'stopped'; peak_rss_mb: number }
+  | { type: 'fatal'; message: string };
+
+export type ParentMessage = { type: 'start' } | { type: 'collect'; expected: number; timeoutMs: number } | { type: 'stop' };
+
+/** Nearest-rank percentile of an ascending-sorted array. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export function summarise(values: ArrayLike<number>): LatencySummary {
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    count: sorted.length,
+    p50_ms: round(percentile(sorted, 50)),
+    p99_ms: round(percentile(sorted, 99)),
+    mean_ms: round(sorted.length ? sum / sorted.length : Number.NaN),
+    max_ms: round(sorted.length ? sorted[sorted.length - 1]! : Number.NaN),
+  };
+}
+
+export function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export const mb = (bytes: number): number => round(bytes / (1024 * 1024), 1);
