@@ -3,7 +3,7 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type 
 import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
 import { LANE_SETTINGS, queueName, type Lane } from './lanes.js';
-import { isInfrastructureError, runAttempt, type PipelineDeps } from './pipeline.js';
+import { isInfrastructureError, runAttempt, type AttemptOutcome, type PipelineDeps } from './pipeline.js';
 
 /** What a finished job returns to BullMQ (visible in Bull Board): ids and status, never data. */
 export interface JobReturn {
@@ -38,6 +38,8 @@ export interface LaneWorkerOptions {
    * sweep. Best effort: the sweep still picks up anything this misses.
    */
   dispatchFollowUps?: (parentRunId: string) => Promise<unknown>;
+  /** Told about every attempt's outcome (metrics). Must not throw or block. */
+  onOutcome?: (outcome: AttemptOutcome, info: { lane: Lane; durationMs: number; jobId: string }) => void;
 }
 
 /**
@@ -53,7 +55,8 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
   let infraFailures = 0;
 
   const processor = async (job: Job, token?: string): Promise<JobReturn> => {
-    let outcome;
+    let outcome: AttemptOutcome;
+    const startedAt = performance.now();
     try {
       outcome = await runAttempt(options.deps, job.data, {
         jobId: job.id ?? 'unknown',
@@ -74,6 +77,7 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
       throw new DelayedError();
     }
 
+    options.onOutcome?.(outcome, { lane: options.lane, durationMs: performance.now() - startedAt, jobId: job.id ?? 'unknown' });
     if ((outcome.kind === 'done' || outcome.kind === 'terminal') && outcome.output && outcome.output.result.next_actions.length > 0 && options.dispatchFollowUps) {
       const runId = outcome.output.meta_out.workflow_run_id;
       await options.dispatchFollowUps(runId).catch((error: unknown) =>
