@@ -13,6 +13,8 @@ const BenchEnv = z.object({
   BENCH_N: z.coerce.number().int().min(100).default(5000),
   /** Jobs in flight in the worker, for every variant. */
   BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  /** PostgreSQL connections of the worker child, the same for every variant; 0 means min(concurrency, 50). */
+  BENCH_POOL: z.coerce.number().int().min(0).max(200).default(0),
   /** Comma-separated subset of the variants, in the order given; all when empty. */
   BENCH_VARIANTS: z
     .string()

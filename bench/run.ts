@@ -49,7 +49,7 @@ const PHASE_TIMEOUT_MS = 150_000;
 
 const env = loadEnv();
 const variants: readonly Variant[] = env.BENCH_VARIANTS.length > 0 ? env.BENCH_VARIANTS : VARIANTS;
-const poolMax = Math.min(env.BENCH_CONCURRENCY, 50);
+const poolMax = env.BENCH_POOL || Math.min(env.BENCH_CONCURRENCY, 50);
 const attempts = benchWorkflow(createTwilioSmsProvider({ baseUrl: 'http://unused.invalid', accountSid: 'x', authToken: 'x', timeoutMs: 1 })).attempts;
 
 const admin = postgres(`${env.BENCH_PG_URL}/postgres`, { max: 1, onnotice: () => {} });

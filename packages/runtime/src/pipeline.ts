@@ -47,6 +47,7 @@ import {
   startEffect,
   countRecentBreaches,
   type Db,
+  type DeferredEffect,
   type EventRow,
   type JournalEntry,
   type Lease,
@@ -224,6 +225,8 @@ class RunState {
   workflow: AnyWorkflow | null = null;
   lease: Lease | null = null;
   journal = new Map<string, JournalEntry>();
+  /** Effects against deduping vendors, journaled with whatever outcome this attempt writes. */
+  readonly deferredEffects: DeferredEffect[] = [];
   readonly audit: Audit = emptyAudit();
   readonly inputsHash: string;
 
@@ -323,8 +326,14 @@ class RunState {
       payloadRef: `effects/${contractHash(meta.idempotency_key).slice(7, 31)}/${name}`,
       payload: spec.eventPayload ? spec.eventPayload(result) : (result ?? null),
     };
-    const recorded = await completeEffect(this.deps.db.sql, { ...entry, result: result ?? null, latencyMs, event });
-    if (!recorded) throw new WorkflowError('lock_lost', `lost the key during effect ${name}`);
+    if (spec.vendorDedupes) {
+      // Journaled with the attempt's outcome, one round trip for all of them. If this worker dies first,
+      // the next attempt calls again with the same token and the vendor answers from its dedupe.
+      this.deferredEffects.push({ effectName: name, service: spec.service, endpoint: spec.endpoint, result: result ?? null, latencyMs, event });
+    } else {
+      const recorded = await completeEffect(this.deps.db.sql, { ...entry, result: result ?? null, latencyMs, event });
+      if (!recorded) throw new WorkflowError('lock_lost', `lost the key during effect ${name}`);
+    }
     this.journal.set(name, {
       effectName: name,
       state: 'completed',
@@ -413,6 +422,8 @@ class RunState {
       inputsHash: this.inputsHash,
     });
     this.log.info({ prior_run_id: priorRunId }, 'duplicate delivery absorbed by the ledger');
+    // A redelivery of the very run that finished (same run id) has nothing to record: its row is final.
+    if (priorRunId === this.envelope.meta.workflow_run_id) return { kind: 'done', output };
     return this.write(output, null);
   }
 
@@ -470,6 +481,7 @@ class RunState {
     const written = await recordRunOutcome(this.deps.db.sql, {
       run: this.runRecord(output),
       ledger: this.lease ? { lease: this.lease, action: 'release' } : undefined,
+      effects: this.deferredEffects,
       events: [event],
     });
     if (!written) return { kind: 'lost', reason: 'lease lost before the retry was recorded' };
@@ -553,6 +565,7 @@ class RunState {
       })),
       task,
       events,
+      effects: this.deferredEffects,
     });
     if (!written) return { kind: 'lost', reason: 'lease lost before the outcome was recorded' };
     if (output.result.status === 'ok' || output.result.status === 'noop') return { kind: 'done', output };

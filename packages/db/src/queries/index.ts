@@ -9,3 +9,8 @@ export * from './acceptRun.js';
 export * from './outbox.js';
 export * from './runs.js';
 export * from './apiKeys.js';
+export * from './findRunByAnyId.js';
+export * from './listFailedRuns.js';
+export * from './listOpenTasks.js';
+export * from './replays.js';
+export * from './healthSignals.js';

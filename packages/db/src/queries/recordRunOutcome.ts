@@ -55,8 +55,24 @@ export type LedgerTransition =
   /** This attempt failed retryably: keep the key in progress but let the next attempt claim it at once. */
   | { lease: Lease; action: 'release' };
 
+/** An effect whose journal entry is written with the outcome (see `RunOutcome.effects`). */
+export interface DeferredEffect {
+  effectName: string;
+  service: string;
+  endpoint: string;
+  result: unknown;
+  latencyMs: number;
+  event: EventRow;
+}
+
 export interface RunOutcome {
   run: RunRecord;
+  /**
+   * Completed effects journaled in this same statement rather than one by one:
+   * only for vendors that dedupe by our token, since a crash before this commit
+   * means the next attempt calls again (the vendor answers it from its dedupe).
+   */
+  effects?: DeferredEffect[];
   /** Absent for runs that never owned the key (duplicates, conflicts, invalid input). */
   ledger?: LedgerTransition;
   outbox?: OutboxEntry[];
@@ -99,6 +115,20 @@ export async function recordRunOutcome(sql: Sql, o: RunOutcome): Promise<boolean
     direction: e.direction,
     payload_ref: e.payloadRef,
     payload: e.payload,
+  }));
+
+  const effects = (o.effects ?? []).map((e) => ({
+    effect_name: e.effectName,
+    service: e.service,
+    endpoint: e.endpoint,
+    result: e.result,
+    latency_ms: e.latencyMs,
+    event_id: e.event.eventId,
+    subject: e.event.subject,
+    event_type: e.event.eventType,
+    direction: e.event.direction,
+    payload_ref: e.event.payloadRef,
+    payload: e.event.payload,
   }));
 
   const rows = await sql<{ ok: number }[]>`
@@ -150,6 +180,28 @@ export async function recordRunOutcome(sql: Sql, o: RunOutcome): Promise<boolean
       select t.task_id, ${r.tenantId}, ${r.workflowRunId}, ${r.rootRunId}, ${r.idempotencyKey}, t.kind, t.failure_code, t.reason
         from ok, jsonb_to_recordset(${jsonb(tasks)}::text::jsonb) as t(task_id text, kind text, failure_code text, reason text)
       on conflict (idempotency_key, kind) do nothing
+      returning 1
+    ), effs as (
+      insert into effects as f (idempotency_key, effect_name, tenant_id, workflow_run_id, state, result, service, endpoint,
+                                latency_ms, success, event_id, completed_at)
+      select ${r.idempotencyKey}, x.effect_name, ${r.tenantId}, ${r.workflowRunId}, 'completed', x.result, x.service,
+             x.endpoint, x.latency_ms, true, x.event_id, now()
+        from ok, jsonb_to_recordset(${jsonb(effects)}::text::jsonb) as x(
+          effect_name text, service text, endpoint text, result jsonb, latency_ms int, event_id text)
+      on conflict (idempotency_key, effect_name) do update
+        set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
+            failure_code = null, event_id = excluded.event_id, completed_at = now(),
+            workflow_run_id = excluded.workflow_run_id, attempts = f.attempts + 1
+        where f.state <> 'completed'
+      returning f.effect_name
+    ), effevs as (
+      insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref,
+                          payload, idempotency_key, effect_name)
+      select x.event_id, ${r.workflowRunId}, ${r.rootRunId}, ${r.tenantId}, x.subject, x.event_type, x.direction,
+             x.payload_ref, x.payload, ${r.idempotencyKey}, x.effect_name
+        from jsonb_to_recordset(${jsonb(effects)}::text::jsonb) as x(
+          effect_name text, event_id text, subject jsonb, event_type text, direction text, payload_ref text, payload jsonb)
+        join effs on effs.effect_name = x.effect_name
       returning 1
     ), evs as (
       insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref, payload)

@@ -30,7 +30,7 @@ export function WF21_Escalate_To_Staff(services: WorkflowServices) {
       const p = ctx.payload;
       const notified = await ctx.effect(
         'staff.page',
-        { service: 'twilio', endpoint: 'messages.create', eventType: 'staff.paged', direction: 'outbound', vendorDedupes: true, eventPayload: (r) => ({ message_sid: (r as { sid: string }).sid, task_id: p.task_id }) },
+        { service: 'twilio', endpoint: 'messages.create', eventType: 'staff.paged', direction: 'outbound', vendorDedupes: false, eventPayload: (r) => ({ message_sid: (r as { sid: string }).sid, task_id: p.task_id }) },
         ({ signal, idempotencyToken }) =>
           services.sms
             .sendMessage(

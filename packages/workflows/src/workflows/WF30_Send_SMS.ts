@@ -36,7 +36,9 @@ export function WF30_Send_SMS(services: WorkflowServices) {
           service: 'twilio',
           endpoint: 'messages.create',
           eventType: 'sms.sent',
-          vendorDedupes: true,
+          // We send Twilio an idempotency token, but do not stake a patient's inbox on it: a send whose
+          // outcome is unknown (worker died mid-call, or a timeout) escalates instead of sending again.
+          vendorDedupes: false,
           // The event keeps the vendor's message id, never the number or the text.
           eventPayload: (r) => ({ message_sid: (r as { sid: string }).sid, template: ctx.payload.template ?? null }),
         },

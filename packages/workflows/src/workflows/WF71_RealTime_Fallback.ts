@@ -27,7 +27,7 @@ export function WF71_RealTime_Fallback(services: WorkflowServices) {
     async run(ctx) {
       const call = await ctx.effect(
         'voice.front_desk',
-        { service: 'twilio', endpoint: 'calls.create', eventType: 'call.fallback_started', vendorDedupes: true, eventPayload: (r) => ({ call_sid: (r as { sid: string }).sid }) },
+        { service: 'twilio', endpoint: 'calls.create', eventType: 'call.fallback_started', vendorDedupes: false, eventPayload: (r) => ({ call_sid: (r as { sid: string }).sid }) },
         ({ signal, idempotencyToken }) =>
           services.voice
             .createCall(

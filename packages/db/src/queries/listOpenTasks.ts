@@ -1,0 +1,24 @@
+import type { Sql } from '../client.js';
+
+export interface OpenTaskRow {
+  task_id: string;
+  tenant_id: string;
+  workflow_run_id: string;
+  root_run_id: string;
+  workflow_name: string | null;
+  kind: string;
+  failure_code: string | null;
+  reason: string;
+  created_at: string;
+}
+
+/** Open escalation tasks, oldest first (the queue staff work through), across tenants unless one is named. */
+export async function listOpenTasks(sql: Sql, f: { tenantId?: string; limit: number }): Promise<OpenTaskRow[]> {
+  return sql<OpenTaskRow[]>`
+    select t.task_id, t.tenant_id, t.workflow_run_id, t.root_run_id, r.workflow_name, t.kind, t.failure_code, t.reason,
+           t.created_at::text
+      from tasks t left join workflow_runs r on r.workflow_run_id = t.workflow_run_id
+     where t.status = 'open' and (${f.tenantId ?? null}::text is null or t.tenant_id = ${f.tenantId ?? null})
+     order by t.created_at, t.task_id
+     limit ${f.limit}`;
+}
