@@ -36,14 +36,12 @@ import {
   type ResultStatus,
 } from '@revos/envelope';
 import {
-  claimIdempotencyKey,
   completeEffect,
   failEffect,
   findConsent,
   findTaskStatus,
   loadEffectJournal,
   recordAlert,
-  recordRunOutcome,
   startEffect,
   countRecentBreaches,
   type Db,
@@ -58,6 +56,7 @@ import {
 import { newAlertId } from '@revos/envelope';
 import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
+import { groupCommitFor } from './group-commit.js';
 import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, WorkflowResult } from './define-workflow.js';
 import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
@@ -152,7 +151,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
   }
 
   // C. Idempotency_Check
-  const claim = await claimIdempotencyKey(deps.db.sql, {
+  const claim = await groupCommitFor(deps.db.sql).claim({
     idempotencyKey: meta.idempotency_key,
     tenantId: meta.tenant_id,
     workflowName: meta.workflow_name,
@@ -478,7 +477,7 @@ class RunState {
       inputsHash: this.inputsHash,
     });
     const event = this.internalEvent('run.retry_scheduled', { failure_code: failure.code, retry_in_ms: delayMs });
-    const written = await recordRunOutcome(this.deps.db.sql, {
+    const written = await groupCommitFor(this.deps.db.sql).record({
       run: this.runRecord(output),
       ledger: this.lease ? { lease: this.lease, action: 'release' } : undefined,
       effects: this.deferredEffects,
@@ -549,7 +548,7 @@ class RunState {
     task?: TaskEntry,
     events: EventRow[] = [],
   ): Promise<AttemptOutcome> {
-    const written = await recordRunOutcome(this.deps.db.sql, {
+    const written = await groupCommitFor(this.deps.db.sql).record({
       run: this.runRecord(output),
       ledger:
         this.lease && ledgerState

@@ -40,12 +40,33 @@ interface Row {
  * Every claim bumps `fence`; later writes of the run are conditioned on it.
  */
 export async function claimIdempotencyKey(sql: Sql, req: ClaimRequest): Promise<ClaimResult> {
-  const rows = await sql<Row[]>`
-    with claim as (
+  const [result] = await claimIdempotencyKeys(sql, [req]);
+  return result!;
+}
+
+/**
+ * Many claims in one statement (group commit). Keys must be distinct within a
+ * call: a multi-row upsert may not touch one row twice.
+ */
+export async function claimIdempotencyKeys(sql: Sql, reqs: ClaimRequest[]): Promise<ClaimResult[]> {
+  const input = reqs.map((r, idx) => ({
+    idx,
+    key: r.idempotencyKey,
+    tenant: r.tenantId,
+    wf: r.workflowName,
+    hash: r.payloadHash,
+    run: r.workflowRunId,
+    worker: r.workerId,
+    lock_ms: r.lockMs,
+  }));
+  const rows = await sql<(Row & { idx: number })[]>`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb)
+        as i(idx int, key text, tenant text, wf text, hash text, run text, worker text, lock_ms int)
+    ), claim as (
       insert into idempotency_keys as k
         (idempotency_key, tenant_id, workflow_name, payload_hash, workflow_run_id, state, fence, locked_by, lock_expires_at)
-      values (${req.idempotencyKey}, ${req.tenantId}, ${req.workflowName}, ${req.payloadHash}, ${req.workflowRunId},
-              'in_progress', 1, ${req.workerId}, now() + ${req.lockMs} * interval '1 millisecond')
+      select key, tenant, wf, hash, run, 'in_progress', 1, worker, now() + lock_ms * interval '1 millisecond' from input
       on conflict (idempotency_key) do update
         set fence = k.fence + 1,
             locked_by = excluded.locked_by,
@@ -54,24 +75,32 @@ export async function claimIdempotencyKey(sql: Sql, req: ClaimRequest): Promise<
         where k.state = 'in_progress'
           and k.payload_hash = excluded.payload_hash
           and (k.lock_expires_at is null or k.lock_expires_at <= now())
-      returning k.*, (k.xmax = 0) as fresh
+      returning k.idempotency_key, k.fence, (k.xmax = 0) as fresh
     )
-    select true as claimed, fence, fresh, workflow_run_id, state, payload_hash, result_status, outputs_hash, lock_expires_at
-      from claim
+    select i.idx, true as claimed, c.fence, c.fresh, null::text as workflow_run_id, null::text as state,
+           null::text as payload_hash, null::text as result_status, null::text as outputs_hash,
+           null::timestamptz as lock_expires_at
+      from input i join claim c on c.idempotency_key = i.key
     union all
-    select false, k.fence, false, k.workflow_run_id, k.state, k.payload_hash, k.result_status, k.outputs_hash, k.lock_expires_at
-      from idempotency_keys k
-     where k.idempotency_key = ${req.idempotencyKey} and not exists (select 1 from claim)`;
+    select i.idx, false, k.fence, false, k.workflow_run_id, k.state, k.payload_hash, k.result_status, k.outputs_hash,
+           k.lock_expires_at
+      from input i join idempotency_keys k on k.idempotency_key = i.key
+     where not exists (select 1 from claim c where c.idempotency_key = i.key)`;
 
-  let row = rows[0];
-  if (!row) {
-    // The conflicting row was committed after this statement's snapshot began: read it now.
-    [row] = await sql<Row[]>`
-      select false as claimed, fence, false as fresh, workflow_run_id, state, payload_hash, result_status, outputs_hash, lock_expires_at
-        from idempotency_keys where idempotency_key = ${req.idempotencyKey}`;
-    if (!row) throw new Error('idempotency key vanished during claim');
+  const byIdx = new Map(rows.map((r) => [r.idx, r]));
+  const results: ClaimResult[] = [];
+  for (const [idx, req] of reqs.entries()) {
+    let row: Row | undefined = byIdx.get(idx);
+    if (!row) {
+      // The conflicting row was committed after this statement's snapshot began: read it now.
+      [row] = await sql<Row[]>`
+        select false as claimed, fence, false as fresh, workflow_run_id, state, payload_hash, result_status, outputs_hash, lock_expires_at
+          from idempotency_keys where idempotency_key = ${req.idempotencyKey}`;
+      if (!row) throw new Error('idempotency key vanished during claim');
+    }
+    results.push(classify(row, req.payloadHash));
   }
-  return classify(row, req.payloadHash);
+  return results;
 }
 
 function classify(row: Row, payloadHash: string): ClaimResult {

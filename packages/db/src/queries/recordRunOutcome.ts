@@ -1,5 +1,4 @@
 import type { Sql } from '../client.js';
-import { jsonb } from './json.js';
 import type { EventRow, Lease } from './effectJournal.js';
 
 export type RunStatus = 'queued' | 'ok' | 'noop' | 'blocked' | 'retry' | 'failed';
@@ -83,81 +82,132 @@ export interface RunOutcome {
 /**
  * Writes a run's outcome in ONE statement (so one transaction, one round trip):
  * the ledger's transition, the run row with its output contract, its next_actions
- * into the outbox, its escalation task, and its events. When a ledger transition
- * is given, everything is conditioned on still holding the lease (same fence):
- * a worker that lost the key writes nothing, and learns it from the `false`.
+ * into the outbox, its escalation task, its events and deferred effects. When a
+ * ledger transition is given, everything is conditioned on still holding the
+ * lease (same fence): a worker that lost the key writes nothing, and learns it
+ * from the `false`.
  *
  * A run row in a final status is never overwritten (a late redelivery of a
  * finished run cannot replace its output with a noop).
  */
 export async function recordRunOutcome(sql: Sql, o: RunOutcome): Promise<boolean> {
-  const r = o.run;
-  const ledger = o.ledger;
-  const finish = ledger?.action === 'finish' ? ledger : null;
-  const outbox = (o.outbox ?? []).map((e) => ({
-    outbox_id: e.outboxId,
-    action_index: e.actionIndex,
-    workflow: e.workflow,
-    payload: e.payload,
-    priority: e.priority,
-    run_after: e.runAfter,
-  }));
-  const tasks = o.task
-    ? [{ task_id: o.task.taskId, kind: o.task.kind, failure_code: o.task.failureCode, reason: o.task.reason }]
-    : [];
-  const events = (o.events ?? []).map((e) => ({
-    event_id: e.eventId,
-    workflow_run_id: e.workflowRunId,
-    root_run_id: e.rootRunId,
-    tenant_id: e.tenantId,
-    subject: e.subject,
-    event_type: e.eventType,
-    direction: e.direction,
-    payload_ref: e.payloadRef,
-    payload: e.payload,
-  }));
+  const [written] = await recordRunOutcomes(sql, [o]);
+  return written!;
+}
 
-  const effects = (o.effects ?? []).map((e) => ({
-    effect_name: e.effectName,
-    service: e.service,
-    endpoint: e.endpoint,
-    result: e.result,
-    latency_ms: e.latencyMs,
-    event_id: e.event.eventId,
-    subject: e.event.subject,
-    event_type: e.event.eventType,
-    direction: e.event.direction,
-    payload_ref: e.event.payloadRef,
-    payload: e.event.payload,
-  }));
+/**
+ * Many outcomes in one statement (group commit); each is still all-or-nothing
+ * on its own lease. Run ids must be distinct within a call.
+ */
+export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promise<boolean[]> {
+  const now = new Date().toISOString();
+  const input = outcomes.map((o, idx) => {
+    const r = o.run;
+    const ledger = o.ledger;
+    const finish = ledger?.action === 'finish' ? ledger : null;
+    return {
+      idx,
+      has_ledger: ledger !== undefined,
+      lkey: ledger?.lease.idempotencyKey ?? null,
+      fence: ledger?.lease.fence ?? null,
+      finish: finish !== null,
+      lstate: finish?.state ?? null,
+      result_status: finish?.resultStatus ?? null,
+      louts: finish?.outputsHash ?? null,
+      run: {
+        workflow_run_id: r.workflowRunId,
+        parent_run_id: r.parentRunId,
+        root_run_id: r.rootRunId,
+        correlation_id: r.correlationId,
+        tenant_id: r.tenantId,
+        workflow_name: r.workflowName,
+        workflow_version: r.workflowVersion,
+        idempotency_key: r.idempotencyKey,
+        job_id: r.jobId,
+        lane: r.lane,
+        trigger_source: r.triggerSource,
+        trigger_id: r.triggerId,
+        privacy_mode: r.privacyMode,
+        status: r.status,
+        failure_code: r.failureCode,
+        failure_stage: r.failureStage,
+        retry_count: r.retryCount,
+        latency_ms: r.latencyMs,
+        latency_breach: r.latencyBreach,
+        inputs_hash: r.inputsHash,
+        outputs_hash: r.outputsHash,
+        envelope: r.envelope,
+        output: r.output,
+        accepted_at: now,
+        started_at: r.startedAt?.toISOString() ?? null,
+        ended_at: r.endedAt?.toISOString() ?? null,
+        updated_at: now,
+      },
+      outbox: (o.outbox ?? []).map((e) => ({
+        outbox_id: e.outboxId,
+        action_index: e.actionIndex,
+        workflow: e.workflow,
+        payload: e.payload,
+        priority: e.priority,
+        run_after: e.runAfter,
+      })),
+      tasks: o.task ? [{ task_id: o.task.taskId, kind: o.task.kind, failure_code: o.task.failureCode, reason: o.task.reason }] : [],
+      events: (o.events ?? []).map((e) => ({
+        event_id: e.eventId,
+        workflow_run_id: e.workflowRunId,
+        root_run_id: e.rootRunId,
+        tenant_id: e.tenantId,
+        subject: e.subject,
+        event_type: e.eventType,
+        direction: e.direction,
+        payload_ref: e.payloadRef,
+        payload: e.payload,
+      })),
+      effects: (o.effects ?? []).map((e) => ({
+        effect_name: e.effectName,
+        service: e.service,
+        endpoint: e.endpoint,
+        result: e.result,
+        latency_ms: e.latencyMs,
+        event_id: e.event.eventId,
+        subject: e.event.subject,
+        event_type: e.event.eventType,
+        direction: e.event.direction,
+        payload_ref: e.event.payloadRef,
+        payload: e.event.payload,
+      })),
+    };
+  });
 
-  const rows = await sql<{ ok: number }[]>`
-    with lease as (
-      update idempotency_keys
-         set state = coalesce(${finish?.state ?? null}::text, state),
-             result_status = coalesce(${finish?.resultStatus ?? null}::text, result_status),
-             outputs_hash = coalesce(${finish?.outputsHash ?? null}::text, outputs_hash),
-             completed_at = case when ${finish !== null}::boolean then now() else completed_at end,
+  const rows = await sql<{ idx: number }[]>`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb) as i(
+        idx int, has_ledger boolean, lkey text, fence bigint, finish boolean, lstate text, result_status text,
+        louts text, run jsonb, outbox jsonb, tasks jsonb, events jsonb, effects jsonb)
+    ), lease as (
+      update idempotency_keys k
+         set state = case when i.finish then i.lstate else k.state end,
+             result_status = case when i.finish then i.result_status else k.result_status end,
+             outputs_hash = case when i.finish then i.louts else k.outputs_hash end,
+             completed_at = case when i.finish then now() else k.completed_at end,
              locked_by = null,
-             lock_expires_at = case when ${finish !== null}::boolean then null else now() end
-       where ${ledger !== undefined}::boolean
-         and idempotency_key = ${ledger?.lease.idempotencyKey ?? ''}
-         and fence = ${ledger?.lease.fence ?? 0}
-         and state = 'in_progress'
-      returning 1
+             lock_expires_at = case when i.finish then null else now() end
+        from input i
+       where i.has_ledger and k.idempotency_key = i.lkey and k.fence = i.fence and k.state = 'in_progress'
+      returning i.idx
     ), ok as (
-      select 1 as x where not ${ledger !== undefined}::boolean or exists (select 1 from lease)
+      select i.* from input i where not i.has_ledger or i.idx in (select idx from lease)
     ), run as (
       insert into workflow_runs as w (
         workflow_run_id, parent_run_id, root_run_id, correlation_id, tenant_id, workflow_name, workflow_version,
         idempotency_key, job_id, lane, trigger_source, trigger_id, privacy_mode, status, failure_code, failure_stage,
-        retry_count, latency_ms, latency_breach, inputs_hash, outputs_hash, envelope, output, started_at, ended_at)
-      select ${r.workflowRunId}, ${r.parentRunId}, ${r.rootRunId}, ${r.correlationId}, ${r.tenantId}, ${r.workflowName},
-             ${r.workflowVersion}, ${r.idempotencyKey}, ${r.jobId}, ${r.lane}, ${r.triggerSource}, ${r.triggerId},
-             ${r.privacyMode}, ${r.status}, ${r.failureCode}, ${r.failureStage}, ${r.retryCount}, ${r.latencyMs},
-             ${r.latencyBreach}, ${r.inputsHash}, ${r.outputsHash}, ${jsonb(r.envelope)}::text::jsonb,
-             ${jsonb(r.output)}::text::jsonb, ${r.startedAt}, ${r.endedAt}
-        from ok
+        retry_count, latency_ms, latency_breach, inputs_hash, outputs_hash, envelope, output, accepted_at, started_at,
+        ended_at, updated_at)
+      select r.workflow_run_id, r.parent_run_id, r.root_run_id, r.correlation_id, r.tenant_id, r.workflow_name,
+             r.workflow_version, r.idempotency_key, r.job_id, r.lane, r.trigger_source, r.trigger_id, r.privacy_mode,
+             r.status, r.failure_code, r.failure_stage, r.retry_count, r.latency_ms, r.latency_breach, r.inputs_hash,
+             r.outputs_hash, r.envelope, r.output, r.accepted_at, r.started_at, r.ended_at, r.updated_at
+        from ok, jsonb_populate_record(null::workflow_runs, ok.run) r
       on conflict (workflow_run_id) do update
         set status = excluded.status, failure_code = excluded.failure_code, failure_stage = excluded.failure_stage,
             retry_count = excluded.retry_count, latency_ms = excluded.latency_ms,
@@ -169,48 +219,52 @@ export async function recordRunOutcome(sql: Sql, o: RunOutcome): Promise<boolean
     ), obx as (
       insert into outbox (outbox_id, tenant_id, parent_run_id, root_run_id, correlation_id, parent_idempotency_key,
                           action_index, workflow, payload, priority, run_after)
-      select a.outbox_id, ${r.tenantId}, ${r.workflowRunId}, ${r.rootRunId}, ${r.correlationId}, ${r.idempotencyKey},
-             a.action_index, a.workflow, a.payload, a.priority, a.run_after
-        from ok, jsonb_to_recordset(${jsonb(outbox)}::text::jsonb) as a(
+      select a.outbox_id, ok.run->>'tenant_id', ok.run->>'workflow_run_id', ok.run->>'root_run_id',
+             ok.run->>'correlation_id', ok.run->>'idempotency_key', a.action_index, a.workflow, a.payload, a.priority,
+             a.run_after
+        from ok, jsonb_to_recordset(ok.outbox) as a(
           outbox_id text, action_index int, workflow text, payload jsonb, priority text, run_after timestamptz)
       on conflict (parent_idempotency_key, action_index) do nothing
       returning 1
     ), tsk as (
       insert into tasks (task_id, tenant_id, workflow_run_id, root_run_id, idempotency_key, kind, failure_code, reason)
-      select t.task_id, ${r.tenantId}, ${r.workflowRunId}, ${r.rootRunId}, ${r.idempotencyKey}, t.kind, t.failure_code, t.reason
-        from ok, jsonb_to_recordset(${jsonb(tasks)}::text::jsonb) as t(task_id text, kind text, failure_code text, reason text)
+      select t.task_id, ok.run->>'tenant_id', ok.run->>'workflow_run_id', ok.run->>'root_run_id',
+             ok.run->>'idempotency_key', t.kind, t.failure_code, t.reason
+        from ok, jsonb_to_recordset(ok.tasks) as t(task_id text, kind text, failure_code text, reason text)
       on conflict (idempotency_key, kind) do nothing
+      returning 1
+    ), evs as (
+      insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref, payload)
+      select e.event_id, e.workflow_run_id, e.root_run_id, e.tenant_id, e.subject, e.event_type, e.direction,
+             e.payload_ref, e.payload
+        from ok, jsonb_to_recordset(ok.events) as e(
+          event_id text, workflow_run_id text, root_run_id text, tenant_id text, subject jsonb, event_type text,
+          direction text, payload_ref text, payload jsonb)
       returning 1
     ), effs as (
       insert into effects as f (idempotency_key, effect_name, tenant_id, workflow_run_id, state, result, service, endpoint,
                                 latency_ms, success, event_id, completed_at)
-      select ${r.idempotencyKey}, x.effect_name, ${r.tenantId}, ${r.workflowRunId}, 'completed', x.result, x.service,
-             x.endpoint, x.latency_ms, true, x.event_id, now()
-        from ok, jsonb_to_recordset(${jsonb(effects)}::text::jsonb) as x(
+      select ok.run->>'idempotency_key', x.effect_name, ok.run->>'tenant_id', ok.run->>'workflow_run_id', 'completed',
+             x.result, x.service, x.endpoint, x.latency_ms, true, x.event_id, now()
+        from ok, jsonb_to_recordset(ok.effects) as x(
           effect_name text, service text, endpoint text, result jsonb, latency_ms int, event_id text)
       on conflict (idempotency_key, effect_name) do update
         set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
             failure_code = null, event_id = excluded.event_id, completed_at = now(),
             workflow_run_id = excluded.workflow_run_id, attempts = f.attempts + 1
         where f.state <> 'completed'
-      returning f.effect_name
+      returning f.idempotency_key, f.effect_name
     ), effevs as (
       insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref,
                           payload, idempotency_key, effect_name)
-      select x.event_id, ${r.workflowRunId}, ${r.rootRunId}, ${r.tenantId}, x.subject, x.event_type, x.direction,
-             x.payload_ref, x.payload, ${r.idempotencyKey}, x.effect_name
-        from jsonb_to_recordset(${jsonb(effects)}::text::jsonb) as x(
+      select x.event_id, ok.run->>'workflow_run_id', ok.run->>'root_run_id', ok.run->>'tenant_id', x.subject,
+             x.event_type, x.direction, x.payload_ref, x.payload, ok.run->>'idempotency_key', x.effect_name
+        from ok cross join lateral jsonb_to_recordset(ok.effects) as x(
           effect_name text, event_id text, subject jsonb, event_type text, direction text, payload_ref text, payload jsonb)
-        join effs on effs.effect_name = x.effect_name
-      returning 1
-    ), evs as (
-      insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref, payload)
-      select e.event_id, e.workflow_run_id, e.root_run_id, e.tenant_id, e.subject, e.event_type, e.direction, e.payload_ref, e.payload
-        from ok, jsonb_to_recordset(${jsonb(events)}::text::jsonb) as e(
-          event_id text, workflow_run_id text, root_run_id text, tenant_id text, subject jsonb, event_type text,
-          direction text, payload_ref text, payload jsonb)
+        join effs on effs.idempotency_key = ok.run->>'idempotency_key' and effs.effect_name = x.effect_name
       returning 1
     )
-    select count(*)::int as ok from ok`;
-  return rows[0]?.ok === 1;
+    select idx from ok`;
+  const written = new Set(rows.map((r) => r.idx));
+  return outcomes.map((_, idx) => written.has(idx));
 }
