@@ -29,3 +29,15 @@ describe("ids", () => {
     expect([...ids].sort()).toEqual(ids);
   });
 });
+
+describe("ULID encoding", () => {
+  it("encodes the current time in the first ten characters", () => {
+    const before = Date.now();
+    const id = newId("x").slice(2);
+    const after = Date.now();
+    let time = 0;
+    for (const ch of id.slice(0, 10)) time = time * 32 + "0123456789ABCDEFGHJKMNPQRSTVWXYZ".indexOf(ch);
+    expect(time).toBeGreaterThanOrEqual(before);
+    expect(time).toBeLessThanOrEqual(after);
+  });
+});
