@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv, ProducerDeps } from './deps.js';
+import { registerAdminRoutes } from './admin.js';
 import { registerRunRoutes } from './runs-api.js';
 import { registerWebhookRoutes } from './webhooks.js';
 
@@ -30,6 +31,7 @@ export function createProducerApp(deps: ProducerDeps): Hono<AppEnv> {
 
   registerRunRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerAdminRoutes(app, deps);
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   // Bodies are never logged (they carry PHI): the route and the error's name, code and message only.

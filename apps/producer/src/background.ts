@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CronSchedules, dispatchPending, every, reconcileOnce, startCronProducer, type CronSchedule } from '@revos/runtime';
+import { checkAlerts } from './alerts.js';
 import type { ProducerDeps } from './deps.js';
 import type { BackgroundHandle } from './producer.js';
 
@@ -26,7 +27,7 @@ export function loadCronSchedules(path: string | undefined): CronSchedule[] {
 /**
  * The producer's background work: the outbox dispatcher sweep (workers enqueue
  * their own follow-ups at once; this heals crashes between commit and enqueue),
- * the reconciler (accepted runs whose job Redis lost), and the cron schedules.
+ * the reconciler (accepted runs whose job Redis lost), the alert checks, and the cron schedules.
  * Every loop is safe to run on several producer replicas at once.
  */
 export async function startBackgroundLoops(deps: ProducerDeps): Promise<BackgroundHandle> {
@@ -49,10 +50,12 @@ export async function startBackgroundLoops(deps: ProducerDeps): Promise<Backgrou
     },
     log,
   );
+  // Alert checks (outbox lag, failure rate per workflow); rows are deduped, so every replica may run them.
+  const alerts = every('alerts', env.ALERT_INTERVAL_MS, () => checkAlerts(deps), log);
   const cron = schedules.length > 0 ? await startCronProducer({ ...deps, connection: deps.redis, prefix: env.QUEUE_PREFIX }, schedules) : null;
   return {
     async stop() {
-      await Promise.all([dispatcher.stop(), reconciler.stop(), cron?.close()]);
+      await Promise.all([dispatcher.stop(), reconciler.stop(), alerts.stop(), cron?.close()]);
     },
   };
 }

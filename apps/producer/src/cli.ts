@@ -6,6 +6,11 @@
  *   revos enqueue <file.json> --tenant <tenant_id> [--json]
  *   revos runs show <run_id> --tenant <tenant_id> [--json]
  *   revos runs tree <run_id> --tenant <tenant_id> [--json]
+ *   revos runs show|tree|events <any id> [--json]            (operators: any tenant, any id)
+ *   revos runs failed [--workflow W] [--since 1h|ISO] [--tenant T] [--limit N] [--json]
+ *   revos runs replay <run_id> [--force --reason R] [--operator O] [--json]
+ *   revos runs replay --failed [--workflow W] [--since S] [--tenant T] [--limit N] [--force --reason R]
+ *   revos tasks list [--tenant T] [--limit N] [--json]
  *
  * Exit codes: 0 done, 1 failed (refused envelope, unknown run, unreachable database, ...),
  * 2 usage error (a missing or bad argument, named), 78 bad configuration (like the processes).
@@ -13,12 +18,13 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createApiKey, createDb, loadTenant, migrateDatabase, upsertTenant, type Db } from '@revos/db';
+import { createApiKey, createDb, listFailedRuns, listOpenTasks, loadTenant, migrateDatabase, upsertTenant, type Db } from '@revos/db';
 import { TenantId } from '@revos/envelope';
 import { closeLaneQueues, createLaneQueues } from '@revos/runtime';
 import { Redis } from 'ioredis';
-import { createProducerCatalog } from './catalog.js';
+import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
+import { operatorRunDetail, operatorRunTree, parseSince, replayRun, type ReplayOutcome } from './operator.js';
 import { submitRequest } from './submit.js';
 import { runDetail, runTree, walkTree, type RunDetail, type RunTree } from './views.js';
 
@@ -27,6 +33,11 @@ const USAGE = `usage:
   revos enqueue <file.json> --tenant <tenant_id> [--json]
   revos runs show <run_id> --tenant <tenant_id> [--json]
   revos runs tree <run_id> --tenant <tenant_id> [--json]
+  revos runs show|tree|events <id> [--json]        any run id, idempotency key, job id, event/task/outbox id, correlation or trigger id; any tenant
+  revos runs failed [--workflow <name>] [--since <30m|6h|2d|ISO>] [--tenant <t>] [--limit <n>] [--json]
+  revos runs replay <run_id> [--force --reason <why>] [--operator <name>] [--json]
+  revos runs replay --failed [--workflow <name>] [--since <s>] [--tenant <t>] [--limit <n>] [--force --reason <why>] [--json]
+  revos tasks list [--tenant <t>] [--limit <n>] [--json]
 configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX (see apps/producer/src/env.ts)`;
 
 /** A missing or bad argument: exit 2, one line naming it. */
@@ -51,6 +62,13 @@ interface Parsed {
   name?: string;
   config?: string;
   tenant?: string;
+  workflow?: string;
+  since?: string;
+  limit?: string;
+  operator?: string;
+  reason?: string;
+  force: boolean;
+  failed: boolean;
   json: boolean;
   help: boolean;
 }
@@ -65,11 +83,32 @@ function parse(argv: string[]): Parsed {
         name: { type: 'string' },
         config: { type: 'string' },
         tenant: { type: 'string' },
+        workflow: { type: 'string' },
+        since: { type: 'string' },
+        limit: { type: 'string' },
+        operator: { type: 'string' },
+        reason: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        failed: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
-    return { positionals, name: values.name, config: values.config, tenant: values.tenant, json: values.json, help: values.help };
+    return {
+      positionals,
+      name: values.name,
+      config: values.config,
+      tenant: values.tenant,
+      workflow: values.workflow,
+      since: values.since,
+      limit: values.limit,
+      operator: values.operator,
+      reason: values.reason,
+      force: values.force,
+      failed: values.failed,
+      json: values.json,
+      help: values.help,
+    };
   } catch (error) {
     // parseArgs names the option ("Unknown option '--x'", "Option '--tenant <value>' argument missing").
     throw new UsageError((error as Error).message);
@@ -77,8 +116,11 @@ function parse(argv: string[]): Parsed {
 }
 
 function allowOnly(args: Parsed, command: string, allowed: (keyof Parsed)[]): void {
-  for (const option of ['name', 'config', 'tenant'] as const) {
+  for (const option of ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'operator', 'reason'] as const) {
     if (args[option] !== undefined && !allowed.includes(option)) throw new UsageError(`${command}: --${option} is not an option of this command`);
+  }
+  for (const flag of ['force', 'failed'] as const) {
+    if (args[flag] && !allowed.includes(flag)) throw new UsageError(`${command}: --${flag} is not an option of this command`);
   }
 }
 
@@ -118,7 +160,15 @@ class Session {
   private dbHandle: Db | null = null;
   private redis: Redis | null = null;
   private queuesHandle: ReturnType<typeof createLaneQueues> | null = null;
-  constructor(readonly env: ProducerEnv) {}
+  constructor(
+    readonly env: ProducerEnv,
+    /** Workflows accepted beside the reference ones (a deployment's own, or a test's). */
+    private readonly extraWorkflows?: ExtraWorkflows,
+  ) {}
+
+  catalog() {
+    return createProducerCatalog(this.extraWorkflows);
+  }
 
   async db(): Promise<Db> {
     if (!this.dbHandle) {
@@ -188,7 +238,7 @@ async function enqueue(args: Parsed, session: Session, out: Out): Promise<void> 
   const db = await session.db();
   await requireTenant(db, tenantId);
   const outcome = await submitRequest(
-    { db, queues: session.queues(), catalog: createProducerCatalog() },
+    { db, queues: session.queues(), catalog: session.catalog() },
     body,
     tenantId,
     'cli',
@@ -200,25 +250,180 @@ async function enqueue(args: Parsed, session: Session, out: Out): Promise<void> 
   out(args.json ? JSON.stringify(outcome.body) : JSON.stringify(outcome.body, null, 2));
 }
 
-async function runs(args: Parsed, session: Session, out: Out): Promise<void> {
+async function runs(args: Parsed, session: Session, out: Out, err: Out, env: ProducerEnv): Promise<void> {
   const sub = args.positionals[1];
-  if (sub !== 'show' && sub !== 'tree') throw new UsageError(sub === undefined ? 'runs: missing subcommand show|tree' : `runs: unknown subcommand ${JSON.stringify(sub)} (show|tree)`);
+  if (sub === 'failed') return runsFailed(args, session, out);
+  if (sub === 'replay') return runsReplay(args, session, out, err, env);
+  if (sub !== 'show' && sub !== 'tree' && sub !== 'events') {
+    throw new UsageError(sub === undefined ? 'runs: missing subcommand show|tree|events|failed|replay' : `runs: unknown subcommand ${JSON.stringify(sub)} (show|tree|events|failed|replay)`);
+  }
   const command = `runs ${sub}`;
   allowOnly(args, command, ['tenant']);
-  const runId = positional(args, 2, '<run_id>', command, 3);
-  const tenantId = tenantOption(args, command);
+  const runId = positional(args, 2, sub === 'show' || sub === 'tree' ? '<run_id>' : '<id>', command, 3);
   const db = await session.db();
+  if (args.tenant === undefined) return operatorShow(sub, runId, db, args, out);
+  const tenantId = tenantOption(args, command);
   await requireTenant(db, tenantId);
   const notFound = () => new CommandFailed(`run ${runId} not found for tenant ${tenantId}`, { error: 'not_found' });
   if (sub === 'show') {
     const detail = await runDetail(db, tenantId, runId);
     if (!detail) throw notFound();
     out(args.json ? JSON.stringify(detail) : formatDetail(detail));
-  } else {
+  } else if (sub === 'tree') {
     const tree = await runTree(db, tenantId, runId);
     if (!tree) throw notFound();
     out(args.json ? JSON.stringify(tree) : formatTree(tree));
+  } else {
+    const detail = await runDetail(db, tenantId, runId);
+    if (!detail) throw notFound();
+    out(args.json ? JSON.stringify({ workflow_run_id: detail.run.workflow_run_id, events: detail.events }) : formatEvents(detail.events));
   }
+}
+
+/** Without --tenant: any id of any tenant, with the operator's PHI redaction (as the run explorer). */
+async function operatorShow(sub: 'show' | 'tree' | 'events', id: string, db: Db, args: Parsed, out: Out): Promise<void> {
+  const notFound = () => new CommandFailed(`no run found for ${id} (tried run id, idempotency key, job id, event/task/outbox id, correlation and trigger id)`, { error: 'not_found' });
+  if (sub === 'tree') {
+    const tree = await operatorRunTree(db, id);
+    if (!tree) throw notFound();
+    out(args.json ? JSON.stringify(tree) : formatTree(tree));
+    return;
+  }
+  const detail = await operatorRunDetail(db, id);
+  if (!detail) throw notFound();
+  if (sub === 'show') out(args.json ? JSON.stringify(detail) : formatDetail(detail));
+  else out(args.json ? JSON.stringify({ workflow_run_id: detail.run.workflow_run_id, events: detail.events }) : formatEvents(detail.events));
+}
+
+function limitOption(args: Parsed, command: string, fallback: number): number {
+  if (args.limit === undefined) return fallback;
+  const n = Number(args.limit);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`${command}: --limit must be an integer from 1 to 10000`);
+  return n;
+}
+
+function sinceOption(args: Parsed, command: string): Date | undefined {
+  const since = parseSince(args.since);
+  if (since === null) throw new UsageError(`${command}: --since must be a duration (30m, 6h, 2d) or an ISO timestamp`);
+  return since;
+}
+
+function failedFilter(args: Parsed, command: string, limit: number) {
+  return {
+    workflow: args.workflow,
+    tenantId: args.tenant === undefined ? undefined : tenantIdArgument(args.tenant, '--tenant', command),
+    since: sinceOption(args, command),
+    limit: limitOption(args, command, limit),
+  };
+}
+
+async function runsFailed(args: Parsed, session: Session, out: Out): Promise<void> {
+  const command = 'runs failed';
+  allowOnly(args, command, ['tenant', 'workflow', 'since', 'limit']);
+  if (args.positionals.length > 2) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(args.positionals[2])}`);
+  const db = await session.db();
+  const rows = await listFailedRuns(db.sql, failedFilter(args, command, 100));
+  if (args.json) return out(JSON.stringify({ runs: rows }));
+  if (rows.length === 0) return out('no failed runs');
+  out(table([
+    ['RUN_ID', 'WORKFLOW', 'TENANT', 'FAILURE', 'STAGE', 'RETRIES', 'PRIVACY', 'ENDED_AT'],
+    ...rows.map((r) => [r.workflow_run_id, r.workflow_name, r.tenant_id, dash(r.failure_code), dash(r.failure_stage), String(r.retry_count), r.privacy_mode, dash(r.ended_at)]),
+  ]));
+}
+
+async function runsReplay(args: Parsed, session: Session, out: Out, err: Out, env: ProducerEnv): Promise<void> {
+  const command = 'runs replay';
+  const operator = args.operator ?? env.USER ?? 'unknown';
+  const intake = async () => ({ db: await session.db(), queues: session.queues(), catalog: session.catalog() });
+  if (!args.failed) {
+    allowOnly(args, command, ['operator', 'reason', 'force']);
+    const runId = positional(args, 2, '<run_id>', command, 3);
+    const outcome = await replayRun(await intake(), runId, { force: args.force, reason: args.reason, operator });
+    if (!outcome.ok) throw new CommandFailed(outcome.message, outcome);
+    if (args.json) return out(JSON.stringify(outcome));
+    out(`replayed ${outcome.original_run_id} as ${outcome.replay.workflow_run_id} (${outcome.replay.status})${outcome.forced ? ` — forced by ${operator}, audited` : ''}
+idempotency_key: ${outcome.replay.idempotency_key}`);
+    return;
+  }
+  allowOnly(args, command, ['tenant', 'workflow', 'since', 'limit', 'operator', 'reason', 'force', 'failed']);
+  if (args.positionals.length > 2) throw new UsageError(`${command} --failed: takes no <run_id> (filter with --workflow, --since, --tenant)`);
+  const deps = await intake();
+  const rows = await listFailedRuns(deps.db.sql, failedFilter(args, command, 500));
+  const bar = progressBar(err, rows.length, 'replay');
+  const results: ReplayOutcome[] = [];
+  for (const row of rows) {
+    const outcome = await replayRun(deps, row.workflow_run_id, { force: args.force, reason: args.reason, operator });
+    results.push(outcome);
+    bar.tick(outcome.ok ? 'replayed' : 'refused');
+  }
+  bar.done();
+  const replayed = results.filter((r) => r.ok).length;
+  if (args.json) out(JSON.stringify({ replayed, refused: results.length - replayed, results }));
+  else {
+    out(table([
+      ['ORIGINAL', 'RESULT', 'REPLAY_RUN_ID / REASON'],
+      ...results.map((r) => (r.ok ? [r.original_run_id, r.replay.status, r.replay.workflow_run_id] : [r.original_run_id, r.error, r.message])),
+    ]));
+    out(`${replayed} replayed, ${results.length - replayed} refused`);
+  }
+  if (replayed < results.length) throw new CommandFailed(`${results.length - replayed} of ${results.length} runs not replayed`);
+}
+
+/**
+ * A text progress bar on stderr for bulk work: redrawn in place on a terminal, one line per tenth
+ * of the work otherwise (CI logs stay short). stdout stays clean for --json.
+ */
+export function progressBar(err: Out, total: number, label: string, isTty = Boolean(process.stderr.isTTY)) {
+  const counts = new Map<string, number>();
+  let done = 0;
+  let lastStep = -1;
+  const render = () => {
+    const width = 30;
+    const filled = total === 0 ? width : Math.round((done / total) * width);
+    const tally = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
+    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${tally ? ` ${tally}` : ''}`;
+  };
+  return {
+    tick(outcome: string) {
+      done += 1;
+      counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+      if (isTty) process.stderr.write(`\r${render()}`);
+      else {
+        const step = Math.floor((done / Math.max(total, 1)) * 10);
+        if (step !== lastStep) {
+          lastStep = step;
+          err(render());
+        }
+      }
+    },
+    done() {
+      if (isTty) process.stderr.write('\n');
+      else if (total === 0) err(render());
+    },
+  };
+}
+
+async function tasks(args: Parsed, session: Session, out: Out): Promise<void> {
+  if (args.positionals[1] !== 'list') throw new UsageError(args.positionals[1] === undefined ? 'tasks: missing subcommand list' : `tasks: unknown subcommand ${JSON.stringify(args.positionals[1])} (list)`);
+  const command = 'tasks list';
+  allowOnly(args, command, ['tenant', 'limit']);
+  if (args.positionals.length > 2) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(args.positionals[2])}`);
+  const db = await session.db();
+  const rows = await listOpenTasks(db.sql, {
+    tenantId: args.tenant === undefined ? undefined : tenantIdArgument(args.tenant, '--tenant', command),
+    limit: limitOption(args, command, 200),
+  });
+  if (args.json) return out(JSON.stringify({ tasks: rows }));
+  if (rows.length === 0) return out('no open tasks');
+  out(table([
+    ['TASK_ID', 'KIND', 'TENANT', 'WORKFLOW', 'RUN_ID', 'FAILURE', 'CREATED_AT', 'REASON'],
+    ...rows.map((t) => [t.task_id, t.kind, t.tenant_id, dash(t.workflow_name), t.workflow_run_id, dash(t.failure_code), t.created_at, t.reason.slice(0, 80)]),
+  ]));
+}
+
+export function formatEvents(events: RunDetail['events']): string {
+  if (events.length === 0) return 'events: none';
+  return table([['EVENT_ID', 'TYPE', 'DIRECTION', 'EFFECT', 'AT', 'PAYLOAD_REF'], ...events.map((e) => [e.event_id, e.event_type, e.direction, dash(e.effect_name), e.occurred_at, e.payload_ref])]);
 }
 
 /** Left-aligned columns, two spaces apart. */
@@ -277,7 +482,7 @@ export function formatDetail(d: RunDetail): string {
 /** Runs one CLI invocation; returns the exit code (never calls process.exit, so it is testable). */
 export async function runCli(
   argv: string[],
-  io: { out: Out; err: Out; env?: Record<string, string | undefined> } = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) },
+  io: { out: Out; err: Out; env?: Record<string, string | undefined>; extraWorkflows?: ExtraWorkflows } = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) },
 ): Promise<number> {
   let args: Parsed;
   try {
@@ -291,13 +496,14 @@ export async function runCli(
     return 0;
   }
   const command = args.positionals[0];
-  const handlers: Record<string, (a: Parsed, s: Session, out: Out) => Promise<void>> = {
+  const handlers: Record<string, (a: Parsed, s: Session, out: Out, err: Out, env: ProducerEnv) => Promise<void>> = {
     tenants: async (a, s, out) => {
       if (a.positionals[1] !== 'create') throw new UsageError(a.positionals[1] === undefined ? 'tenants: missing subcommand create' : `tenants: unknown subcommand ${JSON.stringify(a.positionals[1])} (create)`);
       await tenantsCreate(a, s, out);
     },
     enqueue,
     runs,
+    tasks,
   };
   const handler = command === undefined ? undefined : handlers[command];
   if (!handler) {
@@ -311,9 +517,9 @@ export async function runCli(
     io.err(`revos: ${(error as Error).message}`);
     return 78;
   }
-  const session = new Session(env);
+  const session = new Session(env, io.extraWorkflows);
   try {
-    await handler(args, session, io.out);
+    await handler(args, session, io.out, io.err, env);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

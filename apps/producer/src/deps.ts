@@ -1,7 +1,9 @@
 import type { Db } from '@revos/db';
 import type { LaneQueues, Logger, WorkflowCatalog } from '@revos/runtime';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProducerEnv } from './env.js';
+import type { ProducerMetrics } from './metrics.js';
 
 /** What the producer's HTTP app (and the background loops started beside it) work with. */
 export interface ProducerDeps {
@@ -12,6 +14,9 @@ export interface ProducerDeps {
   env: ProducerEnv;
   /** The connection the queues use; /healthz pings it. */
   redis: Redis;
+  /** The cron schedulers' queue (shown in Bull Board beside the lanes). */
+  cronQueue: Queue;
+  metrics: ProducerMetrics;
 }
 
 /** Hono context variables: the tenant an API key authenticated. */

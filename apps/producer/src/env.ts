@@ -57,6 +57,39 @@ export const ProducerEnv = z.object({
   RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Path to a JSON file of cron schedules; absent: no schedules. */
   CRON_SCHEDULES: optional(z.string().min(1)),
+
+  // --- Operations: /admin (Bull Board, run explorer), /metrics, alerts, logs ---
+  /** The operator's login name for /admin (login form or HTTP basic auth). */
+  ADMIN_USER: z.string().min(1).default('admin'),
+  /** The operator's password. Unset: every /admin route answers 503 "admin disabled" (never open). */
+  ADMIN_PASSWORD: optional(z.string().min(8, 'at least 8 characters')),
+  /** Signs the admin session cookie. Unset: derived from ADMIN_PASSWORD (changing the password logs everyone out). */
+  ADMIN_SESSION_SECRET: optional(z.string().min(16, 'at least 16 characters')),
+  /** How long an admin login lasts. */
+  ADMIN_SESSION_TTL_S: z.coerce.number().int().min(60).max(7 * 86_400).default(8 * 3600),
+  /** Bull Board's readOnlyMode: no retry, remove, promote or clean buttons. `false` lets operators act on jobs. */
+  ADMIN_READ_ONLY: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /**
+   * Bearer token for GET /metrics (Prometheus' `authorization` credentials). Unset: /metrics takes the
+   * admin credentials instead (basic auth or the session), and answers 503 when admin is disabled too.
+   */
+  METRICS_TOKEN: optional(z.string().min(16, 'at least 16 characters')),
+  /** How often the alert checks (outbox lag, failure rate) run. */
+  ALERT_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** An outbox entry pending longer than this many seconds raises an `outbox_lag` alert. */
+  OUTBOX_LAG_ALERT_S: z.coerce.number().min(1).default(60),
+  /** A workflow whose share of `failed` runs in the window exceeds this raises a `failure_rate` alert. */
+  FAILURE_RATE_ALERT: z.coerce.number().gt(0).max(1).default(0.2),
+  /** The failure-rate window (and the alert's dedupe window). */
+  FAILURE_RATE_WINDOW_MS: z.coerce.number().int().min(1_000).default(600_000),
+  /** Fewer finished runs than this in the window: no failure-rate verdict (noise). */
+  FAILURE_RATE_MIN_RUNS: z.coerce.number().int().min(1).default(20),
+  /** `true`: human-readable log lines (pino-pretty). Default: JSON lines, except when NODE_ENV=development. */
+  LOG_PRETTY: optional(z.enum(['true', 'false']).transform((v) => v === 'true')),
+  /** Only `development` changes anything here: pretty logs unless LOG_PRETTY=false. */
+  NODE_ENV: optional(z.string()),
+  /** The login name of whoever runs the CLI: the default `--operator` of an audited (forced) replay. */
+  USER: optional(z.string()),
 });
 export type ProducerEnv = z.infer<typeof ProducerEnv>;
 

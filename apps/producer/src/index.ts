@@ -15,3 +15,7 @@ export {
 export { RunOptions, submitRequest, submitPartial, type RunAccepted, type RunRefused, type SubmitOutcome } from './submit.js';
 export { runDetail, runTree, type RunDetail, type RunSummary, type RunTree, type RunTreeNode } from './views.js';
 export { startBackgroundLoops, loadCronSchedules } from './background.js';
+export { runCli } from './cli.js';
+export { replayRun, redactDetail, operatorRunDetail, operatorRunTree, parseSince, type ReplayOutcome, type ReplayRequest } from './operator.js';
+export { checkAlerts } from './alerts.js';
+export { createProducerMetrics, type ProducerMetrics } from './metrics.js';

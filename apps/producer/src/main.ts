@@ -1,5 +1,6 @@
 // The producer process: `npm run start -w @revos/producer`, or `node dist/main.js` in a container.
 import { createLogger } from '@revos/runtime';
+import { logDestination } from './log-output.js';
 import { loadProducerEnv } from './env.js';
 import { startBackgroundLoops } from './background.js';
 import { startProducerProcess } from './producer.js';
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(78); // EX_CONFIG
   }
-  const log = createLogger({ level: env.LOG_LEVEL, base: { pid: process.pid, service: 'producer' } });
+  const log = createLogger({ level: env.LOG_LEVEL, destination: logDestination(env), base: { pid: process.pid, service: 'producer' } });
   const producer = await startProducerProcess(env, { log, startBackground: startBackgroundLoops });
 
   let signalled = false;

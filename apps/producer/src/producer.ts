@@ -2,12 +2,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createDb, migrateDatabase } from '@revos/db';
-import { closeLaneQueues, createLaneQueues, createLogger, type Logger } from '@revos/runtime';
+import { closeLaneQueues, createLaneQueues, createLogger, CRON_QUEUE, type Logger } from '@revos/runtime';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createProducerApp } from './app.js';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import type { ProducerDeps } from './deps.js';
 import type { ProducerEnv } from './env.js';
+import { createProducerMetrics } from './metrics.js';
 
 /** Background work started beside the HTTP server (dispatcher, reconciler, cron), stopped before it. */
 export interface BackgroundHandle {
@@ -46,9 +48,14 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   const queues = createLaneQueues(redis, env.QUEUE_PREFIX);
   const catalog = createProducerCatalog(options.extraWorkflows);
-  const deps: ProducerDeps = { db, queues, catalog, log, env, redis };
+  // Bull Board shows the cron schedulers' queue beside the lanes; this handle only reads it.
+  const cronQueue = new Queue(CRON_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
+  const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log });
+  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics };
   const closeConnections = async () => {
+    await metrics.close();
     await closeLaneQueues(queues);
+    await cronQueue.close();
     await redis.quit().catch(() => redis.disconnect());
     await db.close();
   };

@@ -6,7 +6,7 @@ import { tenantForApiKey } from '@revos/db';
 import type { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, ProducerDeps } from './deps.js';
-import { logOutcome, submitRequest } from './submit.js';
+import { countOutcome, logOutcome, submitRequest } from './submit.js';
 import { runDetail, runTree } from './views.js';
 
 export function registerRunRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
@@ -29,6 +29,7 @@ export function registerRunRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
     }
     const outcome = await submitRequest(deps, body, tenantId, 'api');
     logOutcome(deps.log, outcome, tenantId, workflowOf(body), 'api');
+    countOutcome(deps, outcome, workflowOf(body), 'api');
     return c.json(outcome.body, outcome.httpStatus);
   });
 

@@ -6,6 +6,7 @@
 import { isValidationError, Priority, validateEnvelope, toFieldIssues, type FieldIssue } from '@revos/envelope';
 import { completeEnvelope, EnvelopeRejected, type Logger, submitRun, UnknownWorkflowError, type IntakeDeps, type IntakeOptions, type IntakeResult, type IntakeSource } from '@revos/runtime';
 import { z } from 'zod';
+import type { ProducerMetrics, SubmitSourceLabel } from './metrics.js';
 
 /** `options` beside the envelope in a POST /v1/runs body (and an enqueue file): how, not what, to run. */
 export const RunOptions = z
@@ -117,4 +118,18 @@ export function logOutcome(log: Logger, outcome: SubmitOutcome, tenantId: string
   } else {
     log.info({ tenant_id: tenantId, workflow, source, error: outcome.body.error, issues: outcome.body.issues.length }, 'run refused');
   }
+}
+
+/**
+ * Counts a front-door outcome in revos_intake_total (and a duplicate as absorbed by the intake
+ * layer). An unregistered name is labelled `unregistered`: callers must not mint label values.
+ */
+export function countOutcome(
+  deps: { metrics: ProducerMetrics; catalog: IntakeDeps['catalog'] },
+  outcome: SubmitOutcome,
+  workflow: string | undefined,
+  source: SubmitSourceLabel,
+): void {
+  const name = workflow !== undefined && deps.catalog.has(workflow) ? workflow : 'unregistered';
+  deps.metrics.intake(name, source, outcome.ok ? outcome.body.status : 'refused');
 }

@@ -9,7 +9,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, ProducerDeps } from './deps.js';
 import { verifyGenericSignature, verifyTwilioSignature } from './signatures.js';
-import { logOutcome, submitPartial } from './submit.js';
+import { countOutcome, logOutcome, submitPartial } from './submit.js';
 
 /** Twilio's inbound message fields we use; Twilio sends many more, which are ignored. */
 export const TwilioSmsForm = z.looseObject({
@@ -112,6 +112,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
       { source: 'webhook' },
     );
     logOutcome(deps.log, outcome, tenantId, workflow, 'webhook');
+    countOutcome(deps, outcome, workflow, 'webhook');
     return c.json(outcome.body, outcome.httpStatus);
   });
 }
@@ -150,6 +151,7 @@ async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (param
     { source: 'webhook' },
   );
   logOutcome(deps.log, outcome, tenantId, mapped.workflow, 'webhook');
+  countOutcome(deps, outcome, mapped.workflow, 'webhook');
   if (!outcome.ok) return c.json(outcome.body, outcome.httpStatus);
   // Twilio retries anything but 2xx, so a duplicate is answered exactly like the first delivery;
   // the headers tell operators and tests which it was.

@@ -35,7 +35,7 @@ export const WorkerEnv = z.object({
   CONCURRENCY_BATCH: z.coerce.number().int().min(1).max(1000).default(4),
   /** PostgreSQL connections in this process's pool. */
   DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
-  /** Port of GET /healthz (and, later, /metrics); 0 turns it off. */
+  /** Port of GET /healthz and GET /metrics (Prometheus; internal, unauthenticated like /healthz); 0 turns it off. */
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /** On SIGTERM/SIGINT, how long in-flight runs may finish before they are aborted. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
@@ -57,6 +57,10 @@ export const WorkerEnv = z.object({
   PMS_API_KEY: z.string().min(1).default('local-standin-key'),
   /** Per-call vendor timeout. */
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** `true`: human-readable log lines (pino-pretty). Default: JSON lines, except when NODE_ENV=development. */
+  LOG_PRETTY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).transform((v) => v === 'true').optional()),
+  /** Only `development` changes anything here: pretty logs unless LOG_PRETTY=false. */
+  NODE_ENV: z.string().optional(),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

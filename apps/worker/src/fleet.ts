@@ -22,10 +22,13 @@ import {
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 
 export interface WorkerProcess {
   log: Logger;
   workers: Map<Lane, Worker>;
+  /** This process's Prometheus registry (also served on HEALTH_PORT at /metrics). */
+  metrics: WorkerMetrics;
   healthPort: number | null;
   /** Drains in-flight runs for up to SHUTDOWN_TIMEOUT_MS, then aborts the rest; closes every connection. */
   close(): Promise<void>;
@@ -69,15 +72,16 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   // Follow-ups of finished runs are enqueued right away by the worker that finished them.
   const queues = createLaneQueues(connection, env.QUEUE_PREFIX);
   const dispatchFollowUps = (parentRunId: string) => dispatchPending({ db, queues, catalog, log }, { parentRunId, limit: 50 });
+  const metrics = createWorkerMetrics();
   const workers = new Map<Lane, Worker>();
   for (const lane of env.WORKER_LANES) {
-    const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }), dispatchFollowUps });
+    const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }), dispatchFollowUps, onOutcome: metrics.onOutcome });
     workers.set(lane, worker);
     void worker.run();
   }
   await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
 
-  const health = env.HEALTH_PORT > 0 ? await startHealthServer(env.HEALTH_PORT, async () => {
+  const health = env.HEALTH_PORT > 0 ? await startHealthServer(env.HEALTH_PORT, metrics, async () => {
     await db.sql`select 1`;
     const pong = await connection.ping();
     return { lanes: [...workers.keys()], running: [...workers.values()].every((w) => w.isRunning()), redis: pong === 'PONG' };
@@ -89,6 +93,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   return {
     log,
     workers,
+    metrics,
     healthPort: health ? env.HEALTH_PORT : null,
     close() {
       closing ??= (async () => {
@@ -113,8 +118,15 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   };
 }
 
-async function startHealthServer(port: number, check: () => Promise<Record<string, unknown>>): Promise<Server> {
+async function startHealthServer(port: number, metrics: WorkerMetrics, check: () => Promise<Record<string, unknown>>): Promise<Server> {
   const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (error: unknown) => res.writeHead(500).end(error instanceof Error ? error.message : 'metrics failed'),
+      );
+      return;
+    }
     if (req.url !== '/healthz') {
       res.writeHead(404).end();
       return;

@@ -1,5 +1,6 @@
 // The worker process: `npm run start -w @revos/worker`, or `node dist/main.js` in a container.
 import { createLogger } from '@revos/runtime';
+import { logDestination } from './log-output.js';
 import { loadWorkerEnv } from './env.js';
 import { startWorkerProcess } from './fleet.js';
 
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(78); // EX_CONFIG
   }
-  const log = createLogger({ level: env.LOG_LEVEL, base: { pid: process.pid, service: 'worker', worker_id: env.WORKER_ID } });
+  const log = createLogger({ level: env.LOG_LEVEL, destination: logDestination(env), base: { pid: process.pid, service: 'worker', worker_id: env.WORKER_ID } });
   const fleet = await startWorkerProcess(env, { log });
 
   let signalled = false;

@@ -1,0 +1,101 @@
+/**
+ * The operator surfaces, all behind the admin authentication (admin-auth.ts):
+ *   /admin/queues     Bull Board: every lane's queue and the cron queue (read-only unless ADMIN_READ_ONLY=false)
+ *   /admin/explorer   the run explorer: find a run from any id, its lineage tree and its detail
+ *   /admin/api/...    the JSON the explorer and the CLI show (same functions: operator.ts)
+ *   /metrics          Prometheus, with METRICS_TOKEN as a bearer token or the admin credentials
+ */
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { HonoAdapter } from '@bull-board/hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { listFailedRuns, listOpenTasks } from '@revos/db';
+import { LANES } from '@revos/runtime';
+import type { Context, Hono } from 'hono';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { registerAdminAuthRoutes, requireAdmin } from './admin-auth.js';
+import type { AppEnv, ProducerDeps } from './deps.js';
+import { renderExplorerHome, renderRunPage } from './explorer.js';
+import { page, escapeHtml } from './html.js';
+import { operatorRunDetail, operatorRunTree, parseSince } from './operator.js';
+
+export const BOARD_PATH = '/admin/queues';
+
+export function registerAdminRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
+  const { env, db } = deps;
+  registerAdminAuthRoutes(app, env);
+  const guard = requireAdmin(env);
+  app.use('/admin', guard);
+  app.use('/admin/*', async (c, next) => (c.req.path === '/admin/login' || c.req.path === '/admin/logout' ? next() : guard(c, next)));
+  app.get('/admin', (c) => c.redirect(BOARD_PATH, 302));
+
+  // Bull Board. Worker replicas need no change to appear: the board reads the queues in Redis.
+  const board = new HonoAdapter(serveStatic);
+  const queues = [...LANES.map((lane) => deps.queues[lane]), deps.cronQueue];
+  createBullBoard({
+    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: env.ADMIN_READ_ONLY })),
+    serverAdapter: board,
+    options: {
+      uiConfig: {
+        boardTitle: 'RevOS queues',
+        miscLinks: [
+          { text: 'Run explorer', url: '/admin/explorer' },
+          { text: 'Log out', url: '/admin/logout' },
+        ],
+      },
+    },
+  });
+  board.setBasePath(BOARD_PATH);
+  app.route(BOARD_PATH, board.registerPlugin());
+
+  // The JSON API (what the explorer renders and the CLI prints).
+  app.get('/admin/api/runs/failed', async (c) => {
+    const since = parseSince(c.req.query('since'));
+    if (since === null) return c.json({ error: 'invalid_since' }, 400);
+    const limit = Math.min(Number(c.req.query('limit') ?? 100) || 100, 1000);
+    return c.json({ runs: await listFailedRuns(db.sql, { workflow: c.req.query('workflow') || undefined, tenantId: c.req.query('tenant') || undefined, since, limit }) });
+  });
+  app.get('/admin/api/tasks', async (c) => c.json({ tasks: await listOpenTasks(db.sql, { tenantId: c.req.query('tenant') || undefined, limit: 500 }) }));
+  app.get('/admin/api/runs/:id', async (c) => {
+    const detail = await operatorRunDetail(db, c.req.param('id'));
+    return detail ? c.json(detail) : c.json({ error: 'not_found' }, 404);
+  });
+  app.get('/admin/api/runs/:id/tree', async (c) => {
+    const tree = await operatorRunTree(db, c.req.param('id'));
+    return tree ? c.json(tree) : c.json({ error: 'not_found' }, 404);
+  });
+  app.get('/admin/api/runs/:id/events', async (c) => {
+    const detail = await operatorRunDetail(db, c.req.param('id'));
+    return detail ? c.json({ workflow_run_id: detail.run.workflow_run_id, events: detail.events }) : c.json({ error: 'not_found' }, 404);
+  });
+
+  // The run explorer page.
+  app.get('/admin/explorer', async (c) => {
+    const id = c.req.query('id')?.trim();
+    if (id) return c.redirect(`/admin/explorer/runs/${encodeURIComponent(id)}`, 302);
+    const [failed, tasks] = await Promise.all([listFailedRuns(db.sql, { limit: 25 }), listOpenTasks(db.sql, { limit: 25 })]);
+    return c.html(renderExplorerHome(failed, tasks));
+  });
+  app.get('/admin/explorer/runs/:id', async (c) => {
+    const id = c.req.param('id');
+    const [detail, tree] = await Promise.all([operatorRunDetail(db, id), operatorRunTree(db, id)]);
+    if (!detail || !tree) return c.html(page('Not found', `<h1>No run found for <code>${escapeHtml(id)}</code></h1><p class="muted">Tried run id, idempotency key, job id, event, task and outbox ids, correlation and trigger ids.</p>`), 404);
+    return c.html(renderRunPage(detail, tree));
+  });
+
+  // Prometheus.
+  const metricsAuth = requireAdmin(env);
+  app.get('/metrics', async (c, next) => {
+    if (env.METRICS_TOKEN && bearerMatches(c, env.METRICS_TOKEN)) return next();
+    return metricsAuth(c, next);
+  }, async (c) => {
+    const text = await deps.metrics.registry.metrics();
+    return c.body(text, 200, { 'content-type': deps.metrics.registry.contentType });
+  });
+}
+
+function bearerMatches(c: Context, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
+  if (!match) return false;
+  return timingSafeEqual(createHash('sha256').update(match[1]!).digest(), createHash('sha256').update(token).digest());
+}

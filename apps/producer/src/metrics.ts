@@ -1,0 +1,111 @@
+/**
+ * The producer's Prometheus metrics (GET /metrics). Fleet-level series live here because the
+ * producer is the one process that sees intake and can look at every lane: intake outcomes,
+ * duplicates absorbed at intake and by BullMQ's jobId, queue depth per lane and the outbox lag
+ * (both read at scrape time, so a scrape always shows the present). Run outcomes, durations and
+ * vendor calls are counted by the workers that ran them (apps/worker/src/metrics.ts).
+ */
+import { outboxLagSeconds, type Db } from '@revos/db';
+import { LANES, type LaneQueues, type Logger } from '@revos/runtime';
+import { QueueEvents, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+/** Job states reported per lane; `completed` is left out (bounded by retention, not work). */
+/** The front doors counted by revos_intake_total. */
+export type SubmitSourceLabel = 'api' | 'webhook';
+
+const DEPTH_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'waiting-children', 'failed'] as const;
+
+export interface ProducerMetrics {
+  registry: Registry;
+  /** One front-door submission: queued, duplicate (the intake layer absorbed it) or refused. */
+  intake(workflow: string | undefined, source: SubmitSourceLabel, status: 'queued' | 'duplicate' | 'refused'): void;
+  /** An alert row the producer's checks wrote. */
+  alertRaised(kind: string): void;
+  close(): Promise<void>;
+}
+
+export interface ProducerMetricsDeps {
+  db: Db;
+  queues: LaneQueues;
+  cronQueue: Queue;
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+}
+
+export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'revos_producer_' });
+  const intakeTotal = new Counter({
+    name: 'revos_intake_total',
+    help: 'Runs submitted through a producer front door (api, webhook), by outcome',
+    labelNames: ['workflow', 'source', 'status'] as const,
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: 'revos_duplicates_absorbed_total',
+    help: 'Duplicate deliveries absorbed, by layer: intake (accepted_runs answered duplicate), jobid (BullMQ found the job already in Redis)',
+    labelNames: ['layer'] as const,
+    registers: [registry],
+  });
+  const alerts = new Counter({
+    name: 'revos_alerts_raised_total',
+    help: 'Alert rows written by this producer\'s checks, by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  // Start both label sets at 0 so a rate() has a series before the first duplicate.
+  duplicates.inc({ layer: 'intake' }, 0);
+  duplicates.inc({ layer: 'jobid' }, 0);
+
+  const lanes: [string, Queue][] = [...LANES.map((l) => [l, deps.queues[l]] as [string, Queue]), ['cron', deps.cronQueue]];
+  new Gauge({
+    name: 'revos_queue_depth',
+    help: 'Jobs in each lane\'s BullMQ queue by state, read at scrape time (getJobCounts)',
+    labelNames: ['lane', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const counts = await Promise.all(lanes.map(([, q]) => q.getJobCounts(...DEPTH_STATES)));
+      lanes.forEach(([lane], i) => {
+        for (const state of DEPTH_STATES) this.set({ lane, state }, counts[i]![state] ?? 0);
+      });
+    },
+  });
+  new Gauge({
+    name: 'revos_outbox_lag_seconds',
+    help: 'Age of the oldest pending outbox entry (0 when none), read at scrape time',
+    registers: [registry],
+    async collect() {
+      this.set(await outboxLagSeconds(deps.db.sql));
+    },
+  });
+
+  // BullMQ writes a `duplicated` event to the queue's event stream when an add finds the jobId
+  // already in Redis: that is the jobid layer, counted whoever added (producer, dispatcher, worker).
+  // Every producer replica reads the same streams: aggregate this layer with max(), not sum().
+  const listeners = LANES.map((lane) => {
+    const connection = deps.redis.duplicate();
+    const events = new QueueEvents(deps.queues[lane].name, { connection, prefix: deps.prefix, autorun: true });
+    events.on('duplicated', () => duplicates.inc({ layer: 'jobid' }));
+    events.on('error', (error) => deps.log.warn({ lane, err: error.message }, 'queue events listener error'));
+    return { events, connection };
+  });
+
+  return {
+    registry,
+    intake(workflow, source, status) {
+      intakeTotal.inc({ workflow: workflow ?? 'unknown', source, status });
+      if (status === 'duplicate') duplicates.inc({ layer: 'intake' });
+    },
+    alertRaised(kind) {
+      alerts.inc({ kind });
+    },
+    async close() {
+      await Promise.all(listeners.map((l) => l.events.close()));
+      await Promise.all(listeners.map((l) => l.connection.quit().catch(() => l.connection.disconnect())));
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The worker's Prometheus metrics (GET /metrics on HEALTH_PORT), fed by `onOutcome` of every lane
+ * worker: one call per attempt with its output contract. One registry per process (not prom-client's
+ * global), so several workers in one process (tests) do not collide.
+ */
+import type { AttemptOutcome, Lane } from '@revos/runtime';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export interface WorkerMetrics {
+  registry: Registry;
+  onOutcome(outcome: AttemptOutcome, info: { lane: Lane; durationMs: number }): void;
+}
+
+export function createWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'revos_worker_' });
+  const runs = new Counter({
+    name: 'revos_runs_total',
+    help: 'Attempts that recorded an outcome, by workflow and result status (ok, noop, retry, failed, blocked)',
+    labelNames: ['workflow', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'revos_run_duration_seconds',
+    help: 'Wall time of one attempt in the worker, by lane and outcome kind (done, retry, terminal, wait, lost)',
+    labelNames: ['lane', 'kind'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const breaches = new Counter({
+    name: 'revos_latency_breaches_total',
+    help: 'Runs over their latency budget, by workflow',
+    labelNames: ['workflow'] as const,
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: 'revos_duplicates_absorbed_total',
+    help: 'Duplicate deliveries absorbed, by layer: ledger (the idempotency ledger answered noop)',
+    labelNames: ['layer'] as const,
+    registers: [registry],
+  });
+  duplicates.inc({ layer: 'ledger' }, 0);
+  const calls = new Counter({
+    name: 'revos_effect_calls_total',
+    help: 'External calls listed in audit.external_calls, by service and outcome (success, failure)',
+    labelNames: ['service', 'outcome'] as const,
+    registers: [registry],
+  });
+  const callLatency = new Histogram({
+    name: 'revos_effect_call_duration_seconds',
+    help: 'Latency of external calls from audit.external_calls, by service and outcome',
+    labelNames: ['service', 'outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    onOutcome(outcome, info) {
+      duration.observe({ lane: info.lane, kind: outcome.kind }, info.durationMs / 1000);
+      const output = outcome.kind === 'done' || outcome.kind === 'terminal' || outcome.kind === 'retry' ? outcome.output : null;
+      if (!output) {
+        // A terminal outcome without a contract (an envelope too broken to name its workflow).
+        if (outcome.kind === 'terminal') runs.inc({ workflow: 'unknown', status: 'failed' });
+        return;
+      }
+      const workflow = output.meta_out.workflow_name;
+      const status = output.result.status;
+      runs.inc({ workflow, status });
+      if (status === 'noop') duplicates.inc({ layer: 'ledger' });
+      if (output.meta_out.latency_breach) breaches.inc({ workflow });
+      // A noop repeats no call; its audit is the prior run's and must not be counted again.
+      if (status === 'noop') return;
+      for (const call of output.audit.external_calls) {
+        const labels = { service: call.service, outcome: call.success ? 'success' : 'failure' };
+        calls.inc(labels);
+        callLatency.observe(labels, call.latency_ms / 1000);
+      }
+    },
+  };
+}
