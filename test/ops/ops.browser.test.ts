@@ -79,11 +79,11 @@ describe('operator UI in a real browser', () => {
     for (const queue of ['revos-realtime', 'revos-interactive', 'revos-batch', 'revos-cron']) {
       await page.getByText(queue, { exact: true }).first().waitFor({ timeout: 10_000 });
     }
-    await page.screenshot({ path: join(IMG, 'board.png') });
-
     await page.goto(`${p.url}/admin/queues/queue/revos-interactive?status=failed`);
     await page.getByText(alwaysFails.name).first().waitFor({ timeout: 10_000 });
     await page.getByText('the test workflow always fails').first().waitFor({ timeout: 10_000 });
+    // Taken once the failed job is on screen (the board's first paint is a loading spinner).
+    await page.screenshot({ path: join(IMG, 'board.png') });
     await page.close();
   });
 
