@@ -13,3 +13,4 @@ export * from './reconciler.js';
 export * from './complete-envelope.js';
 export * from './background.js';
 export * from './cron.js';
+export * from './privacy/index.js';

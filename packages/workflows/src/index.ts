@@ -2,6 +2,7 @@ import { WorkflowCatalog, type AnyWorkflow } from '@revos/runtime';
 import { WF06_Load_Tenant_Entitlements } from './workflows/WF06_Load_Tenant_Entitlements.js';
 import { WF10_Consent_Check } from './workflows/WF10_Consent_Check.js';
 import { WF11_Log_Event } from './workflows/WF11_Log_Event.js';
+import { WF15_Redactor } from './workflows/WF15_Redactor.js';
 import { WF17_RealTime_Voice_Orchestrator } from './workflows/WF17_RealTime_Voice_Orchestrator.js';
 import { WF18_Schedule } from './workflows/WF18_Schedule.js';
 import { WF21_Escalate_To_Staff } from './workflows/WF21_Escalate_To_Staff.js';
@@ -22,6 +23,7 @@ export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
     WF06_Load_Tenant_Entitlements,
     WF10_Consent_Check,
     WF11_Log_Event,
+    ...(services.privacy ? [WF15_Redactor({ tokenKey: services.privacy.tokenKey })] : []),
     WF17_RealTime_Voice_Orchestrator,
     WF18_Schedule(services),
     WF21_Escalate_To_Staff(services),

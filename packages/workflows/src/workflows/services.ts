@@ -5,6 +5,8 @@ export interface WorkflowServices {
   sms: SmsProvider;
   voice: VoiceProvider;
   pms: PmsAdapter;
+  /** PHI tokenization; WF15_Redactor is registered only when present. `tokenKey` comes from env.ts (`PHI_TOKEN_KEY`). */
+  privacy?: { tokenKey: string };
 }
 
 /** Reads a string setting from tenant config; the pipeline already checked `requiresConfig` keys exist. */
