@@ -139,6 +139,20 @@ describe('terminal failures', () => {
     expect(h.vendor.requests.filter((r) => r.form?.To === sms.to)).toHaveLength(0);
   });
 
+  it('names the payload field and rule a workflow schema rejects, unknown keys included', async () => {
+    const envelope = makeEnvelope({ workflow: 'WF11_Log_Event', payload: { event_type: 'note.added', direction: 'sideways', unexpected: true } });
+    await h.queues.interactive.add('WF11_Log_Event', envelope, { jobId: `t-${envelope.meta.workflow_run_id}`, attempts: 3 });
+    const run = await h.waitForRun(envelope.meta.workflow_run_id);
+    expect(run.failure_code).toBe('invalid_input');
+    const issues = (run.output?.result.primary_outputs as { issues: { path: string; rule: string }[] }).issues;
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'payload.direction', rule: 'invalid_enum' }),
+        expect.objectContaining({ path: 'payload.unexpected', rule: 'unknown_key' }),
+      ]),
+    );
+  });
+
   it('rejects an envelope without a sound meta: failed job, an alert naming the fields, no run row', async () => {
     const envelope = makeEnvelope({ workflow: 'WF30_Send_SMS', payload: sms });
     const broken = { ...envelope, meta: { ...envelope.meta, tenant_id: undefined, privacy_mode: 'loose' } };

@@ -52,10 +52,11 @@ export function completeEnvelope(input: unknown, tenantId: string, catalog: Work
     throw new EnvelopeRejected(404, 'unknown_workflow', [{ path: 'meta.workflow_name', rule: 'unknown_workflow', message: `${meta.workflow_name}@${meta.workflow_version} is not registered` }]);
   }
 
-  meta.workflow_run_id ??= newRunId();
-  meta.root_run_id ??= meta.parent_run_id ? undefined : meta.workflow_run_id;
-  meta.timestamp_utc ??= new Date().toISOString();
-  meta.correlation_id ??= newCorrelationId();
+  // Only an absent field is filled: an explicit null is the caller's mistake and the schema names it.
+  if (meta.workflow_run_id === undefined) meta.workflow_run_id = newRunId();
+  if (meta.root_run_id === undefined && !meta.parent_run_id) meta.root_run_id = meta.workflow_run_id;
+  if (meta.timestamp_utc === undefined) meta.timestamp_utc = new Date().toISOString();
+  if (meta.correlation_id === undefined) meta.correlation_id = newCorrelationId();
 
   const payload = body.payload;
   if (meta.idempotency_key === undefined) {

@@ -21,6 +21,7 @@ import {
   newTaskId,
   payloadHash,
   sha256Hex,
+  toFieldIssues,
   tryParseIdempotencyKey,
   validateEnvelope,
   validateOutput,
@@ -137,8 +138,10 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
   run.workflow = workflow;
   const payload = workflow.payload.safeParse(envelope.payload);
   if (!payload.success) {
-    const issues = payload.error.issues.map((i) => `payload.${i.path.join('.')}: ${i.message}`);
-    return run.finishTerminal(new StageFailure('invalid_input', 'validate_envelope', issues.join('; '), undefined, { issues }));
+    // The same {path, rule, message} issues the API answers with, rooted at `payload`.
+    const issues = toFieldIssues(payload.error, envelope.payload).map((i) => ({ ...i, path: i.path ? `payload.${i.path}` : 'payload' }));
+    const reason = issues.map((i) => `${i.path}: ${i.rule}`).join('; ');
+    return run.finishTerminal(new StageFailure('invalid_input', 'validate_envelope', reason, undefined, { issues }));
   }
 
   // B. Compute_Payload_Hash: the key must describe this very payload.

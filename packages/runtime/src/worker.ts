@@ -50,9 +50,10 @@ export interface LaneWorkerOptions {
  */
 export function createLaneWorker(options: LaneWorkerOptions): Worker {
   const settings = LANE_SETTINGS[options.lane];
-  // Consecutive infrastructure failures in this process: the backoff exponent
-  // while PostgreSQL is unreachable (these waits do not spend a run's attempts).
-  let infraFailures = 0;
+  // When the current infrastructure outage began (null: none). A parked job waits about half the
+  // outage so far (0.5 s to 30 s): short blips drain fast, long outages are not hammered. Counting
+  // failed jobs instead would hit the cap at once when many jobs fail together.
+  let outageSince: number | null = null;
 
   const processor = async (job: Job, token?: string): Promise<JobReturn> => {
     let outcome: AttemptOutcome;
@@ -66,12 +67,13 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
         // attemptsStarted counts every start, including those ended by a wait (DelayedError).
         waits: Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1),
       });
-      infraFailures = 0;
+      outageSince = null;
     } catch (error) {
       if (!isInfrastructureError(error) && !(isWorkflowError(error) && error.code === 'network')) throw error;
       // The durable store is unreachable: nothing could be recorded, so park the job and come back.
-      infraFailures += 1;
-      const delayMs = computeBackoffMs({ failures: infraFailures, baseMs: 500, maxMs: 30_000 });
+      outageSince ??= Date.now();
+      const outageMs = Date.now() - outageSince;
+      const delayMs = Math.round(Math.min(30_000, Math.max(500, outageMs / 2)) * (0.75 + Math.random() * 0.5));
       options.log.error({ job_id: job.id, delay_ms: delayMs, err_code: (error as { code?: unknown }).code }, 'infrastructure unavailable; job parked');
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();
