@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -8,7 +9,9 @@ import { startTestProducer, type TestProducer } from '../producer/helpers.js';
 import { alwaysFails, chainRoot, opsWorkflows } from './helpers.js';
 
 const PASSWORD = 'correct horse battery';
-const IMG = join(REPO_ROOT, 'docs', 'img');
+// The README's screenshots are refreshed with `SCREENSHOTS=update npx vitest run test/ops/ops.browser.test.ts`;
+// an ordinary run writes them to a temporary folder so `npm test` leaves the work tree clean.
+const IMG = process.env.SCREENSHOTS === 'update' ? join(REPO_ROOT, 'docs', 'img') : join(tmpdir(), 'revos-screenshots');
 let h: Harness;
 let p: TestProducer;
 let browser: Browser;

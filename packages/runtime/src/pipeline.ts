@@ -43,6 +43,7 @@ import {
   findTaskStatus,
   loadEffectJournal,
   recordAlert,
+  recordAlertUnlessRecent,
   startEffect,
   countRecentBreaches,
   type Db,
@@ -636,16 +637,15 @@ class RunState {
     this.log.warn({ latency_ms: latencyMs, budget_ms: this.workflow?.latencyBudgetMs, breaches_in_window: breaches }, 'latency budget breached');
     if (breaches < count) return;
     // One alert per tenant, workflow and window: a burst of breaches raises one alert, not hundreds.
-    const windowStart = Math.floor(Date.now() / windowMs) * windowMs;
-    const created = await recordAlert(this.deps.db.sql, {
+    const created = await recordAlertUnlessRecent(this.deps.db.sql, {
       alertId: newAlertId(),
       tenantId: meta.tenant_id,
       kind: 'latency_breach_repeated',
       workflowName: meta.workflow_name,
       workflowRunId: meta.workflow_run_id,
-      dedupeKey: `latency:${meta.tenant_id}:${meta.workflow_name}:${windowStart}`,
+      dedupeKey: `latency:${meta.tenant_id}:${meta.workflow_name}:${meta.workflow_run_id}`,
       details: { breaches, window_ms: windowMs, threshold: count, budget_ms: this.workflow?.latencyBudgetMs ?? null },
-    });
+    }, windowMs);
     if (created) this.log.error({ breaches, window_ms: windowMs }, 'repeated latency breaches: alert raised');
   }
 }
