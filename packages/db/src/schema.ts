@@ -216,6 +216,12 @@ export const acceptedRuns = pgTable(
     priority: text('priority', { enum: ['high', 'normal', 'low'] }),
     runAfter: tstz('run_after'),
     source: text('source').notNull(),
+    /**
+     * phi_minimized runs only: the envelope as submitted, sealed (AES-256-GCM, PHI_SEAL_KEY), so the
+     * reconciler can re-enqueue a run Redis lost. Cleared when the run settles; the run row keeps the
+     * redacted copy for good.
+     */
+    sealedEnvelope: text('sealed_envelope'),
     acceptedAt: tstz('accepted_at').notNull().defaultNow(),
     settledAt: tstz('settled_at'),
   },
@@ -239,7 +245,10 @@ export const outbox = pgTable(
     parentIdempotencyKey: text('parent_idempotency_key').notNull(),
     actionIndex: integer('action_index').notNull(),
     workflow: text('workflow').notNull(),
+    /** The action's payload; redacted for phi_minimized runs (the sealed copy below is what runs). */
     payload: jsonb('payload').notNull(),
+    /** phi_minimized runs only: the payload sealed (AES-256-GCM), cleared once the child is accepted. */
+    sealedPayload: text('sealed_payload'),
     priority: text('priority', { enum: ['high', 'normal', 'low'] }).notNull(),
     runAfter: tstz('run_after'),
     state: text('state', { enum: ['pending', 'dispatched', 'rejected'] })
