@@ -11,6 +11,7 @@ import {
   createLaneQueues,
   createLaneWorker,
   createLogger,
+  createPrivacyGuard,
   dispatchPending,
   enqueueRun,
   LANES,
@@ -20,6 +21,7 @@ import {
   type Lane,
   type LaneQueues,
   type PipelineDeps,
+  type PrivacyGuard,
 } from '@revos/runtime';
 import { createHttpPmsAdapter, createTwilioSmsProvider, createTwilioVoiceProvider, referenceWorkflows } from '@revos/workflows';
 import type { Worker } from 'bullmq';
@@ -30,6 +32,9 @@ import { createTestDatabase, type TestDatabase } from './pg.js';
 import { startVendorStandin, type VendorStandin } from './vendor-standin.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Test-only PHI keys (32+ bytes, like production's). */
+export const TEST_PHI_TOKEN_KEY = 'test-phi-token-key-abcdefghijklmnopqrstuvwxyz-0123456789';
+export const TEST_PHI_SEAL_KEY = 'test-phi-seal-key-zyxwvutsrqponmlkjihgfedcba-9876543210';
 export const TENANT = 't_test_practice';
 
 /** Tenant config the reference workflows need; the stand-in plays every vendor. */
@@ -62,6 +67,8 @@ export interface Harness {
   prefix: string;
   redis: Redis;
   deps: PipelineDeps;
+  /** The redactor/sealer the fleet's phi_minimized runs use (test keys). */
+  privacy: PrivacyGuard;
   /** Every log line the fleet wrote, parsed. */
   logLines: Record<string, unknown>[];
   envelope(input: EnvelopeInput): Envelope;
@@ -114,9 +121,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const catalog = new WorkflowCatalog([...referenceWorkflows(services), ...(options.extraWorkflows ?? [])]);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queues = createLaneQueues(redis, prefix);
+  const privacy = createPrivacyGuard({ tokenKey: TEST_PHI_TOKEN_KEY, sealKey: TEST_PHI_SEAL_KEY });
   const deps: PipelineDeps = {
     db,
     catalog,
+    privacy,
     tenants: new TenantCache(db.sql, 0),
     workerId: `test-${process.pid}`,
     log,
@@ -128,7 +137,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const startWorkers = async () => {
     for (const lane of options.lanes ?? LANES) {
       const dispatchFollowUps = options.immediateDispatch
-        ? (parentRunId: string) => dispatchPending({ db, queues, catalog, log }, { parentRunId })
+        ? (parentRunId: string) => dispatchPending({ db, queues, catalog, log, privacy }, { parentRunId })
         : undefined;
       const worker = createLaneWorker({ lane, concurrency: options.concurrency ?? 8, connection: redis, prefix, deps, log, dispatchFollowUps });
       workers.push(worker);
@@ -148,6 +157,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     prefix,
     redis,
     deps,
+    privacy,
     logLines,
     startWorkers,
     envelope: (input) => makeEnvelope(input),

@@ -51,8 +51,9 @@ export async function prepareTemplate(): Promise<void> {
       }
       if (Date.now() - born > STALE_AFTER_MS) await sql`drop database if exists ${sql(datname)} with (force)`;
     }
-    // Templates of older schemas are never cloned again.
-    const oldTemplates = await sql<{ datname: string }[]>`
+    // Templates of older schemas are never cloned again; CI runs alone, so it removes them. A developer
+    // may be running another checkout's suite (another schema) right now: leave theirs in place.
+    const oldTemplates = !process.env.CI ? [] : await sql<{ datname: string }[]>`
       select datname from pg_database where (datname like 'revos_tpl_%' and datname <> ${TEMPLATE_DB}) or datname = 'revos_test_template'`;
     for (const { datname } of oldTemplates) await sql`drop database if exists ${sql(datname)} with (force)`.catch(() => {});
     const [exists] = await sql`select 1 from pg_database where datname = ${TEMPLATE_DB}`;

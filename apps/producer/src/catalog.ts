@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '@revos/db';
 import type { AnyWorkflow, WorkflowCatalog } from '@revos/runtime';
 import {
   createHttpPmsAdapter,
@@ -9,6 +11,13 @@ import {
 
 /** Workflows served beside the reference ones (a deployment's own, or a test's). */
 export type ExtraWorkflows = (services: WorkflowServices) => AnyWorkflow[];
+
+/** Stands in for the Db in the producer's catalog: any use is a bug, and says so. */
+const NO_RECORDS = new Proxy({} as Db, {
+  get(_target, property) {
+    throw new Error(`the producer's catalog never runs a handler (records.${String(property)} was used)`);
+  },
+});
 
 /**
  * The producer reads only names, versions and lanes from the catalog: it validates and routes,
@@ -22,6 +31,10 @@ export function createProducerCatalog(extraWorkflows?: ExtraWorkflows): Workflow
     sms: createTwilioSmsProvider(unused),
     voice: createTwilioVoiceProvider(unused),
     pms: createHttpPmsAdapter({ baseUrl: 'https://vendor.invalid/pms', apiKey: 'unused', timeoutMs: 1_000 }),
+    // WF15/WF54/WF84 are registered only with a token key and the record; the producer needs their
+    // names, never their handlers: a throwaway key, and a record that throws if ever touched.
+    privacy: { tokenKey: randomBytes(32).toString('base64') },
+    records: NO_RECORDS,
   };
   return createReferenceCatalog(services, extraWorkflows?.(services) ?? []);
 }

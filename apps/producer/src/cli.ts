@@ -11,6 +11,7 @@
  *   revos runs replay <run_id> [--force --reason R] [--operator O] [--json]
  *   revos runs replay --failed [--workflow W] [--since S] [--tenant T] [--limit N] [--force --reason R]
  *   revos tasks list [--tenant T] [--limit N] [--json]
+ *   revos export --tenant T [--workflow W] [--since 30m|6h|2d|ISO] [--until ISO] [--limit N] [--out file.jsonl] [--redact-all] [--json]
  *
  * Exit codes: 0 done, 1 failed (refused envelope, unknown run, unreachable database, ...),
  * 2 usage error (a missing or bad argument, named), 78 bad configuration (like the processes).
@@ -18,14 +19,14 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createApiKey, createDb, listFailedRuns, listOpenTasks, loadTenant, migrateDatabase, upsertTenant, type Db } from '@revos/db';
-import { TenantId } from '@revos/envelope';
-import { closeLaneQueues, createLaneQueues } from '@revos/runtime';
+import { createApiKey, createDb, findRun, listFailedRuns, listOpenTasks, listRunEffects, loadTenant, migrateDatabase, upsertTenant, type Db } from '@revos/db';
+import { newId, TenantId } from '@revos/envelope';
+import { closeLaneQueues, createLaneQueues, createPrivacyGuard } from '@revos/runtime';
 import { Redis } from 'ioredis';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
 import { operatorRunDetail, operatorRunTree, parseSince, replayRun, type ReplayOutcome } from './operator.js';
-import { submitRequest } from './submit.js';
+import { submitPartial, submitRequest } from './submit.js';
 import { runDetail, runTree, walkTree, type RunDetail, type RunTree } from './views.js';
 
 const USAGE = `usage:
@@ -38,6 +39,8 @@ const USAGE = `usage:
   revos runs replay <run_id> [--force --reason <why>] [--operator <name>] [--json]
   revos runs replay --failed [--workflow <name>] [--since <s>] [--tenant <t>] [--limit <n>] [--force --reason <why>] [--json]
   revos tasks list [--tenant <t>] [--limit <n>] [--json]
+  revos export --tenant <t> [--workflow <name>] [--since <30m|6h|2d|ISO>] [--until <ISO>] [--limit <n>] [--out <file.jsonl>] [--redact-all] [--json]
+                                                    finished runs as JSONL, through a WF54_Dataset_Curation run (audited); progress on stderr
 configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX (see apps/producer/src/env.ts)`;
 
 /** A missing or bad argument: exit 2, one line naming it. */
@@ -65,10 +68,13 @@ interface Parsed {
   workflow?: string;
   since?: string;
   limit?: string;
+  until?: string;
+  out?: string;
   operator?: string;
   reason?: string;
   force: boolean;
   failed: boolean;
+  redactAll: boolean;
   json: boolean;
   help: boolean;
 }
@@ -86,10 +92,13 @@ function parse(argv: string[]): Parsed {
         workflow: { type: 'string' },
         since: { type: 'string' },
         limit: { type: 'string' },
+        until: { type: 'string' },
+        out: { type: 'string' },
         operator: { type: 'string' },
         reason: { type: 'string' },
         force: { type: 'boolean', default: false },
         failed: { type: 'boolean', default: false },
+        'redact-all': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -102,10 +111,13 @@ function parse(argv: string[]): Parsed {
       workflow: values.workflow,
       since: values.since,
       limit: values.limit,
+      until: values.until,
+      out: values.out,
       operator: values.operator,
       reason: values.reason,
       force: values.force,
       failed: values.failed,
+      redactAll: values['redact-all'],
       json: values.json,
       help: values.help,
     };
@@ -116,12 +128,13 @@ function parse(argv: string[]): Parsed {
 }
 
 function allowOnly(args: Parsed, command: string, allowed: (keyof Parsed)[]): void {
-  for (const option of ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'operator', 'reason'] as const) {
+  for (const option of ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'until', 'out', 'operator', 'reason'] as const) {
     if (args[option] !== undefined && !allowed.includes(option)) throw new UsageError(`${command}: --${option} is not an option of this command`);
   }
   for (const flag of ['force', 'failed'] as const) {
     if (args[flag] && !allowed.includes(flag)) throw new UsageError(`${command}: --${flag} is not an option of this command`);
   }
+  if (args.redactAll && !allowed.includes('redactAll')) throw new UsageError(`${command}: --redact-all is not an option of this command`);
 }
 
 function positional(args: Parsed, index: number, what: string, command: string, count: number): string {
@@ -168,6 +181,11 @@ class Session {
 
   catalog() {
     return createProducerCatalog(this.extraWorkflows);
+  }
+
+  /** phi_minimized runs submitted here are stored redacted and sealed, as through the API. */
+  privacy() {
+    return createPrivacyGuard({ tokenKey: this.env.PHI_TOKEN_KEY, sealKey: this.env.PHI_SEAL_KEY });
   }
 
   async db(): Promise<Db> {
@@ -238,7 +256,7 @@ async function enqueue(args: Parsed, session: Session, out: Out): Promise<void> 
   const db = await session.db();
   await requireTenant(db, tenantId);
   const outcome = await submitRequest(
-    { db, queues: session.queues(), catalog: session.catalog() },
+    { db, queues: session.queues(), catalog: session.catalog(), privacy: session.privacy() },
     body,
     tenantId,
     'cli',
@@ -295,10 +313,10 @@ async function operatorShow(sub: 'show' | 'tree' | 'events', id: string, db: Db,
   else out(args.json ? JSON.stringify({ workflow_run_id: detail.run.workflow_run_id, events: detail.events }) : formatEvents(detail.events));
 }
 
-function limitOption(args: Parsed, command: string, fallback: number): number {
+function limitOption(args: Parsed, command: string, fallback: number, max = 10_000): number {
   if (args.limit === undefined) return fallback;
   const n = Number(args.limit);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`${command}: --limit must be an integer from 1 to 10000`);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${command}: --limit must be an integer from 1 to ${max}`);
   return n;
 }
 
@@ -334,7 +352,7 @@ async function runsFailed(args: Parsed, session: Session, out: Out): Promise<voi
 async function runsReplay(args: Parsed, session: Session, out: Out, err: Out, env: ProducerEnv): Promise<void> {
   const command = 'runs replay';
   const operator = args.operator ?? env.USER ?? 'unknown';
-  const intake = async () => ({ db: await session.db(), queues: session.queues(), catalog: session.catalog() });
+  const intake = async () => ({ db: await session.db(), queues: session.queues(), catalog: session.catalog(), privacy: session.privacy() });
   if (!args.failed) {
     allowOnly(args, command, ['operator', 'reason', 'force']);
     const runId = positional(args, 2, '<run_id>', command, 3);
@@ -384,9 +402,10 @@ export function progressBar(err: Out, total: number, label: string, isTty = Bool
     return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${tally ? ` ${tally}` : ''}`;
   };
   return {
-    tick(outcome: string) {
-      done += 1;
-      counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+    /** `n` items finished with this outcome (default one). */
+    tick(outcome: string, n = 1) {
+      done += n;
+      counts.set(outcome, (counts.get(outcome) ?? 0) + n);
       if (isTty) process.stderr.write(`\r${render()}`);
       else {
         const step = Math.floor((done / Math.max(total, 1)) * 10);
@@ -401,6 +420,91 @@ export function progressBar(err: Out, total: number, label: string, isTty = Bool
       else if (total === 0) err(render());
     },
   };
+}
+
+export const EXPORT_WORKFLOW = 'WF54_Dataset_Curation';
+const FINAL_STATUSES = new Set(['ok', 'noop', 'failed', 'blocked']);
+const EXPORT_POLL_MS = 200;
+
+/**
+ * `revos export`: the export is a WF54_Dataset_Curation run submitted through the same intake as
+ * the API, so it is audited like any run (its envelope names the filters, its output the file and
+ * its SHA-256) and runs on a worker, which writes the file under its EXPORT_DIR. The CLI then
+ * follows the run: the progress bar counts the lines of the parts the run has journaled (the
+ * `export.plan` and `export.part.*` effects), read from the database, so it works from any host.
+ */
+async function exportRuns(args: Parsed, session: Session, out: Out, err: Out, env: ProducerEnv): Promise<void> {
+  const command = 'export';
+  allowOnly(args, command, ['tenant', 'workflow', 'since', 'until', 'limit', 'out', 'redactAll']);
+  if (args.positionals.length > 1) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(args.positionals[1])}`);
+  const tenantId = tenantOption(args, command);
+  const since = sinceOption(args, command);
+  let until: Date | undefined;
+  if (args.until !== undefined) {
+    until = new Date(args.until);
+    if (Number.isNaN(until.getTime())) throw new UsageError(`${command}: --until must be an ISO timestamp`);
+  }
+  const payload: Record<string, unknown> = {
+    ...(args.workflow !== undefined ? { workflow: args.workflow } : {}),
+    ...(since ? { since: since.toISOString() } : {}),
+    ...(until ? { until: until.toISOString() } : {}),
+    ...(args.limit !== undefined ? { limit: limitOption(args, command, 100_000, 1_000_000) } : {}),
+    ...(args.out !== undefined ? { out: args.out } : {}),
+    ...(args.redactAll ? { redact: 'all' } : {}),
+  };
+  const db = await session.db();
+  await requireTenant(db, tenantId);
+  const partial = {
+    meta: {
+      workflow_name: EXPORT_WORKFLOW,
+      trigger_source: 'ui',
+      // One export per invocation: running the command again is a new export, not a duplicate.
+      trigger_id: newId('export'),
+      environment: env.ENVIRONMENT,
+      privacy_mode: 'standard',
+    },
+    subject: {},
+    payload,
+  };
+  const outcome = await submitPartial({ db, queues: session.queues(), catalog: session.catalog(), privacy: session.privacy() }, partial, tenantId, { source: 'cli' });
+  if (!outcome.ok) {
+    const issues = outcome.body.issues.map((i) => `${i.path || '(body)'}: ${i.rule}`).join('; ');
+    throw new CommandFailed(`${outcome.body.error} (${outcome.httpStatus}): ${issues}`, outcome.body);
+  }
+  const runId = outcome.body.workflow_run_id;
+  err(`export run ${runId} queued; waiting for a worker`);
+
+  let bar: ReturnType<typeof progressBar> | null = null;
+  let shown = 0;
+  for (;;) {
+    const effects = await listRunEffects(db.sql, tenantId, runId, 'export.');
+    const plan = effects.find((e) => e.effect_name === 'export.plan' && e.state === 'completed');
+    if (plan && !bar) bar = progressBar(err, numberField(plan.result, 'total'), 'export');
+    if (bar) {
+      const lines = Math.max(0, ...effects.filter((e) => e.effect_name.startsWith('export.part.') && e.state === 'completed').map((e) => numberField(e.result, 'lines_total')));
+      if (lines > shown) {
+        bar.tick('runs', lines - shown);
+        shown = lines;
+      }
+    }
+    const run = await findRun(db.sql, tenantId, runId);
+    if (run && FINAL_STATUSES.has(run.status)) {
+      bar?.done();
+      const primary = (run.output as { result?: { primary_outputs?: Record<string, unknown> } } | null)?.result?.primary_outputs ?? {};
+      if (run.status !== 'ok') {
+        throw new CommandFailed(`export run ${runId} ended ${run.status}: ${run.failure_code ?? 'unknown'}`, { workflow_run_id: runId, status: run.status, failure_code: run.failure_code });
+      }
+      const result = { workflow_run_id: runId, status: run.status, file: primary.file, lines: primary.lines, bytes: primary.bytes, sha256: primary.sha256 };
+      out(args.json ? JSON.stringify(result) : `exported ${String(result.lines)} run(s) to ${String(result.file)}\nsha256: ${String(result.sha256)}\nrun: ${runId}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, EXPORT_POLL_MS));
+  }
+}
+
+function numberField(value: unknown, key: string): number {
+  const n = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
 async function tasks(args: Parsed, session: Session, out: Out): Promise<void> {
@@ -504,6 +608,7 @@ export async function runCli(
     enqueue,
     runs,
     tasks,
+    export: exportRuns,
   };
   const handler = command === undefined ? undefined : handlers[command];
   if (!handler) {

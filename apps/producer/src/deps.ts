@@ -1,5 +1,5 @@
 import type { Db } from '@revos/db';
-import type { LaneQueues, Logger, WorkflowCatalog } from '@revos/runtime';
+import type { LaneQueues, Logger, PrivacyGuard, WorkflowCatalog } from '@revos/runtime';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProducerEnv } from './env.js';
@@ -17,6 +17,8 @@ export interface ProducerDeps {
   /** The cron schedulers' queue (shown in Bull Board beside the lanes). */
   cronQueue: Queue;
   metrics: ProducerMetrics;
+  /** Redacts and seals phi_minimized runs at intake, unseals follow-ups in the dispatcher. */
+  privacy: PrivacyGuard;
 }
 
 /** Hono context variables: the tenant an API key authenticated. */

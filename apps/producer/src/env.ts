@@ -17,6 +17,10 @@ const url = (protocols: string[]) =>
 const optional = <S extends z.ZodType>(schema: S) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
+/** Development-only PHI keys: every developer's machine has the same ones, so they protect nothing. */
+export const DEV_PHI_TOKEN_KEY = 'dev-only-phi-token-key-0123456789abcdefghijklmnopqrstuvwxyz';
+export const DEV_PHI_SEAL_KEY = 'dev-only-phi-seal-key-9876543210zyxwvutsrqponmlkjihgfedcba';
+
 export const ProducerEnv = z.object({
   /** Port of the HTTP API and webhooks; 0 picks a free one (tests). */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -57,6 +61,14 @@ export const ProducerEnv = z.object({
   RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Path to a JSON file of cron schedules; absent: no schedules. */
   CRON_SCHEDULES: optional(z.string().min(1)),
+  /**
+   * Secret for PHI tokens (keyed hashes that keep a patient joinable, not readable) in phi_minimized
+   * runs; at least 32 bytes; rotating it breaks joins with older tokens. The default is for local
+   * development only and is refused when NODE_ENV=production.
+   */
+  PHI_TOKEN_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_TOKEN_KEY),
+  /** Secret sealing (AES-256-GCM) the transient copies phi_minimized runs need to re-run; at least 32 bytes. */
+  PHI_SEAL_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_SEAL_KEY),
 
   // --- Operations: /admin (Bull Board, run explorer), /metrics, alerts, logs ---
   /** The operator's login name for /admin (login form or HTTP basic auth). */
@@ -90,6 +102,14 @@ export const ProducerEnv = z.object({
   NODE_ENV: optional(z.string()),
   /** The login name of whoever runs the CLI: the default `--operator` of an audited (forced) replay. */
   USER: optional(z.string()),
+}).superRefine((env, ctx) => {
+  // Shared development keys protect nothing: never let them reach production.
+  if (env.NODE_ENV !== 'production') return;
+  for (const key of ['PHI_TOKEN_KEY', 'PHI_SEAL_KEY'] as const) {
+    if (env[key].startsWith('dev-only-')) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'the development default is refused when NODE_ENV=production' });
+    }
+  }
 });
 export type ProducerEnv = z.infer<typeof ProducerEnv>;
 

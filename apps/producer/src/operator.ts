@@ -4,8 +4,12 @@
  * tenant API's views), failed runs, open tasks, and replay. For `phi_minimized` runs the operator
  * views carry hashes and ids only: no envelope subject or payload, no primary_outputs, no
  * next_action payloads, no event payloads.
+ *
+ * Locating a run from any id is cross-tenant by nature and runs as the fleet's role; once located,
+ * the run is read inside its own tenant's scope (withTenant, row-level security), as the tenant
+ * API reads it.
  */
-import { countReplays, findRun, findRunByAnyId, recordAlert, recordOperatorEvent, type Db, type RunLocation } from '@revos/db';
+import { countReplays, findRun, findRunByAnyId, recordAlert, recordOperatorEvent, withTenant, type Db, type RunLocation } from '@revos/db';
 import { contractHash, newAlertId, newEventId, newRunId, type Envelope } from '@revos/envelope';
 import type { IntakeDeps } from '@revos/runtime';
 import { submitPartial, type RunAccepted, type RunRefused } from './submit.js';
@@ -97,7 +101,7 @@ export type ReplayOutcome =
 export async function replayRun(deps: IntakeDeps, runId: string, request: ReplayRequest): Promise<ReplayOutcome> {
   const sql = deps.db.sql;
   const located = await findRunByAnyId(sql, runId);
-  const run = located && (await findRun(sql, located.tenant_id, located.workflow_run_id));
+  const run = located && (await withTenant(sql, located.tenant_id, (tx) => findRun(tx, located.tenant_id, located.workflow_run_id)));
   if (!run) return { ok: false, original_run_id: runId, error: 'not_found', message: `run ${runId} not found` };
   const original = run.workflow_run_id;
   const phi = isPhiMinimized(run.privacy_mode);

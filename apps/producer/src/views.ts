@@ -1,8 +1,10 @@
 /**
  * The run explorer's answers, shared by the HTTP API and the CLI so both show the same thing.
- * Everything is scoped to one tenant: another tenant's run is simply not found.
+ * Everything is scoped to one tenant: another tenant's run is simply not found. Twice over: each
+ * query filters on the tenant, and runs inside withTenant (role revos_tenant, row-level security
+ * keyed on the tenant), so a filter forgotten here still returns no other tenant's rows.
  */
-import { findRun, findRunEvents, findRunTasks, findRunTree, type Db, type EventView, type RunView, type TaskView } from '@revos/db';
+import { findRun, findRunEvents, findRunTasks, findRunTree, withTenant, type Db, type EventView, type RunView, type TaskView } from '@revos/db';
 
 /** A run without its envelope and output (which may be large and carry PHI): for lists and trees. */
 export type RunSummary = Omit<RunView, 'envelope' | 'output'>;
@@ -27,15 +29,19 @@ export interface RunTree {
   tree: RunTreeNode;
 }
 
+/** One run of the tenant with its events and tasks (one tenant-scoped transaction), or null. */
 export async function runDetail(db: Db, tenantId: string, runId: string): Promise<RunDetail | null> {
-  const run = await findRun(db.sql, tenantId, runId);
-  if (!run) return null;
-  const [events, tasks] = await Promise.all([findRunEvents(db.sql, tenantId, runId), findRunTasks(db.sql, tenantId, runId)]);
-  return { run, events, external_calls: externalCalls(run.output), tasks };
+  return withTenant(db.sql, tenantId, async (tx) => {
+    const run = await findRun(tx, tenantId, runId);
+    if (!run) return null;
+    const [events, tasks] = await Promise.all([findRunEvents(tx, tenantId, runId), findRunTasks(tx, tenantId, runId)]);
+    return { run, events, external_calls: externalCalls(run.output), tasks };
+  });
 }
 
+/** The lineage of one run of the tenant (tenant-scoped), or null. */
 export async function runTree(db: Db, tenantId: string, runId: string): Promise<RunTree | null> {
-  const rows = await findRunTree(db.sql, tenantId, runId);
+  const rows = await withTenant(db.sql, tenantId, (tx) => findRunTree(tx, tenantId, runId));
   if (rows.length === 0) return null;
   const runs = rows.map(summarise);
   return { root_run_id: rows[0]!.root_run_id, runs, tree: nest(runs, rows[0]!.root_run_id) };

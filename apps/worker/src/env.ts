@@ -2,7 +2,8 @@
  * The worker's configuration: every variable it reads, parsed once at start.
  * A missing or bad value stops the process with the variable's name and rule.
  */
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const lanes = z
@@ -18,6 +19,10 @@ const url = (protocols: string[]) =>
       return false;
     }
   }, `must be a ${protocols.join(' or ')}// URL`);
+
+/** Development-only PHI keys: every developer's machine has the same ones, so they protect nothing. */
+export const DEV_PHI_TOKEN_KEY = 'dev-only-phi-token-key-0123456789abcdefghijklmnopqrstuvwxyz';
+export const DEV_PHI_SEAL_KEY = 'dev-only-phi-seal-key-9876543210zyxwvutsrqponmlkjihgfedcba';
 
 export const WorkerEnv = z.object({
   /** Redis for BullMQ. Production Redis needs `maxmemory-policy noeviction`. */
@@ -57,10 +62,36 @@ export const WorkerEnv = z.object({
   PMS_API_KEY: z.string().min(1).default('local-standin-key'),
   /** Per-call vendor timeout. */
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Secret for PHI tokens (keyed hashes that keep a patient joinable, not readable) in phi_minimized
+   * runs; at least 32 bytes; rotating it breaks joins with older tokens. The default is for local
+   * development only and is refused when NODE_ENV=production.
+   */
+  PHI_TOKEN_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_TOKEN_KEY),
+  /** Secret sealing (AES-256-GCM) the transient copies phi_minimized runs need to re-run; at least 32 bytes. */
+  PHI_SEAL_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_SEAL_KEY),
+  /**
+   * Directory WF54_Dataset_Curation writes JSONL exports under (`<dir>/<tenant_id>/...`); a relative
+   * path is taken from the working directory. Exports of phi_minimized runs are redacted, standard
+   * runs are as stored: keep the directory as private as the database.
+   */
+  EXPORT_DIR: z
+    .string()
+    .min(1)
+    .default(join(tmpdir(), 'revos-exports'))
+    .transform((dir) => (isAbsolute(dir) ? dir : resolve(dir))),
   /** `true`: human-readable log lines (pino-pretty). Default: JSON lines, except when NODE_ENV=development. */
   LOG_PRETTY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).transform((v) => v === 'true').optional()),
   /** Only `development` changes anything here: pretty logs unless LOG_PRETTY=false. */
   NODE_ENV: z.string().optional(),
+}).superRefine((env, ctx) => {
+  // Shared development keys protect nothing: never let them reach production.
+  if (env.NODE_ENV !== 'production') return;
+  for (const key of ['PHI_TOKEN_KEY', 'PHI_SEAL_KEY'] as const) {
+    if (env[key].startsWith('dev-only-')) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'the development default is refused when NODE_ENV=production' });
+    }
+  }
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

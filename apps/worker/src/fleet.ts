@@ -5,6 +5,7 @@ import {
   createLaneQueues,
   createLaneWorker,
   createLogger,
+  createPrivacyGuard,
   dispatchPending,
   TenantCache,
   type AnyWorkflow,
@@ -50,12 +51,18 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
     pms: createHttpPmsAdapter({ baseUrl: env.PMS_BASE_URL, apiKey: env.PMS_API_KEY, timeoutMs: env.VENDOR_TIMEOUT_MS }),
+    // WF15/WF54/WF84 are registered only with these: the token key, the durable record, the export directory.
+    privacy: { tokenKey: env.PHI_TOKEN_KEY },
+    records: db,
+    exportDir: env.EXPORT_DIR,
   };
   const catalog = createReferenceCatalog(services, options.extraWorkflows?.(services) ?? []);
   const shutdown = new AbortController();
+  const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY });
   const deps: PipelineDeps = {
     db,
     catalog,
+    privacy,
     tenants: new TenantCache(db.sql, env.TENANT_CACHE_MS),
     workerId: env.WORKER_ID,
     log,
@@ -71,7 +78,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   };
   // Follow-ups of finished runs are enqueued right away by the worker that finished them.
   const queues = createLaneQueues(connection, env.QUEUE_PREFIX);
-  const dispatchFollowUps = (parentRunId: string) => dispatchPending({ db, queues, catalog, log }, { parentRunId, limit: 50 });
+  const dispatchFollowUps = (parentRunId: string) => dispatchPending({ db, queues, catalog, log, privacy }, { parentRunId, limit: 50 });
   const metrics = createWorkerMetrics();
   const workers = new Map<Lane, Worker>();
   for (const lane of env.WORKER_LANES) {

@@ -4,6 +4,10 @@ import * as schema from './schema.js';
 
 export type Schema = typeof schema;
 export type Sql = postgres.Sql;
+/** A transaction's client (`sql.begin(tx => ...)`): the same tagged template, without begin/end. */
+export type TransactionSql = postgres.TransactionSql;
+/** Anything a read query can run on: the pool, or a transaction (e.g. a tenant scope from withTenant). */
+export type Queryable = Sql | TransactionSql;
 
 export interface DbOptions {
   /** postgres:// URL of the database. */

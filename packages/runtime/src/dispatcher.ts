@@ -14,7 +14,7 @@ export function childTriggerId(parentIdempotencyKey: string, actionIndex: number
 }
 
 /** Builds the follow-up run's envelope: lineage from the parent, tenant/subject/privacy inherited. */
-export function childEnvelope(action: PendingAction, workflowVersion: string): Envelope {
+export function childEnvelope(action: PendingAction, workflowVersion: string, payload: Record<string, unknown> = action.payload): Envelope {
   const parsed = Envelope.safeParse(action.parentEnvelope);
   if (!parsed.success) throw new Error(`parent run ${action.parentRunId} has no valid stored envelope`);
   const parent = parsed.data;
@@ -26,7 +26,7 @@ export function childEnvelope(action: PendingAction, workflowVersion: string): E
       workflow_run_id: newRunId(),
       parent_run_id: action.parentRunId,
       root_run_id: action.rootRunId,
-      idempotency_key: keyForEnvelope({ tenant_id: action.tenantId, workflow_name: action.workflow, trigger_id: triggerId, payload: action.payload }),
+      idempotency_key: keyForEnvelope({ tenant_id: action.tenantId, workflow_name: action.workflow, trigger_id: triggerId, payload }),
       trigger_source: 'workflow',
       trigger_id: triggerId,
       timestamp_utc: new Date().toISOString(),
@@ -39,7 +39,7 @@ export function childEnvelope(action: PendingAction, workflowVersion: string): E
       correlation_id: action.correlationId,
     },
     subject: parent.subject,
-    payload: action.payload,
+    payload,
   };
 }
 
@@ -69,7 +69,13 @@ async function dispatchOne(deps: DispatchDeps, action: PendingAction): Promise<A
     return { outboxId: action.outboxId, state: 'rejected', error: `unknown_workflow: ${action.workflow} is not registered` };
   }
   try {
-    const result = await submitRun(deps, childEnvelope(action, workflow.version), {
+    // A phi_minimized parent's action is stored redacted; the child runs on the sealed original.
+    let payload = action.payload;
+    if (action.sealedPayload) {
+      if (!deps.privacy) return { outboxId: action.outboxId, state: 'pending', error: 'sealed payload: PHI_SEAL_KEY not configured on this dispatcher' };
+      payload = deps.privacy.sealer.unseal(action.sealedPayload) as Record<string, unknown>;
+    }
+    const result = await submitRun(deps, childEnvelope(action, workflow.version, payload), {
       source: 'dispatcher',
       priority: action.priority,
       runAfter: action.runAfter,

@@ -17,6 +17,9 @@ export async function closeLaneQueues(queues: LaneQueues): Promise<void> {
 /** How long finished jobs stay in Redis for Bull Board; the durable record is PostgreSQL's. */
 const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 50_000 };
+// A phi_minimized job carries the raw envelope (the run needs it): Redis keeps it no longer than that.
+const KEEP_PHI_COMPLETED = true;
+const KEEP_PHI_FAILED = { age: 3600 };
 
 export interface EnqueueOptions {
   priority?: Priority;
@@ -57,8 +60,8 @@ export async function enqueueRun(
     backoff: { type: 'revos' },
     priority: options.priority ? PRIORITY_TO_BULLMQ[options.priority] : undefined,
     delay: delay > 0 ? delay : undefined,
-    removeOnComplete: KEEP_COMPLETED,
-    removeOnFail: KEEP_FAILED,
+    removeOnComplete: envelope.meta.privacy_mode === 'phi_minimized' ? KEEP_PHI_COMPLETED : KEEP_COMPLETED,
+    removeOnFail: envelope.meta.privacy_mode === 'phi_minimized' ? KEEP_PHI_FAILED : KEEP_FAILED,
   });
   return { jobId, lane: workflow.lane };
 }

@@ -3,6 +3,7 @@ import { parseEnvelope, toJobId, type Envelope, type Priority } from '@revos/env
 import type { WorkflowCatalog } from './define-workflow.js';
 import { enqueueRun, type LaneQueues } from './enqueue.js';
 import type { Lane } from './lanes.js';
+import { isPhiMinimized, redactEnvelope, type PrivacyGuard } from './privacy/privacy-mode.js';
 
 /** Where an accepted run came from (for operators; not part of the envelope). */
 export type IntakeSource = 'api' | 'webhook' | 'cron' | 'dispatcher' | 'replay' | 'cli';
@@ -21,6 +22,16 @@ export interface IntakeDeps {
   db: Db;
   queues: LaneQueues;
   catalog: WorkflowCatalog;
+  /** Needed to accept phi_minimized runs (they are stored redacted, with a sealed copy to re-run). */
+  privacy?: PrivacyGuard;
+}
+
+/** A phi_minimized run reached a producer that has no PHI keys configured: refused, never stored raw. */
+export class PrivacyNotConfiguredError extends Error {
+  override name = 'PrivacyNotConfiguredError';
+  constructor() {
+    super('phi_minimized runs need PHI_TOKEN_KEY and PHI_SEAL_KEY configured on the producer');
+  }
 }
 
 export interface IntakeOptions {
@@ -54,6 +65,8 @@ export async function submitRun(deps: IntakeDeps, input: Envelope, options: Inta
   const workflow = deps.catalog.get(meta.workflow_name, meta.workflow_version);
   if (!workflow) throw new UnknownWorkflowError(meta.workflow_name, meta.workflow_version);
   const jobId = toJobId(meta.idempotency_key);
+  const phi = isPhiMinimized(envelope);
+  if (phi && !deps.privacy) throw new PrivacyNotConfiguredError();
   const accepted = await acceptRun(deps.db.sql, {
     idempotencyKey: meta.idempotency_key,
     workflowRunId: meta.workflow_run_id,
@@ -71,7 +84,8 @@ export async function submitRun(deps: IntakeDeps, input: Envelope, options: Inta
     priority: options.priority ?? null,
     runAfter: options.runAfter ?? null,
     source: options.source,
-    envelope,
+    envelope: phi && deps.privacy ? redactEnvelope(deps.privacy, envelope) : envelope,
+    sealedEnvelope: phi && deps.privacy ? deps.privacy.sealer.seal(envelope) : null,
   });
   const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane: workflow.lane, root_run_id: accepted.rootRunId };
   if (!accepted.accepted) return { status: 'duplicate', workflow_run_id: accepted.workflowRunId, ...base };

@@ -63,6 +63,7 @@ import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, Wo
 import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
 import type { TenantCache } from './tenant-cache.js';
+import { isPhiMinimized, redactEnvelope, redactOutput, type PrivacyGuard } from './privacy/privacy-mode.js';
 
 export const ESCALATION_WORKFLOW = 'WF21_Escalate_To_Staff';
 export const FALLBACK_WORKFLOW = 'WF71_RealTime_Fallback';
@@ -78,6 +79,8 @@ export interface PipelineDeps {
   breachAlert: { count: number; windowMs: number };
   /** Aborted when the process shuts down: runs stop at their next await on the signal. */
   shutdownSignal?: AbortSignal;
+  /** Redaction and sealing for phi_minimized runs; without it such runs fail closed (config_missing). */
+  privacy?: PrivacyGuard;
 }
 
 export interface AttemptInfo {
@@ -137,6 +140,11 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
     );
   }
   run.workflow = workflow;
+  if (isPhiMinimized(envelope) && !deps.privacy) {
+    return run.finishTerminal(
+      new StageFailure('config_missing', 'validate_envelope', 'phi_minimized runs need PHI_TOKEN_KEY and PHI_SEAL_KEY configured'),
+    );
+  }
   const payload = workflow.payload.safeParse(envelope.payload);
   if (!payload.success) {
     // The same {path, rule, message} issues the API answers with, rooted at `payload`.
@@ -232,6 +240,8 @@ class RunState {
   readonly deferredEffects: DeferredEffect[] = [];
   readonly audit: Audit = emptyAudit();
   readonly inputsHash: string;
+  /** phi_minimized: what is written to the database is redacted (or sealed), never the data itself. */
+  readonly phi: boolean;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -241,6 +251,7 @@ class RunState {
     private readonly log: Logger,
   ) {
     this.inputsHash = inputsHashOf(envelope);
+    this.phi = isPhiMinimized(envelope);
     this.audit.phi_touched = Boolean(envelope.subject.patient_id ?? envelope.subject.lead_id);
   }
 
@@ -336,14 +347,16 @@ class RunState {
       eventType: spec.eventType,
       direction: spec.direction ?? 'outbound',
       payloadRef: `effects/${contractHash(meta.idempotency_key).slice(7, 31)}/${name}`,
-      payload: spec.eventPayload ? spec.eventPayload(result) : (result ?? null),
+      // phi_minimized events keep their payload_ref only.
+      payload: this.phi ? null : spec.eventPayload ? spec.eventPayload(result) : (result ?? null),
     };
+    const stored = this.storedValue(result ?? null);
     if (spec.vendorDedupes) {
       // Journaled with the attempt's outcome, one round trip for all of them. If this worker dies first,
       // the next attempt calls again with the same token and the vendor answers from its dedupe.
-      this.deferredEffects.push({ effectName: name, service: spec.service, endpoint: spec.endpoint, result: result ?? null, latencyMs, event });
+      this.deferredEffects.push({ effectName: name, service: spec.service, endpoint: spec.endpoint, result: stored, latencyMs, event });
     } else {
-      const recorded = await completeEffect(this.deps.db.sql, { ...entry, result: result ?? null, latencyMs, event });
+      const recorded = await completeEffect(this.deps.db.sql, { ...entry, result: stored, latencyMs, event });
       if (!recorded) throw new WorkflowError('lock_lost', `lost the key during effect ${name}`);
     }
     this.journal.set(name, {
@@ -571,7 +584,9 @@ class RunState {
         outboxId: newOutboxId(),
         actionIndex: index,
         workflow: a.workflow,
-        payload: a.payload,
+        payload: this.storedValue(a.payload) as Record<string, unknown>,
+        // The child needs the real payload: sealed until the dispatcher has handed it over.
+        sealedPayload: this.phi && this.deps.privacy ? this.deps.privacy.sealer.seal(a.payload) : null,
         priority: a.priority,
         runAfter: a.run_after_utc,
       })),
@@ -582,6 +597,23 @@ class RunState {
     if (!written) return { kind: 'lost', reason: 'lease lost before the outcome was recorded' };
     if (output.result.status === 'ok' || output.result.status === 'noop') return { kind: 'done', output };
     return { kind: 'terminal', output, code: output.meta_out.failure_code ?? 'internal_error', reason: output.meta_out.failure_reason ?? '' };
+  }
+
+  /** A value as it may be stored: redacted for phi_minimized runs (nothing at all without a guard). */
+  private storedValue(value: unknown): unknown {
+    if (!this.phi) return value;
+    return this.deps.privacy ? this.deps.privacy.redactor.redact(value).value : null;
+  }
+
+  private storedEnvelope(): Envelope {
+    if (!this.phi) return this.envelope;
+    if (this.deps.privacy) return redactEnvelope(this.deps.privacy, this.envelope);
+    return { meta: this.envelope.meta, subject: this.envelope.subject, payload: {} };
+  }
+
+  private storedOutput(output: OutputContract): OutputContract {
+    if (this.deps.privacy) return redactOutput(this.deps.privacy, output);
+    return { ...output, result: { ...output.result, primary_outputs: {}, next_actions: output.result.next_actions.map((a) => ({ ...a, payload: {} })) } };
   }
 
   private runRecord(output: OutputContract): RunRecord {
@@ -608,8 +640,8 @@ class RunState {
       latencyBreach: output.meta_out.latency_breach,
       inputsHash: output.meta_out.inputs_hash,
       outputsHash: output.meta_out.outputs_hash,
-      envelope: this.envelope,
-      output,
+      envelope: this.storedEnvelope(),
+      output: this.phi ? this.storedOutput(output) : output,
       startedAt: this.startedAt,
       endedAt: new Date(output.meta_out.ended_at_utc),
     };
@@ -626,7 +658,7 @@ class RunState {
       eventType,
       direction: 'internal',
       payloadRef: `runs/${meta.workflow_run_id}`,
-      payload,
+      payload: this.phi ? null : payload,
     };
   }
 

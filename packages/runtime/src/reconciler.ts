@@ -37,7 +37,10 @@ async function reconcileRun(deps: IntakeDeps & { log: Logger }, run: UnsettledRu
   {
     const job = await deps.queues[run.lane as Lane].getJob(run.jobId);
     if (!job) {
-      await enqueueRun(deps.queues, deps.catalog, parseEnvelope(run.envelope), { priority: run.priority ?? undefined, runAfter: run.runAfter });
+      // A phi_minimized run is stored redacted: re-run the sealed original it was accepted with.
+      const original = run.sealedEnvelope ? deps.privacy?.sealer.unseal(run.sealedEnvelope) : run.envelope;
+      if (original === undefined) throw new Error('sealed envelope but no PHI_SEAL_KEY configured');
+      await enqueueRun(deps.queues, deps.catalog, parseEnvelope(original), { priority: run.priority ?? undefined, runAfter: run.runAfter });
       result.reenqueued += 1;
       deps.log.warn({ workflow_run_id: run.workflowRunId, job_id: run.jobId }, 'accepted run had no job in Redis; re-enqueued');
     } else if (await job.isFailed()) {

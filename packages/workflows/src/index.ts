@@ -9,13 +9,38 @@ import { WF21_Escalate_To_Staff } from './workflows/WF21_Escalate_To_Staff.js';
 import { WF30_Send_SMS } from './workflows/WF30_Send_SMS.js';
 import { WF31_Inbound_SMS } from './workflows/WF31_Inbound_SMS.js';
 import { WF42_Escalation_Follow_Up } from './workflows/WF42_Escalation_Follow_Up.js';
+import { WF54_Dataset_Curation } from './workflows/WF54_Dataset_Curation.js';
 import { WF71_RealTime_Fallback } from './workflows/WF71_RealTime_Fallback.js';
+import { WF84_Compliance_Sentinel } from './workflows/WF84_Compliance_Sentinel.js';
 import type { WorkflowServices } from './workflows/services.js';
 
 export * from './adapters/index.js';
 export type { WorkflowServices } from './workflows/services.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
 export { classifyReply } from './workflows/WF31_Inbound_SMS.js';
+export {
+  WF84_Compliance_Sentinel,
+  PHI_ALERT_KIND,
+  phiAlertDedupeKey,
+  scanLogLines,
+  type LogLeak,
+  type PhiLeak,
+  type WF84ComplianceSentinelOptions,
+} from './workflows/WF84_Compliance_Sentinel.js';
+export {
+  WF54_Dataset_Curation,
+  WF54Payload,
+  EXPORT_EFFECT_PREFIX,
+  EXPORT_PLAN_EFFECT,
+  EXPORT_PART_EFFECT_PREFIX,
+  EXPORT_WRITE_EFFECT,
+  exportPath,
+  type ExportLine,
+  type ExportPart,
+  type ExportPlan,
+  type ExportResult,
+  type WF54DatasetCurationOptions,
+} from './workflows/WF54_Dataset_Curation.js';
 
 /** Every reference workflow, wired to the given vendor adapters. */
 export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
@@ -30,7 +55,12 @@ export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
     WF30_Send_SMS(services),
     WF31_Inbound_SMS,
     WF42_Escalation_Follow_Up,
+    ...(services.records && services.privacy
+      ? [WF54_Dataset_Curation({ records: services.records, tokenKey: services.privacy.tokenKey, exportDir: services.exportDir })]
+      : []),
     WF71_RealTime_Fallback(services),
+    // The compliance workflows read the durable record and need the token key: both or neither.
+    ...(services.records && services.privacy ? [WF84_Compliance_Sentinel({ records: services.records, tokenKey: services.privacy.tokenKey })] : []),
   ] as AnyWorkflow[];
 }
 

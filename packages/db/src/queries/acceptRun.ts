@@ -18,8 +18,10 @@ export interface AcceptRunInput {
   priority: 'high' | 'normal' | 'low' | null;
   runAfter: Date | null;
   source: string;
-  /** The envelope as it will be stored on the run row. */
+  /** The envelope as it will be stored on the run row (redacted for phi_minimized runs). */
   envelope: unknown;
+  /** phi_minimized: the envelope as submitted, sealed, for the reconciler; cleared when the run settles. */
+  sealedEnvelope?: string | null;
 }
 
 export type AcceptRunResult =
@@ -36,9 +38,10 @@ export async function acceptRun(sql: Sql, a: AcceptRunInput): Promise<AcceptRunR
   const runAfter = a.runAfter?.toISOString() ?? null;
   const rows = await sql<{ accepted: boolean; workflow_run_id: string; root_run_id: string }[]>`
     with ins as (
-      insert into accepted_runs (idempotency_key, workflow_run_id, tenant_id, workflow_name, job_id, lane, priority, run_after, source)
+      insert into accepted_runs (idempotency_key, workflow_run_id, tenant_id, workflow_name, job_id, lane, priority, run_after,
+                                 source, sealed_envelope)
       values (${a.idempotencyKey}, ${a.workflowRunId}, ${a.tenantId}, ${a.workflowName}, ${a.jobId}, ${a.lane}, ${a.priority},
-              ${runAfter}::timestamptz, ${a.source})
+              ${runAfter}::timestamptz, ${a.source}, ${a.sealedEnvelope ?? null})
       on conflict (idempotency_key) do nothing
       returning workflow_run_id
     ), run as (
@@ -76,6 +79,8 @@ export interface UnsettledRun {
   priority: 'high' | 'normal' | 'low' | null;
   runAfter: Date | null;
   envelope: unknown;
+  /** phi_minimized: the submitted envelope, sealed (the stored `envelope` is redacted). */
+  sealedEnvelope: string | null;
 }
 
 /**
@@ -85,14 +90,15 @@ export interface UnsettledRun {
  */
 export async function listUnsettledRuns(sql: Sql, graceMs: number, limit: number): Promise<UnsettledRun[]> {
   await sql`
-    update accepted_runs a set settled_at = now()
+    update accepted_runs a set settled_at = now(), sealed_envelope = null
       from workflow_runs r
      where a.settled_at is null and r.workflow_run_id = a.workflow_run_id
        and r.status in ('ok', 'noop', 'failed', 'blocked')`;
   const rows = await sql<
-    { idempotency_key: string; workflow_run_id: string; job_id: string; lane: string; priority: UnsettledRun['priority']; run_after: string | null; envelope: unknown }[]
+    { idempotency_key: string; workflow_run_id: string; job_id: string; lane: string; priority: UnsettledRun['priority']; run_after: string | null; envelope: unknown; sealed_envelope: string | null }[]
   >`
-    select a.idempotency_key, a.workflow_run_id, a.job_id, a.lane, a.priority, a.run_after::text as run_after, r.envelope
+    select a.idempotency_key, a.workflow_run_id, a.job_id, a.lane, a.priority, a.run_after::text as run_after, r.envelope,
+           a.sealed_envelope
       from accepted_runs a join workflow_runs r on r.workflow_run_id = a.workflow_run_id
      where a.settled_at is null and a.accepted_at < now() - ${graceMs} * interval '1 millisecond'
      order by a.accepted_at
@@ -105,5 +111,6 @@ export async function listUnsettledRuns(sql: Sql, graceMs: number, limit: number
     priority: r.priority,
     runAfter: r.run_after ? new Date(r.run_after) : null,
     envelope: r.envelope,
+    sealedEnvelope: r.sealed_envelope,
   }));
 }

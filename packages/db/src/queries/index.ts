@@ -14,3 +14,6 @@ export * from './listFailedRuns.js';
 export * from './listOpenTasks.js';
 export * from './replays.js';
 export * from './healthSignals.js';
+export * from './listRunsForPhiScan.js';
+export * from './listRunsForExport.js';
+export * from './listRunEffects.js';

@@ -10,6 +10,8 @@ export interface PendingAction {
   actionIndex: number;
   workflow: string;
   payload: Record<string, unknown>;
+  /** phi_minimized: the real payload, sealed (`payload` is the redacted copy). */
+  sealedPayload: string | null;
   priority: 'high' | 'normal' | 'low';
   runAfter: Date | null;
   /** The parent's stored envelope: the child inherits its tenant, subject and privacy mode. */
@@ -36,11 +38,11 @@ export async function dispatchOutbox(
       {
         outbox_id: string; tenant_id: string; parent_run_id: string; root_run_id: string; correlation_id: string;
         parent_idempotency_key: string; action_index: number; workflow: string; payload: Record<string, unknown>;
-        priority: PendingAction['priority']; run_after: string | null; envelope: unknown;
+        sealed_payload: string | null; priority: PendingAction['priority']; run_after: string | null; envelope: unknown;
       }[]
     >`
       select o.outbox_id, o.tenant_id, o.parent_run_id, o.root_run_id, o.correlation_id, o.parent_idempotency_key,
-             o.action_index, o.workflow, o.payload, o.priority, o.run_after::text as run_after, r.envelope
+             o.action_index, o.workflow, o.payload, o.sealed_payload, o.priority, o.run_after::text as run_after, r.envelope
         from outbox o join workflow_runs r on r.workflow_run_id = o.parent_run_id
        where o.state = 'pending' and (${options.parentRunId ?? null}::text is null or o.parent_run_id = ${options.parentRunId ?? null})
        order by o.created_at
@@ -58,6 +60,7 @@ export async function dispatchOutbox(
         actionIndex: r.action_index,
         workflow: r.workflow,
         payload: r.payload,
+        sealedPayload: r.sealed_payload,
         priority: r.priority,
         runAfter: r.run_after ? new Date(r.run_after) : null,
         parentEnvelope: r.envelope,
@@ -72,7 +75,9 @@ export async function dispatchOutbox(
     await tx`
       update outbox o
          set state = u.state, child_run_id = u.child_run_id, last_error = u.last_error, attempts = o.attempts + 1,
-             dispatched_at = case when u.state = 'dispatched' then now() else o.dispatched_at end
+             dispatched_at = case when u.state = 'dispatched' then now() else o.dispatched_at end,
+             -- The sealed copy lives until the child holds it (or the action is given up).
+             sealed_payload = case when u.state = 'pending' then o.sealed_payload else null end
         from jsonb_to_recordset(${JSON.stringify(updates)}::text::jsonb)
              as u(outbox_id text, state text, child_run_id text, last_error text)
        where o.outbox_id = u.outbox_id`;

@@ -37,6 +37,8 @@ export interface OutboxEntry {
   actionIndex: number;
   workflow: string;
   payload: unknown;
+  /** phi_minimized: the real payload, sealed; `payload` then holds the redacted copy. */
+  sealedPayload?: string | null;
   priority: 'high' | 'normal' | 'low';
   runAfter: string | null;
 }
@@ -148,6 +150,7 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
         action_index: e.actionIndex,
         workflow: e.workflow,
         payload: e.payload,
+        sealed_payload: e.sealedPayload ?? null,
         priority: e.priority,
         run_after: e.runAfter,
       })),
@@ -218,12 +221,13 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
       returning 1
     ), obx as (
       insert into outbox (outbox_id, tenant_id, parent_run_id, root_run_id, correlation_id, parent_idempotency_key,
-                          action_index, workflow, payload, priority, run_after)
+                          action_index, workflow, payload, sealed_payload, priority, run_after)
       select a.outbox_id, ok.run->>'tenant_id', ok.run->>'workflow_run_id', ok.run->>'root_run_id',
-             ok.run->>'correlation_id', ok.run->>'idempotency_key', a.action_index, a.workflow, a.payload, a.priority,
-             a.run_after
+             ok.run->>'correlation_id', ok.run->>'idempotency_key', a.action_index, a.workflow, a.payload,
+             a.sealed_payload, a.priority, a.run_after
         from ok, jsonb_to_recordset(ok.outbox) as a(
-          outbox_id text, action_index int, workflow text, payload jsonb, priority text, run_after timestamptz)
+          outbox_id text, action_index int, workflow text, payload jsonb, sealed_payload text, priority text,
+          run_after timestamptz)
       on conflict (parent_idempotency_key, action_index) do nothing
       returning 1
     ), tsk as (

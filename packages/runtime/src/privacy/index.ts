@@ -21,3 +21,5 @@ export {
   type RedactorOptions,
   type RedactionResult,
 } from './redactor.js';
+export { createSealer, SealError, type Sealer } from './sealer.js';
+export { createPrivacyGuard, isPhiMinimized, redactEnvelope, redactOutput, type PrivacyGuard } from './privacy-mode.js';

@@ -1,3 +1,4 @@
+import type { Db } from '@revos/db';
 import type { PmsAdapter, SmsProvider, VoiceProvider } from '../adapters/index.js';
 
 /** The vendor adapters workflows call; the worker builds them from its env.ts. */
@@ -7,6 +8,17 @@ export interface WorkflowServices {
   pms: PmsAdapter;
   /** PHI tokenization; WF15_Redactor is registered only when present. `tokenKey` comes from env.ts (`PHI_TOKEN_KEY`). */
   privacy?: { tokenKey: string };
+  /**
+   * Read access to the durable record (stored runs and events) and alert writes, for the compliance
+   * workflows. WF84_Compliance_Sentinel and WF54_Dataset_Curation are registered only when this and
+   * `privacy` are both present. Queries always name the run's own tenant.
+   */
+  records?: Db;
+  /**
+   * Absolute directory WF54_Dataset_Curation writes its JSONL exports under (one subdirectory per
+   * tenant). Absent: an export run fails `config_missing`.
+   */
+  exportDir?: string;
 }
 
 /** Reads a string setting from tenant config; the pipeline already checked `requiresConfig` keys exist. */

@@ -1,0 +1,54 @@
+import type { Queryable } from '../client.js';
+
+/** A stored run as the compliance sentinel (WF84) scans it: ids and the two JSON documents. */
+export interface PhiScanRunRow {
+  workflow_run_id: string;
+  workflow_name: string;
+  envelope: unknown;
+  output: unknown;
+}
+
+/** A stored event as the sentinel scans it: phi_minimized events should carry no payload at all. */
+export interface PhiScanEventRow {
+  event_id: string;
+  workflow_run_id: string;
+  subject: unknown;
+  payload: unknown;
+}
+
+export interface PhiScanFilter {
+  tenantId: string;
+  /** Runs written (accepted, updated or finished) at or after this time... */
+  since: Date;
+  /** ...and at or before this one (a retried scan covers the same window). */
+  until: Date;
+  /** The scanning run itself, which is not a subject of its own scan. */
+  excludeRunId?: string;
+  limit: number;
+}
+
+/**
+ * One tenant's `phi_minimized` runs written within the window, newest first. `updated_at` is the
+ * window's clock because a run accepted before the window may have stored its output inside it.
+ */
+export async function listRunsForPhiScan(sql: Queryable, f: PhiScanFilter): Promise<PhiScanRunRow[]> {
+  return sql<PhiScanRunRow[]>`
+    select workflow_run_id, workflow_name, envelope, output
+      from workflow_runs
+     where tenant_id = ${f.tenantId}
+       and privacy_mode = 'phi_minimized'
+       and updated_at >= ${f.since} and updated_at <= ${f.until}
+       and workflow_run_id <> ${f.excludeRunId ?? ''}
+     order by updated_at desc, workflow_run_id
+     limit ${f.limit}`;
+}
+
+/** The events of the given runs of one tenant (another tenant's events are never returned). */
+export async function listEventsForPhiScan(sql: Queryable, tenantId: string, runIds: readonly string[]): Promise<PhiScanEventRow[]> {
+  if (runIds.length === 0) return [];
+  return sql<PhiScanEventRow[]>`
+    select event_id, workflow_run_id, subject, payload
+      from events
+     where tenant_id = ${tenantId} and workflow_run_id = any(${runIds as string[]}::text[])
+     order by occurred_at, event_id`;
+}
