@@ -2,6 +2,7 @@
  * The producer's configuration: every variable it (and the `revos` CLI) reads, parsed once at
  * start. A missing or bad value stops the process with the variable's name and rule.
  */
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys } from '@revos/runtime';
 import { z } from 'zod';
 
 const url = (protocols: string[]) =>
@@ -17,9 +18,6 @@ const url = (protocols: string[]) =>
 const optional = <S extends z.ZodType>(schema: S) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
-/** Development-only PHI keys: every developer's machine has the same ones, so they protect nothing. */
-export const DEV_PHI_TOKEN_KEY = 'dev-only-phi-token-key-0123456789abcdefghijklmnopqrstuvwxyz';
-export const DEV_PHI_SEAL_KEY = 'dev-only-phi-seal-key-9876543210zyxwvutsrqponmlkjihgfedcba';
 
 export const ProducerEnv = z.object({
   /** Port of the HTTP API and webhooks; 0 picks a free one (tests). */
@@ -102,21 +100,10 @@ export const ProducerEnv = z.object({
   NODE_ENV: optional(z.string()),
   /** The login name of whoever runs the CLI: the default `--operator` of an audited (forced) replay. */
   USER: optional(z.string()),
-}).superRefine((env, ctx) => {
-  // Shared development keys protect nothing: never let them reach production.
-  if (env.NODE_ENV !== 'production') return;
-  for (const key of ['PHI_TOKEN_KEY', 'PHI_SEAL_KEY'] as const) {
-    if (env[key].startsWith('dev-only-')) {
-      ctx.addIssue({ code: 'custom', path: [key], message: 'the development default is refused when NODE_ENV=production' });
-    }
-  }
-});
+}).superRefine(refuseDevelopmentKeys);
 export type ProducerEnv = z.infer<typeof ProducerEnv>;
 
-/** Parses the environment; throws an Error listing each bad variable with its rule. */
+/** Parses the environment once at start; a bad value stops the process naming the variable and the rule. */
 export function loadProducerEnv(source: Record<string, string | undefined> = process.env): ProducerEnv {
-  const parsed = ProducerEnv.safeParse(source);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
-  throw new Error(`invalid configuration\n  ${lines.join('\n  ')}`);
+  return parseSettings(ProducerEnv, source);
 }

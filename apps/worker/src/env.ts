@@ -4,6 +4,7 @@
  */
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys } from '@revos/runtime';
 import { z } from 'zod';
 
 const lanes = z
@@ -20,9 +21,6 @@ const url = (protocols: string[]) =>
     }
   }, `must be a ${protocols.join(' or ')}// URL`);
 
-/** Development-only PHI keys: every developer's machine has the same ones, so they protect nothing. */
-export const DEV_PHI_TOKEN_KEY = 'dev-only-phi-token-key-0123456789abcdefghijklmnopqrstuvwxyz';
-export const DEV_PHI_SEAL_KEY = 'dev-only-phi-seal-key-9876543210zyxwvutsrqponmlkjihgfedcba';
 
 export const WorkerEnv = z.object({
   /** Redis for BullMQ. Production Redis needs `maxmemory-policy noeviction`. */
@@ -84,21 +82,10 @@ export const WorkerEnv = z.object({
   LOG_PRETTY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).transform((v) => v === 'true').optional()),
   /** Only `development` changes anything here: pretty logs unless LOG_PRETTY=false. */
   NODE_ENV: z.string().optional(),
-}).superRefine((env, ctx) => {
-  // Shared development keys protect nothing: never let them reach production.
-  if (env.NODE_ENV !== 'production') return;
-  for (const key of ['PHI_TOKEN_KEY', 'PHI_SEAL_KEY'] as const) {
-    if (env[key].startsWith('dev-only-')) {
-      ctx.addIssue({ code: 'custom', path: [key], message: 'the development default is refused when NODE_ENV=production' });
-    }
-  }
-});
+}).superRefine(refuseDevelopmentKeys);
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
-/** Parses the environment; throws an Error listing each bad variable with its rule. */
+/** Parses the environment once at start; a bad value stops the process naming the variable and the rule. */
 export function loadWorkerEnv(source: Record<string, string | undefined> = process.env): WorkerEnv {
-  const parsed = WorkerEnv.safeParse(source);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
-  throw new Error(`invalid configuration\n  ${lines.join('\n  ')}`);
+  return parseSettings(WorkerEnv, source);
 }

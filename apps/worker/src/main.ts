@@ -1,42 +1,12 @@
 // The worker process: `npm run start -w @revos/worker`, or `node dist/main.js` in a container.
-import { createLogger } from '@revos/runtime';
-import { logDestination } from './log-output.js';
+import { createLogger, runMain } from '@revos/runtime';
 import { loadWorkerEnv } from './env.js';
 import { startWorkerProcess } from './fleet.js';
+import { logDestination } from './log-output.js';
 
-async function main(): Promise<void> {
-  let env;
-  try {
-    env = loadWorkerEnv();
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(78); // EX_CONFIG
-  }
+runMain('worker', async () => {
+  const env = loadWorkerEnv();
   const log = createLogger({ level: env.LOG_LEVEL, destination: logDestination(env), base: { pid: process.pid, service: 'worker', worker_id: env.WORKER_ID } });
   const fleet = await startWorkerProcess(env, { log });
-
-  let signalled = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (signalled) return;
-    signalled = true;
-    log.info({ signal }, 'shutting down');
-    fleet.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: (error as Error).message }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  process.on('unhandledRejection', (reason) => {
-    log.fatal({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection');
-    process.exit(1);
-  });
-}
-
-void main().catch((error: unknown) => {
-  console.error(JSON.stringify({ level: 'fatal', msg: 'worker failed to start', err: error instanceof Error ? error.message : String(error) }));
-  process.exit(1);
+  return { log, close: () => fleet.close() };
 });

@@ -14,3 +14,4 @@ export * from './complete-envelope.js';
 export * from './background.js';
 export * from './cron.js';
 export * from './privacy/index.js';
+export * from './process.js';

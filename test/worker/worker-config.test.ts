@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/processes.js';
+
+/** Starts an app's main.ts with the given environment and collects its exit code and stderr. */
+function runApp(entry: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=@revos/source', '--import', 'tsx', entry], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('starting with bad configuration', () => {
+  it('the worker stops with exit 78, naming each bad variable and its rule', async () => {
+    const { code, stderr } = await runApp('apps/worker/src/main.ts', { CONCURRENCY_BATCH: 'abc', WORKER_LANES: 'realtime,nightly', REDIS_URL: 'http://nope' });
+    expect(code).toBe(78);
+    expect(stderr).toMatch(/CONCURRENCY_BATCH: /);
+    expect(stderr).toMatch(/WORKER_LANES: /);
+    expect(stderr).toMatch(/REDIS_URL: must be a redis: or rediss:\/\/ URL/);
+  });
+
+  it('the producer refuses the development PHI keys in production', async () => {
+    const { code, stderr } = await runApp('apps/producer/src/main.ts', { NODE_ENV: 'production' });
+    expect(code).toBe(78);
+    expect(stderr).toMatch(/PHI_TOKEN_KEY: the development default is refused when NODE_ENV=production/);
+    expect(stderr).toMatch(/PHI_SEAL_KEY: /);
+  });
+});
