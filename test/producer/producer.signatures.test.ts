@@ -21,13 +21,16 @@ describe('webhook signatures', () => {
     expect(verifyTwilioSignature('12345', url, params, undefined)).toBe(false);
   });
 
-  it('signs generic webhooks as v1=<hex HMAC-SHA256(secret, ts.body)> and checks the window both ways', () => {
+  it('signs generic webhooks as v1=<hex HMAC-SHA256(secret, ts.path.body)> and checks the window both ways', () => {
     const body = '{"trigger_id":"x","payload":{}}';
-    const signature = signGeneric('s3cret', 1_700_000_000, body);
+    const path = '/webhooks/generic/t_acme/WF11_Log_Event';
+    const signature = signGeneric('s3cret', 1_700_000_000, path, body);
     expect(signature).toMatch(/^v1=[0-9a-f]{64}$/);
     const check = (over: Partial<Parameters<typeof verifyGenericSignature>[0]>) =>
-      verifyGenericSignature({ secret: 's3cret', timestamp: '1700000000', signature, rawBody: body, toleranceS: 300, nowS: 1_700_000_100, ...over });
+      verifyGenericSignature({ secret: 's3cret', timestamp: '1700000000', signature, path, rawBody: body, toleranceS: 300, nowS: 1_700_000_100, ...over });
     expect(check({})).toEqual({ ok: true });
+    // The same signed request aimed at another tenant's URL is refused.
+    expect(check({ path: '/webhooks/generic/t_other/WF11_Log_Event' })).toEqual({ ok: false, reason: 'mismatch' });
     expect(check({ signature: `v1=${'0'.repeat(64)}, ${signature}` })).toEqual({ ok: true }); // rotation: any offered value
     expect(check({ nowS: 1_700_000_301 })).toEqual({ ok: false, reason: 'stale_timestamp' });
     expect(check({ nowS: 1_699_999_699 })).toEqual({ ok: false, reason: 'stale_timestamp' });

@@ -74,7 +74,7 @@ function twilioPost(path: string, form: Record<string, string>, o: TwilioPostOpt
 function genericPost(path: string, body: unknown, o: { timestamp?: number; secret?: string; signature?: string | null; sendBody?: string } = {}): Promise<Response> {
   const raw = JSON.stringify(body);
   const ts = o.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = o.signature === undefined ? signGeneric(o.secret ?? SECRET, ts, raw) : o.signature;
+  const signature = o.signature === undefined ? signGeneric(o.secret ?? SECRET, ts, path, raw) : o.signature;
   return fetch(`${p.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-revos-timestamp': String(ts), ...(signature ? { 'x-revos-signature': signature } : {}) },

@@ -33,8 +33,13 @@ export function verifyTwilioSignature(authToken: string, url: string, params: Fo
 }
 
 /** The X-Revos-Signature header value for a generic webhook: `v1=<hex HMAC-SHA256(secret, timestamp.rawBody)>`. */
-export function signGeneric(secret: string, timestamp: number | string, rawBody: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex')}`;
+/**
+ * `v1=<hex HMAC-SHA256(secret, timestamp + "." + path + "." + body)>`. The path
+ * (`/webhooks/generic/<tenant>/<workflow>`) is signed too, so a captured request
+ * cannot be replayed against another tenant or workflow within the tolerance.
+ */
+export function signGeneric(secret: string, timestamp: number | string, path: string, rawBody: string): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${path}.${rawBody}`, 'utf8').digest('hex')}`;
 }
 
 export interface GenericSignatureInput {
@@ -43,6 +48,8 @@ export interface GenericSignatureInput {
   timestamp: string | null | undefined;
   /** X-Revos-Signature: `v1=<hex>`; several comma-separated values are accepted (secret rotation). */
   signature: string | null | undefined;
+  /** The request path as received (no query string), e.g. `/webhooks/generic/t_acme/WF11_Log_Event`. */
+  path: string;
   /** The body exactly as received: the signature covers the bytes, not a re-serialisation. */
   rawBody: string;
   toleranceS: number;
@@ -61,7 +68,7 @@ export function verifyGenericSignature(input: GenericSignatureInput): GenericSig
   if (!/^\d{1,12}$/.test(input.timestamp)) return { ok: false, reason: 'bad_timestamp' };
   const nowS = input.nowS ?? Math.floor(Date.now() / 1000);
   if (Math.abs(nowS - Number(input.timestamp)) > input.toleranceS) return { ok: false, reason: 'stale_timestamp' };
-  const expected = signGeneric(input.secret, input.timestamp, input.rawBody);
+  const expected = signGeneric(input.secret, input.timestamp, input.path, input.rawBody);
   const offered = input.signature.split(',').map((s) => s.trim());
   // Compare against every offered value (no early exit) so timing does not reveal which matched.
   let match = false;

@@ -76,6 +76,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
       secret: env.WEBHOOK_SIGNING_SECRET,
       timestamp: c.req.header('x-revos-timestamp'),
       signature: c.req.header('x-revos-signature'),
+      path: c.req.path,
       rawBody,
       toleranceS: env.WEBHOOK_TOLERANCE_S,
     });

@@ -292,7 +292,7 @@ export function badInputSuite(profile: BadInputProfile): void {
           const answer = await post(`/webhooks/generic/${TENANT}/WF11_Log_Event`, raw, {
             'content-type': 'application/json',
             'x-revos-timestamp': String(ts),
-            'x-revos-signature': signGeneric(SECRET, ts, raw),
+            'x-revos-signature': signGeneric(SECRET, ts, `/webhooks/generic/${TENANT}/WF11_Log_Event`, raw),
           });
           count(`generic:${answer.status}`);
           const problem = clearRefusal(answer, c);
