@@ -9,6 +9,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
 import type { AppEnv } from './deps.js';
+import { LoginThrottle } from './login-throttle.js';
 import type { ProducerEnv } from './env.js';
 import { escapeHtml, page } from './html.js';
 
@@ -90,7 +91,13 @@ function loginForm(next: string, error?: string): string {
   );
 }
 
-export function registerAdminAuthRoutes(app: Hono<AppEnv>, env: AdminEnv): void {
+/** The client a login attempt comes from: the socket's peer address (behind a proxy, the proxy's). */
+function clientOf(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+export function registerAdminAuthRoutes(app: Hono<AppEnv>, env: AdminEnv, throttle = new LoginThrottle()): void {
   app.get(LOGIN_PATH, (c) => (env.ADMIN_PASSWORD ? c.html(loginForm(safeNext(c.req.query('next')))) : disabled(c)));
   app.post(LOGIN_PATH, async (c) => {
     if (!env.ADMIN_PASSWORD) return disabled(c);
@@ -98,7 +105,17 @@ export function registerAdminAuthRoutes(app: Hono<AppEnv>, env: AdminEnv): void 
     const user = typeof form.user === 'string' ? form.user : '';
     const password = typeof form.password === 'string' ? form.password : '';
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
-    if (!credentialsValid(env, user, password)) return c.html(loginForm(next, 'Wrong user or password.'), 401);
+    const client = clientOf(c);
+    const waitMs = throttle.retryAfterMs(client, user);
+    if (waitMs > 0) {
+      c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
+      return c.html(loginForm(next, 'Too many failed attempts. Try again later.'), 429);
+    }
+    if (!credentialsValid(env, user, password)) {
+      throttle.recordFailure(client, user);
+      return c.html(loginForm(next, 'Wrong user or password.'), 401);
+    }
+    throttle.recordSuccess(client, user);
     const expires = Date.now() + env.ADMIN_SESSION_TTL_S * 1000;
     await setSignedCookie(c, SESSION_COOKIE, `${user}.${expires}`, sessionSecret(env), {
       path: '/',
