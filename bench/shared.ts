@@ -22,10 +22,13 @@ const BenchPayload = z.object({ n: z.number().int().nonnegative() });
 
 /**
  * The fleet variants' workflow: one journaled effect (a Twilio-shaped POST to the
- * local stand-in through the real SMS adapter), no consent check (not `outbound`),
- * so a fresh run is claim → intent → vendor call → result+event → outcome.
+ * local stand-in through the real SMS adapter), no consent check (not `outbound`).
+ * With `vendorDedupes` (the default) a fresh run is claim → vendor call → outcome
+ * (the result and event journaled with the outcome); without it, as for SMS,
+ * claim → intent → vendor call → result+event → outcome.
+ * `BENCH_VENDOR_DEDUPES=false npm run bench` measures the second.
  */
-export function benchWorkflow(sms: SmsProvider): WorkflowDefinition<typeof BenchPayload> {
+export function benchWorkflow(sms: SmsProvider, vendorDedupes = process.env.BENCH_VENDOR_DEDUPES !== 'false'): WorkflowDefinition<typeof BenchPayload> {
   return defineWorkflow({
     name: BENCH_WORKFLOW,
     version: '1.0.0',
@@ -34,7 +37,7 @@ export function benchWorkflow(sms: SmsProvider): WorkflowDefinition<typeof Bench
     async run(ctx) {
       const sent = await ctx.effect(
         'vendor.call',
-        { service: 'standin', endpoint: 'ping', eventType: BENCH_EVENT_TYPE, vendorDedupes: true },
+        { service: 'standin', endpoint: 'ping', eventType: BENCH_EVENT_TYPE, vendorDedupes },
         ({ signal, idempotencyToken }) =>
           sms.sendMessage({ to: BENCH_SMS_TO, from: BENCH_SMS_FROM, body: `bench ${ctx.payload.n}` }, { signal, idempotencyToken }),
       );

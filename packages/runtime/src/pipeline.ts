@@ -37,14 +37,12 @@ import {
   type ResultStatus,
 } from '@revos/envelope';
 import {
-  completeEffect,
   failEffect,
   findConsent,
   findTaskStatus,
   loadEffectJournal,
   recordAlert,
   recordAlertUnlessRecent,
-  startEffect,
   countRecentBreaches,
   type Db,
   type DeferredEffect,
@@ -319,7 +317,7 @@ class RunState {
     const entry = { lease, effectName: name, tenantId: meta.tenant_id, workflowRunId: meta.workflow_run_id, service: spec.service, endpoint: spec.endpoint };
     // The intent row lets a later attempt tell "maybe sent" from "not sent". A vendor that dedupes by
     // our token makes "maybe sent" safe to repeat, so those effects skip the intent's round trip.
-    if (!spec.vendorDedupes && !(await startEffect(this.deps.db.sql, entry))) {
+    if (!spec.vendorDedupes && !(await groupCommitFor(this.deps.db.sql).startEffect(entry))) {
       throw new WorkflowError('lock_lost', `lost the key before effect ${name}`);
     }
 
@@ -356,7 +354,7 @@ class RunState {
       // the next attempt calls again with the same token and the vendor answers from its dedupe.
       this.deferredEffects.push({ effectName: name, service: spec.service, endpoint: spec.endpoint, result: stored, latencyMs, event });
     } else {
-      const recorded = await completeEffect(this.deps.db.sql, { ...entry, result: stored, latencyMs, event });
+      const recorded = await groupCommitFor(this.deps.db.sql).completeEffect({ ...entry, result: stored, latencyMs, event });
       if (!recorded) throw new WorkflowError('lock_lost', `lost the key during effect ${name}`);
     }
     this.journal.set(name, {

@@ -1,5 +1,4 @@
 import type { Sql } from '../client.js';
-import { jsonb } from './json.js';
 
 /** A lease: the key and the fence the run claimed it with. */
 export interface Lease {
@@ -69,19 +68,39 @@ export interface StartEffect {
  * one may too (the caller decided the vendor dedupes by our token).
  */
 export async function startEffect(sql: Sql, e: StartEffect): Promise<boolean> {
-  const rows = await sql`
-    with lease as (
-      select 1 from idempotency_keys
-       where idempotency_key = ${e.lease.idempotencyKey} and fence = ${e.lease.fence} and state = 'in_progress'
+  const [started] = await startEffects(sql, [e]);
+  return started!;
+}
+
+/** Many intents in one statement (group commit); (key, effect) pairs must be distinct within a call. */
+export async function startEffects(sql: Sql, entries: StartEffect[]): Promise<boolean[]> {
+  const input = entries.map((e, idx) => ({
+    idx,
+    key: e.lease.idempotencyKey,
+    fence: e.lease.fence,
+    name: e.effectName,
+    tenant: e.tenantId,
+    run: e.workflowRunId,
+    service: e.service,
+    endpoint: e.endpoint,
+  }));
+  const rows = await sql<{ idx: number }[]>`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb)
+        as i(idx int, key text, fence bigint, name text, tenant text, run text, service text, endpoint text)
+    ), ins as (
+      insert into effects as f (idempotency_key, effect_name, tenant_id, workflow_run_id, state, service, endpoint)
+      select i.key, i.name, i.tenant, i.run, 'started', i.service, i.endpoint
+        from input i
+        join idempotency_keys k on k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress'
+      on conflict (idempotency_key, effect_name) do update
+        set state = 'started', attempts = f.attempts + 1, workflow_run_id = excluded.workflow_run_id
+        where f.state <> 'completed'
+      returning f.idempotency_key, f.effect_name
     )
-    insert into effects as f (idempotency_key, effect_name, tenant_id, workflow_run_id, state, service, endpoint)
-    select ${e.lease.idempotencyKey}, ${e.effectName}, ${e.tenantId}, ${e.workflowRunId}, 'started', ${e.service}, ${e.endpoint}
-      from lease
-    on conflict (idempotency_key, effect_name) do update
-      set state = 'started', attempts = f.attempts + 1, workflow_run_id = excluded.workflow_run_id
-      where f.state <> 'completed'
-    returning 1`;
-  return rows.length === 1;
+    select i.idx from input i join ins on ins.idempotency_key = i.key and ins.effect_name = i.name`;
+  const started = new Set(rows.map((r) => r.idx));
+  return entries.map((_, idx) => started.has(idx));
 }
 
 export interface EventRow {
@@ -116,35 +135,63 @@ export interface FinishEffect {
  * nothing is written.
  */
 export async function completeEffect(sql: Sql, f: FinishEffect): Promise<boolean> {
-  const ev = f.event;
-  const rows = await sql<{ n: number }[]>`
-    with lease as (
-      select 1 from idempotency_keys
-       where idempotency_key = ${f.lease.idempotencyKey} and fence = ${f.lease.fence} and state = 'in_progress'
+  const [recorded] = await completeEffects(sql, [f]);
+  return recorded!;
+}
+
+/** Many results in one statement (group commit); (key, effect) pairs must be distinct within a call. */
+export async function completeEffects(sql: Sql, entries: FinishEffect[]): Promise<boolean[]> {
+  const input = entries.map((f, idx) => ({
+    idx,
+    key: f.lease.idempotencyKey,
+    fence: f.lease.fence,
+    name: f.effectName,
+    tenant: f.tenantId,
+    run: f.workflowRunId,
+    service: f.service,
+    endpoint: f.endpoint,
+    result: f.result,
+    latency_ms: f.latencyMs,
+    event_id: f.event.eventId,
+    event_run: f.event.workflowRunId,
+    event_root: f.event.rootRunId,
+    event_tenant: f.event.tenantId,
+    subject: f.event.subject,
+    event_type: f.event.eventType,
+    direction: f.event.direction,
+    payload_ref: f.event.payloadRef,
+    payload: f.event.payload,
+  }));
+  const rows = await sql<{ idx: number }[]>`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb) as i(
+        idx int, key text, fence bigint, name text, tenant text, run text, service text, endpoint text, result jsonb,
+        latency_ms int, event_id text, event_run text, event_root text, event_tenant text, subject jsonb,
+        event_type text, direction text, payload_ref text, payload jsonb)
     ), eff as (
       insert into effects as e (idempotency_key, effect_name, tenant_id, workflow_run_id, state, result, service, endpoint,
                                 latency_ms, success, event_id, completed_at)
-      select ${f.lease.idempotencyKey}, ${f.effectName}, ${f.tenantId}, ${f.workflowRunId}, 'completed',
-             ${jsonb(f.result)}::text::jsonb, ${f.service}, ${f.endpoint}, ${f.latencyMs}, true, ${ev.eventId}, now()
-        from lease
+      select i.key, i.name, i.tenant, i.run, 'completed', i.result, i.service, i.endpoint, i.latency_ms, true, i.event_id, now()
+        from input i
+        join idempotency_keys k on k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress'
       on conflict (idempotency_key, effect_name) do update
         set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
             failure_code = null, event_id = excluded.event_id, completed_at = now(),
             workflow_run_id = excluded.workflow_run_id,
             attempts = case when e.state = 'started' then e.attempts else e.attempts + 1 end
         where e.state <> 'completed'
-      returning 1
+      returning e.idempotency_key, e.effect_name
     ), ins as (
       insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction,
                           payload_ref, payload, idempotency_key, effect_name)
-      select ${ev.eventId}, ${ev.workflowRunId}, ${ev.rootRunId}, ${ev.tenantId}, ${jsonb(ev.subject)}::text::jsonb,
-             ${ev.eventType}, ${ev.direction}, ${ev.payloadRef}, ${jsonb(ev.payload)}::text::jsonb,
-             ${f.lease.idempotencyKey}, ${f.effectName}
-        from eff
-      returning 1
+      select i.event_id, i.event_run, i.event_root, i.event_tenant, i.subject, i.event_type, i.direction,
+             i.payload_ref, i.payload, i.key, i.name
+        from input i join eff on eff.idempotency_key = i.key and eff.effect_name = i.name
+      returning idempotency_key, effect_name
     )
-    select count(*)::int as n from ins`;
-  return rows[0]?.n === 1;
+    select i.idx from input i join ins on ins.idempotency_key = i.key and ins.effect_name = i.name`;
+  const recorded = new Set(rows.map((r) => r.idx));
+  return entries.map((_, idx) => recorded.has(idx));
 }
 
 export interface FailEffect {
