@@ -1,2 +1,3 @@
 export { startWorkerProcess, type StartOptions, type WorkerProcess } from './fleet.js';
 export { loadWorkerEnv, WorkerEnv } from './env.js';
+export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';

@@ -42,13 +42,13 @@ export function createWorkerMetrics(): WorkerMetrics {
   duplicates.inc({ layer: 'ledger' }, 0);
   const calls = new Counter({
     name: 'revos_effect_calls_total',
-    help: 'External calls listed in audit.external_calls, by service and outcome (success, failure)',
+    help: 'Vendor calls made (not reused from the journal), by service and outcome (success, failure)',
     labelNames: ['service', 'outcome'] as const,
     registers: [registry],
   });
   const callLatency = new Histogram({
     name: 'revos_effect_call_duration_seconds',
-    help: 'Latency of external calls from audit.external_calls, by service and outcome',
+    help: 'Latency of vendor calls made, by service and outcome',
     labelNames: ['service', 'outcome'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [registry],
@@ -69,9 +69,8 @@ export function createWorkerMetrics(): WorkerMetrics {
       runs.inc({ workflow, status });
       if (status === 'noop') duplicates.inc({ layer: 'ledger' });
       if (output.meta_out.latency_breach) breaches.inc({ workflow });
-      // A noop repeats no call; its audit is the prior run's and must not be counted again.
-      if (status === 'noop') return;
-      for (const call of output.audit.external_calls) {
+      // Only the calls this attempt made: the audit also lists calls reused from the journal on a retry.
+      for (const call of ('callsMade' in outcome ? outcome.callsMade : undefined) ?? []) {
         const labels = { service: call.service, outcome: call.success ? 'success' : 'failure' };
         calls.inc(labels);
         callLatency.observe(labels, call.latency_ms / 1000);

@@ -29,6 +29,7 @@ import {
   type Audit,
   type ConsentResult,
   type Envelope,
+  type ExternalCall,
   type FailureCode,
   type FailureStage,
   type FieldIssue,
@@ -92,10 +93,15 @@ export interface AttemptInfo {
   waits?: number;
 }
 
+/**
+ * `callsMade`: the vendor calls this attempt really made (the output's
+ * audit.external_calls also lists calls reused from the journal; metrics must
+ * not count those twice).
+ */
 export type AttemptOutcome =
-  | { kind: 'done'; output: OutputContract }
-  | { kind: 'terminal'; output: OutputContract | null; code: FailureCode; reason: string }
-  | { kind: 'retry'; output: OutputContract; delayMs: number; code: FailureCode; reason: string }
+  | { kind: 'done'; output: OutputContract; callsMade?: ExternalCall[] }
+  | { kind: 'terminal'; output: OutputContract | null; code: FailureCode; reason: string; callsMade?: ExternalCall[] }
+  | { kind: 'retry'; output: OutputContract; delayMs: number; code: FailureCode; reason: string; callsMade?: ExternalCall[] }
   | { kind: 'wait'; delayMs: number; reason: string }
   | { kind: 'lost'; reason: string };
 
@@ -236,6 +242,8 @@ class RunState {
   journal = new Map<string, JournalEntry>();
   /** Effects against deduping vendors, journaled with whatever outcome this attempt writes. */
   readonly deferredEffects: DeferredEffect[] = [];
+  /** Calls this attempt made (audit.external_calls adds the ones reused from the journal). */
+  readonly callsMade: ExternalCall[] = [];
   readonly audit: Audit = emptyAudit();
   readonly inputsHash: string;
   /** phi_minimized: what is written to the database is redacted (or sealed), never the data itself. */
@@ -328,7 +336,7 @@ class RunState {
       result = await fn({ signal, idempotencyToken });
     } catch (error) {
       const latencyMs = Math.round(performance.now() - t0);
-      this.audit.external_calls.push({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: false });
+      this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: false });
       const code: FailureCode = isWorkflowError(error) ? error.code : 'internal_error';
       // A timeout leaves the intent `started`: the vendor may have acted. Any answer means it did not.
       if (code !== 'timeout') await failEffect(this.deps.db.sql, { ...entry, latencyMs, failureCode: code });
@@ -368,9 +376,14 @@ class RunState {
       success: true,
       eventId,
     });
-    this.audit.external_calls.push({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: true });
+    this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: true });
     this.audit.data_written.push({ table: 'events', record_id: eventId });
     return result;
+  }
+
+  private recordCall(call: ExternalCall): void {
+    this.audit.external_calls.push(call);
+    this.callsMade.push(call);
   }
 
   private requireLease(): Lease {
@@ -509,7 +522,7 @@ class RunState {
     });
     if (!written) return { kind: 'lost', reason: 'lease lost before the retry was recorded' };
     this.log.warn({ code: failure.code, delay_ms: delayMs }, 'attempt failed; retry scheduled');
-    return { kind: 'retry', output, delayMs, code: failure.code, reason: failure.message };
+    return { kind: 'retry', output, delayMs, code: failure.code, reason: failure.message, callsMade: this.callsMade };
   }
 
   async finishTerminal(failure: StageFailure): Promise<AttemptOutcome> {
@@ -562,7 +575,7 @@ class RunState {
       });
     }
     this.log.warn({ code: failure.code, stage: failure.stage, status, escalated: escalate }, 'run ended terminally');
-    return { kind: 'terminal', output, code: failure.code, reason: failure.message };
+    return { kind: 'terminal', output, code: failure.code, reason: failure.message, callsMade: this.callsMade };
   }
 
   /** One statement: ledger transition (when this attempt owns the key), run row, outbox, task, events. */
@@ -593,8 +606,8 @@ class RunState {
       effects: this.deferredEffects,
     });
     if (!written) return { kind: 'lost', reason: 'lease lost before the outcome was recorded' };
-    if (output.result.status === 'ok' || output.result.status === 'noop') return { kind: 'done', output };
-    return { kind: 'terminal', output, code: output.meta_out.failure_code ?? 'internal_error', reason: output.meta_out.failure_reason ?? '' };
+    if (output.result.status === 'ok' || output.result.status === 'noop') return { kind: 'done', output, callsMade: this.callsMade };
+    return { kind: 'terminal', output, code: output.meta_out.failure_code ?? 'internal_error', reason: output.meta_out.failure_reason ?? '', callsMade: this.callsMade };
   }
 
   /** A value as it may be stored: redacted for phi_minimized runs (nothing at all without a guard). */
