@@ -2,17 +2,10 @@
  * The producer's configuration: every variable it (and the `revos` CLI) reads, parsed once at
  * start. A missing or bad value stops the process with the variable's name and rule.
  */
-import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys } from '@revos/runtime';
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys, urlSetting } from '@revos/runtime';
 import { z } from 'zod';
 
-const url = (protocols: string[]) =>
-  z.string().refine((s) => {
-    try {
-      return protocols.includes(new URL(s).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a ${protocols.join(' or ')}// URL`);
+const url = urlSetting;
 
 /** An optional setting: unset and the empty string both mean "absent". */
 const optional = <S extends z.ZodType>(schema: S) =>

@@ -4,7 +4,7 @@
  */
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys } from '@revos/runtime';
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys, urlSetting } from '@revos/runtime';
 import { z } from 'zod';
 
 const lanes = z
@@ -12,14 +12,7 @@ const lanes = z
   .transform((s) => s.split(',').map((l) => l.trim()).filter(Boolean))
   .pipe(z.array(z.enum(['realtime', 'interactive', 'batch'])).min(1, 'name at least one lane'));
 
-const url = (protocols: string[]) =>
-  z.string().refine((s) => {
-    try {
-      return protocols.includes(new URL(s).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a ${protocols.join(' or ')}// URL`);
+const url = urlSetting;
 
 
 export const WorkerEnv = z.object({

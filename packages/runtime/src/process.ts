@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Bad settings: the process stops with each variable's name and rule, exit code 78 (EX_CONFIG). */
 export class InvalidConfigurationError extends Error {
@@ -12,6 +12,17 @@ export function parseSettings<S extends z.ZodType>(schema: S, source: Record<str
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
   throw new InvalidConfigurationError(`invalid configuration\n  ${lines.join('\n  ')}`);
+}
+
+/** A URL setting whose scheme is one of `protocols` (e.g. `['redis:', 'rediss:']`). */
+export function urlSetting(protocols: string[]) {
+  return z.string().refine((s) => {
+    try {
+      return protocols.includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.join(' or ')}// URL`);
 }
 
 /** Development-only PHI keys: every developer's machine has the same ones, so they protect nothing. */
