@@ -23,26 +23,12 @@ export const EXPORT_PART_EFFECT_PREFIX = 'export.part.';
 export const EXPORT_WRITE_EFFECT = 'export.write';
 
 /** One line of an export: the run's record as stored, PHI-redacted when its mode (or the request) says so. */
-export interface ExportLine {
-  workflow_run_id: string;
-  parent_run_id: string | null;
-  root_run_id: string;
-  workflow_name: string;
-  workflow_version: string;
-  status: string;
-  privacy_mode: string;
-  inputs_hash: string | null;
-  outputs_hash: string | null;
-  latency_ms: number | null;
-  retry_count: number;
-  latency_breach: boolean;
+export type ExportLine = Omit<ExportRunRow, 'accepted_at' | 'ended_at' | 'ended_at_key'> & {
   accepted_at: string;
   ended_at: string;
   /** Whether envelope and output went through the redactor for this export. */
   redacted: boolean;
-  envelope: unknown;
-  output: unknown;
-}
+};
 
 /** The plan effect's result: what the export will write. */
 export interface ExportPlan {
