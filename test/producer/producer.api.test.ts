@@ -3,7 +3,7 @@ import { fromJobId, keyForEnvelope } from '@revos/envelope';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
 import { allowSms, invalidStoredOutputs, startHarness, TENANT, type Harness } from '../support/harness.js';
-import { startTestProducer, type TestProducer } from './helpers.js';
+import { queuedJobCount, rowCounts, startTestProducer, type TestProducer } from './helpers.js';
 
 const OTHER_TENANT = 't_other_practice';
 let h: Harness;
@@ -113,6 +113,44 @@ describe('producer API: intake', () => {
     );
     const [after] = await h.db.sql`select count(*)::int as n from accepted_runs`;
     expect(after?.n).toBe(before?.n); // nothing recorded
+  });
+
+  it("refuses a payload that breaks the workflow's own schema with 400 naming each field, and records nothing", async () => {
+    const before = await rowCounts(h);
+    const jobsBefore = await queuedJobCount(h);
+    const body = logEventBody();
+    body.payload = { event_type: 'Not A Type', direction: 'sideways', attributes: { ref: 'n_1' }, unexpected: true } as never;
+    const { status, json } = await post(body);
+    expect(status).toBe(400);
+    expect(json.error).toBe('invalid_envelope');
+    const found = (json.issues as { path: string; rule: string }[]).map((i) => `${i.path} ${i.rule}`);
+    expect(found).toEqual(expect.arrayContaining(['payload.event_type pattern:event_type', 'payload.direction invalid_enum', 'payload.unexpected unknown_key']));
+    expect(await rowCounts(h)).toEqual(before);
+    expect(await queuedJobCount(h)).toBe(jobsBefore);
+  });
+
+  it("names a missing payload field as required, together with the envelope's own issues in one answer", async () => {
+    const body = {
+      meta: { workflow_name: 'WF18_Schedule', trigger_source: 'ui', trigger_id: `ui:${ulid()}`, environment: 'staging', privacy_mode: 'standard' },
+      subject: { patient_id: 'not-a-patient-id' },
+      payload: { practice_id: 'prac_1', confirm_to: 'ring +15551230001' },
+    };
+    const { status, json } = await post(body);
+    expect(status).toBe(400);
+    const found = (json.issues as { path: string; rule: string }[]).map((i) => `${i.path} ${i.rule}`);
+    expect(found).toEqual(expect.arrayContaining(['subject.patient_id pattern:patient_id', 'payload.slot_start required', 'payload.confirm_to pattern:confirm_to']));
+    // Messages describe the rule, never the caller's value (a phone number here).
+    expect(JSON.stringify(json)).not.toContain('+15551230001');
+  });
+
+  it('validates the payload against the version the envelope names', async () => {
+    const body = logEventBody();
+    (body.meta as Record<string, unknown>).workflow_version = '1.0.0';
+    expect((await post(body)).status).toBe(202);
+    body.payload = { direction: 'internal' } as never;
+    const { status, json } = await post(body);
+    expect(status).toBe(400);
+    expect(json.issues).toEqual([expect.objectContaining({ path: 'payload.event_type', rule: 'required' })]);
   });
 
   it('answers an unknown workflow with 404', async () => {

@@ -4,7 +4,7 @@
  * thrown; everything a caller did wrong comes back as data, listing every failing field.
  */
 import { isValidationError, Priority, validateEnvelope, toFieldIssues, type FieldIssue } from '@revos/envelope';
-import { completeEnvelope, EnvelopeRejected, type Logger, submitRun, UnknownWorkflowError, type IntakeDeps, type IntakeOptions, type IntakeResult, type IntakeSource } from '@revos/runtime';
+import { completeEnvelope, EnvelopeRejected, type Logger, submitRun, submittedPayloadIssues, UnknownWorkflowError, type IntakeDeps, type IntakeOptions, type IntakeResult, type IntakeSource } from '@revos/runtime';
 import { z } from 'zod';
 import type { ProducerMetrics, SubmitSourceLabel } from './metrics.js';
 
@@ -79,9 +79,12 @@ export async function submitPartial(
     if (typeof name === 'string' && !deps.catalog.has(name)) {
       return refused(404, 'unknown_workflow', [{ path: 'meta.workflow_name', rule: 'unknown_workflow', message: `${name.slice(0, 80)} is not registered` }]);
     }
-    if (extraIssues.length > 0) {
+    // The workflow's own payload schema is checked here, before answering, so a wrong payload is
+    // a 400 naming its fields instead of a 202 for a run that can only fail in the worker.
+    const payloadIssues = submittedPayloadIssues(deps.catalog, envelope);
+    if (extraIssues.length > 0 || payloadIssues.length > 0) {
       const checked = validateEnvelope(envelope);
-      return refused(400, 'invalid_envelope', [...extraIssues, ...(checked.ok ? [] : checked.issues)]);
+      return refused(400, 'invalid_envelope', [...extraIssues, ...(checked.ok ? [] : checked.issues), ...payloadIssues]);
     }
     const result = await submitRun(deps, envelope, options);
     const { lane, ...rest } = result;

@@ -21,7 +21,6 @@ import {
   newTaskId,
   payloadHash,
   sha256Hex,
-  toFieldIssues,
   tryParseIdempotencyKey,
   validateEnvelope,
   validateOutput,
@@ -58,6 +57,7 @@ import { newAlertId } from '@revos/envelope';
 import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
 import { groupCommitFor } from './group-commit.js';
+import { payloadSchemaIssues } from './payload-schema.js';
 import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, WorkflowResult } from './define-workflow.js';
 import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
@@ -152,7 +152,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
   const payload = workflow.payload.safeParse(envelope.payload);
   if (!payload.success) {
     // The same {path, rule, message} issues the API answers with, rooted at `payload`.
-    const issues = toFieldIssues(payload.error, envelope.payload).map((i) => ({ ...i, path: i.path ? `payload.${i.path}` : 'payload' }));
+    const issues = payloadSchemaIssues(workflow.payload, envelope.payload);
     const reason = issues.map((i) => `${i.path}: ${i.rule}`).join('; ');
     return run.finishTerminal(new StageFailure('invalid_input', 'validate_envelope', reason, undefined, { issues }));
   }
