@@ -12,10 +12,15 @@ export {
   type GenericSignatureCheck,
   type GenericSignatureInput,
 } from './signatures.js';
-export { RunOptions, submitRequest, submitPartial, type RunAccepted, type RunRefused, type SubmitOutcome } from './submit.js';
+export { RunOptions, RunAccepted, RunRefused, submitRequest, submitPartial, type SubmitOutcome } from './submit.js';
 export { runDetail, runTree, type RunDetail, type RunSummary, type RunTree, type RunTreeNode } from './views.js';
 export { startBackgroundLoops, loadCronSchedules } from './background.js';
 export { runCli } from './cli.js';
 export { replayRun, redactDetail, operatorRunDetail, operatorRunTree, parseSince, type ReplayOutcome, type ReplayRequest } from './operator.js';
 export { checkAlerts } from './alerts.js';
 export { createProducerMetrics, type ProducerMetrics } from './metrics.js';
+export { buildOpenApiDocument, payloadComponent, META_FILLED_AT_INTAKE, API_DOCUMENT_VERSION, type OpenApiDocument } from './api-description/document.js';
+export { renderDocsPage } from './api-description/docs-page.js';
+export { describeWorkflows } from './api-description/workflows.js';
+export { ROUTES, type RouteDoc } from './api-description/routes.js';
+export { ErrorBody, RunDetail as RunDetailSchema, RunTree as RunTreeSchema, WorkflowInfo, WorkflowList } from './api-description/contracts.js';

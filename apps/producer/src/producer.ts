@@ -4,10 +4,11 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createDb, migrateDatabase } from '@revos/db';
 import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, CRON_QUEUE, type Logger } from '@revos/runtime';
 import { Queue } from 'bullmq';
+import type { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { createProducerApp } from './app.js';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
-import type { ProducerDeps } from './deps.js';
+import type { AppEnv, ProducerDeps } from './deps.js';
 import type { ProducerEnv } from './env.js';
 import { createProducerMetrics } from './metrics.js';
 
@@ -30,6 +31,8 @@ export interface StartProducerOptions {
 export interface ProducerProcess {
   /** `http://<host>:<port>` as bound (127.0.0.1 when bound to every interface). */
   url: string;
+  /** The HTTP app being served (its `routes` list what the process answers). */
+  app: Hono<AppEnv>;
   port: number;
   log: Logger;
   /** Stops background work, stops accepting, lets in-flight requests finish, closes every connection. */
@@ -95,6 +98,7 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   let closing: Promise<void> | null = null;
   return {
     url,
+    app,
     port,
     log,
     close() {

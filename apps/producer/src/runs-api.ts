@@ -6,6 +6,7 @@ import { tenantForApiKey } from '@revos/db';
 import type { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, ProducerDeps } from './deps.js';
+import { workflowListBody } from './api-description/register.js';
 import { countOutcome, logOutcome, submitRequest } from './submit.js';
 import { runDetail, runTree } from './views.js';
 
@@ -32,6 +33,9 @@ export function registerRunRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
     countOutcome(deps, outcome, workflowOf(body), 'api');
     return c.json(outcome.body, outcome.httpStatus);
   });
+
+  const workflows = workflowListBody(deps);
+  app.get('/v1/workflows', (c) => c.json(workflows));
 
   app.get('/v1/runs/:id', async (c) => {
     const detail = await runDetail(deps.db, c.get('tenantId'), c.req.param('id'));

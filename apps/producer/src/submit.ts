@@ -6,6 +6,7 @@
 import { isValidationError, Priority, validateEnvelope, toFieldIssues, type FieldIssue } from '@revos/envelope';
 import { completeEnvelope, EnvelopeRejected, type Logger, submitRun, submittedPayloadIssues, UnknownWorkflowError, type IntakeDeps, type IntakeOptions, type IntakeResult, type IntakeSource } from '@revos/runtime';
 import { z } from 'zod';
+import type { RunAccepted, RunRefused } from './api-description/contracts.js';
 import type { ProducerMetrics, SubmitSourceLabel } from './metrics.js';
 
 /** `options` beside the envelope in a POST /v1/runs body (and an enqueue file): how, not what, to run. */
@@ -18,19 +19,7 @@ export const RunOptions = z
   .strict();
 export type RunOptions = z.infer<typeof RunOptions>;
 
-/** The answer to an accepted submission: 202 for a new run, 200 for a duplicate naming the first. */
-export interface RunAccepted {
-  status: 'queued' | 'duplicate';
-  workflow_run_id: string;
-  root_run_id: string;
-  idempotency_key: string;
-  job_id: string;
-}
-
-export interface RunRefused {
-  error: string;
-  issues: FieldIssue[];
-}
+export { RunAccepted, RunRefused } from './api-description/contracts.js';
 
 export type SubmitOutcome =
   | { ok: true; httpStatus: 202 | 200; body: RunAccepted; lane: IntakeResult['lane'] }

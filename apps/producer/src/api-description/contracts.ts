@@ -1,0 +1,128 @@
+/**
+ * The shapes of the tenant API's answers, as zod values: the OpenAPI document is generated from
+ * them, and the producer's answers are typed by them (one source of truth).
+ */
+import { FieldIssue } from '@revos/envelope';
+import { z } from 'zod';
+
+/** 202 for a new run, 200 for a duplicate naming the run the key was first accepted as. */
+export const RunAccepted = z
+  .object({
+    status: z.enum(['queued', 'duplicate']),
+    workflow_run_id: z.string().describe('The run: a new one (queued) or the first one of this key (duplicate).'),
+    root_run_id: z.string(),
+    idempotency_key: z.string().describe('idem:{tenant_id}:{workflow_name}:{trigger_id}:{payload_hash}'),
+    job_id: z.string().describe('The BullMQ job id: the idempotency key, encoded.'),
+  })
+  .strict();
+export type RunAccepted = z.infer<typeof RunAccepted>;
+
+/** A refused submission: a machine-readable error and every failing field. */
+export const RunRefused = z
+  .object({
+    error: z.string().describe('invalid_envelope | tenant_mismatch | unknown_workflow | idempotency_conflict | invalid_body'),
+    issues: z.array(FieldIssue),
+  })
+  .strict();
+export type RunRefused = z.infer<typeof RunRefused>;
+
+/** Any other error answer. */
+export const ErrorBody = z.object({ error: z.string() });
+
+/** One registered workflow version, as GET /v1/workflows lists it. */
+export const WorkflowInfo = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    /** True for the version a submission without meta.workflow_version runs. */
+    latest: z.boolean(),
+    lane: z.enum(['realtime', 'interactive', 'batch']),
+    channel: z.enum(['voice', 'sms', 'email', 'ui', 'batch']),
+    latency_budget_ms: z.number().int().nullable(),
+    /** The channel Consent_Check runs for before core logic, or null when the workflow sends nothing out. */
+    outbound: z.enum(['sms', 'voice', 'email']).nullable(),
+    /** JSON Schema (2020-12) of `payload`, as intake checks it. */
+    payload_schema: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type WorkflowInfo = z.infer<typeof WorkflowInfo>;
+
+export const WorkflowList = z.object({ workflows: z.array(WorkflowInfo) }).strict();
+export type WorkflowList = z.infer<typeof WorkflowList>;
+
+const nullableString = z.string().nullable();
+
+/** A run without its envelope and output: the rows of lists and trees. */
+export const RunSummary = z.object({
+  workflow_run_id: z.string(),
+  parent_run_id: nullableString,
+  root_run_id: z.string(),
+  correlation_id: z.string(),
+  tenant_id: z.string(),
+  workflow_name: z.string(),
+  workflow_version: z.string(),
+  idempotency_key: z.string(),
+  job_id: z.string(),
+  lane: z.string(),
+  trigger_source: z.string(),
+  privacy_mode: z.string(),
+  status: z.string().describe('queued | running | ok | noop | retry | failed | blocked'),
+  failure_code: nullableString,
+  failure_stage: nullableString,
+  retry_count: z.number().int(),
+  latency_ms: z.number().int().nullable(),
+  latency_breach: z.boolean(),
+  accepted_at: z.string(),
+  started_at: nullableString,
+  ended_at: nullableString,
+});
+
+/** A run with its envelope as stored (redacted for phi_minimized runs) and its output contract. */
+export const RunRecord = RunSummary.extend({
+  envelope: z.unknown().describe('The envelope as stored.'),
+  output: z.unknown().describe('The output contract (meta_out, result, audit), or null while the run has none.'),
+});
+
+export const EventRecord = z.object({
+  event_id: z.string(),
+  event_type: z.string(),
+  direction: z.string(),
+  payload_ref: z.string(),
+  payload: z.unknown(),
+  effect_name: nullableString,
+  occurred_at: z.string(),
+});
+
+export const TaskRecord = z.object({
+  task_id: z.string(),
+  workflow_run_id: z.string(),
+  kind: z.string(),
+  failure_code: nullableString,
+  reason: z.string(),
+  status: z.string(),
+  created_at: z.string(),
+});
+
+/** GET /v1/runs/{id}. */
+export const RunDetail = z.object({
+  run: RunRecord,
+  events: z.array(EventRecord),
+  external_calls: z.array(z.unknown()).describe('audit.external_calls of the output; empty while there is none.'),
+  tasks: z.array(TaskRecord),
+});
+
+export interface RunTreeNodeShape extends z.infer<typeof RunSummary> {
+  children: RunTreeNodeShape[];
+}
+export const RunTreeNode: z.ZodType<RunTreeNodeShape> = RunSummary.extend({
+  get children() {
+    return z.array(RunTreeNode);
+  },
+});
+
+/** GET /v1/runs/{id}/tree. */
+export const RunTree = z.object({
+  root_run_id: z.string(),
+  runs: z.array(RunSummary).describe('Every run of the lineage, in acceptance order.'),
+  tree: RunTreeNode.describe('The same runs nested under the root by parent_run_id.'),
+});

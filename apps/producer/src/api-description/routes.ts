@@ -1,0 +1,303 @@
+/**
+ * What each route of the producer does, for the OpenAPI document and the docs page. A test
+ * compares this table with the routes the app really serves: a new route without an entry here
+ * fails it.
+ */
+
+export type SecurityScheme = 'apiKey' | 'adminBasic' | 'adminSession' | 'metricsToken' | 'twilioSignature' | 'revosSignature';
+
+export interface ParamDoc {
+  name: string;
+  description: string;
+  required?: boolean;
+}
+
+export interface ResponseDoc {
+  description: string;
+  /** A component schema name; null: any JSON; absent: no body described (or `contentType` text). */
+  schema?: string | null;
+  contentType?: string;
+}
+
+export interface RouteDoc {
+  method: 'get' | 'post';
+  /** OpenAPI path template (`/v1/runs/{id}`). */
+  path: string;
+  operationId: string;
+  tag: 'runs' | 'description' | 'webhooks' | 'operations';
+  summary: string;
+  description?: string;
+  /** Alternatives: any one of them authenticates. Empty: public. */
+  security: SecurityScheme[];
+  pathParams?: ParamDoc[];
+  queryParams?: ParamDoc[];
+  headerParams?: ParamDoc[];
+  requestBody?: { contentType: string; schema: string };
+  responses: Record<string, ResponseDoc>;
+}
+
+const runId: ParamDoc = { name: 'id', description: 'A workflow_run_id (wr_…) of the API key\'s tenant.' };
+const tenantId: ParamDoc = { name: 'tenantId', description: 'The tenant the webhook is for (t_…).' };
+const unauthorized: ResponseDoc = { description: 'Missing or unknown API key.', schema: 'Error' };
+const notFound: ResponseDoc = { description: 'No such run for this tenant (another tenant\'s run is not found either).', schema: 'Error' };
+const operatorAuth: SecurityScheme[] = ['adminBasic', 'adminSession'];
+const adminDisabled: ResponseDoc = { description: 'Admin disabled (ADMIN_PASSWORD unset).' };
+const operatorDenied: ResponseDoc = { description: 'Not logged in: a redirect to /admin/login (pages) or 401 (scripts).' };
+const anyId: ParamDoc = { name: 'id', description: 'Any run id, idempotency key, job id, event/task/outbox id, correlation or trigger id; any tenant.' };
+
+export const ROUTES: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/v1/runs',
+    operationId: 'submitRun',
+    tag: 'runs',
+    summary: 'Submit a run',
+    description:
+      'A partial envelope: intake fills ids, the timestamp, the newest version and the idempotency key when absent, then checks the whole envelope ' +
+      'and the workflow\'s own payload schema before answering. The run is recorded durably before the answer.',
+    security: ['apiKey'],
+    requestBody: { contentType: 'application/json', schema: 'SubmitRun' },
+    responses: {
+      '202': { description: 'Queued: a new run.', schema: 'RunAccepted' },
+      '200': { description: 'Duplicate: this key was accepted before; names the first run.', schema: 'RunAccepted' },
+      '400': { description: 'invalid_json, or invalid_envelope listing every failing field (payload fields included, as payload.<field>).', schema: 'RunRefused' },
+      '401': unauthorized,
+      '403': { description: 'tenant_mismatch: meta.tenant_id is not the API key\'s tenant.', schema: 'RunRefused' },
+      '404': { description: 'unknown_workflow.', schema: 'RunRefused' },
+      '409': { description: 'idempotency_conflict: the given key was computed for another payload.', schema: 'RunRefused' },
+      '413': { description: 'Body larger than 1 MiB.', schema: 'Error' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/runs/{id}',
+    operationId: 'getRun',
+    tag: 'runs',
+    summary: 'A run with its envelope, output contract, events, external calls and tasks',
+    security: ['apiKey'],
+    pathParams: [runId],
+    responses: { '200': { description: 'The run.', schema: 'RunDetail' }, '401': unauthorized, '404': notFound },
+  },
+  {
+    method: 'get',
+    path: '/v1/runs/{id}/tree',
+    operationId: 'getRunTree',
+    tag: 'runs',
+    summary: 'The whole lineage of a run, from its root',
+    security: ['apiKey'],
+    pathParams: [runId],
+    responses: { '200': { description: 'A flat list and the nested tree.', schema: 'RunTree' }, '401': unauthorized, '404': notFound },
+  },
+  {
+    method: 'get',
+    path: '/v1/workflows',
+    operationId: 'listWorkflows',
+    tag: 'description',
+    summary: 'Registered workflows: names, versions, lanes and payload schemas',
+    security: ['apiKey'],
+    responses: { '200': { description: 'Every registered version.', schema: 'WorkflowList' }, '401': unauthorized },
+  },
+  {
+    method: 'get',
+    path: '/v1/openapi.json',
+    operationId: 'getOpenApiDocument',
+    tag: 'description',
+    summary: 'This document (public)',
+    security: [],
+    responses: { '200': { description: 'OpenAPI 3.1.', schema: null } },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    operationId: 'getDocsPage',
+    tag: 'description',
+    summary: 'This document as a self-contained HTML page (public)',
+    security: [],
+    responses: { '200': { description: 'HTML, no external resources.', contentType: 'text/html' } },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/twilio/{tenantId}/sms',
+    operationId: 'twilioSmsWebhook',
+    tag: 'webhooks',
+    summary: 'Inbound text (Twilio messaging webhook): starts TWILIO_SMS_WORKFLOW',
+    description: 'The trigger id is the MessageSid, so Twilio\'s retries are duplicates. The signature is checked before anything else.',
+    security: ['twilioSignature'],
+    pathParams: [tenantId],
+    requestBody: { contentType: 'application/x-www-form-urlencoded', schema: 'TwilioSmsForm' },
+    responses: {
+      '200': { description: 'Empty TwiML; X-Revos-Run-Id and X-Revos-Status (queued | duplicate) name the run.', contentType: 'text/xml' },
+      '400': { description: 'invalid_body or invalid_envelope, listing every failing field.', schema: 'RunRefused' },
+      '403': { description: 'invalid_signature: nothing recorded.', schema: 'Error' },
+      '404': { description: 'unknown_tenant or unknown_workflow.', schema: 'Error' },
+    },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/twilio/{tenantId}/voice',
+    operationId: 'twilioVoiceWebhook',
+    tag: 'webhooks',
+    summary: 'Inbound call (Twilio voice webhook): turn 0 of TWILIO_VOICE_WORKFLOW',
+    security: ['twilioSignature'],
+    pathParams: [tenantId],
+    requestBody: { contentType: 'application/x-www-form-urlencoded', schema: 'TwilioVoiceForm' },
+    responses: {
+      '200': { description: 'TwiML; X-Revos-Run-Id and X-Revos-Status name the run.', contentType: 'text/xml' },
+      '400': { description: 'invalid_body or invalid_envelope, listing every failing field.', schema: 'RunRefused' },
+      '403': { description: 'invalid_signature: nothing recorded.', schema: 'Error' },
+      '404': { description: 'unknown_tenant or unknown_workflow.', schema: 'Error' },
+    },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/generic/{tenantId}/{workflow}',
+    operationId: 'genericWebhook',
+    tag: 'webhooks',
+    summary: 'A signed JSON webhook that starts a run of {workflow}',
+    security: ['revosSignature'],
+    pathParams: [tenantId, { name: 'workflow', description: 'A registered workflow name; its newest version runs.' }],
+    headerParams: [{ name: 'X-Revos-Timestamp', description: 'Unix seconds; more than WEBHOOK_TOLERANCE_S away answers 403.' }],
+    requestBody: { contentType: 'application/json', schema: 'GenericWebhookBody' },
+    responses: {
+      '202': { description: 'Queued.', schema: 'RunAccepted' },
+      '200': { description: 'Duplicate of an earlier delivery.', schema: 'RunAccepted' },
+      '400': { description: 'invalid_json, invalid_body or invalid_envelope (payload fields included), listing every failing field.', schema: 'RunRefused' },
+      '403': { description: 'invalid_signature (or a stale timestamp): nothing recorded.', schema: 'Error' },
+      '404': { description: 'unknown_tenant or unknown_workflow.', schema: 'Error' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    operationId: 'health',
+    tag: 'operations',
+    summary: 'PostgreSQL and Redis answer (public)',
+    security: [],
+    responses: { '200': { description: '{"status":"ok"}', schema: null }, '503': { description: '{"status":"unavailable"}', schema: null } },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics',
+    security: ['metricsToken', ...operatorAuth],
+    responses: { '200': { description: 'Prometheus text format.', contentType: 'text/plain' }, '401': operatorDenied, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin',
+    operationId: 'adminHome',
+    tag: 'operations',
+    summary: 'Redirects to the queue board',
+    security: operatorAuth,
+    responses: { '302': { description: 'To /admin/queues.' }, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin/login',
+    operationId: 'adminLoginForm',
+    tag: 'operations',
+    summary: 'The operator login form',
+    security: [],
+    queryParams: [{ name: 'next', description: 'Where to go after logging in (a path under /admin).' }],
+    responses: { '200': { description: 'HTML form.', contentType: 'text/html' }, '503': adminDisabled },
+  },
+  {
+    method: 'post',
+    path: '/admin/login',
+    operationId: 'adminLogin',
+    tag: 'operations',
+    summary: 'Log in: sets the session cookie',
+    description: 'Form fields user, password, next. Failed attempts are throttled per client and user.',
+    security: [],
+    responses: { '303': { description: 'Logged in: to next.' }, '401': { description: 'Wrong user or password.', contentType: 'text/html' }, '429': { description: 'Too many failed attempts; Retry-After.', contentType: 'text/html' }, '503': adminDisabled },
+  },
+  { method: 'get', path: '/admin/logout', operationId: 'adminLogoutGet', tag: 'operations', summary: 'Log out', security: [], responses: { '303': { description: 'To /admin/login.' } } },
+  { method: 'post', path: '/admin/logout', operationId: 'adminLogout', tag: 'operations', summary: 'Log out', security: [], responses: { '303': { description: 'To /admin/login.' } } },
+  {
+    method: 'get',
+    path: '/admin/queues',
+    operationId: 'queueBoard',
+    tag: 'operations',
+    summary: 'Bull Board: every lane\'s queue and the cron queue',
+    description: 'Bull Board\'s own pages, assets and JSON API live under /admin/queues/ (read-only unless ADMIN_READ_ONLY=false); they are its internals, not described here.',
+    security: operatorAuth,
+    responses: { '200': { description: 'HTML.', contentType: 'text/html' }, '302': operatorDenied, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin/api/runs/failed',
+    operationId: 'operatorFailedRuns',
+    tag: 'operations',
+    summary: 'Failed runs of every tenant',
+    security: operatorAuth,
+    queryParams: [
+      { name: 'workflow', description: 'Only this workflow.' },
+      { name: 'tenant', description: 'Only this tenant.' },
+      { name: 'since', description: '30m, 6h, 2d or an ISO time.' },
+      { name: 'limit', description: 'At most this many (1000 at most).' },
+    ],
+    responses: { '200': { description: '{ runs: [...] }', schema: null }, '400': { description: 'invalid_since.', schema: 'Error' }, '401': operatorDenied, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tasks',
+    operationId: 'operatorOpenTasks',
+    tag: 'operations',
+    summary: 'Open escalation tasks',
+    security: operatorAuth,
+    queryParams: [{ name: 'tenant', description: 'Only this tenant.' }],
+    responses: { '200': { description: '{ tasks: [...] }', schema: null }, '401': operatorDenied, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin/api/runs/{id}',
+    operationId: 'operatorRun',
+    tag: 'operations',
+    summary: 'A run of any tenant, found from any id (redacted for phi_minimized runs)',
+    security: operatorAuth,
+    pathParams: [anyId],
+    responses: { '200': { description: 'The run.', schema: 'RunDetail' }, '404': { description: 'Not found.', schema: 'Error' }, '401': operatorDenied, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin/api/runs/{id}/tree',
+    operationId: 'operatorRunTree',
+    tag: 'operations',
+    summary: 'The lineage of a run of any tenant',
+    security: operatorAuth,
+    pathParams: [anyId],
+    responses: { '200': { description: 'The lineage.', schema: 'RunTree' }, '404': { description: 'Not found.', schema: 'Error' }, '401': operatorDenied, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin/api/runs/{id}/events',
+    operationId: 'operatorRunEvents',
+    tag: 'operations',
+    summary: 'The events of a run of any tenant',
+    security: operatorAuth,
+    pathParams: [anyId],
+    responses: { '200': { description: '{ workflow_run_id, events }', schema: null }, '404': { description: 'Not found.', schema: 'Error' }, '401': operatorDenied, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin/explorer',
+    operationId: 'explorerHome',
+    tag: 'operations',
+    summary: 'The run explorer: failed runs, open tasks, a search box',
+    security: operatorAuth,
+    queryParams: [{ name: 'id', description: 'Any id: redirects to that run\'s page.' }],
+    responses: { '200': { description: 'HTML.', contentType: 'text/html' }, '302': operatorDenied, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin/explorer/runs/{id}',
+    operationId: 'explorerRun',
+    tag: 'operations',
+    summary: 'One run\'s page: detail and lineage',
+    security: operatorAuth,
+    pathParams: [anyId],
+    responses: { '200': { description: 'HTML.', contentType: 'text/html' }, '404': { description: 'HTML: no run found.', contentType: 'text/html' }, '302': operatorDenied, '503': adminDisabled },
+  },
+];
