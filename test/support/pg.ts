@@ -86,11 +86,22 @@ export interface TestDatabase {
 /** A fresh, migrated database of this test file's own. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `${TEST_DB_PREFIX}${ulid().toLowerCase()}`;
-  const sql = admin();
+  const clone = async () => {
+    const sql = admin();
+    try {
+      await sql`create database ${sql(name)} template ${sql(TEMPLATE_DB)}`;
+    } finally {
+      await sql.end();
+    }
+  };
   try {
-    await sql`create database ${sql(name)} template ${sql(TEMPLATE_DB)}`;
-  } finally {
-    await sql.end();
+    await clone();
+  } catch (error) {
+    // 3D000: the template is gone: a CI run beside us (CI=true) sweeps templates of other schemas,
+    // and a checkout with the same migrations has the same name. Build it again and clone once more.
+    if ((error as { code?: string }).code !== '3D000') throw error;
+    await prepareTemplate();
+    await clone();
   }
   const url = databaseUrl(name);
   const db = createDb({ url, max: 10, applicationName: 'revos-test' });
