@@ -3,12 +3,16 @@
 // - a package is used only through its exports (no deep imports, no relative paths into another package);
 // - every @revos/* import is declared in the importing package's package.json;
 // - packages depend only on layers above them, apps never on each other (hence no cycles);
+// - @revos/client depends on no other @revos package (it ships alone), and anyone may use it;
+// - examples (a deployment's own code) may use any package or app, and are never dependencies;
 // - only files named env.ts read process.env.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const LAYERS = ['@revos/envelope', '@revos/db', '@revos/runtime', '@revos/workflows'];
+const APPS = ['@revos/producer', '@revos/worker'];
+const LEAVES = ['@revos/client'];
 const problems = [];
 
 function walk(dir, out = []) {
@@ -21,7 +25,7 @@ function walk(dir, out = []) {
   return out;
 }
 
-const workspaces = ['packages', 'apps'].flatMap((group) =>
+const workspaces = ['packages', 'apps', 'examples'].flatMap((group) =>
   readdirSync(join(root, group))
     .map((name) => join(root, group, name))
     .filter((dir) => statSync(join(dir, 'package.json'), { throwIfNoEntry: false })),
@@ -31,13 +35,20 @@ for (const dir of workspaces) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }));
   const isApp = dir.includes(`${join(root, 'apps')}`);
+  const isExample = dir.includes(`${join(root, 'examples')}`);
   const myLayer = LAYERS.indexOf(pkg.name);
 
   for (const dep of declared) {
     if (!dep.startsWith('@revos/')) continue;
+    if (LEAVES.includes(pkg.name)) problems.push(`${pkg.name} depends on ${dep}: it must ship alone`);
+    if (LEAVES.includes(dep)) continue;
+    if (APPS.includes(dep)) {
+      if (!isExample) problems.push(`${pkg.name} depends on ${dep}: apps are never dependencies`);
+      continue;
+    }
     const depLayer = LAYERS.indexOf(dep);
-    if (depLayer === -1) problems.push(`${pkg.name} depends on ${dep}: apps are never dependencies`);
-    else if (!isApp && depLayer >= myLayer) problems.push(`${pkg.name} depends on ${dep}, a layer below or beside it`);
+    if (depLayer === -1) problems.push(`${pkg.name} depends on ${dep}: not a workspace package`);
+    else if (!isApp && !isExample && depLayer >= myLayer) problems.push(`${pkg.name} depends on ${dep}, a layer below or beside it`);
   }
 
   for (const file of walk(join(dir, 'src'))) {

@@ -21,7 +21,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApiKey, createDb, findRun, listFailedRuns, listOpenTasks, listRunEffects, loadTenant, migrateDatabase, upsertTenant, type Db } from '@revos/db';
 import { newId, TenantId } from '@revos/envelope';
-import { closeLaneQueues, createLaneQueues, createPrivacyGuard } from '@revos/runtime';
+import { closeLaneQueues, combineWorkflowFactories, createLaneQueues, createPrivacyGuard, loadWorkflowsModule } from '@revos/runtime';
+import type { WorkflowServices } from '@revos/workflows';
 import { Redis } from 'ioredis';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
@@ -41,7 +42,7 @@ const USAGE = `usage:
   revos tasks list [--tenant <t>] [--limit <n>] [--json]
   revos export --tenant <t> [--workflow <name>] [--since <30m|6h|2d|ISO>] [--until <ISO>] [--limit <n>] [--out <file.jsonl>] [--redact-all] [--json]
                                                     finished runs as JSONL, through a WF54_Dataset_Curation run (audited); progress on stderr
-configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX (see apps/producer/src/env.ts)`;
+configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, WORKFLOWS_MODULE (see apps/producer/src/env.ts)`;
 
 /** A missing or bad argument: exit 2, one line naming it. */
 class UsageError extends Error {
@@ -622,7 +623,18 @@ export async function runCli(
     io.err(`revos: ${(error as Error).message}`);
     return 78;
   }
-  const session = new Session(env, io.extraWorkflows);
+  // A deployment's own workflows: its CLI entry's (runCliMain) and WORKFLOWS_MODULE's, so the CLI
+  // accepts and shows the same workflows as its producers.
+  let extraWorkflows = io.extraWorkflows;
+  if (env.WORKFLOWS_MODULE) {
+    try {
+      extraWorkflows = combineWorkflowFactories(io.extraWorkflows, await loadWorkflowsModule<WorkflowServices>(env.WORKFLOWS_MODULE));
+    } catch (error) {
+      io.err(`revos: ${(error as Error).message}`);
+      return 78;
+    }
+  }
+  const session = new Session(env, extraWorkflows);
   try {
     await handler(args, session, io.out, io.err, env);
     return 0;

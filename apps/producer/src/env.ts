@@ -50,6 +50,12 @@ export const ProducerEnv = z.object({
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   /** An accepted run younger than this is left to the producer that accepted it. */
   RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * An ES module of the deployment's own workflows (`export const workflows = (services) => [...]`),
+   * accepted beside the reference ones by the API, webhooks, cron and the CLI; a relative path is
+   * taken from the working directory. Workers must load the same module.
+   */
+  WORKFLOWS_MODULE: optional(z.string().min(1)),
   /** Path to a JSON file of cron schedules; absent: no schedules. */
   CRON_SCHEDULES: optional(z.string().min(1)),
   /**

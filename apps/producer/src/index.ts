@@ -24,3 +24,4 @@ export { renderDocsPage } from './api-description/docs-page.js';
 export { describeWorkflows } from './api-description/workflows.js';
 export { ROUTES, type RouteDoc } from './api-description/routes.js';
 export { ErrorBody, RunDetail as RunDetailSchema, RunTree as RunTreeSchema, WorkflowInfo, WorkflowList } from './api-description/contracts.js';
+export { runProducerMain, runCliMain, type ProducerMainOptions } from './run-main.js';

@@ -71,6 +71,12 @@ export const WorkerEnv = z.object({
     .min(1)
     .default(join(tmpdir(), 'revos-exports'))
     .transform((dir) => (isAbsolute(dir) ? dir : resolve(dir))),
+  /**
+   * An ES module of the deployment's own workflows (`export const workflows = (services) => [...]`),
+   * served beside the reference ones; a relative path is taken from the working directory. Producers
+   * and the CLI must load the same module.
+   */
+  WORKFLOWS_MODULE: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
   /** `true`: human-readable log lines (pino-pretty). Default: JSON lines, except when NODE_ENV=development. */
   LOG_PRETTY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).transform((v) => v === 'true').optional()),
   /** Only `development` changes anything here: pretty logs unless LOG_PRETTY=false. */
