@@ -1,28 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { CronSchedules, dispatchPending, every, reconcileOnce, startCronProducer, type CronSchedule } from '@revos/runtime';
+import { dispatchPending, every, reconcileOnce, startCronProducer } from '@revos/runtime';
 import { checkAlerts } from './alerts.js';
 import type { ProducerDeps } from './deps.js';
 import type { BackgroundHandle } from './producer.js';
 
 /** Most outbox entries one dispatcher pass takes; a full batch is followed at once by another. */
 const DISPATCH_BATCH = 200;
-
-/** Reads CRON_SCHEDULES (a JSON array); a bad file stops the process naming the entry and field. */
-export function loadCronSchedules(path: string | undefined): CronSchedule[] {
-  if (!path) return [];
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`CRON_SCHEDULES: cannot read ${path} as JSON (${(error as Error).message})`);
-  }
-  const parsed = CronSchedules.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `[${i.path.join('.')}]: ${i.message}`);
-    throw new Error(`CRON_SCHEDULES: invalid schedule file ${path}\n  ${lines.join('\n  ')}`);
-  }
-  return parsed.data;
-}
 
 /**
  * The producer's background work: the outbox dispatcher sweep (workers enqueue
@@ -32,7 +14,8 @@ export function loadCronSchedules(path: string | undefined): CronSchedule[] {
  */
 export async function startBackgroundLoops(deps: ProducerDeps): Promise<BackgroundHandle> {
   const { env, log } = deps;
-  const schedules = loadCronSchedules(env.CRON_SCHEDULES);
+  // Read and checked before the server listened (producer.ts).
+  const schedules = deps.schedules;
   const dispatcher = every(
     'dispatcher',
     env.DISPATCH_INTERVAL_MS,

@@ -1,5 +1,5 @@
 import type { Db } from '@revos/db';
-import type { LaneQueues, Logger, PrivacyGuard, WorkflowCatalog } from '@revos/runtime';
+import type { CronSchedule, LaneQueues, Logger, PrivacyGuard, WorkflowCatalog } from '@revos/runtime';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProducerEnv } from './env.js';
@@ -19,6 +19,8 @@ export interface ProducerDeps {
   metrics: ProducerMetrics;
   /** Redacts and seals phi_minimized runs at intake, unseals follow-ups in the dispatcher. */
   privacy: PrivacyGuard;
+  /** CRON_SCHEDULES, checked at start (cron-file.ts); the background loops register them. */
+  schedules: CronSchedule[];
 }
 
 /** Hono context variables: the tenant an API key authenticated. */

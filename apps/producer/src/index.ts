@@ -14,7 +14,8 @@ export {
 } from './signatures.js';
 export { RunOptions, RunAccepted, RunRefused, submitRequest, submitPartial, type SubmitOutcome } from './submit.js';
 export { runDetail, runTree, type RunDetail, type RunSummary, type RunTree, type RunTreeNode } from './views.js';
-export { startBackgroundLoops, loadCronSchedules } from './background.js';
+export { startBackgroundLoops } from './background.js';
+export { loadCronSchedules } from './cron-file.js';
 export { runCli } from './cli.js';
 export { replayRun, redactDetail, operatorRunDetail, operatorRunTree, parseSince, type ReplayOutcome, type ReplayRequest } from './operator.js';
 export { checkAlerts } from './alerts.js';

@@ -11,6 +11,7 @@ import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import type { AppEnv, ProducerDeps } from './deps.js';
 import type { ProducerEnv } from './env.js';
 import { createProducerMetrics } from './metrics.js';
+import { loadCronSchedules } from './cron-file.js';
 
 /** Background work started beside the HTTP server (dispatcher, reconciler, cron), stopped before it. */
 export interface BackgroundHandle {
@@ -45,17 +46,19 @@ const CLOSE_GRACE_MS = 10_000;
 /** Builds and starts one producer: HTTP API and webhooks on HOST:PORT (PORT 0: a free port). */
 export async function startProducerProcess(env: ProducerEnv, options: StartProducerOptions = {}): Promise<ProducerProcess> {
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
+  // Configuration first, before any connection or the port: a bad schedule file stops the start here.
+  const catalog = createProducerCatalog(options.extraWorkflows);
+  const schedules = loadCronSchedules(env.CRON_SCHEDULES, catalog);
   if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
   const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: 'revos-producer' });
   // One connection for the queues; `maxRetriesPerRequest: null` as BullMQ requires.
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   const queues = createLaneQueues(redis, env.QUEUE_PREFIX);
-  const catalog = createProducerCatalog(options.extraWorkflows);
   // Bull Board shows the cron schedulers' queue beside the lanes; this handle only reads it.
   const cronQueue = new Queue(CRON_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
   const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log });
   const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY });
-  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy };
+  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, schedules };
   const closeConnections = async () => {
     await metrics.close();
     await closeLaneQueues(queues);

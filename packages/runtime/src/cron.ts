@@ -3,6 +3,7 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { completeEnvelope } from './complete-envelope.js';
+import { cronPatternProblem } from './cron-pattern.js';
 import { submitRun, type IntakeDeps } from './intake.js';
 
 /** One schedule from configuration: which tenant runs which workflow when. */
@@ -13,8 +14,8 @@ export const CronSchedule = z
     tenant_id: TenantId,
     workflow: WorkflowName,
     version: z.string().optional(),
-    /** Cron pattern (with optional seconds field), evaluated in `tz`. */
-    pattern: z.string().min(9),
+    /** Cron pattern (5 fields, 6 with seconds first, or an @alias), evaluated in `tz`; checked at load (cron-pattern.ts). */
+    pattern: z.string().min(1),
     tz: z.string().default('UTC'),
     payload: JsonObject.default({}),
     subject: Subject.default({}),
@@ -27,7 +28,10 @@ export const CronSchedule = z
       new Intl.DateTimeFormat('en-US', { timeZone: s.tz });
     } catch {
       ctx.addIssue({ code: 'custom', path: ['tz'], message: 'must be an IANA time zone such as America/New_York' });
+      return;
     }
+    const problem = cronPatternProblem(s.pattern, s.tz);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['pattern'], message: `${JSON.stringify(s.pattern.slice(0, 60))} ${problem}`, params: { rule: 'cron_pattern' } });
   });
 export type CronSchedule = z.infer<typeof CronSchedule>;
 export const CronSchedules = z.array(CronSchedule).superRefine((list, ctx) => {

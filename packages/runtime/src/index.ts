@@ -17,3 +17,4 @@ export * from './privacy/index.js';
 export * from './process.js';
 export * from './payload-schema.js';
 export * from './workflows-module.js';
+export * from './cron-pattern.js';
