@@ -9,6 +9,11 @@ fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+if [ -n "$SUDO" ] && ! command -v sudo >/dev/null; then
+  echo "chromium: /usr/bin/chromium is missing and this user cannot install it; run 'apt-get install chromium' as root" >&2
+  exit 1
+fi
+echo "chromium: /usr/bin/chromium is missing; installing Debian's chromium package (the browser test needs it)"
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q chromium
+$SUDO apt-get install -y -q chromium || { echo "chromium: apt-get install chromium failed; install it by hand" >&2; exit 1; }
 /usr/bin/chromium --version
