@@ -4,7 +4,9 @@
 #   node packages/db/dist/migrate-cli.js create and migrate the database, then exit
 # Build: docker build -t revos-worker-fleet .
 
-FROM node:20-bookworm-slim AS base
+# Node 24 LTS (Node 20 left support in April 2026). package.json's engines still admit 20.11+, and CI
+# runs the suite on both (.ci/run).
+FROM node:24-bookworm-slim AS base
 WORKDIR /app
 
 # Only the lockfile and every workspace's package.json, at their paths: the npm ci layers below are

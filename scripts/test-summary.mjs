@@ -1,20 +1,50 @@
 #!/usr/bin/env node
-// Prints "N passed, N failed" from vitest's JSON report, so a run that executed no test shows as
-// "0 passed, 0 failed" instead of hiding behind an exit code. Exits 1 when the report is missing.
+// Prints "N passed, N failed" from vitest's JSON report(s), so a run that executed no test shows as
+// "0 passed, 0 failed" instead of hiding behind an exit code. With several reports (CI runs the
+// suite on two Node versions) each gets its own labelled line, then the plain combined line last:
+//   node scripts/test-summary.mjs [--label L] report.json [[--label L] other.json ...]
+// Exits 1 when a report is missing.
 import { readFileSync } from 'node:fs';
 
-const file = process.argv[2] ?? 'test-results.json';
-let report;
-try {
-  report = JSON.parse(readFileSync(file, 'utf8'));
-} catch {
-  console.log('0 passed, 0 failed');
-  console.error(`test-summary: no vitest JSON report at ${file} (the tests did not run)`);
-  process.exit(1);
+const args = process.argv.slice(2);
+const reports = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--label') reports.push({ label: args[++i] ?? '', file: args[++i] ?? 'test-results.json' });
+  else reports.push({ label: null, file: args[i] });
 }
-const passed = report.numPassedTests ?? 0;
-// A file that failed to load has no test results of its own: count it as one failure so it is not lost.
-const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
-const failed = (report.numFailedTests ?? 0) + brokenFiles;
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+if (reports.length === 0) reports.push({ label: null, file: 'test-results.json' });
+
+/** Counts of one report, or null when it is missing (the tests did not run). */
+function counts(file) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  const passed = report.numPassedTests ?? 0;
+  // A file that failed to load has no test results of its own: count it as one failure so it is not lost.
+  const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+  const failed = (report.numFailedTests ?? 0) + brokenFiles;
+  const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  return { passed, failed, skipped };
+}
+
+const line = (c) => `${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}`;
+const total = { passed: 0, failed: 0, skipped: 0 };
+let missing = false;
+for (const { label, file } of reports) {
+  const c = counts(file);
+  if (!c) {
+    missing = true;
+    console.error(`test-summary: no vitest JSON report at ${file} (the tests did not run)`);
+    if (reports.length > 1) console.log(`${label ?? file}: did not run`);
+    continue;
+  }
+  if (reports.length > 1) console.log(`${label ?? file}: ${line(c)}`);
+  total.passed += c.passed;
+  total.failed += c.failed;
+  total.skipped += c.skipped;
+}
+console.log(line(total));
+process.exit(missing ? 1 : 0);

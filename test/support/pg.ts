@@ -94,14 +94,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await sql.end();
     }
   };
-  try {
-    await clone();
-  } catch (error) {
-    // 3D000: the template is gone: a CI run beside us (CI=true) sweeps templates of other schemas,
-    // and a checkout with the same migrations has the same name. Build it again and clone once more.
-    if ((error as { code?: string }).code !== '3D000') throw error;
-    await prepareTemplate();
-    await clone();
+  // 3D000: the template (or the one being built) is gone: a CI run beside us (CI=true) sweeps the
+  // templates of other schemas, and a checkout with the same migrations has the same name. Build it
+  // again and clone once more, a few times at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await clone();
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '3D000' || attempt === 3) throw error;
+      await prepareTemplate().catch((e: unknown) => {
+        if ((e as { code?: string }).code !== '3D000') throw e;
+      });
+    }
   }
   const url = databaseUrl(name);
   const db = createDb({ url, max: 10, applicationName: 'revos-test' });
