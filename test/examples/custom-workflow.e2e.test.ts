@@ -20,6 +20,7 @@ const EXAMPLE = 'examples/custom-workflow/src';
 let h: Harness;
 let worker: Spawned;
 let producer: Spawned;
+let stockWorker: Spawned;
 let revos: RevosClient<ReferenceWorkflowPayloads & OwnWorkflowPayloads>;
 let producerUrl: string;
 
@@ -58,17 +59,22 @@ beforeAll(async () => {
   h = await startHarness({ noWorkers: true });
   await allowSms(h.db, 'p_recall_1');
   const key = await createApiKey(h.db.sql, TENANT);
-  [worker, producer] = await Promise.all([
-    spawnTs(`${EXAMPLE}/worker.ts`, { ...processEnv(), HEALTH_PORT: '0', WORKER_ID: 'example-worker', SHUTDOWN_TIMEOUT_MS: '2000' }, /"msg":"worker started"/),
-    spawnTs(`${EXAMPLE}/producer.ts`, { ...processEnv(), PORT: '0', HOST: '127.0.0.1' }, /"msg":"producer listening"/),
-  ]);
+  // One at a time, each kept as soon as it runs, so afterAll stops whatever started.
+  worker = await spawnTs(`${EXAMPLE}/worker.ts`, { ...processEnv(), HEALTH_PORT: '0', WORKER_ID: 'example-worker', SHUTDOWN_TIMEOUT_MS: '2000' }, /"msg":"worker started"/);
+  producer = await spawnTs(`${EXAMPLE}/producer.ts`, { ...processEnv(), PORT: '0', HOST: '127.0.0.1' }, /"msg":"producer listening"/);
+  // The stock worker with WORKFLOWS_MODULE, on the batch lane only (WF99 is interactive: it leaves WF99 to the example's).
+  stockWorker = await spawnTs(
+    'apps/worker/src/main.ts',
+    { ...processEnv(), HEALTH_PORT: '0', WORKER_ID: 'stock-worker', WORKER_LANES: 'batch', SHUTDOWN_TIMEOUT_MS: '2000', WORKFLOWS_MODULE: `${EXAMPLE}/workflows.ts` },
+    /"msg":"worker started"/,
+  );
   const listening = producer.output.join('').split('\n').find((l) => l.includes('"msg":"producer listening"'))!;
   producerUrl = (JSON.parse(listening) as { url: string }).url;
   revos = createRevosClient<ReferenceWorkflowPayloads & OwnWorkflowPayloads>({ baseUrl: producerUrl, apiKey: key });
 }, 90_000);
 
 afterAll(async () => {
-  for (const p of [worker, producer]) {
+  for (const p of [worker, producer, stockWorker]) {
     if (p && p.child.exitCode === null) {
       p.child.kill('SIGTERM');
       await p.exited;
@@ -78,8 +84,14 @@ afterAll(async () => {
 });
 
 describe('examples/custom-workflow', () => {
-  it('serves WF99 beside the reference workflows in both processes', async () => {
-    expect(worker.output.join('')).toMatch(/"msg":"worker started"/);
+  it('serves WF99 beside the reference workflows in every process, the stock worker with WORKFLOWS_MODULE included', async () => {
+    const workflowCount = (p: Spawned, msg: string) => {
+      const line = p.output.join('').split('\n').find((l) => l.includes(`"msg":"${msg}"`))!;
+      return (JSON.parse(line) as { workflows: number }).workflows;
+    };
+    const withOwn = workflowCount(worker, 'worker started');
+    expect(workflowCount(stockWorker, 'worker started')).toBe(withOwn);
+    expect(workflowCount(producer, 'producer listening')).toBe(withOwn);
     const wf99 = (await revos.listWorkflows()).find((w) => w.name === 'WF99_Recall_Reminder');
     expect(wf99).toMatchObject({ version: '1.0.0', lane: 'interactive', outbound: 'sms' });
     const doc = await revos.openApiDocument();
