@@ -62,7 +62,9 @@ export async function prepareTemplate(): Promise<void> {
     await sql.end();
   }
   // Built under another name and renamed, so a concurrent run never clones a half-migrated template.
-  const building = `${TEMPLATE_DB}_${ulid().toLowerCase().slice(-8)}`;
+  // The name is a clone's (prefix + ulid): a CI run beside us sweeps other `revos_tpl_%` names at once,
+  // but clones only once they are an hour old, so a template being built here is not dropped mid-build.
+  const building = `${TEST_DB_PREFIX}${ulid().toLowerCase()}_tpl`;
   await migrateDatabase(databaseUrl(building));
   const s = admin();
   try {
