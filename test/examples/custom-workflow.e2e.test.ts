@@ -157,7 +157,7 @@ describe('examples/custom-workflow', () => {
     const stock = await cli('apps/producer/src/cli.ts', ['enqueue', file, '--tenant', TENANT, '--json'], { WORKFLOWS_MODULE: `${EXAMPLE}/workflows.ts` });
     expect(stock.code).toBe(0);
     expect((JSON.parse(stock.out) as { status: string }).status).toBe('queued');
-  });
+  }, 120_000); // three CLI processes, each compiling its TypeScript on start: slow on a loaded machine
 
   it('exits 78 naming WORKFLOWS_MODULE when the module is missing or exports no workflows', async () => {
     const missing = await cli('apps/producer/src/cli.ts', ['tasks', 'list'], { WORKFLOWS_MODULE: 'examples/custom-workflow/src/no-such-file.ts' });
@@ -166,5 +166,5 @@ describe('examples/custom-workflow', () => {
     const wrong = await cli('apps/producer/src/cli.ts', ['tasks', 'list'], { WORKFLOWS_MODULE: `${EXAMPLE}/env.ts` });
     expect(wrong.code).toBe(78);
     expect(wrong.err).toMatch(/WORKFLOWS_MODULE: .*env\.ts must export `workflows`/);
-  });
+  }, 90_000);
 });
