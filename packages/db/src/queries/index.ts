@@ -17,3 +17,4 @@ export * from './healthSignals.js';
 export * from './listRunsForPhiScan.js';
 export * from './listRunsForExport.js';
 export * from './listRunEffects.js';
+export * from './loadTenantPolicy.js';
