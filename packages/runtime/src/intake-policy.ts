@@ -26,9 +26,16 @@ export function refuseCardNumbers(envelope: Envelope): void {
 export async function stampTenantPolicy(sql: Sql, envelope: Envelope, workflow: AnyWorkflow): Promise<Envelope> {
   const policy = await loadTenantPolicy(sql, envelope.meta.tenant_id, workflow.usesPolicy);
   if (!policy) return envelope;
+  // A tenant that never had a version stamps none (the keys stay absent rather than null), so
+  // envelopes of tenants without policies are stored exactly as they were submitted.
+  const { policy_version: _p, feature_flags_version: _f, ...meta } = envelope.meta;
   const stamped: Envelope = {
     ...envelope,
-    meta: { ...envelope.meta, policy_version: policy.policyVersion, feature_flags_version: policy.featureFlagsVersion },
+    meta: {
+      ...meta,
+      ...(policy.policyVersion === null ? {} : { policy_version: policy.policyVersion }),
+      ...(policy.featureFlagsVersion === null ? {} : { feature_flags_version: policy.featureFlagsVersion }),
+    },
   };
   if (workflow.usesPolicy) {
     stamped.context = { ...envelope.context, tenant_ruleset_json: policy.ruleset ?? {}, feature_flags: policy.featureFlags ?? {} };

@@ -1,5 +1,6 @@
 import { WorkflowCatalog, type AnyWorkflow } from '@revos/runtime';
 import { WF06_Load_Tenant_Entitlements } from './workflows/WF06_Load_Tenant_Entitlements.js';
+import { WF07_Change_Policy } from './workflows/WF07_Change_Policy.js';
 import { WF10_Consent_Check } from './workflows/WF10_Consent_Check.js';
 import { WF11_Log_Event } from './workflows/WF11_Log_Event.js';
 import { WF15_Redactor } from './workflows/WF15_Redactor.js';
@@ -19,6 +20,7 @@ import type { WorkflowServices } from './workflows/services.js';
 export * from './adapters/index.js';
 export type { WorkflowServices } from './workflows/services.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
+export { WF07_Change_Policy, ChangePolicyPayload, versionForRun } from './workflows/WF07_Change_Policy.js';
 export { classifyReply } from './workflows/WF31_Inbound_SMS.js';
 export { WF60_Collect_Payment, CollectPaymentPayload } from './workflows/WF60_Collect_Payment.js';
 export { WF61_Refund_Payment, RefundPaymentPayload } from './workflows/WF61_Refund_Payment.js';
@@ -51,6 +53,8 @@ export {
 export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
   return [
     WF06_Load_Tenant_Entitlements,
+    // Writes the tenant row: registered where the durable record is.
+    ...(services.records ? [WF07_Change_Policy(services.records)] : []),
     WF10_Consent_Check,
     WF11_Log_Event,
     ...(services.privacy ? [WF15_Redactor({ tokenKey: services.privacy.tokenKey })] : []),

@@ -18,3 +18,4 @@ export * from './listRunsForPhiScan.js';
 export * from './listRunsForExport.js';
 export * from './listRunEffects.js';
 export * from './loadTenantPolicy.js';
+export * from './changeTenantPolicy.js';
