@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeTenantPolicy, createApiKey, setConsent, type Db } from '@revos/db';
+import { twilioSignature } from '@revos/producer';
 import { dispatchPending, submitRun } from '@revos/runtime';
 import { createStripePaymentProvider, WF07_Change_Policy, WF60_Collect_Payment } from '@revos/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,7 @@ let p: TestProducer;
 let stripe: StripeStandin;
 let apiKey: string;
 let dir: string;
+const TWILIO_TOKEN = 'test-twilio-token';
 
 beforeAll(async () => {
   stripe = await startStripeStandin();
@@ -29,7 +31,7 @@ beforeAll(async () => {
   // WF07 writes through the harness's own database, which exists only once the harness has started.
   const records = { get sql() { return h.db.sql; } } as unknown as Db;
   h = await startHarness({ extraWorkflows: [WF07_Change_Policy(records), WF60_Collect_Payment(payments)] });
-  p = await startTestProducer(h);
+  p = await startTestProducer(h, { TWILIO_AUTH_TOKEN: TWILIO_TOKEN });
   apiKey = await createApiKey(h.db.sql, TENANT, 'policy-test');
   await setConsent(h.db.sql, { tenantId: TENANT, subjectId: 'p_payer', channel: 'payment', status: 'allow', source: 'test' });
   dir = await mkdtemp(join(tmpdir(), 'revos-policy-'));
@@ -235,4 +237,32 @@ describe('revos policy', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('ruleset.payments.max_amount_minor');
   }, 30_000);
+});
+
+describe('envelopes built by a webhook', () => {
+  it('carry the current versions, and the deciding workflow (WF31) records the version it used', async () => {
+    const { policy_version: policyVersion, feature_flags_version: flagsVersion } = await tenantRow();
+    expect(policyVersion).toMatch(/^pol_/);
+    const sid = `SM${'0'.repeat(31)}1`;
+    const form = { MessageSid: sid, AccountSid: 'AC_test', From: '+15551230009', To: '+15550000001', Body: 'C', NumMedia: '0' };
+    const url = `${p.url}/webhooks/twilio/${TENANT}/sms`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(TWILIO_TOKEN, url, form) },
+      body: new URLSearchParams(form).toString(),
+    });
+    expect(res.status).toBe(200);
+    let runId: string | undefined;
+    for (let i = 0; i < 400 && !runId; i++) {
+      const [row] = await h.db.sql<{ workflow_run_id: string }[]>`select workflow_run_id from workflow_runs where workflow_name = 'WF31_Inbound_SMS' and trigger_id = ${sid}`;
+      runId = row?.workflow_run_id;
+      if (!runId) await new Promise((r) => setTimeout(r, 25));
+    }
+    const run = await h.waitForRun(runId!);
+    expect(run.status).toBe('ok');
+    const envelope = await storedMeta(run.workflow_run_id);
+    expect(envelope.meta).toMatchObject({ policy_version: policyVersion, feature_flags_version: flagsVersion });
+    expect(envelope.context).toMatchObject({ feature_flags: { sms_reminders_v2: true } });
+    expect(run.output?.result.primary_outputs['policy_used']).toEqual({ policy_version: policyVersion, feature_flags_version: flagsVersion });
+  });
 });
