@@ -9,7 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeTenantPolicy, createApiKey, setConsent, type Db } from '@revos/db';
-import { twilioSignature } from '@revos/producer';
+import { operatorRunDetail, operatorRunTree, twilioSignature } from '@revos/producer';
+import { renderRunPage } from '../../apps/producer/src/explorer.js';
 import { dispatchPending, submitRun } from '@revos/runtime';
 import { createStripePaymentProvider, WF07_Change_Policy, WF60_Collect_Payment } from '@revos/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,8 @@ let stripe: StripeStandin;
 let apiKey: string;
 let dir: string;
 const TWILIO_TOKEN = 'test-twilio-token';
+/** Runs the explorer checks at the end look at. */
+const seen: { policyRun?: string; paymentRun?: string } = {};
 
 beforeAll(async () => {
   stripe = await startStripeStandin();
@@ -92,6 +95,7 @@ describe('changing the ruleset through the API', () => {
     expect(res.status).toBe(202);
     const run = await h.waitForRun(res.body['workflow_run_id'] as string);
     expect(run.status).toBe('ok');
+    seen.policyRun = run.workflow_run_id;
     const row = await tenantRow();
     expect(row.ruleset).toEqual({ payments: { max_amount_minor: 1000, currencies: ['usd'] } });
     expect(row.policy_version).toMatch(/^pol_[0-9A-Z]{26}$/);
@@ -115,6 +119,7 @@ describe('changing the ruleset through the API', () => {
   it('a run accepted after the change carries the new version and decides by the new ruleset', async () => {
     const allowed = await collect(900);
     expect(allowed.status).toBe('ok');
+    seen.paymentRun = allowed.workflow_run_id;
     const envelope = await storedMeta(allowed.workflow_run_id);
     expect(envelope.meta['policy_version']).toBe(firstVersion);
     expect(envelope.context?.['tenant_ruleset_json']).toEqual({ payments: { max_amount_minor: 1000, currencies: ['usd'] } });
@@ -227,6 +232,15 @@ describe('revos policy', () => {
     expect(JSON.parse(show.stdout)).toMatchObject({ tenant_id: TENANT, ruleset: { payments: { max_amount_minor: 5000 } } });
   }, 30_000);
 
+  it('runs show lists a payment and a policy change as side effects, with the policy the run carried', async () => {
+    const payment = await revos('runs', 'show', seen.paymentRun!, '--tenant', TENANT);
+    expect(payment.code).toBe(0);
+    expect(payment.stdout).toMatch(/side effects\n {2}payment succeeded: 900 usd \(pi_[0-9a-f]+\)/);
+    expect(payment.stdout).toMatch(/policy: +pol_[0-9A-Z]{26} \/ no flags version/);
+    const change = await revos('runs', 'show', seen.policyRun!, '--tenant', TENANT);
+    expect(change.stdout).toMatch(/ruleset changed from no version to pol_[0-9A-Z]{26} by api:u_office_manager/);
+  }, 30_000);
+
   it('names the problem: both files, a ruleset that breaks the schema', async () => {
     const both = await revos('policy', 'set', '--tenant', TENANT, '--ruleset', 'a.json', '--flags', 'b.json');
     expect(both.code).toBe(2);
@@ -264,5 +278,15 @@ describe('envelopes built by a webhook', () => {
     expect(envelope.meta).toMatchObject({ policy_version: policyVersion, feature_flags_version: flagsVersion });
     expect(envelope.context).toMatchObject({ feature_flags: { sms_reminders_v2: true } });
     expect(run.output?.result.primary_outputs['policy_used']).toEqual({ policy_version: policyVersion, feature_flags_version: flagsVersion });
+  });
+});
+
+describe('the run explorer page', () => {
+  it('shows a payment and a policy change under side effects', async () => {
+    const pages = await Promise.all(
+      [seen.paymentRun!, seen.policyRun!].map(async (id) => renderRunPage((await operatorRunDetail(h.db, id))!, (await operatorRunTree(h.db, id))!)),
+    );
+    expect(pages[0]).toMatch(/<section class="card" id="side-effects"><h2>Side effects<\/h2><ul><li>payment succeeded: 900 usd \(pi_[0-9a-f]+\)<\/li><\/ul>/);
+    expect(pages[1]).toMatch(/<li>ruleset changed from no version to pol_[0-9A-Z]{26} by api:u_office_manager<\/li>/);
   });
 });

@@ -28,6 +28,7 @@ import { Redis } from 'ioredis';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
 import { currentPolicy, submitPolicyChange } from './policy-change.js';
+import { policyVersionsOf, sideEffectLines } from './side-effects.js';
 import { operatorRunDetail, operatorRunTree, parseSince, replayRun, type ReplayOutcome } from './operator.js';
 import { submitPartial, submitRequest } from './submit.js';
 import { runDetail, runTree, walkTree, type RunDetail, type RunTree } from './views.js';
@@ -615,6 +616,7 @@ export function formatDetail(d: RunDetail): string {
     ['lane', r.lane],
     ['trigger_source', r.trigger_source],
     ['privacy_mode', r.privacy_mode],
+    ['policy', policyVersionsOf(r.envelope)],
     ['retry_count', r.retry_count],
     ['latency_ms', r.latency_ms],
     ['latency_breach', r.latency_breach ? 'yes' : 'no'],
@@ -624,6 +626,8 @@ export function formatDetail(d: RunDetail): string {
   ];
   const parts = [table(fields.map(([k, v]) => [`${k}:`, dash(v)]))];
   const section = (title: string, rows: string[][]) => parts.push('', rows.length > 1 ? `${title}\n${table(rows)}` : `${title}: none`);
+  const effects = sideEffectLines(d.events);
+  parts.push('', effects.length > 0 ? `side effects\n${effects.map((line) => `  ${line}`).join('\n')}` : 'side effects: none');
   section('events', [['EVENT_ID', 'TYPE', 'DIRECTION', 'EFFECT', 'AT'], ...d.events.map((e) => [e.event_id, e.event_type, e.direction, dash(e.effect_name), e.occurred_at])]);
   section('external calls', [
     ['SERVICE', 'ENDPOINT', 'LATENCY_MS', 'SUCCESS'],
