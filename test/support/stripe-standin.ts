@@ -118,7 +118,7 @@ function metadataOf(form: Record<string, string>): Record<string, string> {
   return out;
 }
 
-export async function startStripeStandin(options: { secretKey?: string } = {}): Promise<StripeStandin> {
+export async function startStripeStandin(options: { secretKey?: string; port?: number } = {}): Promise<StripeStandin> {
   const secretKey = options.secretKey ?? 'sk_test_standin';
   const requests: StripeRequest[] = [];
   const intents: StripeIntent[] = [];
@@ -295,7 +295,10 @@ export async function startStripeStandin(options: { secretKey?: string } = {}): 
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
 
