@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { changeTenantPolicy, createApiKey, setConsent, type Db } from '@revos/db';
 import { operatorRunDetail, operatorRunTree, twilioSignature } from '@revos/producer';
 import { renderRunPage } from '../../apps/producer/src/explorer.js';
-import { dispatchPending, submitRun } from '@revos/runtime';
+import { CronSchedules, dispatchPending, startCronProducer, submitRun } from '@revos/runtime';
+import { Redis } from 'ioredis';
 import { createStripePaymentProvider, WF07_Change_Policy, WF60_Collect_Payment } from '@revos/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, startHarness, TENANT, type Harness } from '../support/harness.js';
@@ -230,7 +231,7 @@ describe('revos policy', () => {
     const show = await revos('policy', 'show', '--tenant', TENANT, '--json');
     expect(show.code).toBe(0);
     expect(JSON.parse(show.stdout)).toMatchObject({ tenant_id: TENANT, ruleset: { payments: { max_amount_minor: 5000 } } });
-  }, 30_000);
+  }, 60_000);
 
   it('runs show lists a payment and a policy change as side effects, with the policy the run carried', async () => {
     const payment = await revos('runs', 'show', seen.paymentRun!, '--tenant', TENANT);
@@ -239,7 +240,7 @@ describe('revos policy', () => {
     expect(payment.stdout).toMatch(/policy: +pol_[0-9A-Z]{26} \/ no flags version/);
     const change = await revos('runs', 'show', seen.policyRun!, '--tenant', TENANT);
     expect(change.stdout).toMatch(/ruleset changed from no version to pol_[0-9A-Z]{26} by api:u_office_manager/);
-  }, 30_000);
+  }, 60_000);
 
   it('names the problem: both files, a ruleset that breaks the schema', async () => {
     const both = await revos('policy', 'set', '--tenant', TENANT, '--ruleset', 'a.json', '--flags', 'b.json');
@@ -250,7 +251,7 @@ describe('revos policy', () => {
     const bad = await revos('policy', 'set', '--tenant', TENANT, '--ruleset', file);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('ruleset.payments.max_amount_minor');
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('envelopes built by a webhook', () => {
@@ -288,5 +289,28 @@ describe('the run explorer page', () => {
     );
     expect(pages[0]).toMatch(/<section class="card" id="side-effects"><h2>Side effects<\/h2><ul><li>payment succeeded: 900 usd \(pi_[0-9a-f]+\)<\/li><\/ul>/);
     expect(pages[1]).toMatch(/<li>ruleset changed from no version to pol_[0-9A-Z]{26} by api:u_office_manager<\/li>/);
+  });
+});
+
+describe('envelopes built by cron', () => {
+  it('carry the current versions', async () => {
+    const { policy_version: policyVersion, feature_flags_version: flagsVersion } = await tenantRow();
+    const schedules = CronSchedules.parse([
+      { id: 'policy-tick', tenant_id: TENANT, workflow: 'WF11_Log_Event', pattern: '* * * * * *', tz: 'UTC', payload: { event_type: 'cron.tick', direction: 'internal', attributes: {} } },
+    ]);
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const cron = await startCronProducer({ db: h.db, queues: h.queues, catalog: h.catalog, log: h.deps.log, connection, prefix: h.prefix }, schedules);
+    try {
+      let fired: { envelope: { meta: Record<string, unknown> } } | undefined;
+      for (let i = 0; i < 400 && !fired; i++) {
+        [fired] = await h.db.sql<{ envelope: { meta: Record<string, unknown> } }[]>`
+          select envelope from workflow_runs where trigger_source = 'cron' and workflow_name = 'WF11_Log_Event' limit 1`;
+        if (!fired) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(fired?.envelope.meta).toMatchObject({ trigger_source: 'cron', policy_version: policyVersion, feature_flags_version: flagsVersion });
+    } finally {
+      await cron.close();
+      await connection.quit();
+    }
   });
 });
