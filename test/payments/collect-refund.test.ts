@@ -154,6 +154,12 @@ describe('collect a payment', () => {
     expect(stored).toHaveLength(0);
   });
 
+  it('does not refuse (and lose) an inbound text that quotes a card: only payment workflows refuse card data', async () => {
+    const text = makeEnvelope({ workflow: 'WF31_Inbound_SMS', payload: { message_sid: 'SM_card_quote', from: '+15551230009', to: '+15550000001', body: 'my card is 4242 4242 4242 4242' } });
+    expect((await intake(text)).status).toBe('queued');
+    expect((await h.waitForRun(text.meta.workflow_run_id)).status).toBe('ok');
+  });
+
   it('fails a payment method that is not a pm_ reference with the field and the rule', async () => {
     const envelope = collect(copay({ payment_method: 'tok_visa' }));
     await intake(envelope);

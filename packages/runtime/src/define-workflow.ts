@@ -111,6 +111,12 @@ export interface WorkflowOptions<S extends z.ZodType> {
    * versions), and the output records the versions used as `primary_outputs.policy_used`.
    */
   usesPolicy?: boolean;
+  /**
+   * The payload names payment instruments: intake refuses an envelope whose payload holds anything
+   * shaped like a card number (400 `card_number_forbidden`), before it is stored or logged. Not the
+   * default: an inbound patient text that happens to quote a card must not be refused and lost.
+   */
+  refusesCardData?: boolean;
   run(ctx: RunContext<z.infer<S>>): Promise<WorkflowResult>;
 }
 
@@ -138,6 +144,7 @@ export function defineWorkflow<S extends z.ZodType>(options: WorkflowOptions<S>)
     timeoutMs: options.timeoutMs ?? LANE_SETTINGS[options.lane].runTimeoutMs,
     isEscalation: options.isEscalation ?? false,
     usesPolicy: options.usesPolicy ?? false,
+    refusesCardData: options.refusesCardData ?? false,
   };
 }
 

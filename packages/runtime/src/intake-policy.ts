@@ -1,8 +1,8 @@
 /**
  * What intake adds to every envelope before it is stored: the tenant's current `policy_version` and
  * `feature_flags_version` (whoever built the envelope: API, webhook, cron, dispatcher, replay), and,
- * for workflows that decide by policy, the ruleset and flags those versions name. It also refuses
- * card numbers anywhere in the payload, before anything is written (PCI scope).
+ * for workflows that decide by policy, the ruleset and flags those versions name. For payment
+ * workflows it also refuses card numbers anywhere in the payload, before anything is written (PCI scope).
  */
 import { loadTenantPolicy, type Sql } from '@revos/db';
 import { findCardNumbers, ValidationError, type Envelope } from '@revos/envelope';

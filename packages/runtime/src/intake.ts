@@ -51,7 +51,7 @@ export interface IntakeResult {
 }
 
 /**
- * The one way a run enters the fleet: validate (card numbers refused), stamp the tenant's current
+ * The one way a run enters the fleet: validate (card numbers refused for payment workflows), stamp the tenant's current
  * policy versions (see intake-policy.ts), record durably (the
  * accepted_runs row and the run's `queued` row, one statement), then enqueue
  * with jobId = encoded key. A key seen before is a duplicate, answered with the
@@ -65,7 +65,7 @@ export async function submitRun(deps: IntakeDeps, input: Envelope, options: Inta
   const parsed = parseEnvelope(input);
   const workflow = deps.catalog.get(parsed.meta.workflow_name, parsed.meta.workflow_version);
   if (!workflow) throw new UnknownWorkflowError(parsed.meta.workflow_name, parsed.meta.workflow_version);
-  refuseCardNumbers(parsed);
+  if (workflow.refusesCardData) refuseCardNumbers(parsed);
   const envelope = await stampTenantPolicy(deps.db.sql, parsed, workflow);
   const meta = envelope.meta;
   const jobId = toJobId(meta.idempotency_key);

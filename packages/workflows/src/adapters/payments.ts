@@ -195,10 +195,11 @@ function searchValue(value: string): string {
 /** A {@link PaymentProvider} over Stripe's API. Throws `config_missing` at once if an option is empty. */
 export function createStripePaymentProvider(options: StripeOptions & { idempotencyWindowMs?: number }): PaymentProvider {
   requireAdapterConfig(STRIPE_SERVICE, { baseUrl: options.baseUrl, secretKey: options.secretKey, timeoutMs: options.timeoutMs });
-  const headers = (idempotencyKey?: string): Record<string, string> => ({
+  const headers = (idempotencyKey: string | undefined, hasBody: boolean): Record<string, string> => ({
     authorization: `Bearer ${options.secretKey}`,
     accept: 'application/json',
-    ...(idempotencyKey === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': idempotencyKey }),
+    ...(hasBody ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
   });
   async function call(endpoint: string, method: 'GET' | 'POST', path: string, signal: AbortSignal | undefined, idempotencyKey?: string, body?: string): Promise<VendorResponse> {
     try {
@@ -207,7 +208,7 @@ export function createStripePaymentProvider(options: StripeOptions & { idempoten
         endpoint,
         method,
         url: joinUrl(options.baseUrl, path),
-        headers: headers(idempotencyKey),
+        headers: headers(idempotencyKey, body !== undefined),
         ...(body === undefined ? {} : { body }),
         timeoutMs: options.timeoutMs,
         ...(signal === undefined ? {} : { signal }),

@@ -42,6 +42,7 @@ export function WF60_Collect_Payment(payments: PaymentProvider) {
     channel: 'ui',
     outbound: { channel: 'payment', subject: 'patient_id' },
     usesPolicy: true,
+    refusesCardData: true,
     payload: CollectPaymentPayload,
     async run(ctx) {
       const p = ctx.payload;

@@ -32,6 +32,7 @@ export function WF61_Refund_Payment(payments: PaymentProvider) {
     version: '1.0.0',
     lane: 'interactive',
     channel: 'ui',
+    refusesCardData: true,
     payload: RefundPaymentPayload,
     async run(ctx) {
       const p = ctx.payload;
