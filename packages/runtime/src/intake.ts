@@ -51,8 +51,8 @@ export interface IntakeResult {
 }
 
 /**
- * The one way a run enters the fleet: validate (card numbers refused for payment workflows), stamp the tenant's current
- * policy versions (see intake-policy.ts), record durably (the
+ * The one way a run enters the fleet: validate (card numbers refused for payment workflows), stamp
+ * the tenant's current policy versions (see intake-policy.ts), record durably (the
  * accepted_runs row and the run's `queued` row, one statement), then enqueue
  * with jobId = encoded key. A key seen before is a duplicate, answered with the
  * run it was first accepted as: read from PostgreSQL, never from BullMQ.
