@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the fleet on this machine, run from TypeScript source (no build needed).
 //   1. When Redis or PostgreSQL does not answer, scripts/ensure-services.sh starts the local services.
-//   2. Without TWILIO_BASE_URL, the vendor stand-in simulates Twilio and the PMS on port 4010.
+//   2. Without TWILIO_BASE_URL, the vendor stand-in simulates Twilio and the PMS on port 4010; without
+//      STRIPE_BASE_URL, the Stripe stand-in simulates payments on port 4011.
 //   3. The worker and the producer (API, webhooks, dispatcher, reconciler, cron) run with this
 //      process's stdio and environment.
 // SIGINT/SIGTERM stop every child; when any child exits, the others are stopped and this process
@@ -15,6 +16,7 @@ const root = resolve(import.meta.dirname, '..');
 /** Node flags that run workspace TypeScript through each package's `@revos/source` export. */
 const TS = ['--conditions=@revos/source', '--import', 'tsx'];
 const STANDIN_PORT = 4010;
+const STRIPE_STANDIN_PORT = 4011;
 
 const log = (msg, fields = {}) =>
   console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), service: 'start', ...fields, msg }));
@@ -90,6 +92,25 @@ if (!process.env.TWILIO_BASE_URL) {
           env.TWILIO_BASE_URL = url;
           env.PMS_BASE_URL ??= `${url}/pms`;
           log('vendors are simulated: Twilio and the PMS are the local stand-in; set TWILIO_BASE_URL and PMS_BASE_URL to use real ones', { url });
+          lines.on('line', (more) => console.log(more));
+          done();
+        });
+      }),
+  });
+}
+if (!process.env.STRIPE_BASE_URL) {
+  processes.push({
+    name: 'stripe-standin',
+    args: [...TS, 'test/support/stripe-standin-main.ts', String(STRIPE_STANDIN_PORT)],
+    stdout: 'pipe',
+    ready: (child) =>
+      new Promise((done) => {
+        const lines = createInterface({ input: child.stdout });
+        lines.once('line', (line) => {
+          const { url, secret_key: secretKey } = JSON.parse(line);
+          env.STRIPE_BASE_URL = url;
+          env.STRIPE_SECRET_KEY = secretKey;
+          log('payments are simulated: Stripe is the local stand-in (pm_card_visa succeeds, pm_card_chargeDeclined declines); set STRIPE_BASE_URL and STRIPE_SECRET_KEY to use Stripe', { url });
           lines.on('line', (more) => console.log(more));
           done();
         });

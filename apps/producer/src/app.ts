@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv, ProducerDeps } from './deps.js';
 import { registerAdminRoutes } from './admin.js';
 import { registerDescriptionRoutes } from './api-description/register.js';
+import { registerPolicyRoutes } from './policy-api.js';
 import { registerRunRoutes } from './runs-api.js';
 import { registerWebhookRoutes } from './webhooks.js';
 
@@ -33,6 +34,7 @@ export function createProducerApp(deps: ProducerDeps): Hono<AppEnv> {
   // Before the run routes: the description is public, the rest of /v1 needs an API key.
   registerDescriptionRoutes(app, deps);
   registerRunRoutes(app, deps);
+  registerPolicyRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerAdminRoutes(app, deps);
 

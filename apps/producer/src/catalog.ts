@@ -4,6 +4,7 @@ import type { AnyWorkflow, WorkflowCatalog } from '@revos/runtime';
 import {
   createHttpPmsAdapter,
   createReferenceCatalog,
+  createStripePaymentProvider,
   createTwilioSmsProvider,
   createTwilioVoiceProvider,
   type WorkflowServices,
@@ -31,6 +32,7 @@ export function createProducerCatalog(extraWorkflows?: ExtraWorkflows): Workflow
     sms: createTwilioSmsProvider(unused),
     voice: createTwilioVoiceProvider(unused),
     pms: createHttpPmsAdapter({ baseUrl: 'https://vendor.invalid/pms', apiKey: 'unused', timeoutMs: 1_000 }),
+    payments: createStripePaymentProvider({ baseUrl: 'https://vendor.invalid', secretKey: 'unused', timeoutMs: 1_000 }),
     // WF15/WF54/WF84 are registered only with a token key and the record; the producer needs their
     // names, never their handlers: a throwaway key, and a record that throws if ever touched.
     privacy: { tokenKey: randomBytes(32).toString('base64') },

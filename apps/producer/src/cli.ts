@@ -11,6 +11,8 @@
  *   revos runs replay <run_id> [--force --reason R] [--operator O] [--json]
  *   revos runs replay --failed [--workflow W] [--since S] [--tenant T] [--limit N] [--force --reason R]
  *   revos tasks list [--tenant T] [--limit N] [--json]
+ *   revos policy show --tenant T [--json]
+ *   revos policy set --tenant T (--ruleset file.json | --flags file.json) [--expect V] [--operator O] [--reason R] [--json]
  *   revos export --tenant T [--workflow W] [--since 30m|6h|2d|ISO] [--until ISO] [--limit N] [--out file.jsonl] [--redact-all] [--json]
  *
  * Exit codes: 0 done, 1 failed (refused envelope, unknown run, unreachable database, ...),
@@ -26,6 +28,8 @@ import type { WorkflowServices } from '@revos/workflows';
 import { Redis } from 'ioredis';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
+import { currentPolicy, submitPolicyChange } from './policy-change.js';
+import { policyVersionsOf, sideEffectLines } from './side-effects.js';
 import { operatorRunDetail, operatorRunTree, parseSince, replayRun, type ReplayOutcome } from './operator.js';
 import { submitPartial, submitRequest } from './submit.js';
 import { runDetail, runTree, walkTree, type RunDetail, type RunTree } from './views.js';
@@ -40,6 +44,9 @@ const USAGE = `usage:
   revos runs replay <run_id> [--force --reason <why>] [--operator <name>] [--json]
   revos runs replay --failed [--workflow <name>] [--since <s>] [--tenant <t>] [--limit <n>] [--force --reason <why>] [--json]
   revos tasks list [--tenant <t>] [--limit <n>] [--json]
+  revos policy show --tenant <t> [--json]            the tenant's ruleset, feature flags and their versions
+  revos policy set --tenant <t> (--ruleset <file.json> | --flags <file.json>) [--expect <version>] [--operator <name>] [--reason <why>] [--json]
+                                                    changes them through a WF07_Change_Policy run (validated, versioned, audited)
   revos export --tenant <t> [--workflow <name>] [--since <30m|6h|2d|ISO>] [--until <ISO>] [--limit <n>] [--out <file.jsonl>] [--redact-all] [--json]
                                                     finished runs as JSONL, through a WF54_Dataset_Curation run (audited); progress on stderr
 configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, WORKFLOWS_MODULE (see apps/producer/src/env.ts)`;
@@ -73,6 +80,9 @@ interface Parsed {
   out?: string;
   operator?: string;
   reason?: string;
+  ruleset?: string;
+  flags?: string;
+  expect?: string;
   force: boolean;
   failed: boolean;
   redactAll: boolean;
@@ -97,6 +107,9 @@ function parse(argv: string[]): Parsed {
         out: { type: 'string' },
         operator: { type: 'string' },
         reason: { type: 'string' },
+        ruleset: { type: 'string' },
+        flags: { type: 'string' },
+        expect: { type: 'string' },
         force: { type: 'boolean', default: false },
         failed: { type: 'boolean', default: false },
         'redact-all': { type: 'boolean', default: false },
@@ -116,6 +129,9 @@ function parse(argv: string[]): Parsed {
       out: values.out,
       operator: values.operator,
       reason: values.reason,
+      ruleset: values.ruleset,
+      flags: values.flags,
+      expect: values.expect,
       force: values.force,
       failed: values.failed,
       redactAll: values['redact-all'],
@@ -260,6 +276,44 @@ async function enqueue(args: Parsed, session: Session, out: Out): Promise<void> 
     { db, queues: session.queues(), catalog: session.catalog(), privacy: session.privacy() },
     body,
     tenantId,
+    'cli',
+  );
+  if (!outcome.ok) {
+    const issues = outcome.body.issues.map((i) => `${i.path || '(body)'}: ${i.rule}`).join('; ');
+    throw new CommandFailed(`${outcome.body.error} (${outcome.httpStatus}): ${issues}`, outcome.body);
+  }
+  out(args.json ? JSON.stringify(outcome.body) : JSON.stringify(outcome.body, null, 2));
+}
+
+async function policy(args: Parsed, session: Session, out: Out, _err: Out, env: ProducerEnv): Promise<void> {
+  const sub = args.positionals[1];
+  if (sub !== 'show' && sub !== 'set') {
+    throw new UsageError(sub === undefined ? 'policy: missing subcommand show|set' : `policy: unknown subcommand ${JSON.stringify(sub)} (show|set)`);
+  }
+  const command = `policy ${sub}`;
+  if (args.positionals.length > 2) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(args.positionals[2])}`);
+  allowOnly(args, command, sub === 'show' ? ['tenant'] : ['tenant', 'ruleset', 'flags', 'expect', 'operator', 'reason']);
+  const tenantId = tenantOption(args, command);
+  const db = await session.db();
+  await requireTenant(db, tenantId);
+  if (sub === 'show') {
+    const current = await currentPolicy(db, tenantId);
+    out(args.json ? JSON.stringify(current) : JSON.stringify(current, null, 2));
+    return;
+  }
+  if ((args.ruleset === undefined) === (args.flags === undefined)) throw new UsageError(`${command}: give exactly one of --ruleset <file.json> or --flags <file.json>`);
+  const operator = args.operator ?? env.USER ?? 'unknown';
+  if (!/^[A-Za-z0-9_.@-]{1,80}$/.test(operator)) throw new UsageError(`${command}: --operator must be letters, digits and _ . @ - (1-80)`);
+  const body = {
+    ...(args.ruleset !== undefined ? { ruleset: await readJsonFile(args.ruleset, '--ruleset') } : { feature_flags: await readJsonFile(args.flags!, '--flags') }),
+    ...(args.expect !== undefined ? { expected_version: args.expect } : {}),
+    ...(args.reason !== undefined ? { reason: args.reason } : {}),
+  };
+  const outcome = await submitPolicyChange(
+    { db, queues: session.queues(), catalog: session.catalog(), privacy: session.privacy(), environment: env.ENVIRONMENT },
+    tenantId,
+    body,
+    `cli:${operator}`,
     'cli',
   );
   if (!outcome.ok) {
@@ -563,6 +617,7 @@ export function formatDetail(d: RunDetail): string {
     ['lane', r.lane],
     ['trigger_source', r.trigger_source],
     ['privacy_mode', r.privacy_mode],
+    ['policy', policyVersionsOf(r.envelope)],
     ['retry_count', r.retry_count],
     ['latency_ms', r.latency_ms],
     ['latency_breach', r.latency_breach ? 'yes' : 'no'],
@@ -572,6 +627,8 @@ export function formatDetail(d: RunDetail): string {
   ];
   const parts = [table(fields.map(([k, v]) => [`${k}:`, dash(v)]))];
   const section = (title: string, rows: string[][]) => parts.push('', rows.length > 1 ? `${title}\n${table(rows)}` : `${title}: none`);
+  const effects = sideEffectLines(d.events);
+  parts.push('', effects.length > 0 ? `side effects\n${effects.map((line) => `  ${line}`).join('\n')}` : 'side effects: none');
   section('events', [['EVENT_ID', 'TYPE', 'DIRECTION', 'EFFECT', 'AT'], ...d.events.map((e) => [e.event_id, e.event_type, e.direction, dash(e.effect_name), e.occurred_at])]);
   section('external calls', [
     ['SERVICE', 'ENDPOINT', 'LATENCY_MS', 'SUCCESS'],
@@ -609,6 +666,7 @@ export async function runCli(
     enqueue,
     runs,
     tasks,
+    policy,
     export: exportRuns,
   };
   const handler = command === undefined ? undefined : handlers[command];

@@ -6,6 +6,7 @@
 import type { FailedRunRow, OpenTaskRow } from '@revos/db';
 import { escapeHtml as h, page } from './html.js';
 import type { OperatorRunDetail } from './operator.js';
+import { policyVersionsOf, sideEffectLines } from './side-effects.js';
 import { walkTree, type RunTree } from './views.js';
 
 const runLink = (id: string, text?: string) => `<a class="mono" href="/admin/explorer/runs/${encodeURIComponent(id)}">${h(text ?? id)}</a>`;
@@ -79,6 +80,7 @@ export function renderRunPage(d: OperatorRunDetail, tree: RunTree): string {
     ['correlation id', `<span class="mono">${h(r.correlation_id)}</span>`],
     ['trigger', `${h(r.trigger_source)}`],
     ['privacy mode', h(r.privacy_mode)],
+    ['policy', dash(policyVersionsOf(r.envelope))],
     ['latency', `${ms(r.latency_ms)}${r.latency_breach ? ' <span class="breach">budget breached</span>' : ''}`],
     ['retries', String(r.retry_count)],
     ['accepted / started / ended', `${dash(r.accepted_at)}<br>${dash(r.started_at)}<br>${dash(r.ended_at)}`],
@@ -111,9 +113,15 @@ ${d.redacted ? '<p class="notice">phi_minimized run: subject, payload, primary o
 <section class="card" id="lineage"><h2>Lineage from root <span class="mono">${h(tree.root_run_id)}</span> (${tree.runs.length} run${tree.runs.length === 1 ? '' : 's'})</h2>${renderTree(tree, r.workflow_run_id)}</section>
 <section class="card" id="detail"><h2>Run</h2><dl class="fields">${fields.map(([k, v]) => `<dt>${h(k)}</dt><dd>${v}</dd>`).join('')}</dl></section>
 <section class="card" id="output"><h2>Output contract</h2>${contract}</section>
+<section class="card" id="side-effects"><h2>Side effects</h2>${sideEffects(d.events)}</section>
 <section class="card" id="events"><h2>Events</h2>${table(['event', 'type', 'direction', 'effect', 'at', 'payload'], events, 'No events.')}</section>
 <section class="card" id="calls"><h2>External calls</h2>${table(['service', 'endpoint', 'latency', 'outcome'], calls, 'No external calls.')}</section>
 <section class="card" id="tasks"><h2>Escalation tasks</h2>${table(['task', 'kind', 'status', 'failure', 'reason', 'opened'], tasks, 'No tasks.')}</section>
 <section class="card" id="envelope"><h2>Envelope</h2>${json(r.envelope)}</section>`,
   );
+}
+
+function sideEffects(events: OperatorRunDetail['events']): string {
+  const lines = sideEffectLines(events);
+  return lines.length === 0 ? '<p class="muted">No side effects.</p>' : `<ul>${lines.map((line) => `<li>${h(line)}</li>`).join('')}</ul>`;
 }

@@ -51,6 +51,10 @@ export const WorkerEnv = z.object({
   /** The practice management system's JSON API. */
   PMS_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:4010/pms'),
   PMS_API_KEY: z.string().min(1).default('local-standin-key'),
+  /** Stripe (or a compatible stand-in) for WF60_Collect_Payment and WF61_Refund_Payment. */
+  STRIPE_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:4011'),
+  /** Secret or restricted key (`sk_…`/`rk_…`; a restricted key needs PaymentIntents and Refunds write). */
+  STRIPE_SECRET_KEY: z.string().min(1).default('sk_test_local_standin'),
   /** Per-call vendor timeout. */
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /**

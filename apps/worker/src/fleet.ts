@@ -15,6 +15,7 @@ import {
 } from '@revos/runtime';
 import {
   createHttpPmsAdapter,
+  createStripePaymentProvider,
   createReferenceCatalog,
   createTwilioSmsProvider,
   createTwilioVoiceProvider,
@@ -51,6 +52,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
     pms: createHttpPmsAdapter({ baseUrl: env.PMS_BASE_URL, apiKey: env.PMS_API_KEY, timeoutMs: env.VENDOR_TIMEOUT_MS }),
+    payments: createStripePaymentProvider({ baseUrl: env.STRIPE_BASE_URL, secretKey: env.STRIPE_SECRET_KEY, timeoutMs: env.VENDOR_TIMEOUT_MS }),
     // WF15/WF54/WF84 are registered only with these: the token key, the durable record, the export directory.
     privacy: { tokenKey: env.PHI_TOKEN_KEY },
     records: db,

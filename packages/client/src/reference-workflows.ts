@@ -6,6 +6,25 @@ export type ReferenceWorkflowPayloads = {
   WF06_Load_Tenant_Entitlements: {
     workflow?: string;
   };
+  /** WF07_Change_Policy@1.0.0, lane interactive. */
+  WF07_Change_Policy: {
+    target: "ruleset";
+    ruleset: {
+      payments?: {
+        max_amount_minor?: number;
+        currencies?: Array<string>;
+      };
+    };
+    from_version: string | null;
+    changed_by: string;
+    reason?: string;
+  } | {
+    target: "feature_flags";
+    feature_flags: Record<string, boolean | number | string>;
+    from_version: string | null;
+    changed_by: string;
+    reason?: string;
+  };
   /** WF10_Consent_Check@1.0.0, lane interactive. */
   WF10_Consent_Check: {
     channel: "sms" | "voice" | "email";
@@ -75,6 +94,21 @@ export type ReferenceWorkflowPayloads = {
     out?: string;
     redact?: "by_mode" | "all";
     part_size?: number;
+  };
+  /** WF60_Collect_Payment@1.0.0, lane interactive. */
+  WF60_Collect_Payment: {
+    amount_minor: number;
+    currency: string;
+    payment_method: string;
+    customer?: string;
+    purpose: "copay" | "balance" | "deposit" | "fee";
+    reference?: string;
+  };
+  /** WF61_Refund_Payment@1.0.0, lane interactive. */
+  WF61_Refund_Payment: {
+    payment_intent_id: string;
+    amount_minor?: number;
+    reason?: "duplicate" | "fraudulent" | "requested_by_customer";
   };
   /** WF71_RealTime_Fallback@1.0.0, lane realtime. */
   WF71_RealTime_Fallback: {

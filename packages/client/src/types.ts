@@ -162,7 +162,7 @@ export interface WorkflowInfo {
   lane: 'realtime' | 'interactive' | 'batch';
   channel: 'voice' | 'sms' | 'email' | 'ui' | 'batch';
   latency_budget_ms: number | null;
-  outbound: 'sms' | 'voice' | 'email' | null;
+  outbound: 'sms' | 'voice' | 'email' | 'payment' | null;
   /** JSON Schema (2020-12) of the payload. */
   payload_schema: Record<string, unknown>;
 }

@@ -27,6 +27,8 @@ describe("classifyFailure", () => {
       attempts_exhausted: { retryable: false, status: "failed", escalate: true },
       lock_lost: { retryable: false, status: "failed", escalate: false },
       effect_outcome_unknown: { retryable: false, status: "failed", escalate: true },
+      payment_declined: { retryable: false, status: "blocked", escalate: true },
+      version_conflict: { retryable: false, status: "blocked", escalate: false },
       internal_error: { retryable: false, status: "failed", escalate: true },
     });
   });

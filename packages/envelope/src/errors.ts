@@ -20,6 +20,8 @@ export const FailureCode = z.enum([
   "rate_limited",
   "run_in_progress",
   "effect_outcome_unknown",
+  "payment_declined",
+  "version_conflict",
   "internal_error",
 ]);
 export type FailureCode = z.infer<typeof FailureCode>;
@@ -67,9 +69,13 @@ export function classifyFailure(code: FailureCode): FailureClass {
       return { retryable: true, status: "retry", escalate: false };
     // A patient opting out is expected behaviour, not a staff problem.
     case "consent_denied":
+    // A change was made against a version that is no longer current: the caller re-reads and decides.
+    case "version_conflict":
       return { retryable: false, status: "blocked", escalate: false };
     // A policy stopped an action someone asked for: a human should know.
     case "policy_violation":
+    // The card issuer refused a charge: charging again cannot help; staff contact the patient.
+    case "payment_declined":
       return { retryable: false, status: "blocked", escalate: true };
     // Retrying cannot fix these; they need a person (bad data, bad deploy, bad config, exhausted budget).
     case "invalid_input":

@@ -41,6 +41,11 @@ export interface RunContext<P> {
   log: Logger;
   /** Runs `fn` at most once per (idempotency key, name), journaled with its event; later attempts get the stored result. */
   effect<T>(name: string, spec: EffectSpec, fn: (io: EffectIo) => Promise<T>): Promise<T>;
+  /**
+   * The tenant policy this run decides under: the versions intake stamped on the envelope and, for
+   * workflows that declare `usesPolicy`, the ruleset and flags intake attached with them.
+   */
+  policy: RunPolicy;
   /** Read-only lookups within the run's tenant. */
   lookup: {
     consent(subjectId: string, channel: string): Promise<'allow' | 'deny' | null>;
@@ -67,8 +72,17 @@ export interface WorkflowResult {
   disclaimer_used?: boolean;
 }
 
+/** See {@link RunContext.policy}. */
+export interface RunPolicy {
+  policyVersion: string | null;
+  featureFlagsVersion: string | null;
+  ruleset: Record<string, unknown>;
+  featureFlags: Record<string, unknown>;
+}
+
 export interface OutboundSpec {
-  channel: 'sms' | 'voice' | 'email';
+  /** `payment`: the patient's authorization to charge a saved payment method. */
+  channel: 'sms' | 'voice' | 'email' | 'payment';
   /** Which subject id consent is recorded against. */
   subject: 'patient_id' | 'lead_id';
 }
@@ -91,6 +105,18 @@ export interface WorkflowOptions<S extends z.ZodType> {
   timeoutMs?: number;
   /** Escalation workflows do not escalate their own failures (that would loop); they alert instead. */
   isEscalation?: boolean;
+  /**
+   * A workflow that decides by tenant policy: intake attaches the tenant's ruleset and feature flags
+   * as `context.tenant_ruleset_json` / `context.feature_flags` (the snapshot matching the stamped
+   * versions), and the output records the versions used as `primary_outputs.policy_used`.
+   */
+  usesPolicy?: boolean;
+  /**
+   * The payload names payment instruments: intake refuses an envelope whose payload holds anything
+   * shaped like a card number (400 `card_number_forbidden`), before it is stored or logged. Not the
+   * default: an inbound patient text that happens to quote a card must not be refused and lost.
+   */
+  refusesCardData?: boolean;
   run(ctx: RunContext<z.infer<S>>): Promise<WorkflowResult>;
 }
 
@@ -117,6 +143,8 @@ export function defineWorkflow<S extends z.ZodType>(options: WorkflowOptions<S>)
     backoff: options.backoff ?? { baseMs: 1_000, maxMs: 5 * 60_000 },
     timeoutMs: options.timeoutMs ?? LANE_SETTINGS[options.lane].runTimeoutMs,
     isEscalation: options.isEscalation ?? false,
+    usesPolicy: options.usesPolicy ?? false,
+    refusesCardData: options.refusesCardData ?? false,
   };
 }
 

@@ -18,3 +18,4 @@ export * from './process.js';
 export * from './payload-schema.js';
 export * from './workflows-module.js';
 export * from './cron-pattern.js';
+export * from './intake-policy.js';

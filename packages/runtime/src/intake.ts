@@ -3,6 +3,7 @@ import { parseEnvelope, toJobId, type Envelope, type Priority } from '@revos/env
 import type { WorkflowCatalog } from './define-workflow.js';
 import { enqueueRun, type LaneQueues } from './enqueue.js';
 import type { Lane } from './lanes.js';
+import { refuseCardNumbers, stampTenantPolicy } from './intake-policy.js';
 import { isPhiMinimized, redactEnvelope, type PrivacyGuard } from './privacy/privacy-mode.js';
 
 /** Where an accepted run came from (for operators; not part of the envelope). */
@@ -50,7 +51,8 @@ export interface IntakeResult {
 }
 
 /**
- * The one way a run enters the fleet: validate, record durably (the
+ * The one way a run enters the fleet: validate (card numbers refused for payment workflows), stamp
+ * the tenant's current policy versions (see intake-policy.ts), record durably (the
  * accepted_runs row and the run's `queued` row, one statement), then enqueue
  * with jobId = encoded key. A key seen before is a duplicate, answered with the
  * run it was first accepted as: read from PostgreSQL, never from BullMQ.
@@ -60,10 +62,12 @@ export interface IntakeResult {
  * caller's retry is a duplicate of it. Nothing accepted is lost.
  */
 export async function submitRun(deps: IntakeDeps, input: Envelope, options: IntakeOptions): Promise<IntakeResult> {
-  const envelope = parseEnvelope(input);
+  const parsed = parseEnvelope(input);
+  const workflow = deps.catalog.get(parsed.meta.workflow_name, parsed.meta.workflow_version);
+  if (!workflow) throw new UnknownWorkflowError(parsed.meta.workflow_name, parsed.meta.workflow_version);
+  if (workflow.refusesCardData) refuseCardNumbers(parsed);
+  const envelope = await stampTenantPolicy(deps.db.sql, parsed, workflow);
   const meta = envelope.meta;
-  const workflow = deps.catalog.get(meta.workflow_name, meta.workflow_version);
-  if (!workflow) throw new UnknownWorkflowError(meta.workflow_name, meta.workflow_version);
   const jobId = toJobId(meta.idempotency_key);
   const phi = isPhiMinimized(envelope);
   if (phi && !deps.privacy) throw new PrivacyNotConfiguredError();

@@ -63,6 +63,7 @@ import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
 import type { TenantCache } from './tenant-cache.js';
 import { isPhiMinimized, redactEnvelope, redactOutput, type PrivacyGuard } from './privacy/privacy-mode.js';
+import { policyUsed, runPolicy } from './run/policy.js';
 
 export const ESCALATION_WORKFLOW = 'WF21_Escalate_To_Staff';
 export const FALLBACK_WORKFLOW = 'WF71_RealTime_Fallback';
@@ -277,6 +278,7 @@ class RunState {
       tenant,
       retryCount: this.attempt.attemptsMade,
       consent,
+      policy: runPolicy(this.envelope, tenant),
       signal,
       log: this.log,
       effect: (name, spec, fn) => this.effect(name, spec, fn, signal),
@@ -422,7 +424,7 @@ class RunState {
       latencyBreach: breach,
       status: 'ok',
       summary: result.summary,
-      primaryOutputs: result.primary_outputs ?? {},
+      primaryOutputs: { ...(result.primary_outputs ?? {}), ...policyUsed(workflow, this.envelope) },
       nextActions,
       audit: this.audit,
       failure: null,
@@ -553,7 +555,7 @@ class RunState {
       latencyBreach: false,
       status,
       summary: `${failure.code} at ${failure.stage}`,
-      primaryOutputs: failure.details ?? {},
+      primaryOutputs: { ...(failure.details ?? {}), ...(workflow ? policyUsed(workflow, this.envelope) : {}) },
       nextActions,
       audit: this.audit,
       failure: { code: failure.code, stage: failure.stage, reason: failure.message },

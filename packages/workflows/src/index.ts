@@ -1,5 +1,6 @@
 import { WorkflowCatalog, type AnyWorkflow } from '@revos/runtime';
 import { WF06_Load_Tenant_Entitlements } from './workflows/WF06_Load_Tenant_Entitlements.js';
+import { WF07_Change_Policy } from './workflows/WF07_Change_Policy.js';
 import { WF10_Consent_Check } from './workflows/WF10_Consent_Check.js';
 import { WF11_Log_Event } from './workflows/WF11_Log_Event.js';
 import { WF15_Redactor } from './workflows/WF15_Redactor.js';
@@ -10,6 +11,8 @@ import { WF30_Send_SMS } from './workflows/WF30_Send_SMS.js';
 import { WF31_Inbound_SMS } from './workflows/WF31_Inbound_SMS.js';
 import { WF42_Escalation_Follow_Up } from './workflows/WF42_Escalation_Follow_Up.js';
 import { WF54_Dataset_Curation } from './workflows/WF54_Dataset_Curation.js';
+import { WF60_Collect_Payment } from './workflows/WF60_Collect_Payment.js';
+import { WF61_Refund_Payment } from './workflows/WF61_Refund_Payment.js';
 import { WF71_RealTime_Fallback } from './workflows/WF71_RealTime_Fallback.js';
 import { WF84_Compliance_Sentinel } from './workflows/WF84_Compliance_Sentinel.js';
 import type { WorkflowServices } from './workflows/services.js';
@@ -17,7 +20,11 @@ import type { WorkflowServices } from './workflows/services.js';
 export * from './adapters/index.js';
 export type { WorkflowServices } from './workflows/services.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
+export { WF07_Change_Policy, ChangePolicyPayload, versionForRun } from './workflows/WF07_Change_Policy.js';
 export { classifyReply } from './workflows/WF31_Inbound_SMS.js';
+export { WF60_Collect_Payment, CollectPaymentPayload } from './workflows/WF60_Collect_Payment.js';
+export { WF61_Refund_Payment, RefundPaymentPayload } from './workflows/WF61_Refund_Payment.js';
+export { beyondKeyWindow, chargeOnce, refundOnce } from './workflows/payments-once.js';
 export {
   WF84_Compliance_Sentinel,
   PHI_ALERT_KIND,
@@ -46,6 +53,8 @@ export {
 export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
   return [
     WF06_Load_Tenant_Entitlements,
+    // Writes the tenant row: registered where the durable record is.
+    ...(services.records ? [WF07_Change_Policy(services.records)] : []),
     WF10_Consent_Check,
     WF11_Log_Event,
     ...(services.privacy ? [WF15_Redactor({ tokenKey: services.privacy.tokenKey })] : []),
@@ -58,6 +67,7 @@ export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
     ...(services.records && services.privacy
       ? [WF54_Dataset_Curation({ records: services.records, tokenKey: services.privacy.tokenKey, exportDir: services.exportDir })]
       : []),
+    ...(services.payments ? [WF60_Collect_Payment(services.payments), WF61_Refund_Payment(services.payments)] : []),
     WF71_RealTime_Fallback(services),
     // The compliance workflows read the durable record and need the token key: both or neither.
     ...(services.records && services.privacy ? [WF84_Compliance_Sentinel({ records: services.records, tokenKey: services.privacy.tokenKey })] : []),

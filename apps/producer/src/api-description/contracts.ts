@@ -2,7 +2,7 @@
  * The shapes of the tenant API's answers, as zod values: the OpenAPI document is generated from
  * them, and the producer's answers are typed by them (one source of truth).
  */
-import { FieldIssue } from '@revos/envelope';
+import { FeatureFlags, FieldIssue, TenantRuleset } from '@revos/envelope';
 import { z } from 'zod';
 
 /** 202 for a new run, 200 for a duplicate naming the run the key was first accepted as. */
@@ -40,7 +40,7 @@ export const WorkflowInfo = z
     channel: z.enum(['voice', 'sms', 'email', 'ui', 'batch']),
     latency_budget_ms: z.number().int().nullable(),
     /** The channel Consent_Check runs for before core logic, or null when the workflow sends nothing out. */
-    outbound: z.enum(['sms', 'voice', 'email']).nullable(),
+    outbound: z.enum(['sms', 'voice', 'email', 'payment']).nullable(),
     /** JSON Schema (2020-12) of `payload`, as intake checks it. */
     payload_schema: z.record(z.string(), z.unknown()),
   })
@@ -126,3 +126,25 @@ export const RunTree = z.object({
   runs: z.array(RunSummary).describe('Every run of the lineage, in acceptance order.'),
   tree: RunTreeNode.describe('The same runs nested under the root by parent_run_id.'),
 });
+
+/** GET /v1/policy: the tenant's current ruleset and flags with the versions runs are stamped with. */
+export const PolicyView = z
+  .object({
+    tenant_id: z.string(),
+    policy_version: z.string().nullable(),
+    feature_flags_version: z.string().nullable(),
+    ruleset: TenantRuleset,
+    feature_flags: FeatureFlags,
+  })
+  .strict();
+
+/** PUT /v1/policy: exactly one of ruleset or feature_flags; the change runs as WF07_Change_Policy. */
+export const PolicyChangeBody = z
+  .object({
+    ruleset: TenantRuleset.optional(),
+    feature_flags: FeatureFlags.optional(),
+    expected_version: z.string().nullable().optional(),
+    reason: z.string().min(1).max(200).optional(),
+    changed_by: z.string().regex(/^[A-Za-z0-9_.@-]{1,80}$/).optional(),
+  })
+  .strict();

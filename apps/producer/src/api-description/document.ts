@@ -8,7 +8,7 @@ import type { WorkflowCatalog } from '@revos/runtime';
 import type { z } from 'zod';
 import { GenericWebhookBody, TwilioSmsForm, TwilioVoiceForm } from '../webhooks.js';
 import { RunOptions } from '../submit.js';
-import { ErrorBody, RunAccepted, RunDetail, RunRefused, RunTree, WorkflowList } from './contracts.js';
+import { ErrorBody, PolicyChangeBody, PolicyView, RunAccepted, RunDetail, RunRefused, RunTree, WorkflowList } from './contracts.js';
 import { renderSchema, type JsonSchema } from './json-schema.js';
 import { ROUTES, type RouteDoc } from './routes.js';
 import { workflowEntries, type WorkflowEntry } from './workflows.js';
@@ -136,6 +136,8 @@ export function buildOpenApiDocument(catalog: WorkflowCatalog): OpenApiDocument 
   add('RunTree', RunTree);
   add('OutputContract', OutputContract);
   add('WorkflowList', WorkflowList);
+  add('PolicyView', PolicyView);
+  add('PolicyChangeBody', PolicyChangeBody);
   add('GenericWebhookBody', GenericWebhookBody);
   add('TwilioSmsForm', TwilioSmsForm);
   add('TwilioVoiceForm', TwilioVoiceForm);

@@ -20,7 +20,7 @@ export interface ResponseDoc {
 }
 
 export interface RouteDoc {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put';
   /** OpenAPI path template (`/v1/runs/{id}`). */
   path: string;
   operationId: string;
@@ -96,6 +96,32 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Registered workflows: names, versions, lanes and payload schemas',
     security: ['apiKey'],
     responses: { '200': { description: 'Every registered version.', schema: 'WorkflowList' }, '401': unauthorized },
+  },
+  {
+    method: 'get',
+    path: '/v1/policy',
+    operationId: 'getPolicy',
+    tag: 'runs',
+    summary: 'The tenant\'s ruleset and feature flags with their versions',
+    security: ['apiKey'],
+    responses: { '200': { description: 'The current policy.', schema: 'PolicyView' }, '401': unauthorized, '404': { description: 'Tenant not configured.', schema: 'Error' } },
+  },
+  {
+    method: 'put',
+    path: '/v1/policy',
+    operationId: 'changePolicy',
+    tag: 'runs',
+    summary: 'Change the ruleset or the feature flags through a WF07_Change_Policy run',
+    description: 'Exactly one of ruleset or feature_flags. The change is a run: replayable, audited, one event and one version bump.',
+    security: ['apiKey'],
+    requestBody: { contentType: 'application/json', schema: 'PolicyChangeBody' },
+    responses: {
+      '202': { description: 'The WF07_Change_Policy run was queued.', schema: 'RunAccepted' },
+      '200': { description: 'A repeat of the same change: names the first run.', schema: 'RunAccepted' },
+      '400': { description: 'invalid_json, or invalid_policy naming every failing field.', schema: 'RunRefused' },
+      '401': unauthorized,
+      '409': { description: 'version_conflict: expected_version is not current.', schema: 'RunRefused' },
+    },
   },
   {
     method: 'get',

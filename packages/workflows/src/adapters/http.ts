@@ -149,10 +149,25 @@ function vendorErrorCode(text: string): string | number | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
+  // Stripe nests its error: `{ error: { type, code, decline_code, message } }`.
+  const nested = (parsed as { error?: unknown }).error;
+  if ((parsed as { code?: unknown }).code === undefined && typeof nested === 'object' && nested !== null) parsed = nested;
   const code = (parsed as { code?: unknown }).code;
   if (typeof code === 'number' && Number.isFinite(code)) return code;
   if (typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code)) return code;
   return undefined;
+}
+
+/** A card issuer's reason (Stripe's `error.decline_code`, e.g. `insufficient_funds`), when it is a bare token. */
+function vendorDeclineCode(text: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const code = (parsed as { error?: { decline_code?: unknown } } | null)?.error?.decline_code;
+  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
 }
 
 /** Code for an aborted call: the caller's reason if it is a WorkflowError (e.g. `lock_lost`), else `timeout`. */
@@ -255,7 +270,8 @@ export async function vendorRequest(request: VendorRequest): Promise<VendorRespo
   }
 
   const vendorCode = vendorErrorCode(text);
-  const details = vendorCode === undefined ? {} : { vendorCode };
+  const declineCode = vendorDeclineCode(text);
+  const details = { ...(vendorCode === undefined ? {} : { vendorCode }), ...(declineCode === undefined ? {} : { declineCode }) };
   const label = `${service} ${endpoint}: HTTP ${status}`;
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(headers.get('retry-after'));

@@ -1,4 +1,4 @@
-/** Vendor adapters: SMS and voice (Twilio REST shape) and a practice-management system, over one HTTP core. */
+/** Vendor adapters: SMS and voice (Twilio REST shape), a practice-management system, and card payments (Stripe shape), over one HTTP core. */
 export {
   MAX_RETRY_AFTER_MS,
   parseRetryAfter,
@@ -36,3 +36,17 @@ export {
   type FindSlotsResult,
   type Slot,
 } from './pms.js';
+export {
+  createStripePaymentProvider,
+  EFFECT_METADATA_KEY,
+  PaymentIntent,
+  Refund,
+  STRIPE_IDEMPOTENCY_WINDOW_MS,
+  type ChargeInput,
+  type ChargeResult,
+  type PaymentCallOptions,
+  type PaymentProvider,
+  type RefundInput,
+  type RefundResult,
+  type StripeOptions,
+} from './payments.js';

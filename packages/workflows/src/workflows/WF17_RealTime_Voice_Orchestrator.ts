@@ -11,6 +11,8 @@ export const WF17_RealTime_Voice_Orchestrator = defineWorkflow({
   name: 'WF17_RealTime_Voice_Orchestrator',
   version: '1.0.0',
   lane: 'realtime',
+  // Decides by tenant policy: intake attaches it, the output records the version used (policy_used).
+  usesPolicy: true,
   channel: 'voice',
   payload: z
     .object({

@@ -18,6 +18,8 @@ export const WF31_Inbound_SMS = defineWorkflow({
   name: 'WF31_Inbound_SMS',
   version: '1.0.0',
   lane: 'interactive',
+  // Decides by tenant policy: intake attaches it, the output records the version used (policy_used).
+  usesPolicy: true,
   channel: 'sms',
   payload: z
     .object({

@@ -9,6 +9,8 @@ export const WF42_Escalation_Follow_Up = defineWorkflow({
   name: 'WF42_Escalation_Follow_Up',
   version: '1.0.0',
   lane: 'batch',
+  // Decides by tenant policy: intake attaches it, the output records the version used (policy_used).
+  usesPolicy: true,
   isEscalation: true,
   payload: ESCALATION_PAYLOAD,
   async run(ctx) {

@@ -1,11 +1,13 @@
 import type { Db } from '@revos/db';
-import type { PmsAdapter, SmsProvider, VoiceProvider } from '../adapters/index.js';
+import type { PaymentProvider, PmsAdapter, SmsProvider, VoiceProvider } from '../adapters/index.js';
 
 /** The vendor adapters workflows call; the worker builds them from its env.ts. */
 export interface WorkflowServices {
   sms: SmsProvider;
   voice: VoiceProvider;
   pms: PmsAdapter;
+  /** Card payments (Stripe shape); WF60_Collect_Payment and WF61_Refund_Payment are registered only when present. */
+  payments?: PaymentProvider;
   /** PHI tokenization; WF15_Redactor is registered only when present. `tokenKey` comes from env.ts (`PHI_TOKEN_KEY`). */
   privacy?: { tokenKey: string };
   /**

@@ -1,0 +1,44 @@
+/**
+ * The tenant's policy over the API, under the tenant's key (the /v1/* auth of runs-api.ts):
+ *   GET /v1/policy  → { policy_version, feature_flags_version, ruleset, feature_flags }
+ *   PUT /v1/policy  { ruleset | feature_flags, expected_version?, reason?, changed_by? }
+ *                   → 202 the WF07_Change_Policy run (200 for a repeat), 400 naming each bad field,
+ *                     409 when expected_version is not current
+ */
+import type { Hono } from 'hono';
+import type { AppEnv, ProducerDeps } from './deps.js';
+import { currentPolicy, submitPolicyChange, CHANGE_POLICY_WORKFLOW } from './policy-change.js';
+import { countOutcome, logOutcome } from './submit.js';
+
+/** `changed_by` a caller may pass for its own user (`u_...`, an operator name); recorded as `api:<it>`. */
+const ACTOR = /^[A-Za-z0-9_.@-]{1,80}$/;
+
+export function registerPolicyRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
+  app.get('/v1/policy', async (c) => {
+    const policy = await currentPolicy(deps.db, c.get('tenantId'));
+    return policy ? c.json(policy) : c.json({ error: 'not_found' }, 404);
+  });
+
+  app.put('/v1/policy', async (c) => {
+    const tenantId = c.get('tenantId');
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch {
+      return c.json({ error: 'invalid_json' }, 400);
+    }
+    let actor = 'api_key';
+    if (typeof body === 'object' && body !== null && 'changed_by' in body) {
+      const { changed_by: raw, ...rest } = body as Record<string, unknown>;
+      if (typeof raw !== 'string' || !ACTOR.test(raw)) {
+        return c.json({ error: 'invalid_policy', issues: [{ path: 'changed_by', rule: 'format', message: 'letters, digits and _ . @ - only (1-80)' }] }, 400);
+      }
+      actor = raw;
+      body = rest;
+    }
+    const outcome = await submitPolicyChange({ ...deps, environment: deps.env.ENVIRONMENT, privacy: deps.privacy }, tenantId, body, `api:${actor}`, 'api');
+    logOutcome(deps.log, outcome, tenantId, CHANGE_POLICY_WORKFLOW, 'api');
+    countOutcome(deps, outcome, CHANGE_POLICY_WORKFLOW, 'api');
+    return c.json(outcome.body, outcome.httpStatus);
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * What intake adds to every envelope before it is stored: the tenant's current `policy_version` and
+ * `feature_flags_version` (whoever built the envelope: API, webhook, cron, dispatcher, replay), and,
+ * for workflows that decide by policy, the ruleset and flags those versions name. For payment
+ * workflows it also refuses card numbers anywhere in the payload, before anything is written (PCI scope).
+ */
+import { loadTenantPolicy, type Sql } from '@revos/db';
+import { findCardNumbers, ValidationError, type Envelope } from '@revos/envelope';
+import type { AnyWorkflow } from './define-workflow.js';
+
+/** @throws ValidationError naming each payload path that holds something shaped like a card number. */
+export function refuseCardNumbers(envelope: Envelope): void {
+  const paths = findCardNumbers(envelope.payload, 'payload');
+  if (paths.length === 0) return;
+  throw new ValidationError(
+    `invalid envelope: ${paths.map((p) => `${p}: card_number_forbidden`).join('; ')}`,
+    paths.map((path) => ({
+      path,
+      rule: 'card_number_forbidden',
+      message: 'looks like a card number: send a saved payment method reference (pm_...), never card data',
+    })),
+  );
+}
+
+/** The envelope with the tenant's current policy stamped on it (unchanged when the tenant is unknown). */
+export async function stampTenantPolicy(sql: Sql, envelope: Envelope, workflow: AnyWorkflow): Promise<Envelope> {
+  const policy = await loadTenantPolicy(sql, envelope.meta.tenant_id, workflow.usesPolicy);
+  if (!policy) return envelope;
+  // A tenant that never had a version stamps none (the keys stay absent rather than null), so
+  // envelopes of tenants without policies are stored exactly as they were submitted.
+  const { policy_version: _p, feature_flags_version: _f, ...meta } = envelope.meta;
+  const stamped: Envelope = {
+    ...envelope,
+    meta: {
+      ...meta,
+      ...(policy.policyVersion === null ? {} : { policy_version: policy.policyVersion }),
+      ...(policy.featureFlagsVersion === null ? {} : { feature_flags_version: policy.featureFlagsVersion }),
+    },
+  };
+  if (workflow.usesPolicy) {
+    stamped.context = { ...envelope.context, tenant_ruleset_json: policy.ruleset ?? {}, feature_flags: policy.featureFlags ?? {} };
+  }
+  return stamped;
+}

@@ -1,0 +1,60 @@
+import { defineWorkflow } from '@revos/runtime';
+import { z } from 'zod';
+import type { PaymentProvider } from '../adapters/index.js';
+import { refundOnce } from './payments-once.js';
+
+export const RefundPaymentPayload = z
+  .object({
+    payment_intent_id: z.string().regex(/^pi_[A-Za-z0-9_]{1,200}$/, 'must be a PaymentIntent id (pi_...)'),
+    /** Omitted: refund whatever is left of the charge. */
+    amount_minor: z.number().int('must be a whole number of minor units (cents)').min(1).max(99_999_999).optional(),
+    reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+  })
+  .strict();
+
+interface Refunded extends Record<string, unknown> {
+  refund_id: string;
+  payment_intent_id: string;
+  amount_minor: number;
+  currency: string;
+  status: string;
+}
+
+/**
+ * Refunds (part of) a charge once per trigger. Entitlement-checked like every run, but not
+ * consent-gated: a refund returns a patient's money, and a revoked card authorization must not
+ * hold it back. A refund the processor refuses (already refunded, more than is left) fails with a
+ * staff task; outages retry.
+ */
+export function WF61_Refund_Payment(payments: PaymentProvider) {
+  return defineWorkflow({
+    name: 'WF61_Refund_Payment',
+    version: '1.0.0',
+    lane: 'interactive',
+    channel: 'ui',
+    refusesCardData: true,
+    payload: RefundPaymentPayload,
+    async run(ctx) {
+      const p = ctx.payload;
+      const refund = await ctx.effect<Refunded>(
+        'payment.refund',
+        { service: 'stripe', endpoint: 'refunds.create', eventType: 'payment.refunded', vendorDedupes: true },
+        async ({ signal, idempotencyToken }) => {
+          const r = await refundOnce(
+            payments,
+            {
+              paymentIntentId: p.payment_intent_id,
+              ...(p.amount_minor === undefined ? {} : { amountMinor: p.amount_minor }),
+              ...(p.reason === undefined ? {} : { reason: p.reason }),
+              metadata: { tenant_id: ctx.envelope.meta.tenant_id },
+            },
+            { idempotencyKey: idempotencyToken, triggeredAt: new Date(ctx.envelope.meta.timestamp_utc), signal },
+          );
+          return { refund_id: r.refundId, payment_intent_id: r.paymentIntentId, amount_minor: r.amountMinor, currency: r.currency, status: r.status };
+        },
+      );
+      ctx.recordDataWritten('stripe.refunds', refund.refund_id);
+      return { summary: `refund ${refund.status}: ${refund.amount_minor} ${refund.currency}`, phi_touched: false, primary_outputs: refund };
+    },
+  });
+}

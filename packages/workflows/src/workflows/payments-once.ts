@@ -1,0 +1,40 @@
+/**
+ * "Once" for payments: within the processor's idempotency window the same request under the same key
+ * is answered with the first result, so a retry after a lost answer, a 5xx or a killed worker simply
+ * sends it again. Past the window the processor has forgotten the key: a retry first looks the
+ * operation up by the key we stored in its metadata, and only sends when nothing was done.
+ */
+import type { ChargeInput, ChargeResult, PaymentProvider, RefundInput, RefundResult } from '../adapters/index.js';
+
+/** Clock skew we allow between us and the processor when judging whether its window has passed. */
+const WINDOW_SKEW_MS = 5 * 60_000;
+
+export interface OnceOptions {
+  /** Same on every attempt of one operation (the effect's idempotency token). */
+  idempotencyKey: string;
+  /** When the trigger arrived: the first request can be no older than this. */
+  triggeredAt: Date;
+  signal: AbortSignal;
+  now?: Date;
+}
+
+/** True when a request sent for this trigger may be older than the processor's memory of its key. */
+export function beyondKeyWindow(payments: PaymentProvider, triggeredAt: Date, now: Date = new Date()): boolean {
+  return now.getTime() - triggeredAt.getTime() >= payments.idempotencyWindowMs - WINDOW_SKEW_MS;
+}
+
+export async function chargeOnce(payments: PaymentProvider, input: ChargeInput, o: OnceOptions): Promise<ChargeResult> {
+  if (beyondKeyWindow(payments, o.triggeredAt, o.now)) {
+    const earlier = await payments.findCharge(o.idempotencyKey, { signal: o.signal });
+    if (earlier) return earlier;
+  }
+  return payments.charge(input, { idempotencyKey: o.idempotencyKey, signal: o.signal });
+}
+
+export async function refundOnce(payments: PaymentProvider, input: RefundInput, o: OnceOptions): Promise<RefundResult> {
+  if (beyondKeyWindow(payments, o.triggeredAt, o.now)) {
+    const earlier = await payments.findRefund(input.paymentIntentId, o.idempotencyKey, { signal: o.signal });
+    if (earlier) return earlier;
+  }
+  return payments.refund(input, { idempotencyKey: o.idempotencyKey, signal: o.signal });
+}
