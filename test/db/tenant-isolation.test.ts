@@ -65,10 +65,10 @@ async function seedTenant(sql: postgres.Sql, tenant: string): Promise<void> {
   await sql`
     insert into alerts (alert_id, tenant_id, kind, dedupe_key) values (${`al_${tenant}`}, ${tenant}, 'latency', ${`latency:${tenant}`})`;
   await sql`insert into address_consents (tenant_id, address, channel, status) values (${tenant}, '+15550001111', 'sms', 'deny')`;
-  await sql`insert into subject_contacts (tenant_id, address, subject_kind, subject_id) values (${tenant}, '+15550001111', 'patient_id', 'p_1')`;
+  await sql`insert into subject_contacts (tenant_id, address_ref, subject_kind, subject_id) values (${tenant}, 'tok_phone_000000000000000000000001', 'patient_id', 'p_1')`;
   await sql`
-    insert into appointment_prompts (tenant_id, appointment_id, address, patient_id, workflow_run_id)
-    values (${tenant}, 'apt_1', '+15550001111', 'p_1', ${run})`;
+    insert into appointment_prompts (tenant_id, appointment_id, address_ref, patient_id, workflow_run_id)
+    values (${tenant}, 'apt_1', 'tok_phone_000000000000000000000001', 'p_1', ${run})`;
 }
 
 beforeAll(async () => {

@@ -11,3 +11,5 @@ export * from "./idempotency-key.js";
 export * from "./job-id.js";
 export * from "./schemas.js";
 export * from "./validation.js";
+export * from "./consent.js";
+export * from "./tasks.js";

@@ -15,3 +15,5 @@ export * from './background.js';
 export * from './cron.js';
 export * from './privacy/index.js';
 export * from './process.js';
+export { APPOINTMENT_PROMPT_MAX_AGE_HOURS, type PatientRecords } from './run/patient-records.js';
+export { outboundAddress, type ConsentVerdict } from './run/consent-gate.js';
