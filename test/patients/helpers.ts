@@ -2,10 +2,12 @@
  * Patients-and-staff suites: the real fleet (harness workers + the reference WF31) behind a real
  * producer, driven through correctly signed Twilio webhooks as Twilio would send them.
  */
+import { spawn } from 'node:child_process';
 import { twilioSignature } from '@revos/producer';
 import { submitRun } from '@revos/runtime';
 import { ulid } from 'ulid';
-import { TEST_PHI_SEAL_KEY, TEST_PHI_TOKEN_KEY, type Harness, type RunRow } from '../support/harness.js';
+import { REDIS_URL, TEST_PHI_SEAL_KEY, TEST_PHI_TOKEN_KEY, type Harness, type RunRow } from '../support/harness.js';
+import { REPO_ROOT } from '../support/processes.js';
 import { startTestProducer, type TestProducer } from '../producer/helpers.js';
 
 export const TWILIO_TOKEN = 'test-twilio-token';
@@ -60,4 +62,27 @@ export async function textOut(h: Harness, o: { to: string; patientId: string; bo
 /** Texts the stand-in (playing Twilio) was asked to send to `to`. */
 export function textsTo(h: Harness, to: string): string[] {
   return h.vendor.requests.filter((r) => r.route === 'sms' && r.form?.['To'] === to).map((r) => r.form?.['Body'] ?? '');
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node apps/producer/bin/revos.mjs ...args` against the harness, as an operator runs `npx revos`. */
+export function revos(h: Harness, ...args: string[]): Promise<CliResult> {
+  const child = spawn(process.execPath, ['apps/producer/bin/revos.mjs', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: h.database.url, QUEUE_PREFIX: h.prefix, REDIS_URL, PHI_TOKEN_KEY: TEST_PHI_TOKEN_KEY, PHI_SEAL_KEY: TEST_PHI_SEAL_KEY, USER: 'dana' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv, ProducerDeps } from './deps.js';
 import { registerAdminRoutes } from './admin.js';
+import { registerPatientRoutes } from './patients-api.js';
 import { registerRunRoutes } from './runs-api.js';
 import { registerWebhookRoutes } from './webhooks.js';
 
@@ -30,6 +31,7 @@ export function createProducerApp(deps: ProducerDeps): Hono<AppEnv> {
   });
 
   registerRunRoutes(app, deps);
+  registerPatientRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerAdminRoutes(app, deps);
 

@@ -1,11 +1,11 @@
-import type { Sql } from '../client.js';
+import type { Queryable } from '../client.js';
 
 /**
  * The effect of a run whose outcome nobody knows (an intent without a result): what a task about
  * `effect_outcome_unknown` is asking staff to settle. Null when every effect of the key is settled.
  */
 export async function findUnsettledEffect(
-  sql: Sql,
+  sql: Queryable,
   tenantId: string,
   idempotencyKey: string,
 ): Promise<{ effectName: string; service: string; endpoint: string } | null> {

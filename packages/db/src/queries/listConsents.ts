@@ -1,4 +1,4 @@
-import type { Sql } from '../client.js';
+import type { Queryable } from '../client.js';
 import type { ConsentStatus } from './consents.js';
 
 export interface ConsentRow {
@@ -15,7 +15,7 @@ export interface ConsentRow {
 
 /** Every channel's consent of one subject or one address of a tenant (GET /v1/consents, `revos consents show`). */
 export async function listConsents(
-  sql: Sql,
+  sql: Queryable,
   q: { tenantId: string; subjectId?: string; address?: string },
 ): Promise<ConsentRow[]> {
   if (q.address !== undefined) {

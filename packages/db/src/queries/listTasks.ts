@@ -1,5 +1,5 @@
 import type { TaskStatus } from '@revos/envelope';
-import type { Sql } from '../client.js';
+import type { Queryable } from '../client.js';
 import type { TaskRow } from './transitionTask.js';
 
 export interface ListedTask extends TaskRow {
@@ -13,7 +13,7 @@ export interface ListedTask extends TaskRow {
  * (default: everything not done, the queue staff work through).
  */
 export async function listTasks(
-  sql: Sql,
+  sql: Queryable,
   q: { tenantId?: string; statuses?: TaskStatus[]; limit: number },
 ): Promise<ListedTask[]> {
   const statuses = q.statuses ?? ['open', 'claimed'];

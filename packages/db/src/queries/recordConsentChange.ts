@@ -1,5 +1,5 @@
 import { newEventId } from '@revos/envelope';
-import type { Sql } from '../client.js';
+import type { Queryable } from '../client.js';
 import type { ConsentStatus } from './consents.js';
 import { jsonb } from './json.js';
 
@@ -39,7 +39,7 @@ export interface ConsentChangeResult {
  * changes nothing and writes no event: a repeated PUT or a second STOP is a no-op, also when two
  * arrive at once (the loser's upsert re-reads the winner's row and finds nothing to change).
  */
-export async function recordConsentChange(sql: Sql, c: ConsentChange): Promise<ConsentChangeResult> {
+export async function recordConsentChange(sql: Queryable, c: ConsentChange): Promise<ConsentChangeResult> {
   const eventId = newEventId();
   const isAddress = c.target.kind === 'address';
   const payload = c.omitEventPayload

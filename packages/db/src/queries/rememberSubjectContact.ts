@@ -1,4 +1,4 @@
-import type { Sql } from '../client.js';
+import type { Queryable } from '../client.js';
 
 export type SubjectKind = 'patient_id' | 'lead_id';
 
@@ -7,7 +7,7 @@ export type SubjectKind = 'patient_id' | 'lead_id';
  * patient). Seeing the pair again only refreshes it, so the latest contact wins a shared number.
  */
 export async function rememberSubjectContact(
-  sql: Sql,
+  sql: Queryable,
   c: { tenantId: string; addressRef: string; subjectKind: SubjectKind; subjectId: string },
 ): Promise<void> {
   await sql`

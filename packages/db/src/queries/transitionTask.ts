@@ -1,5 +1,5 @@
 import { newEventId, planTaskTransition, type TaskAction, type TaskResolution, type TaskStatus } from '@revos/envelope';
-import type { Sql } from '../client.js';
+import type { TransactionSql } from '../client.js';
 import { jsonb } from './json.js';
 
 export interface TaskRow {
@@ -27,16 +27,17 @@ export type TaskTransitionResult =
   | { kind: 'applied' | 'unchanged'; task: TaskRow; eventId: string | null };
 
 /**
- * Claims, resolves or reopens one task and writes its `task.<action>` event in one transaction (the
- * row is locked first, so two staff clicking at once are decided one after the other: the second
- * claim is refused, the second identical resolve is `unchanged`). The event hangs off the run the
- * task is about and names the actor and resolution; the note stays on the task, never in the event.
+ * Claims, resolves or reopens one task and writes its `task.<action>` event. Call it inside a
+ * transaction (`withTenant`): the row is locked first, so two staff clicking at once are decided one
+ * after the other (the second claim is refused, the second identical resolve is `unchanged`), and
+ * the change and its event commit together. The event hangs off the run the task is about and names
+ * the actor and resolution; the note stays on the task, never in the event.
  */
 export async function transitionTask(
-  sql: Sql,
+  tx: TransactionSql,
   t: { tenantId: string; taskId: string; change: TaskAction; actor: string; note?: string | null },
 ): Promise<TaskTransitionResult> {
-  return sql.begin(async (tx) => {
+  {
     const [current] = await tx<TaskRow[]>`
       select task_id, tenant_id, workflow_run_id, root_run_id, idempotency_key, kind, failure_code, reason, status,
              claimed_by, claimed_at::text, resolution, resolution_note, resolved_by, created_at::text, closed_at::text
@@ -70,5 +71,5 @@ export async function transitionTask(
               'internal', ${`tasks/${t.taskId}/${eventId}`},
               ${jsonb({ task_id: t.taskId, actor: t.actor, from: current.status, to: plan.to, resolution, has_note: Boolean(t.note) })}::text::jsonb)`;
     return { kind: 'applied', task: task!, eventId } as const;
-  });
+  }
 }
