@@ -61,7 +61,7 @@ describe('PUT /v1/consents', () => {
     const shown = await api('GET', '/v1/consents?address=%2B15556660001');
     expect(await shown.json()).toMatchObject({ consents: [{ target: 'address', id: '+15556660001', channel: 'sms', status: 'deny', source: 'front_desk', updated_by: 'api' }] });
     // An unencoded + arrives as a space: still understood.
-    expect((await (await api('GET', '/v1/consents?address=+15556660001')).json()).consents).toHaveLength(1);
+    expect(((await (await api('GET', '/v1/consents?address=+15556660001')).json()) as { consents: unknown[] }).consents).toHaveLength(1);
     const events = await consentEvents();
     expect(events.at(-1)?.payload).toMatchObject({ target: 'address', status: 'deny', address_ref: expect.stringMatching(/^tok_phone_/) });
     expect(JSON.stringify(events)).not.toContain('6660001');
