@@ -75,7 +75,7 @@ function renderActiveRow(t: ListedTask, filter: string | undefined): string {
   const claimOrReopen = t.status === 'open' ? actionForm(t, 'claim', filter, '', 'Claim') : actionForm(t, 'reopen', filter, '', 'Release');
   return `<tr data-task="${h(t.task_id)}">
 <td class="mono">${h(t.task_id)}</td><td>${h(t.tenant_id)}</td><td>${h(t.kind)}</td>
-<td>${h(t.failure_code ?? '')}<div class="muted">${h(t.reason.slice(0, 140))}</div></td>
+<td class="reason">${t.failure_code ? `<code>${h(t.failure_code)}</code>` : ''}<div class="muted">${h(t.reason.slice(0, 140))}</div></td>
 <td><a class="mono" href="/admin/explorer/runs/${encodeURIComponent(t.workflow_run_id)}">${h(t.workflow_name ?? t.workflow_run_id)}</a></td>
 <td class="num">${age(t.age_s)}</td>
 <td><span class="status ${t.status === 'open' ? 'retry' : 'queued'}">${h(t.status)}</span>${t.claimed_by ? `<div class="muted">${h(t.claimed_by)}</div>` : ''}</td>
@@ -93,12 +93,12 @@ export function renderTasksPage(active: ListedTask[], closed: ListedTask[], o: {
   const head = (cols: string[]) => `<thead><tr>${cols.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead>`;
   return page(
     'Tasks',
-    `<style>form.inline{display:inline-flex;gap:4px;margin:0 6px 4px 0;align-items:center} td.actions{white-space:nowrap} select{font:inherit;padding:4px}</style>
+    `<style>form.inline{display:flex;flex-wrap:wrap;gap:4px;margin:0 0 4px;align-items:center} td.actions{width:250px} td.actions input[name=note]{width:120px} select{font:inherit;padding:4px} td.reason{min-width:200px} #active-tasks td.mono, #closed-tasks td.mono{font-size:11px}</style>
 <h1>Escalation tasks</h1>
-<form method="get" action="${TASKS_PAGE}" class="inline"><input name="tenant" value="${h(o.tenant ?? '')}" placeholder="tenant id (all when empty)" aria-label="tenant"><button type="submit">Filter</button></form>
+<form method="get" action="${TASKS_PAGE}" class="inline" style="display:inline-flex"><input name="tenant" value="${h(o.tenant ?? '')}" placeholder="tenant id (all when empty)" aria-label="tenant"><button type="submit">Filter</button></form>
 ${o.notice ? `<p class="notice" role="status">${h(o.notice)}</p>` : ''}${o.error ? `<p class="notice error" role="alert">${h(o.error)}</p>` : ''}
 <h2>Open and claimed (${active.length})</h2>
-${active.length === 0 ? '<p class="muted">No open tasks.</p>' : `<table id="active-tasks">${head(['task', 'tenant', 'kind', 'failure', 'run', 'age', 'status', 'actions'])}<tbody>${active.map((t) => renderActiveRow(t, o.tenant)).join('')}</tbody></table>`}
+${active.length === 0 ? '<p class="muted">No open tasks.</p>' : `<table id="active-tasks">${head(['task', 'tenant', 'kind', 'reason', 'run', 'age', 'status', 'actions'])}<tbody>${active.map((t) => renderActiveRow(t, o.tenant)).join('')}</tbody></table>`}
 <h2>Recently resolved</h2>
 ${closed.length === 0 ? '<p class="muted">None yet.</p>' : `<table id="closed-tasks">${head(['task', 'tenant', 'kind', 'resolution', 'by', 'note', 'closed', ''])}<tbody>${closed.map((t) => renderClosedRow(t, o.tenant)).join('')}</tbody></table>`}`,
   );
