@@ -86,11 +86,21 @@ export interface TestDatabase {
 /** A fresh, migrated database of this test file's own. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `${TEST_DB_PREFIX}${ulid().toLowerCase()}`;
-  const sql = admin();
+  const clone = async () => {
+    const sql = admin();
+    try {
+      await sql`create database ${sql(name)} template ${sql(TEMPLATE_DB)}`;
+    } finally {
+      await sql.end();
+    }
+  };
   try {
-    await sql`create database ${sql(name)} template ${sql(TEMPLATE_DB)}`;
-  } finally {
-    await sql.end();
+    await clone();
+  } catch (error) {
+    // The template was swept by a CI run on the same server (3D000: no such database): build it again.
+    if ((error as { code?: string }).code !== '3D000') throw error;
+    await prepareTemplate();
+    await clone();
   }
   const url = databaseUrl(name);
   const db = createDb({ url, max: 10, applicationName: 'revos-test' });
