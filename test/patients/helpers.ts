@@ -2,12 +2,10 @@
  * Patients-and-staff suites: the real fleet (harness workers + the reference WF31) behind a real
  * producer, driven through correctly signed Twilio webhooks as Twilio would send them.
  */
-import { spawn } from 'node:child_process';
-import { twilioSignature } from '@revos/producer';
+import { runCli, twilioSignature } from '@revos/producer';
 import { submitRun } from '@revos/runtime';
 import { ulid } from 'ulid';
 import { REDIS_URL, TEST_PHI_SEAL_KEY, TEST_PHI_TOKEN_KEY, type Harness, type RunRow } from '../support/harness.js';
-import { REPO_ROOT } from '../support/processes.js';
 import { startTestProducer, type TestProducer } from '../producer/helpers.js';
 
 export const TWILIO_TOKEN = 'test-twilio-token';
@@ -65,24 +63,22 @@ export function textsTo(h: Harness, to: string): string[] {
 }
 
 export interface CliResult {
-  code: number | null;
+  code: number;
   stdout: string;
   stderr: string;
 }
 
-/** `node apps/producer/bin/revos.mjs ...args` against the harness, as an operator runs `npx revos`. */
-export function revos(h: Harness, ...args: string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, ['apps/producer/bin/revos.mjs', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: h.database.url, QUEUE_PREFIX: h.prefix, REDIS_URL, PHI_TOKEN_KEY: TEST_PHI_TOKEN_KEY, PHI_SEAL_KEY: TEST_PHI_SEAL_KEY, USER: 'dana' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * `revos ...args` in this process (the entry point bin/revos.mjs runs; test/producer covers the
+ * spawned binary), against the harness, as operator `dana` unless `--operator` says otherwise.
+ */
+export async function revos(h: Harness, ...args: string[]): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    env: { DATABASE_URL: h.database.url, REDIS_URL, QUEUE_PREFIX: h.prefix, PHI_TOKEN_KEY: TEST_PHI_TOKEN_KEY, PHI_SEAL_KEY: TEST_PHI_SEAL_KEY, USER: 'dana' },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return { code, stdout: out.map((line) => `${line}\n`).join(''), stderr: err.join('\n') };
 }

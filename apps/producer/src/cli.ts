@@ -556,8 +556,8 @@ async function tasks(args: Parsed, session: Session, out: Out, _err: Out, env: P
   if (args.json) return out(JSON.stringify({ tasks: rows }));
   if (rows.length === 0) return out('no open tasks');
   out(table([
-    ['TASK_ID', 'KIND', 'TENANT', 'WORKFLOW', 'RUN_ID', 'FAILURE', 'CREATED_AT', 'REASON'],
-    ...rows.map((t) => [t.task_id, t.kind, t.tenant_id, dash(t.workflow_name), t.workflow_run_id, dash(t.failure_code), t.created_at, t.reason.slice(0, 80)]),
+    ['TASK_ID', 'KIND', 'STATUS', 'TENANT', 'WORKFLOW', 'RUN_ID', 'FAILURE', 'CREATED_AT', 'REASON'],
+    ...rows.map((t) => [t.task_id, t.kind, t.claimed_by ? `claimed:${t.claimed_by}` : t.status, t.tenant_id, dash(t.workflow_name), t.workflow_run_id, dash(t.failure_code), t.created_at, t.reason.slice(0, 80)]),
   ]));
 }
 

@@ -21,7 +21,7 @@ export async function findOpenAppointmentPrompt(
     select appointment_id, patient_id, workflow_run_id, answer from appointment_prompts
      where tenant_id = ${q.tenantId} and address_ref = ${q.addressRef}
        and sent_at > now() - make_interval(hours => ${q.maxAgeHours})
-       and (answered_at is null or answer like ${'%:' + q.messageSid})
+       and (answered_at is null or answer in (${`confirmed:${q.messageSid}`}, ${`reschedule:${q.messageSid}`}))
      order by sent_at desc
      limit 1`;
   return row ? { appointmentId: row.appointment_id, patientId: row.patient_id, workflowRunId: row.workflow_run_id, answer: row.answer } : null;
