@@ -81,6 +81,21 @@ describe('C / YES / CONFIRM after a reminder', () => {
   });
 });
 
+describe('YES from an opted-out number', () => {
+  it('re-allows the number and confirms nothing, also when the confirmation text fails once and the run retries', async () => {
+    await textOut(h, { to: '+15552220006', patientId: 'p_quin', template: 'appointment_reminder', appointmentId: 'apt_600' });
+    await textIn(h, p, { tenant: TENANT, sid: newMessageSid(), from: '+15552220006', body: 'STOP' });
+    h.vendor.script('sms', [{ status: 503, body: { code: 20503, message: 'Service unavailable' } }]);
+    const yes = await textIn(h, p, { tenant: TENANT, sid: newMessageSid(), from: '+15552220006', body: 'YES' });
+    const settled = yes.status === 'ok' ? yes : await h.waitForRun(yes.workflow_run_id, (r) => r.status === 'ok', 20_000);
+    expect(settled.retry_count).toBe(1);
+    expect(settled.output?.result.primary_outputs).toMatchObject({ intent: 'start' });
+    expect(confirmCalls('apt_600')).toHaveLength(0);
+    const [row] = await h.db.sql<{ status: string }[]>`select status from address_consents where address = '+15552220006' and channel = 'sms'`;
+    expect(row?.status).toBe('allow');
+  });
+});
+
 describe('WF18 bookings', () => {
   it("carry the appointment into the confirmation text, so a 'C' reply confirms the booked appointment", async () => {
     const e = h.envelope({ workflow: 'WF18_Schedule', payload: { practice_id: 'prac_1', slot_start: '2026-12-01T15:00:00Z', confirm_to: '+15552220005' }, subject: { patient_id: 'p_oli' } });

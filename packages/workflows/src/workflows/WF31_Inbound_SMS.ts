@@ -43,13 +43,18 @@ export function WF31_Inbound_SMS(services: WorkflowServices) {
     payload: Payload,
     async run(ctx) {
       const p = ctx.payload;
-      let intent: ReplyIntent = classifyReply(p.body);
-      // A bare YES from an opted-out number is an opt-in (CTIA); otherwise it confirms.
-      if (intent === 'confirm' && isYes(p.body) && (await ctx.patients.addressConsent(p.from, 'sms')) === 'deny') intent = 'start';
-      await ctx.effect(
+      // The intent is decided once and journaled with the inbound event: a retried attempt acts on the
+      // same decision even after this run changed what it depends on (a YES that re-allowed the number).
+      const { intent } = await ctx.effect(
         'event.inbound',
-        { service: 'revos', endpoint: 'events.log', eventType: 'sms.received', direction: 'inbound', eventPayload: () => ({ message_sid: p.message_sid, intent }) },
-        async () => ({ intent }),
+        {
+          service: 'revos',
+          endpoint: 'events.log',
+          eventType: 'sms.received',
+          direction: 'inbound',
+          eventPayload: (r) => ({ message_sid: p.message_sid, intent: (r as { intent: ReplyIntent }).intent }),
+        },
+        async () => ({ intent: await decideIntent(ctx) }),
       );
       const outputs: Record<string, unknown> = { message_sid: p.message_sid, intent };
       switch (intent) {
@@ -86,6 +91,13 @@ export function WF31_Inbound_SMS(services: WorkflowServices) {
       }
     },
   });
+}
+
+async function decideIntent(ctx: Ctx): Promise<ReplyIntent> {
+  const intent = classifyReply(ctx.payload.body);
+  // A bare YES from an opted-out number is an opt-in (CTIA); otherwise it confirms.
+  if (intent === 'confirm' && isYes(ctx.payload.body) && (await ctx.patients.addressConsent(ctx.payload.from, 'sms')) === 'deny') return 'start';
+  return intent;
 }
 
 /** Confirms the appointment the latest open reminder to this number was about, once, through the PMS. */
