@@ -137,6 +137,15 @@ describe('a number that belongs to no known patient', () => {
 });
 
 describe("Twilio's own opt-out (21610)", () => {
+  it('when Twilio already blocks our sender for the number, STOP is recorded and the run ends ok without a confirmation', async () => {
+    const number = '+15557770004';
+    h.vendor.unsubscribe(number);
+    const run = await textIn(h, p, { tenant: TENANT, sid: newMessageSid(), from: number, body: 'STOP' });
+    expect(run.status).toBe('ok');
+    expect(run.output?.result.primary_outputs).toMatchObject({ intent: 'stop', reply_sid: null });
+    expect((await addressStatus(number))?.status).toBe('deny');
+  });
+
   it('records the opt-out and ends the run blocked/consent_denied; the next send makes no vendor call', async () => {
     h.vendor.unsubscribe(CARRIER_BLOCKED);
     const run = await textOut(h, { to: CARRIER_BLOCKED, patientId: 'p_cat' });

@@ -136,6 +136,9 @@ describe('revos tasks claim|resolve', () => {
     const resolved = await revos(h, 'tasks', 'resolve', taskId, '--tenant', TENANT, '--resolution', 'dismissed', '--note', 'patient called back', '--json');
     expect(resolved.code).toBe(0);
     expect(JSON.parse(resolved.stdout)).toMatchObject({ changed: true, task: { status: 'done', resolution: 'dismissed', resolved_by: 'cli:dana', resolution_note: 'patient called back' } });
+    const missing = await revos(h, 'tasks', 'claim', 'task_nope', '--tenant', TENANT);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/task_nope: not_found/);
     const listed = await revos(h, 'tasks', 'list', '--tenant', TENANT, '--json');
     expect((JSON.parse(listed.stdout) as { tasks: { task_id: string }[] }).tasks.map((t) => t.task_id)).not.toContain(taskId);
   });
@@ -156,6 +159,11 @@ describe('an unknown vendor outcome', () => {
     const [after] = await h.db.sql<{ status: string }[]>`select status from tasks where task_id = ${task!.task_id}`;
     expect(after?.status).toBe('open');
     expect((await taskEvents(task!.task_id)).map((ev) => ev.event_type)).toEqual(['task.created']);
+    // A task about an unknown outcome whose run has nothing unsettled is refused naming that.
+    await h.db.sql`
+      insert into tasks (task_id, tenant_id, workflow_run_id, root_run_id, idempotency_key, kind, failure_code, reason)
+      values ('task_settled_already', ${TENANT}, ${run.workflow_run_id}, ${run.workflow_run_id}, 'idem:none', 'escalation', 'effect_outcome_unknown', 'test')`;
+    expect(await call('POST', '/v1/tasks/task_settled_already/resolve', { resolution: 'not_sent' })).toMatchObject({ status: 409, json: { error: 'no_unsettled_effect' } });
     // Closing it without settling stays possible.
     expect(await call('POST', `/v1/tasks/${task!.task_id}/resolve`, { resolution: 'dismissed' })).toMatchObject({ status: 200 });
   }, 40_000);
