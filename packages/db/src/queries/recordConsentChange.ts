@@ -57,47 +57,29 @@ export async function recordConsentChange(sql: Queryable, c: ConsentChange): Pro
   const eventType = isAddress ? 'consent.address_changed' : 'consent.subject_changed';
   const payloadRef = `consents/${c.target.kind}/${c.channel}/${eventId}`;
   const run = c.run ?? null;
-  const rows = isAddress
-    ? await sql<{ previous: ConsentStatus | null; changed: number; event_id: string | null }[]>`
-        with prev as (
-          select status from address_consents where tenant_id = ${c.tenantId} and address = ${key} and channel = ${c.channel}
-        ), up as (
-          insert into address_consents (tenant_id, address, channel, status, source, evidence_ref, updated_by)
-          values (${c.tenantId}, ${key}, ${c.channel}, ${c.status}, ${c.source}, ${c.evidenceRef ?? null}, ${c.actor})
-          on conflict (tenant_id, address, channel) do update
-            set status = excluded.status, source = excluded.source, evidence_ref = excluded.evidence_ref,
-                updated_by = excluded.updated_by, updated_at = now()
-            where address_consents.status is distinct from excluded.status
-          returning 1
-        ), ev as (
-          insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref, payload)
-          select ${eventId}, ${run?.workflowRunId ?? null}, ${run?.rootRunId ?? null}, ${c.tenantId},
-                 ${jsonb(c.subject ?? {})}::text::jsonb, ${eventType}, 'internal', ${payloadRef},
-                 ${payload === null ? null : jsonb(payload)}::text::jsonb
-           where exists (select 1 from up)
-          returning event_id
-        )
-        select (select status from prev) as previous, (select count(*)::int from up) as changed, (select event_id from ev) as event_id`
-    : await sql<{ previous: ConsentStatus | null; changed: number; event_id: string | null }[]>`
-        with prev as (
-          select status from consents where tenant_id = ${c.tenantId} and subject_id = ${key} and channel = ${c.channel}
-        ), up as (
-          insert into consents (tenant_id, subject_id, channel, status, source, evidence_ref, updated_by)
-          values (${c.tenantId}, ${key}, ${c.channel}, ${c.status}, ${c.source}, ${c.evidenceRef ?? null}, ${c.actor})
-          on conflict (tenant_id, subject_id, channel) do update
-            set status = excluded.status, source = excluded.source, evidence_ref = excluded.evidence_ref,
-                updated_by = excluded.updated_by, updated_at = now()
-            where consents.status is distinct from excluded.status
-          returning 1
-        ), ev as (
-          insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref, payload)
-          select ${eventId}, ${run?.workflowRunId ?? null}, ${run?.rootRunId ?? null}, ${c.tenantId},
-                 ${jsonb(c.subject ?? {})}::text::jsonb, ${eventType}, 'internal', ${payloadRef},
-                 ${payload === null ? null : jsonb(payload)}::text::jsonb
-           where exists (select 1 from up)
-          returning event_id
-        )
-        select (select status from prev) as previous, (select count(*)::int from up) as changed, (select event_id from ev) as event_id`;
+  // The two consent tables differ only in the key column: one statement names both by identifier.
+  const table = sql(isAddress ? 'address_consents' : 'consents');
+  const keyColumn = sql(isAddress ? 'address' : 'subject_id');
+  const rows = await sql<{ previous: ConsentStatus | null; changed: number; event_id: string | null }[]>`
+    with prev as (
+      select status from ${table} where tenant_id = ${c.tenantId} and ${keyColumn} = ${key} and channel = ${c.channel}
+    ), up as (
+      insert into ${table} (tenant_id, ${keyColumn}, channel, status, source, evidence_ref, updated_by)
+      values (${c.tenantId}, ${key}, ${c.channel}, ${c.status}, ${c.source}, ${c.evidenceRef ?? null}, ${c.actor})
+      on conflict (tenant_id, ${keyColumn}, channel) do update
+        set status = excluded.status, source = excluded.source, evidence_ref = excluded.evidence_ref,
+            updated_by = excluded.updated_by, updated_at = now()
+        where ${table}.status is distinct from excluded.status
+      returning 1
+    ), ev as (
+      insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref, payload)
+      select ${eventId}, ${run?.workflowRunId ?? null}, ${run?.rootRunId ?? null}, ${c.tenantId},
+             ${jsonb(c.subject ?? {})}::text::jsonb, ${eventType}, 'internal', ${payloadRef},
+             ${payload === null ? null : jsonb(payload)}::text::jsonb
+       where exists (select 1 from up)
+      returning event_id
+    )
+    select (select status from prev) as previous, (select count(*)::int from up) as changed, (select event_id from ev) as event_id`;
   const row = rows[0]!;
   return { changed: row.changed > 0, previous: row.previous, eventId: row.event_id };
 }
