@@ -68,6 +68,8 @@ export function WF31_Inbound_SMS(services: WorkflowServices) {
             evidenceRef: p.message_sid,
           });
           outputs.consent_changed = change.changed;
+          // Ids and codes only: never the number or the text.
+          ctx.log.info({ intent, consent_changed: change.changed, message_sid: p.message_sid }, intent === 'stop' ? 'number opted out of sms' : 'number opted back in to sms');
           outputs.reply_sid = await reply(ctx, services, intent);
           return { summary: `inbound sms: ${intent}, number ${intent === 'stop' ? 'opted out' : 'opted in'}`, primary_outputs: outputs };
         }
