@@ -22,13 +22,16 @@ describe('migrateDatabase', () => {
         select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
       expect(tables.map((t) => t.table_name)).toEqual([
         'accepted_runs',
+        'address_consents',
         'alerts',
         'api_keys',
+        'appointment_prompts',
         'consents',
         'effects',
         'events',
         'idempotency_keys',
         'outbox',
+        'subject_contacts',
         'tasks',
         'tenants',
         'workflow_runs',

@@ -24,6 +24,9 @@ const TENANT_TABLES = [
   'outbox',
   'tasks',
   'alerts',
+  'address_consents',
+  'subject_contacts',
+  'appointment_prompts',
 ] as const;
 
 let t: TestDatabase;
@@ -61,6 +64,11 @@ async function seedTenant(sql: postgres.Sql, tenant: string): Promise<void> {
     values (${`tk_${tenant}`}, ${tenant}, ${run}, ${run}, ${key}, 'escalation', 'test')`;
   await sql`
     insert into alerts (alert_id, tenant_id, kind, dedupe_key) values (${`al_${tenant}`}, ${tenant}, 'latency', ${`latency:${tenant}`})`;
+  await sql`insert into address_consents (tenant_id, address, channel, status) values (${tenant}, '+15550001111', 'sms', 'deny')`;
+  await sql`insert into subject_contacts (tenant_id, address_ref, subject_kind, subject_id) values (${tenant}, 'tok_phone_000000000000000000000001', 'patient_id', 'p_1')`;
+  await sql`
+    insert into appointment_prompts (tenant_id, appointment_id, address_ref, patient_id, workflow_run_id)
+    values (${tenant}, 'apt_1', 'tok_phone_000000000000000000000001', 'p_1', ${run})`;
 }
 
 beforeAll(async () => {

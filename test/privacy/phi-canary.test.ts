@@ -23,7 +23,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const TABLES = ['workflow_runs', 'accepted_runs', 'idempotency_keys', 'effects', 'events', 'outbox', 'tasks', 'alerts'];
+const TABLES = ['workflow_runs', 'accepted_runs', 'idempotency_keys', 'effects', 'events', 'outbox', 'tasks', 'alerts', 'subject_contacts', 'appointment_prompts', 'address_consents', 'consents'];
 
 async function storedText(h: Harness): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

@@ -129,7 +129,7 @@ describe('GET /v1/openapi.json', () => {
   it("holds each registered workflow version's payload schema, own workflows included, and one SubmitRun branch per version", () => {
     const schemas = doc.components.schemas;
     const branches = (schemas.SubmitRun!.oneOf as { $ref: string }[]).map((r) => r.$ref);
-    for (const [name, version] of [['WF18_Schedule', '1.0.0'], ['WF11_Log_Event', '1.0.0'], ['WF98_Own_Reminder', '2.1.0']] as const) {
+    for (const [name, version] of [['WF18_Schedule', '1.1.0'], ['WF11_Log_Event', '1.0.0'], ['WF98_Own_Reminder', '2.1.0']] as const) {
       const component = payloadComponent(name, version);
       const { $schema: _, ...expected } = z.toJSONSchema(payloadSchemaOf(h.catalog, name, version)!, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
       expect(schemas[component]).toEqual(expected);
@@ -183,7 +183,7 @@ describe('GET /v1/workflows', () => {
     expect(res.status).toBe(200);
     const { workflows } = WorkflowList.parse(JSON.parse(res.text));
     const names = workflows.map((w) => `${w.name}@${w.version}`);
-    expect(names).toEqual(expect.arrayContaining(['WF11_Log_Event@1.0.0', 'WF18_Schedule@1.0.0', 'WF30_Send_SMS@1.0.0', 'WF98_Own_Reminder@2.1.0']));
+    expect(names).toEqual(expect.arrayContaining(['WF11_Log_Event@1.0.0', 'WF18_Schedule@1.1.0', 'WF30_Send_SMS@1.1.0', 'WF98_Own_Reminder@2.1.0']));
     expect(new Set(names).size).toBe(names.length);
     const own = workflows.find((w) => w.name === 'WF98_Own_Reminder')!;
     expect(own).toMatchObject({ version: '2.1.0', latest: true, lane: 'batch', channel: 'batch', latency_budget_ms: null, outbound: null });

@@ -178,6 +178,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return harness;
 }
 
+/** Each reference workflow's registered version, the default of {@link makeEnvelope} (adapters are built, never called). */
+const REFERENCE_VERSIONS: ReadonlyMap<string, string> = (() => {
+  const twilio = { baseUrl: 'http://127.0.0.1:9', accountSid: 'AC_versions', authToken: 'unused', timeoutMs: 1 };
+  const services = {
+    sms: createTwilioSmsProvider(twilio),
+    voice: createTwilioVoiceProvider(twilio),
+    pms: createHttpPmsAdapter({ baseUrl: 'http://127.0.0.1:9', apiKey: 'unused', timeoutMs: 1 }),
+  };
+  return new Map(referenceWorkflows(services).map((w) => [w.name, w.version]));
+})();
+
 export function makeEnvelope(input: EnvelopeInput): Envelope {
   const runId = input.runId ?? newRunId();
   const tenantId = input.tenantId ?? TENANT;
@@ -185,7 +196,7 @@ export function makeEnvelope(input: EnvelopeInput): Envelope {
   return {
     meta: {
       workflow_name: input.workflow,
-      workflow_version: input.version ?? '1.0.0',
+      workflow_version: input.version ?? REFERENCE_VERSIONS.get(input.workflow) ?? '1.0.0',
       workflow_run_id: runId,
       parent_run_id: null,
       root_run_id: runId,

@@ -32,6 +32,11 @@ export function databaseUrl(name: string): string {
   return `${PG_BASE_URL}/${name}`;
 }
 
+/** A LIKE pattern for names starting with `prefix`: `_` is LIKE's any-character, so `revos_t_` unescaped also matched the templates (`revos_tpl_…`). */
+function likePrefix(prefix: string): string {
+  return `${prefix.replaceAll('_', '\\_')}%`;
+}
+
 function admin() {
   return postgres(databaseUrl('postgres'), { max: 1, onnotice: () => {} });
 }
@@ -40,7 +45,7 @@ function admin() {
 export async function prepareTemplate(): Promise<void> {
   const sql = admin();
   try {
-    const clones = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${TEST_DB_PREFIX + '%'}`;
+    const clones = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${likePrefix(TEST_DB_PREFIX)}`;
     for (const { datname } of clones) {
       const id = datname.slice(TEST_DB_PREFIX.length).replace(/^mig_/, '').split('_')[0]!.toUpperCase();
       let born = 0;

@@ -9,17 +9,22 @@
  * | `sms`          | `POST …/2010-04-01/Accounts/:sid/Messages.json`     | 201 `{ sid: 'SM' + 32 hex, status: 'queued' }`   |
  * | `calls`        | `POST …/2010-04-01/Accounts/:sid/Calls.json`        | 201 `{ sid: 'CA' + 32 hex, status: 'queued' }`   |
  * | `appointments` | `POST …/appointments`                               | 201 `{ appointment_id: 'apt_…', status: 'booked' }` |
+ * | `confirm`      | `POST …/appointments/:id/confirm`                   | 200 `{ appointment_id: :id, status: 'confirmed' }` |
  * | `slots`        | `GET …/slots`                                       | 200 `{ slots: [{ start, provider_id }] }`       |
  * | `unknown`      | anything else                                       | 404 `{ code: 'not_found' }`                     |
  *
  * `script(route, [...])` queues answers consumed one per request; once the queue is empty the route's
  * default answers again. Every request is recorded, including those answered by `hang` or `destroy`.
+ *
+ * `unsubscribe(number)` plays Twilio's carrier-side opt-out: a message to that number is answered
+ * 400 `{ code: 21610, message: 'Attempt to send to unsubscribed recipient', ... }`, as Twilio does
+ * once the number texted STOP to the sender.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type RouteId = 'sms' | 'calls' | 'appointments' | 'slots' | 'unknown';
+export type RouteId = 'sms' | 'calls' | 'appointments' | 'confirm' | 'slots' | 'unknown';
 
 export interface RecordedRequest {
   route: RouteId;
@@ -64,7 +69,9 @@ export interface VendorStandin {
   setDefault(route: RouteId, response: ScriptedResponse): void;
   /** How many requests `route` has received. */
   countFor(route: RouteId): number;
-  /** Forget recorded requests, scripts and default overrides. */
+  /** From now on, texts to `number` are refused with Twilio's 21610 (the recipient unsubscribed). */
+  unsubscribe(number: string): void;
+  /** Forget recorded requests, scripts, default overrides and unsubscribed numbers. */
   reset(): void;
   /** Destroy every socket (hanging requests included), cancel delayed answers and stop listening. */
   close(): Promise<void>;
@@ -80,6 +87,7 @@ const ROUTES: { id: Exclude<RouteId, 'unknown'>; method: string; pattern: RegExp
   { id: 'sms', method: 'POST', pattern: /\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/ },
   { id: 'calls', method: 'POST', pattern: /\/2010-04-01\/Accounts\/[^/]+\/Calls\.json$/ },
   { id: 'appointments', method: 'POST', pattern: /\/appointments$/ },
+  { id: 'confirm', method: 'POST', pattern: /\/appointments\/[^/]+\/confirm$/ },
   { id: 'slots', method: 'GET', pattern: /\/slots$/ },
 ];
 
@@ -95,6 +103,10 @@ function defaultResponses(): Record<RouteId, ScriptedResponse> {
     sms: { status: 201, body: () => ({ sid: `SM${hex(16)}`, status: 'queued' }) },
     calls: { status: 201, body: () => ({ sid: `CA${hex(16)}`, status: 'queued' }) },
     appointments: { status: 201, body: () => ({ appointment_id: `apt_${hex(8)}`, status: 'booked' }) },
+    confirm: {
+      status: 200,
+      body: (request: RecordedRequest) => ({ appointment_id: decodeURIComponent(request.path.split('/').at(-2) ?? ''), status: 'confirmed' }),
+    },
     slots: {
       status: 200,
       body: (request: RecordedRequest) => {
@@ -111,6 +123,12 @@ function defaultResponses(): Record<RouteId, ScriptedResponse> {
     unknown: { status: 404, body: { code: 'not_found' } },
   };
 }
+
+/** Twilio's error body for a send to a recipient who texted STOP to the sender. */
+const UNSUBSCRIBED_ANSWER: ScriptedResponse = {
+  status: 400,
+  body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 },
+};
 
 function parseBody(headers: IncomingHttpHeaders, rawBody: string): Pick<RecordedRequest, 'form' | 'json'> {
   const type = headers['content-type'] ?? '';
@@ -140,6 +158,7 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
   let defaults = defaultResponses();
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const unsubscribed = new Set<string>();
   let closing: Promise<void> | undefined;
 
   function answer(res: ServerResponse, response: ScriptedResponse, request: RecordedRequest): void {
@@ -190,7 +209,8 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
         receivedAt: new Date(),
       };
       requests.push(recorded);
-      const response = scripts.get(route)?.shift() ?? defaults[route];
+      const optedOut = route === 'sms' && unsubscribed.has(recorded.form?.['To'] ?? '');
+      const response = optedOut ? UNSUBSCRIBED_ANSWER : (scripts.get(route)?.shift() ?? defaults[route]);
       answer(res, response, recorded);
     })().catch(() => {
       // The client went away mid-body; there is nobody left to answer.
@@ -227,7 +247,11 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
     countFor(route) {
       return requests.filter((request) => request.route === route).length;
     },
+    unsubscribe(number) {
+      unsubscribed.add(number);
+    },
     reset() {
+      unsubscribed.clear();
       requests.length = 0;
       scripts.clear();
       defaults = defaultResponses();

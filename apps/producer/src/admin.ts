@@ -2,6 +2,7 @@
  * The operator surfaces, all behind the admin authentication (admin-auth.ts):
  *   /admin/queues     Bull Board: every lane's queue and the cron queue (read-only unless ADMIN_READ_ONLY=false)
  *   /admin/explorer   the run explorer: find a run from any id, its lineage tree and its detail
+ *   /admin/tasks      escalation tasks: claim, resolve, reopen (tasks-page.ts)
  *   /admin/api/...    the JSON the explorer and the CLI show (same functions: operator.ts)
  *   /metrics          Prometheus, with METRICS_TOKEN as a bearer token or the admin credentials
  */
@@ -18,6 +19,7 @@ import type { AppEnv, ProducerDeps } from './deps.js';
 import { renderExplorerHome, renderRunPage } from './explorer.js';
 import { page, escapeHtml } from './html.js';
 import { operatorRunDetail, operatorRunTree, parseSince } from './operator.js';
+import { registerTaskPage } from './tasks-page.js';
 
 export const BOARD_PATH = '/admin/queues';
 
@@ -82,6 +84,9 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void
     if (!detail || !tree) return c.html(page('Not found', `<h1>No run found for <code>${escapeHtml(id)}</code></h1><p class="muted">Tried run id, idempotency key, job id, event, task and outbox ids, correlation and trigger ids.</p>`), 404);
     return c.html(renderRunPage(detail, tree));
   });
+
+  // Escalation tasks as staff work.
+  registerTaskPage(app, deps);
 
   // Prometheus.
   const metricsAuth = requireAdmin(env);

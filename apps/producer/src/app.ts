@@ -8,6 +8,7 @@ import type { AppEnv, ProducerDeps } from './deps.js';
 import { registerAdminRoutes } from './admin.js';
 import { registerDescriptionRoutes } from './api-description/register.js';
 import { registerPolicyRoutes } from './policy-api.js';
+import { registerPatientRoutes } from './patients-api.js';
 import { registerRunRoutes } from './runs-api.js';
 import { registerWebhookRoutes } from './webhooks.js';
 
@@ -35,6 +36,7 @@ export function createProducerApp(deps: ProducerDeps): Hono<AppEnv> {
   registerDescriptionRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerPolicyRoutes(app, deps);
+  registerPatientRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerAdminRoutes(app, deps);
 

@@ -13,6 +13,10 @@
  *   revos tasks list [--tenant T] [--limit N] [--json]
  *   revos policy show --tenant T [--json]
  *   revos policy set --tenant T (--ruleset file.json | --flags file.json) [--expect V] [--operator O] [--reason R] [--json]
+ *   revos tasks claim|reopen <task_id> --tenant T [--operator O] [--json]
+ *   revos tasks resolve <task_id> --tenant T --resolution resolved|dismissed|sent|not_sent [--note N] [--operator O] [--json]
+ *   revos consents set --tenant T [--subject p_…|l_…] [--address +E.164] --channel sms|voice|email --status allow|deny --source S [--evidence REF] [--operator O] [--json]
+ *   revos consents show --tenant T (--subject p_…|l_… | --address +E.164) [--json]
  *   revos export --tenant T [--workflow W] [--since 30m|6h|2d|ISO] [--until ISO] [--limit N] [--out file.jsonl] [--redact-all] [--json]
  *
  * Exit codes: 0 done, 1 failed (refused envelope, unknown run, unreachable database, ...),
@@ -31,7 +35,9 @@ import { loadProducerEnv, type ProducerEnv } from './env.js';
 import { currentPolicy, submitPolicyChange } from './policy-change.js';
 import { policyVersionsOf, sideEffectLines } from './side-effects.js';
 import { operatorRunDetail, operatorRunTree, parseSince, replayRun, type ReplayOutcome } from './operator.js';
+import { setConsents, showConsents, type ConsentSetBody } from './consents.js';
 import { submitPartial, submitRequest } from './submit.js';
+import { applyTaskAction } from './tasks.js';
 import { runDetail, runTree, walkTree, type RunDetail, type RunTree } from './views.js';
 
 const USAGE = `usage:
@@ -47,6 +53,10 @@ const USAGE = `usage:
   revos policy show --tenant <t> [--json]            the tenant's ruleset, feature flags and their versions
   revos policy set --tenant <t> (--ruleset <file.json> | --flags <file.json>) [--expect <version>] [--operator <name>] [--reason <why>] [--json]
                                                     changes them through a WF07_Change_Policy run (validated, versioned, audited)
+  revos tasks claim|reopen <task_id> --tenant <t> [--operator <name>] [--json]
+  revos tasks resolve <task_id> --tenant <t> --resolution <resolved|dismissed|sent|not_sent> [--note <text>] [--operator <name>] [--json]
+  revos consents set --tenant <t> [--subject <p_…|l_…>] [--address <+E.164>] --channel <sms|voice|email> --status <allow|deny> --source <how> [--evidence <ref>] [--operator <name>] [--json]
+  revos consents show --tenant <t> (--subject <p_…|l_…> | --address <+E.164>) [--json]
   revos export --tenant <t> [--workflow <name>] [--since <30m|6h|2d|ISO>] [--until <ISO>] [--limit <n>] [--out <file.jsonl>] [--redact-all] [--json]
                                                     finished runs as JSONL, through a WF54_Dataset_Curation run (audited); progress on stderr
 configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, WORKFLOWS_MODULE (see apps/producer/src/env.ts)`;
@@ -83,6 +93,14 @@ interface Parsed {
   ruleset?: string;
   flags?: string;
   expect?: string;
+  subject?: string;
+  address?: string;
+  channel?: string;
+  status?: string;
+  source?: string;
+  evidence?: string;
+  resolution?: string;
+  note?: string;
   force: boolean;
   failed: boolean;
   redactAll: boolean;
@@ -110,6 +128,14 @@ function parse(argv: string[]): Parsed {
         ruleset: { type: 'string' },
         flags: { type: 'string' },
         expect: { type: 'string' },
+        subject: { type: 'string' },
+        address: { type: 'string' },
+        channel: { type: 'string' },
+        status: { type: 'string' },
+        source: { type: 'string' },
+        evidence: { type: 'string' },
+        resolution: { type: 'string' },
+        note: { type: 'string' },
         force: { type: 'boolean', default: false },
         failed: { type: 'boolean', default: false },
         'redact-all': { type: 'boolean', default: false },
@@ -132,6 +158,14 @@ function parse(argv: string[]): Parsed {
       ruleset: values.ruleset,
       flags: values.flags,
       expect: values.expect,
+      subject: values.subject,
+      address: values.address,
+      channel: values.channel,
+      status: values.status,
+      source: values.source,
+      evidence: values.evidence,
+      resolution: values.resolution,
+      note: values.note,
       force: values.force,
       failed: values.failed,
       redactAll: values['redact-all'],
@@ -145,7 +179,7 @@ function parse(argv: string[]): Parsed {
 }
 
 function allowOnly(args: Parsed, command: string, allowed: (keyof Parsed)[]): void {
-  for (const option of ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'until', 'out', 'operator', 'reason'] as const) {
+  for (const option of ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'until', 'out', 'operator', 'reason', 'subject', 'address', 'channel', 'status', 'source', 'evidence', 'resolution', 'note'] as const) {
     if (args[option] !== undefined && !allowed.includes(option)) throw new UsageError(`${command}: --${option} is not an option of this command`);
   }
   for (const flag of ['force', 'failed'] as const) {
@@ -562,8 +596,10 @@ function numberField(value: unknown, key: string): number {
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
-async function tasks(args: Parsed, session: Session, out: Out): Promise<void> {
-  if (args.positionals[1] !== 'list') throw new UsageError(args.positionals[1] === undefined ? 'tasks: missing subcommand list' : `tasks: unknown subcommand ${JSON.stringify(args.positionals[1])} (list)`);
+async function tasks(args: Parsed, session: Session, out: Out, _err: Out, env: ProducerEnv): Promise<void> {
+  const sub = args.positionals[1];
+  if (sub === 'claim' || sub === 'resolve' || sub === 'reopen') return taskAction(sub, args, session, out, env);
+  if (sub !== 'list') throw new UsageError(sub === undefined ? 'tasks: missing subcommand list|claim|resolve|reopen' : `tasks: unknown subcommand ${JSON.stringify(sub)} (list, claim, resolve, reopen)`);
   const command = 'tasks list';
   allowOnly(args, command, ['tenant', 'limit']);
   if (args.positionals.length > 2) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(args.positionals[2])}`);
@@ -575,9 +611,61 @@ async function tasks(args: Parsed, session: Session, out: Out): Promise<void> {
   if (args.json) return out(JSON.stringify({ tasks: rows }));
   if (rows.length === 0) return out('no open tasks');
   out(table([
-    ['TASK_ID', 'KIND', 'TENANT', 'WORKFLOW', 'RUN_ID', 'FAILURE', 'CREATED_AT', 'REASON'],
-    ...rows.map((t) => [t.task_id, t.kind, t.tenant_id, dash(t.workflow_name), t.workflow_run_id, dash(t.failure_code), t.created_at, t.reason.slice(0, 80)]),
+    ['TASK_ID', 'KIND', 'STATUS', 'TENANT', 'WORKFLOW', 'RUN_ID', 'FAILURE', 'CREATED_AT', 'REASON'],
+    ...rows.map((t) => [t.task_id, t.kind, t.claimed_by ? `claimed:${t.claimed_by}` : t.status, t.tenant_id, dash(t.workflow_name), t.workflow_run_id, dash(t.failure_code), t.created_at, t.reason.slice(0, 80)]),
   ]));
+}
+
+/** `tasks claim|resolve|reopen`: the same rules and events as `POST /v1/tasks/:id/<action>`. */
+async function taskAction(action: 'claim' | 'resolve' | 'reopen', args: Parsed, session: Session, out: Out, env: ProducerEnv): Promise<void> {
+  const command = `tasks ${action}`;
+  allowOnly(args, command, action === 'resolve' ? ['tenant', 'operator', 'resolution', 'note'] : ['tenant', 'operator']);
+  const taskId = positional(args, 2, '<task_id>', command, 3);
+  const tenantId = tenantOption(args, command);
+  if (action === 'resolve' && args.resolution === undefined) throw new UsageError(`${command}: missing option --resolution <resolved|dismissed|sent|not_sent>`);
+  const body: Record<string, unknown> = {};
+  if (args.resolution !== undefined) body.resolution = args.resolution;
+  if (args.note !== undefined) body.note = args.note;
+  const outcome = await applyTaskAction(await session.db(), tenantId, taskId, action, body, `cli:${args.operator ?? env.USER ?? 'operator'}`);
+  if (!outcome.ok) {
+    const detail = outcome.body.issues?.map((i) => `${i.path}: ${i.message}`).join('; ') ?? outcome.body.message ?? '';
+    if (outcome.status === 400) throw new UsageError(`${command}: ${detail}`);
+    throw new CommandFailed(`${command} ${taskId}: ${outcome.body.error}${detail ? ` (${detail})` : ''}`, outcome.body);
+  }
+  const t = outcome.body.task;
+  if (args.json) return out(JSON.stringify(outcome.body));
+  out(`task ${t.task_id} ${t.status}${t.resolution ? ` (${t.resolution})` : ''}${t.claimed_by ? ` claimed by ${t.claimed_by}` : ''}${outcome.body.changed ? '' : ' (unchanged)'}`);
+}
+
+/** `consents set|show`: the same rules and events as `PUT/GET /v1/consents`. */
+async function consents(args: Parsed, session: Session, out: Out, _err: Out, env: ProducerEnv): Promise<void> {
+  const sub = args.positionals[1];
+  if (sub !== 'set' && sub !== 'show') throw new UsageError(sub === undefined ? 'consents: missing subcommand set|show' : `consents: unknown subcommand ${JSON.stringify(sub)} (set, show)`);
+  const command = `consents ${sub}`;
+  if (args.positionals.length > 2) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(args.positionals[2])}`);
+  const tenantId = tenantOption(args, command);
+  const db = await session.db();
+  if (sub === 'show') {
+    allowOnly(args, command, ['tenant', 'subject', 'address']);
+    const outcome = await showConsents(db, tenantId, { subject: args.subject, address: args.address });
+    if (!outcome.ok) throw new UsageError(`${command}: ${outcome.body.issues.map((i) => `--${i.path}: ${i.message}`).join('; ')}`);
+    const rows = 'consents' in outcome.body ? outcome.body.consents : [];
+    if (args.json) return out(JSON.stringify({ consents: rows }));
+    if (rows.length === 0) return out('no consent recorded (texts need an allow for the subject)');
+    return out(table([['TARGET', 'ID', 'CHANNEL', 'STATUS', 'SOURCE', 'BY', 'UPDATED_AT'], ...rows.map((r) => [r.target, r.id, r.channel, r.status, dash(r.source), dash(r.updated_by), r.updated_at])]));
+  }
+  allowOnly(args, command, ['tenant', 'subject', 'address', 'channel', 'status', 'source', 'evidence', 'operator']);
+  await requireTenant(db, tenantId);
+  const request: Record<string, unknown> = { channel: args.channel, status: args.status, source: args.source ?? 'cli' };
+  if (args.subject !== undefined) request.subject = args.subject.startsWith('l_') ? { lead_id: args.subject } : { patient_id: args.subject };
+  if (args.address !== undefined) request.address = args.address;
+  if (args.evidence !== undefined) request.evidence_ref = args.evidence;
+  const outcome = await setConsents({ db, privacy: session.privacy() }, tenantId, request, `cli:${args.operator ?? env.USER ?? 'operator'}`);
+  if (!outcome.ok) throw new UsageError(`${command}: ${outcome.body.issues.map((i) => `--${i.path.split('.')[0]?.replace('evidence_ref', 'evidence')}: ${i.message}`).join('; ')}`);
+  if (args.json) return out(JSON.stringify(outcome.body));
+  const body = outcome.body as ConsentSetBody;
+  const lines = [body.subject, body.address].filter((x) => x !== undefined).map((c) => `${c.id} ${c.channel} ${c.status}${c.changed ? ` (was ${c.previous ?? 'unset'})` : ' (unchanged)'}`);
+  out(lines.join('\n'));
 }
 
 export function formatEvents(events: RunDetail['events']): string {
@@ -667,6 +755,7 @@ export async function runCli(
     runs,
     tasks,
     policy,
+    consents,
     export: exportRuns,
   };
   const handler = command === undefined ? undefined : handlers[command];

@@ -32,6 +32,7 @@ export function renderExplorerHome(failed: FailedRunRow[], tasks: OpenTaskRow[])
   const taskRows = tasks.map((t) => [
     `<td class="mono">${h(t.task_id)}</td>`,
     `<td>${h(t.kind)}</td>`,
+    `<td>${h(t.status)}${t.claimed_by ? ` <span class="muted">${h(t.claimed_by)}</span>` : ''}</td>`,
     `<td>${dash(t.workflow_name)}</td>`,
     `<td>${runLink(t.workflow_run_id)}</td>`,
     `<td>${dash(t.failure_code)}</td>`,
@@ -42,7 +43,7 @@ export function renderExplorerHome(failed: FailedRunRow[], tasks: OpenTaskRow[])
     `<h1>Run explorer</h1>
 <p class="muted">Paste any id in the search box: run id, idempotency key, BullMQ job id, event, task or outbox id, correlation or trigger id.</p>
 <h2>Recent failed runs</h2>${table(['run', 'workflow', 'tenant', 'failure', 'retries', 'ended'], failedRows, 'No failed runs.')}
-<h2>Open escalation tasks</h2>${table(['task', 'kind', 'workflow', 'run', 'failure', 'opened'], taskRows, 'No open tasks.')}`,
+<h2>Open escalation tasks <a href="/admin/tasks" class="muted">(work on them)</a></h2>${table(['task', 'kind', 'status', 'workflow', 'run', 'failure', 'opened'], taskRows, 'No open tasks.')}`,
   );
 }
 

@@ -50,7 +50,7 @@ export function page(title: string, body: string, options: { nav?: boolean } = {
   const nav =
     options.nav === false
       ? ''
-      : `<header><strong>RevOS operations</strong><a href="/admin/queues">Queues</a><a href="/admin/explorer">Run explorer</a>
+      : `<header><strong>RevOS operations</strong><a href="/admin/queues">Queues</a><a href="/admin/explorer">Run explorer</a><a href="/admin/tasks">Tasks</a>
 <form method="get" action="/admin/explorer"><input name="id" placeholder="run id, idempotency key, job id, correlation id…" aria-label="find a run"><button type="submit">Find</button></form>
 <a href="/admin/logout">Log out</a></header>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

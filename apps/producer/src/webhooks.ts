@@ -8,6 +8,7 @@ import { JsonObject, PrivacyMode, Subject, toFieldIssues } from '@revos/envelope
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, ProducerDeps } from './deps.js';
+import { inboundSubject, tenantPrivacyMode } from './inbound-context.js';
 import { verifyGenericSignature, verifyTwilioSignature } from './signatures.js';
 import { countOutcome, logOutcome, submitPartial } from './submit.js';
 
@@ -49,6 +50,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
         trigger_source: 'sms',
         trigger_id: form.data.MessageSid,
         payload: { message_sid: form.data.MessageSid, from: form.data.From, to: form.data.To, body: form.data.Body },
+        subjectAddress: form.data.From,
       };
     }),
   );
@@ -84,7 +86,8 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
       log.warn({ webhook: 'generic', reason: check.reason }, 'webhook signature rejected');
       return c.json({ error: 'invalid_signature' }, 403);
     }
-    if (!(await loadTenant(deps.db.sql, tenantId))) return c.json({ error: 'unknown_tenant' }, 404);
+    const tenant = await loadTenant(deps.db.sql, tenantId);
+    if (!tenant) return c.json({ error: 'unknown_tenant' }, 404);
     if (!deps.catalog.has(workflow)) {
       return c.json({ error: 'unknown_workflow', issues: [{ path: 'workflow', rule: 'unknown_workflow', message: `${workflow} is not registered` }] }, 404);
     }
@@ -104,7 +107,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
           trigger_source: 'webhook',
           trigger_id: body.data.trigger_id,
           environment: env.ENVIRONMENT,
-          privacy_mode: body.data.privacy_mode ?? 'standard',
+          privacy_mode: body.data.privacy_mode ?? tenantPrivacyMode(tenant, log),
         },
         subject: body.data.subject ?? {},
         payload: body.data.payload,
@@ -120,7 +123,14 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
 
 type TwilioMapping =
   | { issues: ReturnType<typeof toFieldIssues> }
-  | { workflow: string; trigger_source: 'sms' | 'voice'; trigger_id: string; payload: Record<string, unknown> };
+  | {
+      workflow: string;
+      trigger_source: 'sms' | 'voice';
+      trigger_id: string;
+      payload: Record<string, unknown>;
+      /** The sender's number, whose known subject the run is about. */
+      subjectAddress?: string;
+    };
 
 async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (params: Record<string, string>) => TwilioMapping): Promise<Response> {
   const { env, log } = deps;
@@ -131,10 +141,12 @@ async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (param
     log.warn({ webhook: 'twilio' }, 'webhook signature rejected');
     return c.json({ error: 'invalid_signature' }, 403);
   }
-  if (!(await loadTenant(deps.db.sql, tenantId))) return c.json({ error: 'unknown_tenant' }, 404);
+  const tenant = await loadTenant(deps.db.sql, tenantId);
+  if (!tenant) return c.json({ error: 'unknown_tenant' }, 404);
 
   const mapped = map(Object.fromEntries(form));
   if ('issues' in mapped) return c.json({ error: 'invalid_body', issues: mapped.issues }, 400);
+  const subject = await inboundSubject(deps.db.sql, deps.privacy, tenantId, mapped.subjectAddress);
   const outcome = await submitPartial(
     deps,
     {
@@ -143,9 +155,9 @@ async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (param
         trigger_source: mapped.trigger_source,
         trigger_id: mapped.trigger_id,
         environment: env.ENVIRONMENT,
-        privacy_mode: 'standard',
+        privacy_mode: tenantPrivacyMode(tenant, log),
       },
-      subject: {},
+      subject,
       payload: mapped.payload,
     },
     tenantId,

@@ -48,7 +48,7 @@ export type ReferenceWorkflowPayloads = {
     slot_start?: string;
     practice_id?: string;
   };
-  /** WF18_Schedule@1.0.0, lane interactive. */
+  /** WF18_Schedule@1.1.0, lane interactive. */
   WF18_Schedule: {
     practice_id: string;
     slot_start: string;
@@ -64,20 +64,21 @@ export type ReferenceWorkflowPayloads = {
     failure_code: string;
     follow_up_number?: number;
   };
-  /** WF30_Send_SMS@1.0.0, lane interactive. */
+  /** WF30_Send_SMS@1.1.0, lane interactive. */
   WF30_Send_SMS: {
     to: string;
     template?: "appointment_confirmation" | "appointment_reminder";
     body?: string;
+    appointment_id?: string;
   };
-  /** WF31_Inbound_SMS@1.0.0, lane interactive. */
+  /** WF31_Inbound_SMS@1.1.0, lane interactive. */
   WF31_Inbound_SMS: {
     message_sid: string;
     from: string;
     to: string;
     body: string;
   };
-  /** WF42_Escalation_Follow_Up@1.0.0, lane batch. */
+  /** WF42_Escalation_Follow_Up@1.1.0, lane batch. */
   WF42_Escalation_Follow_Up: {
     task_id: string;
     source_run_id: string;

@@ -64,9 +64,79 @@ export const consents = pgTable(
     channel: text('channel').notNull(),
     status: text('status', { enum: ['allow', 'deny'] }).notNull(),
     source: text('source'),
+    /** Where the consent was given or revoked (a form id, a message sid); never the text itself. */
+    evidenceRef: text('evidence_ref'),
+    /** Who recorded it: an API key's tenant, a CLI operator, or `patient` for an inbound keyword. */
+    updatedBy: text('updated_by'),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.subjectId, t.channel] })],
+);
+
+/**
+ * Consent of one destination address (an E.164 phone number) for one channel, as carriers require:
+ * a STOP from a number denies it for every subject of the tenant at once. No row means the number
+ * never opted out (the subject's own consent still has to allow). The number is kept as it is, not
+ * as a token: an opt-out must survive a rotation of PHI_TOKEN_KEY.
+ */
+export const addressConsents = pgTable(
+  'address_consents',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.tenantId),
+    address: text('address').notNull(),
+    channel: text('channel').notNull(),
+    status: text('status', { enum: ['allow', 'deny'] }).notNull(),
+    source: text('source'),
+    evidenceRef: text('evidence_ref'),
+    updatedBy: text('updated_by'),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.address, t.channel] })],
+);
+
+/**
+ * Which subject a phone number belongs to, learnt from consents recorded with both and from texts
+ * sent to a patient: an inbound text from a known number carries that subject. Several patients may
+ * share a number; the most recently seen is the one an inbound text is attributed to. The number is
+ * kept only as its PHI token (`tok_phone_…`): this table is a lookup, it never needs the number back.
+ */
+export const subjectContacts = pgTable(
+  'subject_contacts',
+  {
+    tenantId: text('tenant_id').notNull(),
+    addressRef: text('address_ref').notNull(),
+    subjectKind: text('subject_kind', { enum: ['patient_id', 'lead_id'] }).notNull(),
+    subjectId: text('subject_id').notNull(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.addressRef, t.subjectKind, t.subjectId] }),
+    index('subject_contacts_address_idx').on(t.tenantId, t.addressRef, t.updatedAt),
+  ],
+);
+
+/**
+ * An appointment reminder sent to a number and not yet answered: a "C" / "YES" / "CONFIRM" reply
+ * from that number confirms this appointment at the PMS. The number is kept as its PHI token only.
+ */
+export const appointmentPrompts = pgTable(
+  'appointment_prompts',
+  {
+    tenantId: text('tenant_id').notNull(),
+    appointmentId: text('appointment_id').notNull(),
+    addressRef: text('address_ref').notNull(),
+    patientId: text('patient_id'),
+    workflowRunId: text('workflow_run_id').notNull(),
+    sentAt: tstz('sent_at').notNull().defaultNow(),
+    answeredAt: tstz('answered_at'),
+    answer: text('answer'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.appointmentId] }),
+    index('appointment_prompts_address_idx').on(t.tenantId, t.addressRef, t.sentAt),
+  ],
 );
 
 /**
@@ -174,8 +244,9 @@ export const events = pgTable(
   'events',
   {
     eventId: text('event_id').primaryKey(),
-    workflowRunId: text('workflow_run_id').notNull(),
-    rootRunId: text('root_run_id').notNull(),
+    /** Null for changes no run made (a consent set through the API or the CLI). */
+    workflowRunId: text('workflow_run_id'),
+    rootRunId: text('root_run_id'),
     tenantId: text('tenant_id').notNull(),
     subject: jsonb('subject').notNull().default(sql`'{}'::jsonb`),
     eventType: text('event_type').notNull(),
@@ -281,9 +352,16 @@ export const tasks = pgTable(
     kind: text('kind').notNull(),
     failureCode: text('failure_code'),
     reason: text('reason').notNull(),
-    status: text('status', { enum: ['open', 'done'] })
+    /** open → claimed (a person has it) → done (with a resolution); reopen puts it back to open. */
+    status: text('status', { enum: ['open', 'claimed', 'done'] })
       .notNull()
       .default('open'),
+    claimedBy: text('claimed_by'),
+    claimedAt: tstz('claimed_at'),
+    /** resolved | dismissed | sent | not_sent (the last two settle an unknown vendor outcome). */
+    resolution: text('resolution'),
+    resolutionNote: text('resolution_note'),
+    resolvedBy: text('resolved_by'),
     createdAt: createdAt(),
     closedAt: tstz('closed_at'),
   },

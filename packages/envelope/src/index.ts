@@ -13,3 +13,5 @@ export * from "./schemas.js";
 export * from "./validation.js";
 export * from "./policy.js";
 export * from "./card-data.js";
+export * from "./consent.js";
+export * from "./tasks.js";

@@ -1,8 +1,9 @@
-import type { ConsentResult, Envelope, NextAction, Priority } from '@revos/envelope';
+import type { ConsentResult, Envelope, NextAction, Priority, TaskStatus } from '@revos/envelope';
 import { isSemver, isWorkflowName } from '@revos/envelope';
 import type { TenantRecord } from '@revos/db';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { PatientRecords } from './run/patient-records.js';
 import { DEFAULT_LATENCY_BUDGET_MS, LANE_SETTINGS, type Channel, type Lane } from './lanes.js';
 
 /** How a side effect is journaled. */
@@ -49,8 +50,10 @@ export interface RunContext<P> {
   /** Read-only lookups within the run's tenant. */
   lookup: {
     consent(subjectId: string, channel: string): Promise<'allow' | 'deny' | null>;
-    taskStatus(taskId: string): Promise<'open' | 'done' | null>;
+    taskStatus(taskId: string): Promise<TaskStatus | null>;
   };
+  /** Consent, contact, reminder and staff-task records of the run's tenant, tied to this run. */
+  patients: PatientRecords;
   /** Adds an `audit.data_written` entry. */
   recordDataWritten(table: string, recordId: string): void;
 }
@@ -85,6 +88,11 @@ export interface OutboundSpec {
   channel: 'sms' | 'voice' | 'email' | 'payment';
   /** Which subject id consent is recorded against. */
   subject: 'patient_id' | 'lead_id';
+  /**
+   * The payload field holding the destination address (an E.164 number for sms and voice). When
+   * declared, Consent_Check also refuses a number that opted out, whoever the subject is.
+   */
+  address?: string;
 }
 
 export interface WorkflowOptions<S extends z.ZodType> {

@@ -19,3 +19,5 @@ export * from './payload-schema.js';
 export * from './workflows-module.js';
 export * from './cron-pattern.js';
 export * from './intake-policy.js';
+export { APPOINTMENT_PROMPT_MAX_AGE_HOURS, type PatientRecords } from './run/patient-records.js';
+export { outboundAddress, type ConsentVerdict } from './run/consent-gate.js';

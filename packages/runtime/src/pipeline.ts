@@ -61,6 +61,8 @@ import { payloadSchemaIssues } from './payload-schema.js';
 import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, WorkflowResult } from './define-workflow.js';
 import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
+import { checkConsentGate, consentResultOf } from './run/consent-gate.js';
+import { createPatientRecords } from './run/patient-records.js';
 import type { TenantCache } from './tenant-cache.js';
 import { isPhiMinimized, redactEnvelope, redactOutput, type PrivacyGuard } from './privacy/privacy-mode.js';
 import { policyUsed, runPolicy } from './run/policy.js';
@@ -210,20 +212,15 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
       throw new StageFailure('config_missing', 'load_tenant_entitlements', `tenant config lacks ${missing.join(', ')}`);
     }
 
-    // E. Consent_Check (outbound workflows only). No recorded consent means no contact.
+    // E. Consent_Check (outbound workflows only): the subject's consent and the destination's opt-out.
     let consent: ConsentResult | null = null;
     if (workflow.outbound) {
-      const subjectId = envelope.subject[workflow.outbound.subject];
-      if (!subjectId) {
-        throw new StageFailure('invalid_input', 'consent_check', `subject.${workflow.outbound.subject} is required for outbound ${workflow.outbound.channel}`);
-      }
-      const stored = await findConsent(deps.db.sql, meta.tenant_id, subjectId, workflow.outbound.channel);
-      consent = stored === 'allow' ? 'allow' : 'deny';
+      const verdict = await checkConsentGate(deps.db.sql, workflow.outbound, envelope, payload.data);
+      if (verdict.result === 'invalid') throw new StageFailure('invalid_input', 'consent_check', verdict.reason);
+      consent = consentResultOf(verdict);
       run.audit.consent_checked = true;
       run.audit.consent_result = consent;
-      if (consent === 'deny') {
-        throw new StageFailure('consent_denied', 'consent_check', `no ${workflow.outbound.channel} consent on record for the subject`);
-      }
+      if (verdict.result === 'deny') throw new StageFailure('consent_denied', 'consent_check', verdict.reason);
     }
 
     // F. Execute_Workflow_Core_Logic (G. Log_Event happens inside ctx.effect, atomically with each effect)
@@ -286,6 +283,7 @@ class RunState {
         consent: (subjectId, channel) => findConsent(this.deps.db.sql, tenant.tenantId, subjectId, channel),
         taskStatus: (taskId) => findTaskStatus(this.deps.db.sql, tenant.tenantId, taskId),
       },
+      patients: createPatientRecords(this.deps.db.sql, this.envelope, this.deps.privacy),
       recordDataWritten: (table, recordId) => {
         this.audit.data_written.push({ table, record_id: recordId });
       },

@@ -21,10 +21,11 @@ export * from './adapters/index.js';
 export type { WorkflowServices } from './workflows/services.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
 export { WF07_Change_Policy, ChangePolicyPayload, versionForRun } from './workflows/WF07_Change_Policy.js';
-export { classifyReply } from './workflows/WF31_Inbound_SMS.js';
 export { WF60_Collect_Payment, CollectPaymentPayload } from './workflows/WF60_Collect_Payment.js';
 export { WF61_Refund_Payment, RefundPaymentPayload } from './workflows/WF61_Refund_Payment.js';
 export { beyondKeyWindow, chargeOnce, refundOnce } from './workflows/payments-once.js';
+export { KEYWORD_REPLIES } from './workflows/WF31_Inbound_SMS.js';
+export { classifyReply, keywordOf, STOP_WORDS, START_WORDS, HELP_WORDS, CONFIRM_WORDS, type ReplyIntent } from './workflows/sms-keywords.js';
 export {
   WF84_Compliance_Sentinel,
   PHI_ALERT_KIND,
@@ -62,7 +63,7 @@ export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
     WF18_Schedule(services),
     WF21_Escalate_To_Staff(services),
     WF30_Send_SMS(services),
-    WF31_Inbound_SMS,
+    WF31_Inbound_SMS(services),
     WF42_Escalation_Follow_Up,
     ...(services.records && services.privacy
       ? [WF54_Dataset_Curation({ records: services.records, tokenKey: services.privacy.tokenKey, exportDir: services.exportDir })]

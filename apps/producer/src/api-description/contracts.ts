@@ -2,7 +2,7 @@
  * The shapes of the tenant API's answers, as zod values: the OpenAPI document is generated from
  * them, and the producer's answers are typed by them (one source of truth).
  */
-import { FeatureFlags, FieldIssue, TenantRuleset } from '@revos/envelope';
+import { ConsentRequest, FeatureFlags, FieldIssue, TenantRuleset } from '@revos/envelope';
 import { z } from 'zod';
 
 /** 202 for a new run, 200 for a duplicate naming the run the key was first accepted as. */
@@ -146,5 +146,17 @@ export const PolicyChangeBody = z
     expected_version: z.string().nullable().optional(),
     reason: z.string().min(1).max(200).optional(),
     changed_by: z.string().regex(/^[A-Za-z0-9_.@-]{1,80}$/).optional(),
+  })
+  .strict();
+
+/** PUT /v1/consents: a subject, an address or both; idempotent, every change an event. */
+export const ConsentChange = ConsentRequest;
+
+/** POST /v1/tasks/{id}/{action}: who acted, and for resolve the resolution (sent / not_sent settle an unknown vendor outcome). */
+export const TaskActionRequest = z
+  .object({
+    actor: z.string().min(1).max(120).optional(),
+    resolution: z.enum(['resolved', 'dismissed', 'sent', 'not_sent']).optional(),
+    note: z.string().max(2000).optional(),
   })
   .strict();

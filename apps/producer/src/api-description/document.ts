@@ -8,7 +8,7 @@ import type { WorkflowCatalog } from '@revos/runtime';
 import type { z } from 'zod';
 import { GenericWebhookBody, TwilioSmsForm, TwilioVoiceForm } from '../webhooks.js';
 import { RunOptions } from '../submit.js';
-import { ErrorBody, PolicyChangeBody, PolicyView, RunAccepted, RunDetail, RunRefused, RunTree, WorkflowList } from './contracts.js';
+import { ConsentChange, ErrorBody, PolicyChangeBody, PolicyView, TaskActionRequest, RunAccepted, RunDetail, RunRefused, RunTree, WorkflowList } from './contracts.js';
 import { renderSchema, type JsonSchema } from './json-schema.js';
 import { ROUTES, type RouteDoc } from './routes.js';
 import { workflowEntries, type WorkflowEntry } from './workflows.js';
@@ -138,6 +138,8 @@ export function buildOpenApiDocument(catalog: WorkflowCatalog): OpenApiDocument 
   add('WorkflowList', WorkflowList);
   add('PolicyView', PolicyView);
   add('PolicyChangeBody', PolicyChangeBody);
+  add('ConsentChange', ConsentChange);
+  add('TaskActionRequest', TaskActionRequest);
   add('GenericWebhookBody', GenericWebhookBody);
   add('TwilioSmsForm', TwilioSmsForm);
   add('TwilioVoiceForm', TwilioVoiceForm);

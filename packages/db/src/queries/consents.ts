@@ -14,6 +14,10 @@ export async function findConsent(
   return row?.status ?? null;
 }
 
+/**
+ * Seeds a subject's consent without an event (test fixtures, migrations of existing records). Changes
+ * made by people or patients go through `recordConsentChange`, which writes the event.
+ */
 export async function setConsent(
   sql: Sql,
   c: { tenantId: string; subjectId: string; channel: string; status: ConsentStatus; source?: string },

@@ -7,18 +7,21 @@ export interface OpenTaskRow {
   root_run_id: string;
   workflow_name: string | null;
   kind: string;
+  /** `open`, or `claimed` while someone works on it (still not done). */
+  status: 'open' | 'claimed';
+  claimed_by: string | null;
   failure_code: string | null;
   reason: string;
   created_at: string;
 }
 
-/** Open escalation tasks, oldest first (the queue staff work through), across tenants unless one is named. */
+/** Escalation tasks not done yet (open or claimed), oldest first (the queue staff work through), across tenants unless one is named. */
 export async function listOpenTasks(sql: Sql, f: { tenantId?: string; limit: number }): Promise<OpenTaskRow[]> {
   return sql<OpenTaskRow[]>`
-    select t.task_id, t.tenant_id, t.workflow_run_id, t.root_run_id, r.workflow_name, t.kind, t.failure_code, t.reason,
+    select t.task_id, t.tenant_id, t.workflow_run_id, t.root_run_id, r.workflow_name, t.kind, t.status, t.claimed_by, t.failure_code, t.reason,
            t.created_at::text
       from tasks t left join workflow_runs r on r.workflow_run_id = t.workflow_run_id
-     where t.status = 'open' and (${f.tenantId ?? null}::text is null or t.tenant_id = ${f.tenantId ?? null})
+     where t.status in ('open', 'claimed') and (${f.tenantId ?? null}::text is null or t.tenant_id = ${f.tenantId ?? null})
      order by t.created_at, t.task_id
      limit ${f.limit}`;
 }

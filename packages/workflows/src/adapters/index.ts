@@ -10,6 +10,7 @@ export {
 export { TwilioResource, type TwilioOptions, type TwilioCallOptions, type TwilioCreated } from './twilio.js';
 export {
   createTwilioSmsProvider,
+  TWILIO_UNSUBSCRIBED_RECIPIENT,
   type SmsProvider,
   type SmsMessage,
   type SmsSendOptions,
@@ -31,6 +32,9 @@ export {
   type BookAppointmentInput,
   type BookAppointmentOptions,
   type BookAppointmentResult,
+  type ConfirmAppointmentInput,
+  type ConfirmAppointmentOptions,
+  type ConfirmAppointmentResult,
   type FindSlotsInput,
   type FindSlotsOptions,
   type FindSlotsResult,

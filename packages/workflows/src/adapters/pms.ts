@@ -3,6 +3,8 @@
  * - `POST {baseUrl}/appointments` body `{ practice_id, patient_id, slot_start, provider_id?, reason? }`,
  *   header `Idempotency-Key` when given → `{ appointment_id, status }`
  * - `GET {baseUrl}/slots?practice_id=&from=&to=` → `{ slots: [{ start, provider_id }] }`
+ * - `POST {baseUrl}/appointments/{appointment_id}/confirm`, header `Idempotency-Key` when given →
+ *   `{ appointment_id, status }` (status `confirmed`; confirming twice answers the same)
  */
 import { z } from 'zod';
 import { joinUrl, parseVendorJson, requireAdapterConfig, vendorRequest } from './http.js';
@@ -62,9 +64,25 @@ export interface FindSlotsResult {
   latencyMs: number;
 }
 
-/** Books and searches appointments. Throws a `WorkflowError` (see `vendorRequest`) on any failure. */
+export interface ConfirmAppointmentInput {
+  appointmentId: string;
+}
+
+/** Same options as a booking: the `Idempotency-Key` makes a repeated confirm harmless. */
+export type ConfirmAppointmentOptions = BookAppointmentOptions;
+
+export interface ConfirmAppointmentResult {
+  appointmentId: string;
+  /** Vendor status, e.g. `confirmed`. */
+  status: string;
+  latencyMs: number;
+}
+
+/** Books, confirms and searches appointments. Throws a `WorkflowError` (see `vendorRequest`) on any failure. */
 export interface PmsAdapter {
   bookAppointment(input: BookAppointmentInput, options?: BookAppointmentOptions): Promise<BookAppointmentResult>;
+  /** Marks an appointment confirmed by the patient (a "C" reply to a reminder). */
+  confirmAppointment(input: ConfirmAppointmentInput, options?: ConfirmAppointmentOptions): Promise<ConfirmAppointmentResult>;
   findSlots(input: FindSlotsInput, options?: FindSlotsOptions): Promise<FindSlotsResult>;
 }
 
@@ -118,6 +136,23 @@ export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
       });
       const booked = parseVendorJson(PmsAppointment, response, { service: PMS_SERVICE, endpoint });
       return { appointmentId: booked.appointment_id, status: booked.status, latencyMs: response.latencyMs };
+    },
+
+    async confirmAppointment(input, confirmOptions = {}) {
+      const endpoint = 'appointments.confirm';
+      const headers: Record<string, string> = { authorization: auth, accept: 'application/json' };
+      if (confirmOptions.idempotencyKey !== undefined) headers['idempotency-key'] = confirmOptions.idempotencyKey;
+      const response = await vendorRequest({
+        service: PMS_SERVICE,
+        endpoint,
+        method: 'POST',
+        url: joinUrl(options.baseUrl, `/appointments/${encodeURIComponent(input.appointmentId)}/confirm`),
+        headers,
+        timeoutMs: options.timeoutMs,
+        ...(confirmOptions.signal === undefined ? {} : { signal: confirmOptions.signal }),
+      });
+      const confirmed = parseVendorJson(PmsAppointment, response, { service: PMS_SERVICE, endpoint });
+      return { appointmentId: confirmed.appointment_id, status: confirmed.status, latencyMs: response.latencyMs };
     },
 
     async findSlots(input, findOptions = {}) {

@@ -1,3 +1,4 @@
+import { isWorkflowError, WorkflowError } from '@revos/envelope';
 import { checkTwilioOptions, createTwilioResource, type TwilioCallOptions, type TwilioOptions } from './twilio.js';
 
 /** One outbound text. `body` is PHI: it never appears in errors or logs. */
@@ -19,7 +20,16 @@ export interface SmsSendResult {
   latencyMs: number;
 }
 
-/** Sends texts. Throws a `WorkflowError` (see `vendorRequest`) on any failure. */
+/**
+ * Twilio's answer to a send to a number that texted STOP to the sending number ("Attempt to send to
+ * unsubscribed recipient"). Nothing was sent; the patient withdrew consent.
+ */
+export const TWILIO_UNSUBSCRIBED_RECIPIENT = 21610;
+
+/**
+ * Sends texts. Throws a `WorkflowError` (see `vendorRequest`) on any failure; a recipient who opted
+ * out at the carrier is `consent_denied` with `details.recipientOptedOut = true`.
+ */
 export interface SmsProvider {
   sendMessage(message: SmsMessage, options?: SmsSendOptions): Promise<SmsSendResult>;
 }
@@ -28,14 +38,24 @@ export interface SmsProvider {
 export function createTwilioSmsProvider(options: TwilioOptions): SmsProvider {
   checkTwilioOptions(options);
   return {
-    sendMessage(message, sendOptions) {
-      return createTwilioResource(
-        options,
-        'Messages',
-        'messages.create',
-        { To: message.to, From: message.from, Body: message.body },
-        sendOptions,
-      );
+    async sendMessage(message, sendOptions) {
+      try {
+        return await createTwilioResource(
+          options,
+          'Messages',
+          'messages.create',
+          { To: message.to, From: message.from, Body: message.body },
+          sendOptions,
+        );
+      } catch (error) {
+        if (isWorkflowError(error) && error.details?.['vendorCode'] === TWILIO_UNSUBSCRIBED_RECIPIENT) {
+          throw new WorkflowError('consent_denied', 'twilio messages.create: the recipient unsubscribed (21610)', {
+            details: { ...error.details, recipientOptedOut: true },
+            cause: error,
+          });
+        }
+        throw error;
+      }
     },
   };
 }

@@ -7,7 +7,7 @@ import type { WorkflowServices } from './services.js';
 export function WF18_Schedule(services: WorkflowServices) {
   return defineWorkflow({
     name: 'WF18_Schedule',
-    version: '1.0.0',
+    version: '1.1.0',
     lane: 'interactive',
     channel: 'ui',
     payload: z
@@ -45,7 +45,7 @@ export function WF18_Schedule(services: WorkflowServices) {
         summary: `appointment ${booking.status}`,
         primary_outputs: booking,
         next_actions: ctx.payload.confirm_to
-          ? [{ workflow: 'WF30_Send_SMS', payload: { to: ctx.payload.confirm_to, template: 'appointment_confirmation' } }]
+          ? [{ workflow: 'WF30_Send_SMS', payload: { to: ctx.payload.confirm_to, template: 'appointment_confirmation', appointment_id: booking.appointment_id } }]
           : [],
       };
     },

@@ -4,10 +4,13 @@ import { ESCALATION_PAYLOAD } from './WF21_Escalate_To_Staff.js';
 /** How many times staff are paged again for one task before it is left to the task list. */
 export const MAX_FOLLOW_UPS = 3;
 
-/** Checks an escalation task later; still open → page again (WF21), up to MAX_FOLLOW_UPS times. */
+/**
+ * Checks an escalation task later; still open (nobody claimed or resolved it) → page again (WF21), up
+ * to MAX_FOLLOW_UPS times. A claimed or resolved task ends the follow-ups.
+ */
 export const WF42_Escalation_Follow_Up = defineWorkflow({
   name: 'WF42_Escalation_Follow_Up',
-  version: '1.0.0',
+  version: '1.1.0',
   lane: 'batch',
   // Decides by tenant policy: intake attaches it, the output records the version used (policy_used).
   usesPolicy: true,

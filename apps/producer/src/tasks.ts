@@ -1,0 +1,85 @@
+/**
+ * Escalation tasks as staff work, shared by `/v1/tasks`, `revos tasks` and the operator page so they
+ * cannot disagree: list, claim, resolve (resolved | dismissed | sent | not_sent, with a note) and
+ * reopen. Each change is one transaction with its `task.*` event; a repeated identical action is
+ * answered as done and writes nothing. WF42 stops paging once a task is claimed or resolved.
+ */
+import { findUnsettledEffect, listTasks, transitionTask, withTenant, type Db, type ListedTask, type TaskRow } from '@revos/db';
+import { TaskResolution, TaskStatus, toFieldIssues, type FieldIssue, type TaskAction } from '@revos/envelope';
+import { z } from 'zod';
+import { settleTaskEffect, SettlementUnavailableError } from './settle-task-effect.js';
+
+export const TaskActionName = z.enum(['claim', 'resolve', 'reopen']);
+export type TaskActionName = z.infer<typeof TaskActionName>;
+
+/** The body of `POST /v1/tasks/:id/resolve` (claim and reopen take `{actor?}` only). */
+export const TaskActionBody = z
+  .object({
+    actor: z.string().min(1).max(120).optional(),
+    resolution: TaskResolution.optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export type TaskOutcome =
+  | { ok: true; status: 200; body: { task: TaskRow; changed: boolean; event_id: string | null } }
+  | { ok: false; status: 400 | 404 | 409; body: { error: string; issues?: FieldIssue[]; message?: string; task?: TaskRow } };
+
+/**
+ * Applies `action` to task `taskId` of `tenantId`. `defaultActor` names who acted when the body
+ * does not (`api`, `cli:<operator>`, `admin:<user>`).
+ */
+export async function applyTaskAction(db: Db, tenantId: string, taskId: string, action: TaskActionName, input: unknown, defaultActor: string): Promise<TaskOutcome> {
+  const parsed = TaskActionBody.safeParse(input ?? {});
+  if (!parsed.success) return { ok: false, status: 400, body: { error: 'invalid_body', issues: toFieldIssues(parsed.error, input) } };
+  const { resolution, note } = parsed.data;
+  const actor = parsed.data.actor ?? defaultActor;
+  if (action === 'resolve' && resolution === undefined) {
+    return { ok: false, status: 400, body: { error: 'invalid_body', issues: [{ path: 'resolution', rule: 'required', message: 'resolve needs resolution: resolved | dismissed | sent | not_sent' }] } };
+  }
+  if (action !== 'resolve' && (resolution !== undefined || note !== undefined)) {
+    return { ok: false, status: 400, body: { error: 'invalid_body', issues: [{ path: resolution !== undefined ? 'resolution' : 'note', rule: 'not_allowed', message: `${action} takes no resolution or note` }] } };
+  }
+  const change: TaskAction = action === 'resolve' ? { action, resolution: resolution! } : { action };
+  try {
+    return await withTenant(db.sql, tenantId, async (tx): Promise<TaskOutcome> => {
+      const result = await transitionTask(tx, { tenantId, taskId, change, actor, note: note ?? null });
+      if (result.kind === 'not_found') return { ok: false, status: 404, body: { error: 'not_found' } };
+      if (result.kind === 'refused') return { ok: false, status: 409, body: { error: result.rule, message: result.message, task: result.task } };
+      if (result.kind === 'applied' && (resolution === 'sent' || resolution === 'not_sent')) {
+        const effect = await findUnsettledEffect(tx, tenantId, result.task.idempotency_key);
+        if (!effect) throw new TaskRefusal('no_unsettled_effect', 'the run of this task has no vendor call whose outcome is unknown');
+        // Same transaction: the task closes only if the journal is settled too.
+        await settleTaskEffect(tx, { tenantId, idempotencyKey: result.task.idempotency_key, effectName: effect.effectName, outcome: resolution, actor, note: note ?? null });
+      }
+      return { ok: true, status: 200, body: { task: result.task, changed: result.kind === 'applied', event_id: result.eventId } };
+    });
+  } catch (error) {
+    // Thrown inside the transaction so nothing of the task's change is kept.
+    if (error instanceof SettlementUnavailableError) return { ok: false, status: 409, body: { error: 'settlement_unavailable', message: error.message } };
+    if (error instanceof TaskRefusal) return { ok: false, status: 409, body: { error: error.rule, message: error.message } };
+    throw error;
+  }
+}
+
+/** The tasks staff work through: open and claimed by default, oldest first. */
+export async function listTenantTasks(db: Db, tenantId: string, q: { status?: string; limit?: string }): Promise<{ ok: true; body: { tasks: ListedTask[] } } | { ok: false; status: 400; body: { error: string; issues: FieldIssue[] } }> {
+  const statuses = q.status === undefined || q.status === '' ? undefined : q.status.split(',');
+  const issues: FieldIssue[] = [];
+  if (statuses && !statuses.every((s) => TaskStatus.safeParse(s).success)) issues.push({ path: 'status', rule: 'enum', message: 'status must be open, claimed or done (comma-separated)' });
+  const limit = q.limit === undefined ? 200 : Number(q.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) issues.push({ path: 'limit', rule: 'range', message: 'limit must be an integer from 1 to 1000' });
+  if (issues.length > 0) return { ok: false, status: 400, body: { error: 'invalid_query', issues } };
+  const tasks = await withTenant(db.sql, tenantId, (tx) => listTasks(tx, { tenantId, statuses: statuses as TaskStatus[] | undefined, limit }));
+  return { ok: true, body: { tasks } };
+}
+
+class TaskRefusal extends Error {
+  override name = 'TaskRefusal';
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
