@@ -12,6 +12,7 @@
  *   revos runs replay --failed [--workflow W] [--since S] [--tenant T] [--limit N] [--force --reason R]
  *   revos tasks list [--tenant T] [--limit N] [--json]
  *   revos export --tenant T [--workflow W] [--since 30m|6h|2d|ISO] [--until ISO] [--limit N] [--out file.jsonl] [--redact-all] [--json]
+ *   revos prune [--dry-run] [--json]
  *
  * Exit codes: 0 done, 1 failed (refused envelope, unknown run, unreachable database, ...),
  * 2 usage error (a missing or bad argument, named), 78 bad configuration (like the processes).
@@ -21,10 +22,12 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApiKey, createDb, findRun, listFailedRuns, listOpenTasks, listRunEffects, loadTenant, migrateDatabase, upsertTenant, type Db } from '@revos/db';
 import { newId, TenantId } from '@revos/envelope';
-import { closeLaneQueues, createLaneQueues, createPrivacyGuard } from '@revos/runtime';
+import { checkTenantRetentionConfig, closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, InvalidRetentionConfigError, pruneDryRun, pruneOnce } from '@revos/runtime';
 import { Redis } from 'ioredis';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
+import { retentionOptions } from './background.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
+import { formatPruneDryRun, formatPruneResult } from './prune-report.js';
 import { operatorRunDetail, operatorRunTree, parseSince, replayRun, type ReplayOutcome } from './operator.js';
 import { submitPartial, submitRequest } from './submit.js';
 import { runDetail, runTree, walkTree, type RunDetail, type RunTree } from './views.js';
@@ -41,6 +44,8 @@ const USAGE = `usage:
   revos tasks list [--tenant <t>] [--limit <n>] [--json]
   revos export --tenant <t> [--workflow <name>] [--since <30m|6h|2d|ISO>] [--until <ISO>] [--limit <n>] [--out <file.jsonl>] [--redact-all] [--json]
                                                     finished runs as JSONL, through a WF54_Dataset_Curation run (audited); progress on stderr
+  revos prune [--dry-run] [--json]                  removes runs past their tenant's retention (RETENTION_DAYS or config.retention_days)
+                                                    and ledger keys past the dedupe window; --dry-run shows per tenant what would go
 configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX (see apps/producer/src/env.ts)`;
 
 /** A missing or bad argument: exit 2, one line naming it. */
@@ -75,6 +80,7 @@ interface Parsed {
   force: boolean;
   failed: boolean;
   redactAll: boolean;
+  dryRun: boolean;
   json: boolean;
   help: boolean;
 }
@@ -99,6 +105,7 @@ function parse(argv: string[]): Parsed {
         force: { type: 'boolean', default: false },
         failed: { type: 'boolean', default: false },
         'redact-all': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -118,6 +125,7 @@ function parse(argv: string[]): Parsed {
       force: values.force,
       failed: values.failed,
       redactAll: values['redact-all'],
+      dryRun: values['dry-run'],
       json: values.json,
       help: values.help,
     };
@@ -135,6 +143,7 @@ function allowOnly(args: Parsed, command: string, allowed: (keyof Parsed)[]): vo
     if (args[flag] && !allowed.includes(flag)) throw new UsageError(`${command}: --${flag} is not an option of this command`);
   }
   if (args.redactAll && !allowed.includes('redactAll')) throw new UsageError(`${command}: --redact-all is not an option of this command`);
+  if (args.dryRun && !allowed.includes('dryRun')) throw new UsageError(`${command}: --dry-run is not an option of this command`);
 }
 
 function positional(args: Parsed, index: number, what: string, command: string, count: number): string {
@@ -225,6 +234,12 @@ async function tenantsCreate(args: Parsed, session: Session, out: Out): Promise<
     const parsed = await readJsonFile(args.config, '--config');
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CommandFailed(`--config ${args.config}: must hold a JSON object`);
     config = parsed as Record<string, unknown>;
+    try {
+      checkTenantRetentionConfig(tenantId, config);
+    } catch (error) {
+      if (error instanceof InvalidRetentionConfigError) throw new CommandFailed(`--config ${args.config}: ${error.issues.join('; ')}`);
+      throw error;
+    }
   }
   const db = await session.db();
   const existing = await loadTenant(db.sql, tenantId);
@@ -507,6 +522,22 @@ function numberField(value: unknown, key: string): number {
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
+/** `revos prune`: one prune pass now (the producer also runs it every PRUNE_INTERVAL_MS), or its dry run. */
+async function prune(args: Parsed, session: Session, out: Out, _err: Out, env: ProducerEnv): Promise<void> {
+  const command = 'prune';
+  allowOnly(args, command, ['dryRun']);
+  if (args.positionals.length > 1) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(args.positionals[1])}`);
+  const db = await session.db();
+  if (args.dryRun) {
+    const dry = await pruneDryRun({ db }, retentionOptions(env));
+    out(args.json ? JSON.stringify(dry) : formatPruneDryRun(dry, table));
+    return;
+  }
+  // The result names what went and any tenant skipped; the CLI prints it instead of logging.
+  const result = await pruneOnce({ db, queues: session.queues(), log: createLogger({ level: 'silent' }) }, retentionOptions(env));
+  out(args.json ? JSON.stringify(result) : formatPruneResult(result));
+}
+
 async function tasks(args: Parsed, session: Session, out: Out): Promise<void> {
   if (args.positionals[1] !== 'list') throw new UsageError(args.positionals[1] === undefined ? 'tasks: missing subcommand list' : `tasks: unknown subcommand ${JSON.stringify(args.positionals[1])} (list)`);
   const command = 'tasks list';
@@ -609,6 +640,7 @@ export async function runCli(
     runs,
     tasks,
     export: exportRuns,
+    prune,
   };
   const handler = command === undefined ? undefined : handlers[command];
   if (!handler) {

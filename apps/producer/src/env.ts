@@ -93,7 +93,23 @@ export const ProducerEnv = z.object({
   NODE_ENV: optional(z.string()),
   /** The login name of whoever runs the CLI: the default `--operator` of an audited (forced) replay. */
   USER: optional(z.string()),
-}).superRefine(refuseDevelopmentKeys);
+
+  // --- Retention (a tenant's config may set its own `retention_days` / `dedupe_window_days`) ---
+  /** Days a run (with its events, effects, outbox rows, done tasks) is kept after acceptance. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Days the ledger keeps a key, so a late duplicate is still a noop. Unset: as long as the run is kept. */
+  DEDUPE_WINDOW_DAYS: optional(z.coerce.number().int().min(1).max(3650)),
+  /** How often the prune pass runs; 0 turns it off (prune by hand with `revos prune`). */
+  PRUNE_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** Runs (and ledger keys) deleted per batch; each batch is one short transaction. */
+  PRUNE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+})
+  .superRefine(refuseDevelopmentKeys)
+  .superRefine((env, ctx) => {
+    if (env.DEDUPE_WINDOW_DAYS !== undefined && env.DEDUPE_WINDOW_DAYS < env.RETENTION_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['DEDUPE_WINDOW_DAYS'], message: 'must be at least RETENTION_DAYS (a duplicate of a run still kept must stay a noop)' });
+    }
+  });
 export type ProducerEnv = z.infer<typeof ProducerEnv>;
 
 /** Parses the environment once at start; a bad value stops the process naming the variable and the rule. */

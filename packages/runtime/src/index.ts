@@ -15,3 +15,4 @@ export * from './background.js';
 export * from './cron.js';
 export * from './privacy/index.js';
 export * from './process.js';
+export * from './retention/index.js';
