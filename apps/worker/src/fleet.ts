@@ -79,7 +79,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   // Follow-ups of finished runs are enqueued right away by the worker that finished them.
   const queues = createLaneQueues(connection, env.QUEUE_PREFIX);
   const dispatchFollowUps = (parentRunId: string) => dispatchPending({ db, queues, catalog, log, privacy }, { parentRunId, limit: 50 });
-  const metrics = createWorkerMetrics();
+  const metrics = createWorkerMetrics(catalog.list());
   const workers = new Map<Lane, Worker>();
   for (const lane of env.WORKER_LANES) {
     const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }), dispatchFollowUps, onOutcome: metrics.onOutcome });

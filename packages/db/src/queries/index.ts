@@ -23,3 +23,5 @@ export * from './deleteRuns.js';
 export * from './pruneLedger.js';
 export * from './countPrunable.js';
 export * from './listTenantRetentionSettings.js';
+export * from './countOpenTasks.js';
+export * from './oldestWaitingRunByLane.js';
