@@ -22,8 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApiKey, createDb, findRun, listFailedRuns, listOpenTasks, listRunEffects, loadTenant, migrateDatabase, upsertTenant, type Db } from '@revos/db';
 import { newId, TenantId } from '@revos/envelope';
-import { checkTenantRetentionConfig, closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, InvalidRetentionConfigError, pruneDryRun, pruneOnce } from '@revos/runtime';
-import { Redis } from 'ioredis';
+import { checkTenantRetentionConfig, closeLaneQueues, createLaneQueues, createLogger, createRedisConnection, createPrivacyGuard, InvalidRetentionConfigError, pruneDryRun, pruneOnce, type RedisConnection } from '@revos/runtime';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import { retentionOptions } from './background.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
@@ -180,7 +179,7 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
 /** Resources opened lazily and closed once, whatever the command did. */
 class Session {
   private dbHandle: Db | null = null;
-  private redis: Redis | null = null;
+  private redis: RedisConnection | null = null;
   private queuesHandle: ReturnType<typeof createLaneQueues> | null = null;
   constructor(
     readonly env: ProducerEnv,
@@ -209,7 +208,7 @@ class Session {
   queues() {
     if (!this.queuesHandle) {
       // Fail fast instead of waiting forever when Redis is down: a CLI call is not a worker.
-      this.redis = new Redis(this.env.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 3 ? null : 200 * n) });
+      this.redis = createRedisConnection(this.env, { maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 3 ? null : 200 * n) });
       this.queuesHandle = createLaneQueues(this.redis, this.env.QUEUE_PREFIX);
     }
     return this.queuesHandle;

@@ -1,7 +1,6 @@
 import type { Db } from '@revos/db';
-import type { LaneQueues, Logger, PrivacyGuard, WorkflowCatalog } from '@revos/runtime';
+import type { LaneQueues, Logger, PrivacyGuard, RedisConnection, WorkflowCatalog } from '@revos/runtime';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ProducerEnv } from './env.js';
 import type { ProducerMetrics } from './metrics.js';
 
@@ -13,7 +12,7 @@ export interface ProducerDeps {
   log: Logger;
   env: ProducerEnv;
   /** The connection the queues use; /healthz pings it. */
-  redis: Redis;
+  redis: RedisConnection;
   /** The cron schedulers' queue (shown in Bull Board beside the lanes). */
   cronQueue: Queue;
   metrics: ProducerMetrics;

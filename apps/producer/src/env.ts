@@ -2,7 +2,7 @@
  * The producer's configuration: every variable it (and the `revos` CLI) reads, parsed once at
  * start. A missing or bad value stops the process with the variable's name and rule.
  */
-import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys, urlSetting } from '@revos/runtime';
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, redisClusterNodesSetting, refuseDevelopmentKeys, requireHashTagOnCluster, urlSetting } from '@revos/runtime';
 import { z } from 'zod';
 
 const url = urlSetting;
@@ -19,6 +19,11 @@ export const ProducerEnv = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Redis for BullMQ. Production Redis needs `maxmemory-policy noeviction`. */
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Cluster instead of REDIS_URL: comma-separated URLs of some of its nodes (the rest are
+   * discovered). QUEUE_PREFIX must then carry a hash tag such as `{revos}`.
+   */
+  REDIS_CLUSTER_NODES: optional(redisClusterNodesSetting),
   /** PostgreSQL, the durable record. Created and migrated at start unless MIGRATE_ON_START=false. */
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/revos'),
   MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -105,6 +110,7 @@ export const ProducerEnv = z.object({
   PRUNE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
 })
   .superRefine(refuseDevelopmentKeys)
+  .superRefine(requireHashTagOnCluster)
   .superRefine((env, ctx) => {
     if (env.DEDUPE_WINDOW_DAYS !== undefined && env.DEDUPE_WINDOW_DAYS < env.RETENTION_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['DEDUPE_WINDOW_DAYS'], message: 'must be at least RETENTION_DAYS (a duplicate of a run still kept must stay a noop)' });

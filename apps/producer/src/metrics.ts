@@ -6,9 +6,8 @@
  * vendor calls are counted by the workers that ran them (apps/worker/src/metrics.ts).
  */
 import { countOpenTasks, oldestWaitingRunByLane, outboxLagSeconds, type Db } from '@revos/db';
-import { LANES, type LaneQueues, type Logger } from '@revos/runtime';
+import { LANES, type LaneQueues, type Logger, type RedisConnection } from '@revos/runtime';
 import { QueueEvents, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /** Job states reported per lane; `completed` is left out (bounded by retention, not work). */
@@ -30,7 +29,7 @@ export interface ProducerMetricsDeps {
   db: Db;
   queues: LaneQueues;
   cronQueue: Queue;
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   log: Logger;
 }

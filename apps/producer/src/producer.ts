@@ -2,9 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createDb, migrateDatabase } from '@revos/db';
-import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, CRON_QUEUE, type Logger } from '@revos/runtime';
+import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, CRON_QUEUE, type Logger } from '@revos/runtime';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { createProducerApp } from './app.js';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import type { ProducerDeps } from './deps.js';
@@ -45,7 +44,7 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
   const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: 'revos-producer' });
   // One connection for the queues; `maxRetriesPerRequest: null` as BullMQ requires.
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = createRedisConnection(env, { maxRetriesPerRequest: null });
   const queues = createLaneQueues(redis, env.QUEUE_PREFIX);
   const catalog = createProducerCatalog(options.extraWorkflows);
   // Bull Board shows the cron schedulers' queue beside the lanes; this handle only reads it.

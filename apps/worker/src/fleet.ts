@@ -6,6 +6,7 @@ import {
   createLaneWorker,
   createLogger,
   createPrivacyGuard,
+  createRedisConnection,
   dispatchPending,
   TenantCache,
   type AnyWorkflow,
@@ -21,7 +22,6 @@ import {
   type WorkflowServices,
 } from '@revos/workflows';
 import type { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 
@@ -70,7 +70,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     shutdownSignal: shutdown.signal,
   };
   // BullMQ workers need `maxRetriesPerRequest: null` so a Redis blip blocks instead of failing jobs.
-  const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection(env, { maxRetriesPerRequest: null });
   const concurrency: Record<Lane, number> = {
     realtime: env.CONCURRENCY_REALTIME,
     interactive: env.CONCURRENCY_INTERACTIVE,

@@ -16,3 +16,4 @@ export * from './cron.js';
 export * from './privacy/index.js';
 export * from './process.js';
 export * from './retention/index.js';
+export * from './redis-connection.js';
