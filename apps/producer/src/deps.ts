@@ -1,5 +1,6 @@
 import type { Db } from '@revos/db';
 import type { LaneQueues, Logger, PrivacyGuard, RedisConnection, WorkflowCatalog } from '@revos/runtime';
+import type { Tracer } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import type { ProducerEnv } from './env.js';
 import type { ProducerMetrics } from './metrics.js';
@@ -18,6 +19,8 @@ export interface ProducerDeps {
   metrics: ProducerMetrics;
   /** Redacts and seals phi_minimized runs at intake, unseals follow-ups in the dispatcher. */
   privacy: PrivacyGuard;
+  /** Traces intake and dispatch (OTEL_EXPORTER_OTLP_ENDPOINT); absent: tracing is off. */
+  tracer?: Tracer;
 }
 
 /** Hono context variables: the tenant an API key authenticated. */

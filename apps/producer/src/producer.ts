@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createDb, migrateDatabase } from '@revos/db';
-import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, CRON_QUEUE, type Logger } from '@revos/runtime';
+import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, createTracing, CRON_QUEUE, parseOtlpHeaders, type Logger } from '@revos/runtime';
 import { Queue } from 'bullmq';
 import { createProducerApp } from './app.js';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
@@ -51,13 +51,15 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   const cronQueue = new Queue(CRON_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
   const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log });
   const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY });
-  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy };
+  const tracing = createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
+  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, tracer: tracing.enabled ? tracing.tracer : undefined };
   const closeConnections = async () => {
     await metrics.close();
     await closeLaneQueues(queues);
     await cronQueue.close();
     await redis.quit().catch(() => redis.disconnect());
     await db.close();
+    await tracing.shutdown().catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not flush traces'));
   };
 
   const app = createProducerApp(deps);

@@ -27,6 +27,12 @@ export const WorkerEnv = z.object({
    * discovered). QUEUE_PREFIX must then carry a hash tag such as `{revos}`.
    */
   REDIS_CLUSTER_NODES: optional(redisClusterNodesSetting),
+  /** OpenTelemetry traces: base URL of an OTLP/HTTP collector (`http://collector:4318`; spans go to `/v1/traces`). Unset: off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(url(['http:', 'https:'])),
+  /** Headers for the collector, as OpenTelemetry writes them: `key=value,key2=value2` (an API key). */
+  OTEL_EXPORTER_OTLP_HEADERS: optional(z.string().regex(/^[^=,]+=[^,]*(,[^=,]+=[^,]*)*$/, 'key=value pairs separated by commas')),
+  /** `service.name` of this process's spans. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('revos-worker'),
   /** PostgreSQL, the durable record. Created and migrated at start unless MIGRATE_ON_START=false. */
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/revos'),
   MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),

@@ -17,3 +17,4 @@ export * from './privacy/index.js';
 export * from './process.js';
 export * from './retention/index.js';
 export * from './redis-connection.js';
+export * from './tracing/index.js';
