@@ -66,8 +66,9 @@ async function removeFinishedJobs(queues: LaneQueues, runs: { jobId: string; lan
   let removed = 0;
   for (const run of runs) {
     if (!isLane(run.lane)) continue;
-    // Queue.remove leaves a locked (active) job alone and answers 0: a pruned run's job is finished.
-    removed += await queues[run.lane].remove(run.jobId);
+    // Queue.remove answers 1 when it removed the job, 0 when there was none or it is locked (active):
+    // a pruned run's job is finished, so a locked one would be another run's, and stays.
+    if ((await queues[run.lane].remove(run.jobId)) === 1) removed += 1;
   }
   return removed;
 }
