@@ -124,20 +124,23 @@ describe('retention prune', () => {
     expect(events.map((e) => e.workflow_run_id)).toEqual([again.meta.workflow_run_id]);
   });
 
-  it('keeps runs inside their tenant window, runs with an open task or a pending follow-up, and everything of a tenant whose setting is invalid', async () => {
+  it('keeps runs inside their tenant window, runs with an open task, a pending follow-up or a key in progress, and everything of a tenant whose setting is invalid', async () => {
     const young = logEvent(TENANT, 2); // the default: 90 days
     const short = logEvent(SHORT, 3);
     const bad = logEvent(BAD, 4);
     const tasked = logEvent(SHORT, 5);
     const parent = makeEnvelope({ workflow: 'WF93_Retention_With_Follow_Up', tenantId: SHORT, payload: { n: 6 } });
-    for (const e of [young, short, bad, tasked, parent]) await submitRun(h, e, { source: 'api' });
-    for (const e of [young, short, bad, tasked, parent]) expect(['ok', 'blocked']).toContain((await h.waitForRun(e.meta.workflow_run_id)).status);
+    const claimed = logEvent(SHORT, 9);
+    for (const e of [young, short, bad, tasked, parent, claimed]) await submitRun(h, e, { source: 'api' });
+    for (const e of [young, short, bad, tasked, parent, claimed]) expect(['ok', 'blocked']).toContain((await h.waitForRun(e.meta.workflow_run_id)).status);
+    // A delivery of this key holds it again (a replayed attempt taking it over): its journal is in use.
+    await h.db.sql`update idempotency_keys set state = 'in_progress', lock_expires_at = now() + interval '1 minute' where idempotency_key = ${claimed.meta.idempotency_key}`;
     // Staff have not closed the task on this run's key yet.
     await h.db.sql`
       insert into tasks (task_id, tenant_id, workflow_run_id, root_run_id, idempotency_key, kind, reason)
       values (${`task_${ulid()}`}, ${SHORT}, ${tasked.meta.workflow_run_id}, ${tasked.meta.workflow_run_id}, ${tasked.meta.idempotency_key}, 'escalation', 'open question')`;
     await age(young.meta.workflow_run_id, 30);
-    for (const e of [short, bad, tasked, parent]) await age(e.meta.workflow_run_id, 2);
+    for (const e of [short, bad, tasked, parent, claimed]) await age(e.meta.workflow_run_id, 2);
 
     const result = await prune();
     expect(result).toMatchObject({ runs: 1, ledger_keys: 1, skipped_tenants: [BAD] });
@@ -146,13 +149,15 @@ describe('retention prune', () => {
     expect(await rowsOf(bad.meta.workflow_run_id, bad.meta.idempotency_key)).toMatchObject({ runs: 1, ledger: 1 });
     expect(await rowsOf(tasked.meta.workflow_run_id, tasked.meta.idempotency_key)).toMatchObject({ runs: 1, events: 1, effects: 1, ledger: 1 });
     expect(await rowsOf(parent.meta.workflow_run_id, parent.meta.idempotency_key)).toMatchObject({ runs: 1, outbox: 1, ledger: 1 });
+    expect(await rowsOf(claimed.meta.workflow_run_id, claimed.meta.idempotency_key)).toMatchObject({ runs: 1, events: 1, effects: 1, ledger: 1 });
     const line = h.logLines.find((l) => l.msg === 'tenant retention setting invalid; nothing of this tenant is pruned');
     expect(line).toMatchObject({ tenant_id: BAD, issues: ['config.retention_days: must be at least 1 day'] });
 
     // Once the task is done and the follow-up dispatched, they go too.
     await h.db.sql`update tasks set status = 'done', closed_at = now() where idempotency_key = ${tasked.meta.idempotency_key}`;
     await h.db.sql`update outbox set state = 'dispatched', dispatched_at = now() where parent_run_id = ${parent.meta.workflow_run_id}`;
-    expect(await prune()).toMatchObject({ runs: 2, tasks: 1, outbox: 1, ledger_keys: 2 });
+    await h.db.sql`update idempotency_keys set state = 'completed', lock_expires_at = null where idempotency_key = ${claimed.meta.idempotency_key}`;
+    expect(await prune()).toMatchObject({ runs: 3, tasks: 1, outbox: 1, ledger_keys: 3 });
   });
 
   it('revos prune --dry-run lists per tenant what would go and removes nothing; revos prune removes it', async () => {
