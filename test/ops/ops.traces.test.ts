@@ -6,7 +6,8 @@
 import { createApiKey } from '@revos/db';
 import { toJobId } from '@revos/envelope';
 import { loadProducerEnv, startBackgroundLoops, startProducerProcess, type ProducerProcess } from '@revos/producer';
-import { createLogger, createTracing, submitRun } from '@revos/runtime';
+import { createLogger, createTracing, dispatchPending, parseSpanContext, submitRun } from '@revos/runtime';
+import { trace as otel } from '@opentelemetry/api';
 import { loadWorkerEnv, startWorkerProcess, type WorkerProcess } from '@revos/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowSms, REDIS_URL, sleep, startHarness, TENANT, type Harness } from '../support/harness.js';
@@ -126,14 +127,16 @@ describe('traces', () => {
     expect(waits).toHaveLength(5);
     for (const wait of waits) expect(runs.some((r) => r.parentSpanId === wait.parentSpanId && r.startNs >= wait.endNs - 1_000_000n)).toBe(true);
 
-    // Four next actions (root → 2 middles, each middle → 1 leaf), each under its parent's attempt,
-    // each with the child's intake (source dispatcher) under it.
+    // Four next actions (root → 2 middles, each middle → 1 leaf), each with the child's intake
+    // (source dispatcher) under it. The worker that finished the parent dispatches under the
+    // parent's attempt; when the producer's sweep got there first, it continues from the context
+    // the parent's job carried, so the action is the attempt's sibling: one trace either way.
     const actions = trace.filter((s) => s.name === 'revos.next_action');
     expect(actions).toHaveLength(4);
     for (const action of actions) {
-      const parentRun = byId.get(action.parentSpanId!);
-      expect(parentRun?.name.startsWith('revos.run ')).toBe(true);
-      expect(action.attributes['revos.parent_run_id']).toBe(parentRun!.attributes['revos.workflow_run_id']);
+      const parentRun = runs.find((r) => r.attributes['revos.workflow_run_id'] === action.attributes['revos.parent_run_id']);
+      expect(parentRun).toBeDefined();
+      expect([parentRun!.spanId, parentRun!.parentSpanId]).toContain(action.parentSpanId);
       expect(action.attributes['revos.dispatch_state']).toBe('dispatched');
       const childIntake = trace.find((s) => s.name === 'revos.intake' && s.parentSpanId === action.spanId);
       expect(childIntake?.attributes['revos.intake_source']).toBe('dispatcher');
@@ -160,7 +163,7 @@ describe('traces', () => {
   });
 
   it('with no OTEL_EXPORTER_OTLP_ENDPOINT tracing is off: nothing records, and jobs carry no trace context', async () => {
-    const off = createTracing({ serviceName: 'revos-worker' });
+    const off = await createTracing({ serviceName: 'revos-worker' });
     expect(off.enabled).toBe(false);
     expect(off.tracer.startSpan('probe').isRecording()).toBe(false);
     expect(loadWorkerEnv({}).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
@@ -170,5 +173,35 @@ describe('traces', () => {
     await submitRun(h, envelope, { source: 'api' });
     const job = await h.queues.batch.getJob(toJobId(envelope.meta.idempotency_key));
     expect(job?.opts.telemetry).toBeUndefined();
+  });
+
+  it("a follow-up the producer's sweep dispatches (its parent's worker gone) joins the parent's trace through the parent's job", async () => {
+    const sweepCollector = await startOtlpCollector();
+    const tracing = await createTracing({ endpoint: sweepCollector.url, serviceName: 'revos-producer' });
+    try {
+      const root = h.envelope({ workflow: chainRoot.name, payload: { label: 'swept' } });
+      await submitRun({ ...h, tracer: tracing.tracer }, root, { source: 'api' });
+      const carried = (await h.queues.interactive.getJob(toJobId(root.meta.idempotency_key)))?.opts.telemetry?.metadata;
+      const rootTraceId = otel.getSpanContext(parseSpanContext(carried))?.traceId;
+      expect(rootTraceId).toMatch(/^[0-9a-f]{32}$/);
+      // The harness's workers do not dispatch at once: the root's two next actions wait in the outbox.
+      await h.startWorkers();
+      expect((await h.waitForRun(root.meta.workflow_run_id)).status).toBe('ok');
+      const resolutions = await dispatchPending({ ...h, log: h.deps.log, tracer: tracing.tracer }, { parentRunId: root.meta.workflow_run_id });
+      expect(resolutions.map((r) => r.state)).toEqual(['dispatched', 'dispatched']);
+      for (const r of resolutions) {
+        const [child] = await h.db.sql<{ idempotency_key: string }[]>`select idempotency_key from workflow_runs where workflow_run_id = ${r.state === 'dispatched' ? r.childRunId : ''}`;
+        const childJob = await h.queues.interactive.getJob(toJobId(child!.idempotency_key));
+        expect(otel.getSpanContext(parseSpanContext(childJob?.opts.telemetry?.metadata))?.traceId).toBe(rootTraceId);
+      }
+      await tracing.shutdown();
+      const intake = sweepCollector.spans.find((s) => s.name === 'revos.intake' && s.attributes['revos.workflow_run_id'] === root.meta.workflow_run_id);
+      const actions = sweepCollector.spans.filter((s) => s.name === 'revos.next_action');
+      expect(actions).toHaveLength(2);
+      for (const action of actions) expect(action).toMatchObject({ traceId: rootTraceId, parentSpanId: intake!.spanId });
+    } finally {
+      await tracing.shutdown();
+      await sweepCollector.close();
+    }
   });
 });

@@ -81,7 +81,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   };
   // Follow-ups of finished runs are enqueued right away by the worker that finished them.
   const queues = createLaneQueues(connection, env.QUEUE_PREFIX);
-  const tracing = createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
+  const tracing = await createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
   const tracer = tracing.enabled ? tracing.tracer : undefined;
   const dispatchFollowUps = (parentRunId: string, traceParent?: Context) =>
     dispatchPending({ db, queues, catalog, log, privacy, tracer }, { parentRunId, limit: 50, traceParent });

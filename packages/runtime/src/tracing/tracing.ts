@@ -1,13 +1,11 @@
 /**
  * One tracer per process, exporting spans over OTLP/HTTP (JSON) when an endpoint is configured
  * (OTEL_EXPORTER_OTLP_ENDPOINT) and a no-op tracer otherwise: with tracing off a span costs a
- * shared no-op object and nothing is buffered or sent. The provider is never registered globally,
- * so several processes in one test run keep their own tracers.
+ * shared no-op object, nothing is buffered or sent, and the SDK is not even loaded (it is imported
+ * only when an endpoint is set). The provider is never registered globally, so several processes in
+ * one test run keep their own tracers.
  */
 import { trace, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface TracingOptions {
   /** Base URL of an OTLP/HTTP collector (`http://collector:4318`); spans go to `<endpoint>/v1/traces`. Absent: off. */
@@ -34,8 +32,13 @@ export const NO_TRACING: Tracing = {
   shutdown: async () => {},
 };
 
-export function createTracing(options: TracingOptions): Tracing {
+export async function createTracing(options: TracingOptions): Promise<Tracing> {
   if (!options.endpoint) return NO_TRACING;
+  const [{ OTLPTraceExporter }, { resourceFromAttributes }, { BasicTracerProvider, BatchSpanProcessor }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+  ]);
   const exporter = new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces`, headers: options.headers });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
