@@ -47,6 +47,7 @@ export async function prepareTemplate(): Promise<void> {
   try {
     const clones = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${likePrefix(TEST_DB_PREFIX)}`;
     for (const { datname } of clones) {
+      if (!datname.startsWith(TEST_DB_PREFIX)) continue;
       const id = datname.slice(TEST_DB_PREFIX.length).replace(/^mig_/, '').split('_')[0]!.toUpperCase();
       let born = 0;
       try {

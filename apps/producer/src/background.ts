@@ -1,6 +1,7 @@
-import { dispatchPending, every, reconcileOnce, startCronProducer } from '@revos/runtime';
+import { dispatchPending, every, pruneOnce, reconcileOnce, startCronProducer } from '@revos/runtime';
 import { checkAlerts } from './alerts.js';
 import type { ProducerDeps } from './deps.js';
+import type { ProducerEnv } from './env.js';
 import type { BackgroundHandle } from './producer.js';
 
 /** Most outbox entries one dispatcher pass takes; a full batch is followed at once by another. */
@@ -9,7 +10,7 @@ const DISPATCH_BATCH = 200;
 /**
  * The producer's background work: the outbox dispatcher sweep (workers enqueue
  * their own follow-ups at once; this heals crashes between commit and enqueue),
- * the reconciler (accepted runs whose job Redis lost), the alert checks, and the cron schedules.
+ * the reconciler (accepted runs whose job Redis lost), the alert checks, the retention prune and the cron schedules.
  * Every loop is safe to run on several producer replicas at once.
  */
 export async function startBackgroundLoops(deps: ProducerDeps): Promise<BackgroundHandle> {
@@ -35,10 +36,16 @@ export async function startBackgroundLoops(deps: ProducerDeps): Promise<Backgrou
   );
   // Alert checks (outbox lag, failure rate per workflow); rows are deduped, so every replica may run them.
   const alerts = every('alerts', env.ALERT_INTERVAL_MS, () => checkAlerts(deps), log);
+  const prune = env.PRUNE_INTERVAL_MS > 0 ? every('prune', env.PRUNE_INTERVAL_MS, () => pruneOnce(deps, retentionOptions(env)), log) : null;
   const cron = schedules.length > 0 ? await startCronProducer({ ...deps, connection: deps.redis, prefix: env.QUEUE_PREFIX }, schedules) : null;
   return {
     async stop() {
-      await Promise.all([dispatcher.stop(), reconciler.stop(), alerts.stop(), cron?.close()]);
+      await Promise.all([dispatcher.stop(), reconciler.stop(), alerts.stop(), prune?.stop(), cron?.close()]);
     },
   };
+}
+
+/** The deployment's retention defaults and batch size, as the prune pass and `revos prune` take them. */
+export function retentionOptions(env: ProducerEnv) {
+  return { keepDays: env.RETENTION_DAYS, dedupeDays: env.DEDUPE_WINDOW_DAYS, batchSize: env.PRUNE_BATCH_SIZE };
 }

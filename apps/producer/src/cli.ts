@@ -18,6 +18,7 @@
  *   revos consents set --tenant T [--subject p_…|l_…] [--address +E.164] --channel sms|voice|email --status allow|deny --source S [--evidence REF] [--operator O] [--json]
  *   revos consents show --tenant T (--subject p_…|l_… | --address +E.164) [--json]
  *   revos export --tenant T [--workflow W] [--since 30m|6h|2d|ISO] [--until ISO] [--limit N] [--out file.jsonl] [--redact-all] [--json]
+ *   revos prune [--dry-run] [--json]
  *
  * Exit codes: 0 done, 1 failed (refused envelope, unknown run, unreachable database, ...),
  * 2 usage error (a missing or bad argument, named), 78 bad configuration (like the processes).
@@ -27,13 +28,14 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApiKey, createDb, findRun, listFailedRuns, listOpenTasks, listRunEffects, loadTenant, migrateDatabase, upsertTenant, type Db } from '@revos/db';
 import { newId, TenantId } from '@revos/envelope';
-import { closeLaneQueues, combineWorkflowFactories, createLaneQueues, createPrivacyGuard, loadWorkflowsModule } from '@revos/runtime';
+import { checkTenantRetentionConfig, closeLaneQueues, combineWorkflowFactories, createLaneQueues, createLogger, createRedisConnection, createPrivacyGuard, InvalidRetentionConfigError, loadWorkflowsModule, pruneDryRun, pruneOnce, type RedisConnection } from '@revos/runtime';
 import type { WorkflowServices } from '@revos/workflows';
-import { Redis } from 'ioredis';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
+import { retentionOptions } from './background.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
 import { currentPolicy, submitPolicyChange } from './policy-change.js';
 import { policyVersionsOf, sideEffectLines } from './side-effects.js';
+import { formatPruneDryRun, formatPruneResult } from './prune-report.js';
 import { operatorRunDetail, operatorRunTree, parseSince, replayRun, type ReplayOutcome } from './operator.js';
 import { setConsents, showConsents, type ConsentSetBody } from './consents.js';
 import { submitPartial, submitRequest } from './submit.js';
@@ -59,6 +61,8 @@ const USAGE = `usage:
   revos consents show --tenant <t> (--subject <p_…|l_…> | --address <+E.164>) [--json]
   revos export --tenant <t> [--workflow <name>] [--since <30m|6h|2d|ISO>] [--until <ISO>] [--limit <n>] [--out <file.jsonl>] [--redact-all] [--json]
                                                     finished runs as JSONL, through a WF54_Dataset_Curation run (audited); progress on stderr
+  revos prune [--dry-run] [--json]                  removes runs past their tenant's retention (RETENTION_DAYS or config.retention_days)
+                                                    and ledger keys past the dedupe window; --dry-run shows per tenant what would go
 configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, WORKFLOWS_MODULE (see apps/producer/src/env.ts)`;
 
 /** A missing or bad argument: exit 2, one line naming it. */
@@ -104,6 +108,7 @@ interface Parsed {
   force: boolean;
   failed: boolean;
   redactAll: boolean;
+  dryRun: boolean;
   json: boolean;
   help: boolean;
 }
@@ -139,6 +144,7 @@ function parse(argv: string[]): Parsed {
         force: { type: 'boolean', default: false },
         failed: { type: 'boolean', default: false },
         'redact-all': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -169,6 +175,7 @@ function parse(argv: string[]): Parsed {
       force: values.force,
       failed: values.failed,
       redactAll: values['redact-all'],
+      dryRun: values['dry-run'],
       json: values.json,
       help: values.help,
     };
@@ -186,6 +193,7 @@ function allowOnly(args: Parsed, command: string, allowed: (keyof Parsed)[]): vo
     if (args[flag] && !allowed.includes(flag)) throw new UsageError(`${command}: --${flag} is not an option of this command`);
   }
   if (args.redactAll && !allowed.includes('redactAll')) throw new UsageError(`${command}: --redact-all is not an option of this command`);
+  if (args.dryRun && !allowed.includes('dryRun')) throw new UsageError(`${command}: --dry-run is not an option of this command`);
 }
 
 function positional(args: Parsed, index: number, what: string, command: string, count: number): string {
@@ -222,7 +230,7 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
 /** Resources opened lazily and closed once, whatever the command did. */
 class Session {
   private dbHandle: Db | null = null;
-  private redis: Redis | null = null;
+  private redis: RedisConnection | null = null;
   private queuesHandle: ReturnType<typeof createLaneQueues> | null = null;
   constructor(
     readonly env: ProducerEnv,
@@ -251,7 +259,7 @@ class Session {
   queues() {
     if (!this.queuesHandle) {
       // Fail fast instead of waiting forever when Redis is down: a CLI call is not a worker.
-      this.redis = new Redis(this.env.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 3 ? null : 200 * n) });
+      this.redis = createRedisConnection(this.env, { maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 3 ? null : 200 * n) });
       this.queuesHandle = createLaneQueues(this.redis, this.env.QUEUE_PREFIX);
     }
     return this.queuesHandle;
@@ -276,6 +284,12 @@ async function tenantsCreate(args: Parsed, session: Session, out: Out): Promise<
     const parsed = await readJsonFile(args.config, '--config');
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CommandFailed(`--config ${args.config}: must hold a JSON object`);
     config = parsed as Record<string, unknown>;
+    try {
+      checkTenantRetentionConfig(tenantId, config);
+    } catch (error) {
+      if (error instanceof InvalidRetentionConfigError) throw new CommandFailed(`--config ${args.config}: ${error.issues.join('; ')}`);
+      throw error;
+    }
   }
   const db = await session.db();
   const existing = await loadTenant(db.sql, tenantId);
@@ -596,6 +610,22 @@ function numberField(value: unknown, key: string): number {
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
+/** `revos prune`: one prune pass now (the producer also runs it every PRUNE_INTERVAL_MS), or its dry run. */
+async function prune(args: Parsed, session: Session, out: Out, _err: Out, env: ProducerEnv): Promise<void> {
+  const command = 'prune';
+  allowOnly(args, command, ['dryRun']);
+  if (args.positionals.length > 1) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(args.positionals[1])}`);
+  const db = await session.db();
+  if (args.dryRun) {
+    const dry = await pruneDryRun({ db }, retentionOptions(env));
+    out(args.json ? JSON.stringify(dry) : formatPruneDryRun(dry, table));
+    return;
+  }
+  // The result names what went and any tenant skipped; the CLI prints it instead of logging.
+  const result = await pruneOnce({ db, queues: session.queues(), log: createLogger({ level: 'silent' }) }, retentionOptions(env));
+  out(args.json ? JSON.stringify(result) : formatPruneResult(result));
+}
+
 async function tasks(args: Parsed, session: Session, out: Out, _err: Out, env: ProducerEnv): Promise<void> {
   const sub = args.positionals[1];
   if (sub === 'claim' || sub === 'resolve' || sub === 'reopen') return taskAction(sub, args, session, out, env);
@@ -757,6 +787,7 @@ export async function runCli(
     policy,
     consents,
     export: exportRuns,
+    prune,
   };
   const handler = command === undefined ? undefined : handlers[command];
   if (!handler) {

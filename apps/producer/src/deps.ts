@@ -1,7 +1,7 @@
 import type { Db } from '@revos/db';
-import type { CronSchedule, LaneQueues, Logger, PrivacyGuard, WorkflowCatalog } from '@revos/runtime';
+import type { CronSchedule, LaneQueues, Logger, PrivacyGuard, RedisConnection, WorkflowCatalog } from '@revos/runtime';
+import type { Tracer } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ProducerEnv } from './env.js';
 import type { ProducerMetrics } from './metrics.js';
 
@@ -13,7 +13,7 @@ export interface ProducerDeps {
   log: Logger;
   env: ProducerEnv;
   /** The connection the queues use; /healthz pings it. */
-  redis: Redis;
+  redis: RedisConnection;
   /** The cron schedulers' queue (shown in Bull Board beside the lanes). */
   cronQueue: Queue;
   metrics: ProducerMetrics;
@@ -21,6 +21,8 @@ export interface ProducerDeps {
   privacy: PrivacyGuard;
   /** CRON_SCHEDULES, checked at start (cron-file.ts); the background loops register them. */
   schedules: CronSchedule[];
+  /** Traces intake and dispatch (OTEL_EXPORTER_OTLP_ENDPOINT); absent: tracing is off. */
+  tracer?: Tracer;
 }
 
 /** Hono context variables: the tenant an API key authenticated. */

@@ -2,7 +2,7 @@
  * The producer's configuration: every variable it (and the `revos` CLI) reads, parsed once at
  * start. A missing or bad value stops the process with the variable's name and rule.
  */
-import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys, urlSetting } from '@revos/runtime';
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, redisClusterNodesSetting, refuseDevelopmentKeys, requireHashTagOnCluster, urlSetting } from '@revos/runtime';
 import { z } from 'zod';
 
 const url = urlSetting;
@@ -19,6 +19,17 @@ export const ProducerEnv = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Redis for BullMQ. Production Redis needs `maxmemory-policy noeviction`. */
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Cluster instead of REDIS_URL: comma-separated URLs of some of its nodes (the rest are
+   * discovered). QUEUE_PREFIX must then carry a hash tag such as `{revos}`.
+   */
+  REDIS_CLUSTER_NODES: optional(redisClusterNodesSetting),
+  /** OpenTelemetry traces: base URL of an OTLP/HTTP collector (`http://collector:4318`; spans go to `/v1/traces`). Unset: off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(url(['http:', 'https:'])),
+  /** Headers for the collector, as OpenTelemetry writes them: `key=value,key2=value2` (an API key). */
+  OTEL_EXPORTER_OTLP_HEADERS: optional(z.string().regex(/^[^=,]+=[^,]*(,[^=,]+=[^,]*)*$/, 'key=value pairs separated by commas')),
+  /** `service.name` of this process's spans. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('revos-producer'),
   /** PostgreSQL, the durable record. Created and migrated at start unless MIGRATE_ON_START=false. */
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/revos'),
   MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -99,7 +110,24 @@ export const ProducerEnv = z.object({
   NODE_ENV: optional(z.string()),
   /** The login name of whoever runs the CLI: the default `--operator` of an audited (forced) replay. */
   USER: optional(z.string()),
-}).superRefine(refuseDevelopmentKeys);
+
+  // --- Retention (a tenant's config may set its own `retention_days` / `dedupe_window_days`) ---
+  /** Days a run (with its events, effects, outbox rows, done tasks) is kept after acceptance. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Days the ledger keeps a key, so a late duplicate is still a noop. Unset: as long as the run is kept. */
+  DEDUPE_WINDOW_DAYS: optional(z.coerce.number().int().min(1).max(3650)),
+  /** How often the prune pass runs; 0 turns it off (prune by hand with `revos prune`). */
+  PRUNE_INTERVAL_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** Runs (and ledger keys) deleted per batch; each batch is one short transaction. */
+  PRUNE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+})
+  .superRefine(refuseDevelopmentKeys)
+  .superRefine(requireHashTagOnCluster)
+  .superRefine((env, ctx) => {
+    if (env.DEDUPE_WINDOW_DAYS !== undefined && env.DEDUPE_WINDOW_DAYS < env.RETENTION_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['DEDUPE_WINDOW_DAYS'], message: 'must be at least RETENTION_DAYS (a duplicate of a run still kept must stay a noop)' });
+    }
+  });
 export type ProducerEnv = z.infer<typeof ProducerEnv>;
 
 /** Parses the environment once at start; a bad value stops the process naming the variable and the rule. */

@@ -1,14 +1,13 @@
 /**
  * The producer's Prometheus metrics (GET /metrics). Fleet-level series live here because the
  * producer is the one process that sees intake and can look at every lane: intake outcomes,
- * duplicates absorbed at intake and by BullMQ's jobId, queue depth per lane and the outbox lag
- * (both read at scrape time, so a scrape always shows the present). Run outcomes, durations and
+ * duplicates absorbed at intake and by BullMQ's jobId, and, read at scrape time so a scrape always
+ * shows the present, queue depth and age per lane, the outbox lag, open tasks and unknown vendor outcomes. Run outcomes, durations and
  * vendor calls are counted by the workers that ran them (apps/worker/src/metrics.ts).
  */
-import { outboxLagSeconds, type Db } from '@revos/db';
-import { LANES, type LaneQueues, type Logger } from '@revos/runtime';
+import { countOpenTasks, oldestWaitingRunByLane, outboxLagSeconds, type Db } from '@revos/db';
+import { LANES, type LaneQueues, type Logger, type RedisConnection } from '@revos/runtime';
 import { QueueEvents, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /** Job states reported per lane; `completed` is left out (bounded by retention, not work). */
@@ -30,7 +29,7 @@ export interface ProducerMetricsDeps {
   db: Db;
   queues: LaneQueues;
   cronQueue: Queue;
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   log: Logger;
 }
@@ -80,6 +79,38 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
     registers: [registry],
     async collect() {
       this.set(await outboxLagSeconds(deps.db.sql));
+    },
+  });
+
+  new Gauge({
+    name: 'revos_queue_oldest_age_seconds',
+    help: 'Per lane, seconds the oldest due run without an outcome yet has waited (from acceptance or run_after), read at scrape time; 0 when none',
+    labelNames: ['lane'] as const,
+    registers: [registry],
+    async collect() {
+      const ages = new Map((await oldestWaitingRunByLane(deps.db.sql)).map((r) => [r.lane, r.age_s]));
+      for (const lane of LANES) this.set({ lane }, ages.get(lane) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'revos_tasks_open',
+    help: 'Open staff tasks (escalations) by kind, read at scrape time',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      this.set({ kind: 'escalation' }, 0); // the kind the runtime opens: a series even before the first task
+      const byKind = new Map<string, number>();
+      for (const row of await countOpenTasks(deps.db.sql)) byKind.set(row.kind, (byKind.get(row.kind) ?? 0) + row.n);
+      for (const [kind, n] of byKind) this.set({ kind }, n);
+    },
+  });
+  new Gauge({
+    name: 'revos_vendor_outcomes_unknown',
+    help: 'Vendor calls whose outcome is unknown (runs failed effect_outcome_unknown) still waiting for staff to settle them, read at scrape time',
+    registers: [registry],
+    async collect() {
+      this.set((await countOpenTasks(deps.db.sql)).filter((r) => r.failure_code === 'effect_outcome_unknown').reduce((a, r) => a + r.n, 0));
     },
   });
 

@@ -2,10 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createDb, migrateDatabase } from '@revos/db';
-import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, CRON_QUEUE, type Logger } from '@revos/runtime';
+import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, createTracing, CRON_QUEUE, parseOtlpHeaders, type Logger } from '@revos/runtime';
 import { Queue } from 'bullmq';
 import type { Hono } from 'hono';
-import { Redis } from 'ioredis';
 import { createProducerApp } from './app.js';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import type { AppEnv, ProducerDeps } from './deps.js';
@@ -52,19 +51,21 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
   const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: 'revos-producer' });
   // One connection for the queues; `maxRetriesPerRequest: null` as BullMQ requires.
-  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = createRedisConnection(env, { maxRetriesPerRequest: null });
   const queues = createLaneQueues(redis, env.QUEUE_PREFIX);
   // Bull Board shows the cron schedulers' queue beside the lanes; this handle only reads it.
   const cronQueue = new Queue(CRON_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
   const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log });
   const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY });
-  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, schedules };
+  const tracing = await createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
+  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, schedules, tracer: tracing.enabled ? tracing.tracer : undefined };
   const closeConnections = async () => {
     await metrics.close();
     await closeLaneQueues(queues);
     await cronQueue.close();
     await redis.quit().catch(() => redis.disconnect());
     await db.close();
+    await tracing.shutdown().catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not flush traces'));
   };
 
   const app = createProducerApp(deps);

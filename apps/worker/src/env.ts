@@ -4,7 +4,7 @@
  */
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys, urlSetting } from '@revos/runtime';
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, redisClusterNodesSetting, refuseDevelopmentKeys, requireHashTagOnCluster, urlSetting } from '@revos/runtime';
 import { z } from 'zod';
 
 const lanes = z
@@ -14,10 +14,25 @@ const lanes = z
 
 const url = urlSetting;
 
+/** An optional setting: unset and the empty string both mean "absent". */
+const optional = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 
 export const WorkerEnv = z.object({
   /** Redis for BullMQ. Production Redis needs `maxmemory-policy noeviction`. */
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Cluster instead of REDIS_URL: comma-separated URLs of some of its nodes (the rest are
+   * discovered). QUEUE_PREFIX must then carry a hash tag such as `{revos}`.
+   */
+  REDIS_CLUSTER_NODES: optional(redisClusterNodesSetting),
+  /** OpenTelemetry traces: base URL of an OTLP/HTTP collector (`http://collector:4318`; spans go to `/v1/traces`). Unset: off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(url(['http:', 'https:'])),
+  /** Headers for the collector, as OpenTelemetry writes them: `key=value,key2=value2` (an API key). */
+  OTEL_EXPORTER_OTLP_HEADERS: optional(z.string().regex(/^[^=,]+=[^,]*(,[^=,]+=[^,]*)*$/, 'key=value pairs separated by commas')),
+  /** `service.name` of this process's spans. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('revos-worker'),
   /** PostgreSQL, the durable record. Created and migrated at start unless MIGRATE_ON_START=false. */
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/revos'),
   MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -85,7 +100,9 @@ export const WorkerEnv = z.object({
   LOG_PRETTY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).transform((v) => v === 'true').optional()),
   /** Only `development` changes anything here: pretty logs unless LOG_PRETTY=false. */
   NODE_ENV: z.string().optional(),
-}).superRefine(refuseDevelopmentKeys);
+})
+  .superRefine(refuseDevelopmentKeys)
+  .superRefine(requireHashTagOnCluster);
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
 /** Parses the environment once at start; a bad value stops the process naming the variable and the rule. */

@@ -6,6 +6,9 @@ import {
   createLaneWorker,
   createLogger,
   createPrivacyGuard,
+  createRedisConnection,
+  createTracing,
+  parseOtlpHeaders,
   dispatchPending,
   TenantCache,
   type AnyWorkflow,
@@ -21,8 +24,8 @@ import {
   createTwilioVoiceProvider,
   type WorkflowServices,
 } from '@revos/workflows';
+import type { Context } from '@opentelemetry/api';
 import type { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 
@@ -72,7 +75,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     shutdownSignal: shutdown.signal,
   };
   // BullMQ workers need `maxRetriesPerRequest: null` so a Redis blip blocks instead of failing jobs.
-  const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection(env, { maxRetriesPerRequest: null });
   const concurrency: Record<Lane, number> = {
     realtime: env.CONCURRENCY_REALTIME,
     interactive: env.CONCURRENCY_INTERACTIVE,
@@ -80,11 +83,14 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   };
   // Follow-ups of finished runs are enqueued right away by the worker that finished them.
   const queues = createLaneQueues(connection, env.QUEUE_PREFIX);
-  const dispatchFollowUps = (parentRunId: string) => dispatchPending({ db, queues, catalog, log, privacy }, { parentRunId, limit: 50 });
-  const metrics = createWorkerMetrics();
+  const tracing = await createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
+  const tracer = tracing.enabled ? tracing.tracer : undefined;
+  const dispatchFollowUps = (parentRunId: string, traceParent?: Context) =>
+    dispatchPending({ db, queues, catalog, log, privacy, tracer }, { parentRunId, limit: 50, traceParent });
+  const metrics = createWorkerMetrics(catalog.list());
   const workers = new Map<Lane, Worker>();
   for (const lane of env.WORKER_LANES) {
-    const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }), dispatchFollowUps, onOutcome: metrics.onOutcome });
+    const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }), dispatchFollowUps, onOutcome: metrics.onOutcome, tracer });
     workers.set(lane, worker);
     void worker.run();
   }
@@ -96,7 +102,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     return { lanes: [...workers.keys()], running: [...workers.values()].every((w) => w.isRunning()), redis: pong === 'PONG' };
   }) : null;
 
-  log.info({ lanes: env.WORKER_LANES, concurrency, health_port: health ? env.HEALTH_PORT : null, workflows: catalog.list().length }, 'worker started');
+  log.info({ lanes: env.WORKER_LANES, concurrency, health_port: health ? env.HEALTH_PORT : null, workflows: catalog.list().length, tracing: tracing.enabled }, 'worker started');
 
   let closing: Promise<void> | null = null;
   return {
@@ -120,6 +126,8 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
         await closeLaneQueues(queues);
         await connection.quit().catch(() => connection.disconnect());
         await db.close();
+        // Last: the spans of the runs that just drained are sent before the process goes.
+        await tracing.shutdown().catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not flush traces'));
         log.info('worker stopped');
       })();
       return closing;

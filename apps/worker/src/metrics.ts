@@ -3,15 +3,16 @@
  * worker: one call per attempt with its output contract. One registry per process (not prom-client's
  * global), so several workers in one process (tests) do not collide.
  */
-import type { AttemptOutcome, Lane } from '@revos/runtime';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { AnyWorkflow, AttemptOutcome, Lane } from '@revos/runtime';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface WorkerMetrics {
   registry: Registry;
   onOutcome(outcome: AttemptOutcome, info: { lane: Lane; durationMs: number }): void;
 }
 
-export function createWorkerMetrics(): WorkerMetrics {
+/** `workflows`: the catalog this process serves; each one's latency budget is exported beside its latency. */
+export function createWorkerMetrics(workflows: readonly AnyWorkflow[] = []): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'revos_worker_' });
   const runs = new Counter({
@@ -27,6 +28,23 @@ export function createWorkerMetrics(): WorkerMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [registry],
   });
+  // The convention's latency (meta_out.latency_ms): from the trigger's arrival, not the worker's pickup.
+  const latency = new Histogram({
+    name: 'revos_run_latency_seconds',
+    help: 'Latency of finished runs from arrival (meta_out.latency_ms), by workflow and result status; compare with revos_latency_budget_seconds',
+    labelNames: ['workflow', 'status'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 5, 8, 15, 30, 60, 300, 1800],
+    registers: [registry],
+  });
+  const budget = new Gauge({
+    name: 'revos_latency_budget_seconds',
+    help: 'Latency budget of each workflow this worker serves (latency_budget_ms); absent for workflows without one (batch)',
+    labelNames: ['workflow', 'lane'] as const,
+    registers: [registry],
+  });
+  for (const workflow of workflows) {
+    if (workflow.latencyBudgetMs !== null) budget.set({ workflow: workflow.name, lane: workflow.lane }, workflow.latencyBudgetMs / 1000);
+  }
   const breaches = new Counter({
     name: 'revos_latency_breaches_total',
     help: 'Runs over their latency budget, by workflow',
@@ -67,6 +85,7 @@ export function createWorkerMetrics(): WorkerMetrics {
       const workflow = output.meta_out.workflow_name;
       const status = output.result.status;
       runs.inc({ workflow, status });
+      if (outcome.kind !== 'retry') latency.observe({ workflow, status }, output.meta_out.latency_ms / 1000);
       if (status === 'noop') duplicates.inc({ layer: 'ledger' });
       if (output.meta_out.latency_breach) breaches.inc({ workflow });
       // Only the calls this attempt made: the audit also lists calls reused from the journal on a retry.

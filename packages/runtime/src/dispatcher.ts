@@ -1,7 +1,10 @@
 import { dispatchOutbox, type ActionResolution, type PendingAction } from '@revos/db';
 import { Envelope, keyForEnvelope, newRunId, sha256Hex, ValidationError } from '@revos/envelope';
 import type { Logger } from 'pino';
+import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { submitRun, type IntakeDeps } from './intake.js';
+import { startNextActionSpan } from './tracing/intake-trace.js';
+import { carriedContextOfParent } from './tracing/parent-context.js';
 
 /**
  * The trigger id of a follow-up run: derived from the parent's key and the
@@ -53,15 +56,33 @@ export interface DispatchDeps extends IntakeDeps {
  * with the reason, never dropped silently. Infrastructure errors leave the
  * entry pending for the next sweep.
  */
-export async function dispatchPending(deps: DispatchDeps, options: { limit?: number; parentRunId?: string } = {}): Promise<ActionResolution[]> {
+export async function dispatchPending(
+  deps: DispatchDeps,
+  options: { limit?: number; parentRunId?: string; /** The parent run's span (a worker dispatching at once). */ traceParent?: Context } = {},
+): Promise<ActionResolution[]> {
   return dispatchOutbox(deps.db.sql, { limit: options.limit ?? 100, parentRunId: options.parentRunId }, async (actions) => {
     const resolutions: ActionResolution[] = [];
-    for (const action of actions) resolutions.push(await dispatchOne(deps, action));
+    for (const action of actions) resolutions.push(await dispatchTraced(deps, action, options.traceParent));
     return resolutions;
   });
 }
 
-async function dispatchOne(deps: DispatchDeps, action: PendingAction): Promise<ActionResolution> {
+/** dispatchOne under a `revos.next_action` span, whose context the child's job carries. */
+async function dispatchTraced(deps: DispatchDeps, action: PendingAction, traceParent: Context | undefined): Promise<ActionResolution> {
+  const span = deps.tracer ? startNextActionSpan(deps.tracer, action, traceParent ?? (await sweptParentContext(deps, action))) : null;
+  if (!span) return dispatchOne(deps, action);
+  const resolution = await dispatchOne(deps, action, span.context);
+  span.end({ state: resolution.state, error: 'error' in resolution ? resolution.error : undefined });
+  return resolution;
+}
+
+/** The sweep has no span of the parent in memory: continue from what the parent's job carried. */
+function sweptParentContext(deps: DispatchDeps, action: PendingAction): Promise<Context> {
+  const workflowName = (action.parentEnvelope as { meta?: { workflow_name?: string } } | null)?.meta?.workflow_name;
+  return carriedContextOfParent(deps.queues, deps.catalog, { idempotencyKey: action.parentIdempotencyKey, workflowName }).catch(() => ROOT_CONTEXT);
+}
+
+async function dispatchOne(deps: DispatchDeps, action: PendingAction, traceParent?: Context): Promise<ActionResolution> {
   const log = deps.log.child({ outbox_id: action.outboxId, parent_run_id: action.parentRunId, root_run_id: action.rootRunId, correlation_id: action.correlationId });
   const workflow = deps.catalog.latest(action.workflow);
   if (!workflow) {
@@ -79,6 +100,7 @@ async function dispatchOne(deps: DispatchDeps, action: PendingAction): Promise<A
       source: 'dispatcher',
       priority: action.priority,
       runAfter: action.runAfter,
+      traceParent,
     });
     return { outboxId: action.outboxId, state: 'dispatched', childRunId: result.workflow_run_id };
   } catch (error) {

@@ -25,6 +25,8 @@ export interface EnqueueOptions {
   priority?: Priority;
   /** Not before this time (the dispatcher's run_after_utc). */
   runAfter?: Date | null;
+  /** The trace context the job carries to its run (tracing/propagation.ts). */
+  traceContext?: string;
 }
 
 export interface Enqueued {
@@ -62,6 +64,8 @@ export async function enqueueRun(
     delay: delay > 0 ? delay : undefined,
     removeOnComplete: envelope.meta.privacy_mode === 'phi_minimized' ? KEEP_PHI_COMPLETED : KEEP_COMPLETED,
     removeOnFail: envelope.meta.privacy_mode === 'phi_minimized' ? KEEP_PHI_FAILED : KEEP_FAILED,
+    // BullMQ's own field for a trace carried across the queue; inert unless someone traces.
+    telemetry: options.traceContext ? { metadata: options.traceContext } : undefined,
   });
   return { jobId, lane: workflow.lane };
 }

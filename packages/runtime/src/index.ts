@@ -21,3 +21,6 @@ export * from './cron-pattern.js';
 export * from './intake-policy.js';
 export { APPOINTMENT_PROMPT_MAX_AGE_HOURS, type PatientRecords } from './run/patient-records.js';
 export { outboundAddress, type ConsentVerdict } from './run/consent-gate.js';
+export * from './retention/index.js';
+export * from './redis-connection.js';
+export * from './tracing/index.js';

@@ -5,6 +5,8 @@ import { enqueueRun, type LaneQueues } from './enqueue.js';
 import type { Lane } from './lanes.js';
 import { refuseCardNumbers, stampTenantPolicy } from './intake-policy.js';
 import { isPhiMinimized, redactEnvelope, type PrivacyGuard } from './privacy/privacy-mode.js';
+import type { Context, Tracer } from '@opentelemetry/api';
+import { startIntakeSpan } from './tracing/intake-trace.js';
 
 /** Where an accepted run came from (for operators; not part of the envelope). */
 export type IntakeSource = 'api' | 'webhook' | 'cron' | 'dispatcher' | 'replay' | 'cli';
@@ -25,6 +27,8 @@ export interface IntakeDeps {
   catalog: WorkflowCatalog;
   /** Needed to accept phi_minimized runs (they are stored redacted, with a sealed copy to re-run). */
   privacy?: PrivacyGuard;
+  /** Traces intake (a `revos.intake` span whose context the job carries); absent: not traced. */
+  tracer?: Tracer;
 }
 
 /** A phi_minimized run reached a producer that has no PHI keys configured: refused, never stored raw. */
@@ -39,6 +43,8 @@ export interface IntakeOptions {
   source: IntakeSource;
   priority?: Priority;
   runAfter?: Date | null;
+  /** The span this intake continues (a follow-up's next action); absent: a new trace begins. */
+  traceParent?: Context;
 }
 
 export interface IntakeResult {
@@ -71,6 +77,27 @@ export async function submitRun(deps: IntakeDeps, input: Envelope, options: Inta
   const jobId = toJobId(meta.idempotency_key);
   const phi = isPhiMinimized(envelope);
   if (phi && !deps.privacy) throw new PrivacyNotConfiguredError();
+  const span = startIntakeSpan(deps.tracer, envelope, options.source, workflow.lane, options.traceParent);
+  try {
+    const result = await acceptAndEnqueue(deps, envelope, options, jobId, workflow.lane, phi, span.carried);
+    span.end({ status: result.status });
+    return result;
+  } catch (error) {
+    span.end({ status: 'error', error });
+    throw error;
+  }
+}
+
+async function acceptAndEnqueue(
+  deps: IntakeDeps,
+  envelope: Envelope,
+  options: IntakeOptions,
+  jobId: string,
+  lane: Lane,
+  phi: boolean,
+  traceContext: string | undefined,
+): Promise<IntakeResult> {
+  const meta = envelope.meta;
   const accepted = await acceptRun(deps.db.sql, {
     idempotencyKey: meta.idempotency_key,
     workflowRunId: meta.workflow_run_id,
@@ -81,7 +108,7 @@ export async function submitRun(deps: IntakeDeps, input: Envelope, options: Inta
     workflowName: meta.workflow_name,
     workflowVersion: meta.workflow_version,
     jobId,
-    lane: workflow.lane,
+    lane,
     triggerSource: meta.trigger_source,
     triggerId: meta.trigger_id,
     privacyMode: meta.privacy_mode,
@@ -91,8 +118,8 @@ export async function submitRun(deps: IntakeDeps, input: Envelope, options: Inta
     envelope: phi && deps.privacy ? redactEnvelope(deps.privacy, envelope) : envelope,
     sealedEnvelope: phi && deps.privacy ? deps.privacy.sealer.seal(envelope) : null,
   });
-  const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane: workflow.lane, root_run_id: accepted.rootRunId };
+  const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane, root_run_id: accepted.rootRunId };
   if (!accepted.accepted) return { status: 'duplicate', workflow_run_id: accepted.workflowRunId, ...base };
-  await enqueueRun(deps.queues, deps.catalog, envelope, { priority: options.priority, runAfter: options.runAfter });
+  await enqueueRun(deps.queues, deps.catalog, envelope, { priority: options.priority, runAfter: options.runAfter, traceContext });
   return { status: 'queued', workflow_run_id: meta.workflow_run_id, ...base };
 }

@@ -58,6 +58,7 @@ import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
 import { groupCommitFor } from './group-commit.js';
 import { payloadSchemaIssues } from './payload-schema.js';
+import { NO_ATTEMPT_TRACE, type AttemptTrace } from './tracing/attempt-trace.js';
 import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, WorkflowResult } from './define-workflow.js';
 import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
@@ -94,6 +95,8 @@ export interface AttemptInfo {
   maxAttempts: number;
   /** Times this job already waited for another worker's lock on its key (0 on the first wait). */
   waits?: number;
+  /** This attempt's spans (tracing/attempt-trace.ts); absent: not traced. */
+  trace?: AttemptTrace;
 }
 
 /**
@@ -124,12 +127,15 @@ class StageFailure extends Error {
 
 export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: AttemptInfo): Promise<AttemptOutcome> {
   const startedAt = new Date();
+  const trace = attempt.trace ?? NO_ATTEMPT_TRACE;
 
   // A. Validate_Envelope
+  trace.node('validate_envelope');
   const validated = validateEnvelope(data);
   if (!validated.ok) return rejectInvalidEnvelope(deps, data, validated.issues, attempt, startedAt);
   const envelope = validated.value;
   const meta = envelope.meta;
+  trace.identify(envelope);
   const log = deps.log.child({
     workflow: meta.workflow_name,
     workflow_run_id: meta.workflow_run_id,
@@ -161,6 +167,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
   }
 
   // B. Compute_Payload_Hash: the key must describe this very payload.
+  trace.node('compute_payload_hash');
   const hash = payloadHash(envelope.payload);
   const keyParts = tryParseIdempotencyKey(meta.idempotency_key);
   if (!keyParts || keyParts.payload_hash !== hash) {
@@ -170,6 +177,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
   }
 
   // C. Idempotency_Check
+  trace.node('idempotency_check');
   const claim = await groupCommitFor(deps.db.sql).claim({
     idempotencyKey: meta.idempotency_key,
     tenantId: meta.tenant_id,
@@ -201,6 +209,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
 
   try {
     // D. Load_Tenant_Entitlements
+    trace.node('load_tenant_entitlements');
     const tenant = await deps.tenants.get(meta.tenant_id);
     if (!tenant) throw new StageFailure('config_missing', 'load_tenant_entitlements', `tenant ${meta.tenant_id} is not configured`);
     const allowed = tenant.entitlements.workflows;
@@ -213,6 +222,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
     }
 
     // E. Consent_Check (outbound workflows only): the subject's consent and the destination's opt-out.
+    trace.node('consent_check');
     let consent: ConsentResult | null = null;
     if (workflow.outbound) {
       const verdict = await checkConsentGate(deps.db.sql, workflow.outbound, envelope, payload.data);
@@ -224,9 +234,11 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
     }
 
     // F. Execute_Workflow_Core_Logic (G. Log_Event happens inside ctx.effect, atomically with each effect)
+    trace.node('core_logic');
     const result = await run.execute(workflow, tenant, consent, payload.data);
 
     // H. Build_Standard_Output
+    trace.node('build_standard_output');
     return await run.finishOk(result);
   } catch (error) {
     return run.finishFailure(error);
@@ -331,6 +343,7 @@ class RunState {
 
     const idempotencyToken = sha256Hex(`${meta.idempotency_key}|${name}`).slice(0, 48);
     const t0 = performance.now();
+    const span = this.attempt.trace?.vendorCall(name, spec.service, spec.endpoint);
     let result: T;
     try {
       result = await fn({ signal, idempotencyToken });
@@ -338,11 +351,13 @@ class RunState {
       const latencyMs = Math.round(performance.now() - t0);
       this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: false });
       const code: FailureCode = isWorkflowError(error) ? error.code : 'internal_error';
+      span?.end({ success: false, code });
       // A timeout leaves the intent `started`: the vendor may have acted. Any answer means it did not.
       if (code !== 'timeout') await failEffect(this.deps.db.sql, { ...entry, latencyMs, failureCode: code });
       throw error;
     }
     const latencyMs = Math.round(performance.now() - t0);
+    span?.end({ success: true });
     const eventId = newEventId();
     const event: EventRow = {
       eventId,

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
 import { LANE_SETTINGS, queueName, type Lane } from './lanes.js';
 import { isInfrastructureError, runAttempt, type AttemptOutcome, type PipelineDeps } from './pipeline.js';
+import type { Context, Tracer } from '@opentelemetry/api';
+import { traceJob, endAttemptTrace } from './tracing/job-trace.js';
 
 /** What a finished job returns to BullMQ (visible in Bull Board): ids and status, never data. */
 export interface JobReturn {
@@ -37,7 +39,9 @@ export interface LaneWorkerOptions {
    * (a voice turn handing off to WF71) does not wait for the dispatcher's next
    * sweep. Best effort: the sweep still picks up anything this misses.
    */
-  dispatchFollowUps?: (parentRunId: string) => Promise<unknown>;
+  dispatchFollowUps?: (parentRunId: string, traceParent?: Context) => Promise<unknown>;
+  /** Traces each attempt (tracing/attempt-trace.ts), continuing the trace the job carries; absent: off. */
+  tracer?: Tracer;
   /** Told about every attempt's outcome (metrics). Must not throw or block. */
   onOutcome?: (outcome: AttemptOutcome, info: { lane: Lane; durationMs: number; jobId: string }) => void;
 }
@@ -58,8 +62,10 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
   const processor = async (job: Job, token?: string): Promise<JobReturn> => {
     let outcome: AttemptOutcome;
     const startedAt = performance.now();
+    const trace = options.tracer ? traceJob(options.tracer, job, options.lane) : undefined;
     try {
       outcome = await runAttempt(options.deps, job.data, {
+        trace,
         jobId: job.id ?? 'unknown',
         lane: options.lane,
         attemptsMade: job.attemptsMade,
@@ -69,6 +75,7 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
       });
       outageSince = null;
     } catch (error) {
+      trace?.end({ status: 'error', failureCode: isWorkflowError(error) ? error.code : 'infrastructure' });
       if (!isInfrastructureError(error) && !(isWorkflowError(error) && error.code === 'network')) throw error;
       // The durable store is unreachable: nothing could be recorded, so park the job and come back.
       outageSince ??= Date.now();
@@ -79,10 +86,11 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
       throw new DelayedError();
     }
 
+    if (trace) endAttemptTrace(trace, outcome);
     options.onOutcome?.(outcome, { lane: options.lane, durationMs: performance.now() - startedAt, jobId: job.id ?? 'unknown' });
     if ((outcome.kind === 'done' || outcome.kind === 'terminal') && outcome.output && outcome.output.result.next_actions.length > 0 && options.dispatchFollowUps) {
       const runId = outcome.output.meta_out.workflow_run_id;
-      await options.dispatchFollowUps(runId).catch((error: unknown) =>
+      await options.dispatchFollowUps(runId, trace?.context).catch((error: unknown) =>
         options.log.warn({ workflow_run_id: runId, err: (error as Error).message }, 'immediate dispatch failed; the sweep will retry'),
       );
     }

@@ -1,0 +1,93 @@
+import { countPrunable, deleteRuns, listPrunableRuns, pruneLedger, type DeletedCounts, type Db, type PrunableCounts } from '@revos/db';
+import type { Logger } from 'pino';
+import type { LaneQueues } from '../enqueue.js';
+import { isLane } from '../lanes.js';
+import { loadRetentionPolicy, type RetentionDefaults } from './policy.js';
+
+export interface PruneDeps {
+  db: Db;
+  queues: LaneQueues;
+  log: Logger;
+}
+
+export interface PruneOptions extends RetentionDefaults {
+  /** Runs per batch: each batch is one short transaction, so live traffic never waits on a long one. */
+  batchSize?: number;
+  /** Stop a pass after this many batches (the next pass goes on); bounds one pass's work. */
+  maxBatches?: number;
+}
+
+export interface PruneResult extends DeletedCounts {
+  ledger_keys: number;
+  /** Finished BullMQ jobs of pruned runs removed from Redis. */
+  jobs: number;
+  /** Tenants left alone because their retention setting is invalid. */
+  skipped_tenants: string[];
+}
+
+const DEFAULT_BATCH = 1_000;
+const DEFAULT_MAX_BATCHES = 100;
+
+/**
+ * One prune pass: runs past their tenant's retention go in batches (with their events, effects,
+ * outbox rows, done tasks and intake records), then ledger keys past the dedupe window. Safe on
+ * several producer replicas at once: every step is idempotent and re-checks its conditions.
+ *
+ * A pruned run's finished job is removed from Redis *before* its rows go: once the key's ledger row
+ * is gone too, a new submission with the key must run, and BullMQ would silently drop it while an
+ * old job with the same jobId still sat there (removeOnComplete keeps finished jobs for a day).
+ */
+export async function pruneOnce(deps: PruneDeps, options: PruneOptions): Promise<PruneResult> {
+  const { policy, invalid } = await loadRetentionPolicy(deps.db.sql, options);
+  for (const error of invalid) {
+    deps.log.error({ tenant_id: error.tenantId, issues: error.issues }, 'tenant retention setting invalid; nothing of this tenant is pruned');
+  }
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  const total: PruneResult = { runs: 0, events: 0, effects: 0, outbox: 0, tasks: 0, accepted_runs: 0, ledger_keys: 0, jobs: 0, skipped_tenants: policy.skipTenants };
+  for (let batch = 0; batch < (options.maxBatches ?? DEFAULT_MAX_BATCHES); batch++) {
+    const runs = await listPrunableRuns(deps.db.sql, policy, batchSize);
+    if (runs.length === 0) break;
+    total.jobs += await removeFinishedJobs(deps.queues, runs);
+    const deleted = await deleteRuns(deps.db.sql, runs.map((r) => r.workflowRunId));
+    for (const key of ['runs', 'events', 'effects', 'outbox', 'tasks', 'accepted_runs'] as const) total[key] += deleted[key];
+    if (runs.length < batchSize) break;
+  }
+  for (let batch = 0; batch < (options.maxBatches ?? DEFAULT_MAX_BATCHES); batch++) {
+    const n = await pruneLedger(deps.db.sql, policy, batchSize);
+    total.ledger_keys += n;
+    if (n < batchSize) break;
+  }
+  if (total.runs + total.ledger_keys > 0) deps.log.info({ ...total }, 'pruned history past retention');
+  return total;
+}
+
+/** Removes the pruned runs' jobs from their lanes; a job already gone (the usual case) counts nothing. */
+async function removeFinishedJobs(queues: LaneQueues, runs: { jobId: string; lane: string }[]): Promise<number> {
+  let removed = 0;
+  for (const run of runs) {
+    if (!isLane(run.lane)) continue;
+    // Queue.remove answers 1 when it removed the job, 0 when there was none or it is locked (active):
+    // a pruned run's job is finished, so a locked one would be another run's, and stays.
+    if ((await queues[run.lane].remove(run.jobId)) === 1) removed += 1;
+  }
+  return removed;
+}
+
+export interface PruneDryRun {
+  tenants: PrunableCounts[];
+  skipped_tenants: { tenant_id: string; issues: string[] }[];
+  /** The windows in force, so an operator sees why (days). */
+  default_retention_days: number;
+  default_dedupe_window_days: number;
+}
+
+/** What a prune pass would remove now, per tenant; removes nothing. */
+export async function pruneDryRun(deps: { db: Db }, options: RetentionDefaults): Promise<PruneDryRun> {
+  const { policy, invalid } = await loadRetentionPolicy(deps.db.sql, options);
+  return {
+    tenants: await countPrunable(deps.db.sql, policy),
+    skipped_tenants: invalid.map((e) => ({ tenant_id: e.tenantId, issues: e.issues })),
+    default_retention_days: policy.defaultKeepDays,
+    default_dedupe_window_days: policy.defaultDedupeDays,
+  };
+}
