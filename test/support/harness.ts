@@ -55,6 +55,8 @@ export interface HarnessOptions {
   noWorkers?: boolean;
   /** Workers enqueue their runs' follow-ups at once, as in production (off: only an explicit sweep dispatches). */
   immediateDispatch?: boolean;
+  /** PipelineDeps.listingDelayMs (200 ms by default in tests). */
+  listingDelayMs?: number;
 }
 
 export interface Harness {
@@ -130,6 +132,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     workerId: `test-${process.pid}`,
     log,
     breachAlert: options.breachAlert ?? { count: 3, windowMs: 60_000 },
+    // The stand-in lists what it created at once; a short delay still exercises "absent, not yet proof".
+    listingDelayMs: options.listingDelayMs ?? 200,
   };
   await upsertTenant(db.sql, { tenantId: TENANT, name: 'Test Practice', config: TENANT_CONFIG });
 

@@ -89,6 +89,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const sql = admin();
   try {
     await sql`create database ${sql(name)} template ${sql(TEMPLATE_DB)}`;
+  } catch (error) {
+    // Another checkout's CI-mode run on this server swept our template (it removes every schema but
+    // its own): build it again rather than fail a suite that did nothing wrong.
+    if ((error as { code?: string }).code !== '3D000') throw error;
+    await prepareTemplate();
+    await sql`create database ${sql(name)} template ${sql(TEMPLATE_DB)}`;
   } finally {
     await sql.end();
   }

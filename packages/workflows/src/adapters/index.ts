@@ -4,10 +4,20 @@ export {
   parseRetryAfter,
   vendorRequest,
   parseVendorJson,
+  readCreated,
+  DEFAULT_MAX_RESPONSE_BYTES,
   type VendorRequest,
   type VendorResponse,
 } from './http.js';
-export { TwilioResource, type TwilioOptions, type TwilioCallOptions, type TwilioCreated } from './twilio.js';
+export {
+  TwilioResource,
+  ACCEPTED_UNREAD,
+  type TwilioOptions,
+  type TwilioCallOptions,
+  type TwilioCreated,
+  type TwilioLookupCriteria,
+  type TwilioLookupResult,
+} from './twilio.js';
 export {
   createTwilioSmsProvider,
   type SmsProvider,
@@ -25,6 +35,7 @@ export {
 export {
   createHttpPmsAdapter,
   PmsAppointment,
+  PmsAppointmentList,
   PmsSlotList,
   type PmsAdapter,
   type PmsOptions,
@@ -34,5 +45,6 @@ export {
   type FindSlotsInput,
   type FindSlotsOptions,
   type FindSlotsResult,
+  type FindBookingsResult,
   type Slot,
 } from './pms.js';
