@@ -11,6 +11,7 @@
  *   revos runs replay <run_id> [--force --reason R] [--operator O] [--json]
  *   revos runs replay --failed [--workflow W] [--since S] [--tenant T] [--limit N] [--force --reason R]
  *   revos tasks list [--tenant T] [--limit N] [--json]
+ *   revos effects settle <run_id> <effect> sent|not_sent [--note N] [--operator O] [--json]
  *   revos export --tenant T [--workflow W] [--since 30m|6h|2d|ISO] [--until ISO] [--limit N] [--out file.jsonl] [--redact-all] [--json]
  *
  * Exit codes: 0 done, 1 failed (refused envelope, unknown run, unreachable database, ...),
@@ -26,6 +27,7 @@ import { Redis } from 'ioredis';
 import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
 import { operatorRunDetail, operatorRunTree, parseSince, replayRun, type ReplayOutcome } from './operator.js';
+import { settleEffect } from './settle-effect.js';
 import { submitPartial, submitRequest } from './submit.js';
 import { runDetail, runTree, walkTree, type RunDetail, type RunTree } from './views.js';
 
@@ -39,6 +41,9 @@ const USAGE = `usage:
   revos runs replay <run_id> [--force --reason <why>] [--operator <name>] [--json]
   revos runs replay --failed [--workflow <name>] [--since <s>] [--tenant <t>] [--limit <n>] [--force --reason <why>] [--json]
   revos tasks list [--tenant <t>] [--limit <n>] [--json]
+  revos effects settle <run_id> <effect> sent|not_sent [--note <text>] [--operator <name>] [--json]
+                                                    answer an effect the vendor could not settle: sent completes it,
+                                                    not_sent lets the run go again with exactly one new call
   revos export --tenant <t> [--workflow <name>] [--since <30m|6h|2d|ISO>] [--until <ISO>] [--limit <n>] [--out <file.jsonl>] [--redact-all] [--json]
                                                     finished runs as JSONL, through a WF54_Dataset_Curation run (audited); progress on stderr
 configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX (see apps/producer/src/env.ts)`;
@@ -72,6 +77,7 @@ interface Parsed {
   out?: string;
   operator?: string;
   reason?: string;
+  note?: string;
   force: boolean;
   failed: boolean;
   redactAll: boolean;
@@ -96,6 +102,7 @@ function parse(argv: string[]): Parsed {
         out: { type: 'string' },
         operator: { type: 'string' },
         reason: { type: 'string' },
+        note: { type: 'string' },
         force: { type: 'boolean', default: false },
         failed: { type: 'boolean', default: false },
         'redact-all': { type: 'boolean', default: false },
@@ -115,6 +122,7 @@ function parse(argv: string[]): Parsed {
       out: values.out,
       operator: values.operator,
       reason: values.reason,
+      note: values.note,
       force: values.force,
       failed: values.failed,
       redactAll: values['redact-all'],
@@ -507,6 +515,30 @@ function numberField(value: unknown, key: string): number {
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
+async function effectsSettle(args: Parsed, session: Session, out: Out, _err: Out, env: ProducerEnv): Promise<void> {
+  if (args.positionals[1] !== 'settle') throw new UsageError(args.positionals[1] === undefined ? 'effects: missing subcommand settle' : `effects: unknown subcommand ${JSON.stringify(args.positionals[1])} (settle)`);
+  const command = 'effects settle';
+  allowOnly(args, command, ['note', 'operator']);
+  const runId = positional(args, 2, '<run_id>', command, 5);
+  const effectName = positional(args, 3, '<effect>', command, 5);
+  const outcome = positional(args, 4, 'sent|not_sent', command, 5);
+  if (outcome !== 'sent' && outcome !== 'not_sent') throw new UsageError(`${command}: the outcome must be sent or not_sent, got ${JSON.stringify(outcome)}`);
+  if (args.note !== undefined && args.note.length > 2000) throw new UsageError(`${command}: --note must be at most 2000 characters`);
+  const actor = args.operator ?? env.USER ?? 'unknown';
+  const deps = { db: await session.db(), queues: session.queues(), catalog: session.catalog(), privacy: session.privacy() };
+  const result = await settleEffect(deps, { runId, effectName, outcome, actor, ...(args.note === undefined ? {} : { note: args.note }) });
+  if (!result.ok) throw new CommandFailed(result.message, result);
+  if (args.json) return out(JSON.stringify(result));
+  const s = result.settlement;
+  const next =
+    s.outcome === 'sent'
+      ? 'completed; nothing will be sent again'
+      : result.rerun?.ok
+        ? `the run goes again (${result.rerun.repair}) with exactly one new call`
+        : `the run is reopened; it could not be queued now (${result.rerun?.message ?? 'unknown'}), the reconciler will`;
+  out(`settled ${s.effectName} of ${s.workflowRunId} as ${s.outcome} (was ${s.stateBefore}) by ${actor}: ${next}${s.closedTaskIds.length ? `; closed ${s.closedTaskIds.join(', ')}` : ''}`);
+}
+
 async function tasks(args: Parsed, session: Session, out: Out): Promise<void> {
   if (args.positionals[1] !== 'list') throw new UsageError(args.positionals[1] === undefined ? 'tasks: missing subcommand list' : `tasks: unknown subcommand ${JSON.stringify(args.positionals[1])} (list)`);
   const command = 'tasks list';
@@ -608,6 +640,7 @@ export async function runCli(
     enqueue,
     runs,
     tasks,
+    effects: effectsSettle,
     export: exportRuns,
   };
   const handler = command === undefined ? undefined : handlers[command];

@@ -16,3 +16,5 @@ export * from './cron.js';
 export * from './privacy/index.js';
 export * from './process.js';
 export { maskDestination } from './run/mask-destination.js';
+export { ensureRunQueued, type QueueRepair, type EnsureQueuedOptions } from './run/ensure-queued.js';
+export { rerunSettledRun, type RerunOutcome } from './run/rerun-settled.js';

@@ -1,7 +1,8 @@
 import { acceptRun, type Db } from '@revos/db';
 import { parseEnvelope, toJobId, type Envelope, type Priority } from '@revos/envelope';
 import type { WorkflowCatalog } from './define-workflow.js';
-import { enqueueRun, type LaneQueues } from './enqueue.js';
+import type { LaneQueues } from './enqueue.js';
+import { ensureRunQueued } from './run/ensure-queued.js';
 import type { Lane } from './lanes.js';
 import { isPhiMinimized, redactEnvelope, type PrivacyGuard } from './privacy/privacy-mode.js';
 
@@ -89,6 +90,11 @@ export async function submitRun(deps: IntakeDeps, input: Envelope, options: Inta
   });
   const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane: workflow.lane, root_run_id: accepted.rootRunId };
   if (!accepted.accepted) return { status: 'duplicate', workflow_run_id: accepted.workflowRunId, ...base };
-  await enqueueRun(deps.queues, deps.catalog, envelope, { priority: options.priority, runAfter: options.runAfter });
+  // Not a bare enqueue: a finished job left under this jobId (a restored database) would absorb it.
+  await ensureRunQueued(
+    deps,
+    { idempotencyKey: meta.idempotency_key, workflowRunId: meta.workflow_run_id, jobId, lane: workflow.lane, priority: options.priority ?? null, runAfter: options.runAfter ?? null, envelope, sealedEnvelope: null },
+    { envelope },
+  );
   return { status: 'queued', workflow_run_id: meta.workflow_run_id, ...base };
 }

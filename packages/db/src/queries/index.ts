@@ -19,3 +19,5 @@ export * from './listRunsForExport.js';
 export * from './listRunEffects.js';
 export * from './markEffectUnknown.js';
 export * from './recordReconciliation.js';
+export * from './settleUnknownEffect.js';
+export * from './findAcceptedRun.js';
