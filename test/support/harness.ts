@@ -57,6 +57,8 @@ export interface HarnessOptions {
   immediateDispatch?: boolean;
   /** PipelineDeps.listingDelayMs (200 ms by default in tests). */
   listingDelayMs?: number;
+  /** The vendor adapters' per-call timeout (2 s by default). */
+  vendorTimeoutMs?: number;
 }
 
 export interface Harness {
@@ -114,11 +116,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const log = createLogger({ level: 'debug', destination: sink });
-  const twilio = { baseUrl: vendor.url, accountSid: 'AC_test', authToken: 'test-token', timeoutMs: 2_000 };
+  const timeoutMs = options.vendorTimeoutMs ?? 2_000;
+  const twilio = { baseUrl: vendor.url, accountSid: 'AC_test', authToken: 'test-token', timeoutMs };
   const services = {
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
-    pms: createHttpPmsAdapter({ baseUrl: `${vendor.url}/pms`, apiKey: 'test-key', timeoutMs: 2_000 }),
+    pms: createHttpPmsAdapter({ baseUrl: `${vendor.url}/pms`, apiKey: 'test-key', timeoutMs }),
   };
   const catalog = new WorkflowCatalog([...referenceWorkflows(services), ...(options.extraWorkflows ?? [])]);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });

@@ -335,16 +335,12 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
     // A vendor that accepts acts on receipt; only its answer is late (or lost).
     if (accepts && CREATE_ROUTES.has(route)) store.create(route, request);
     const send = (): void => {
-      if (res.destroyed) {
-        // The client gave up (our timeout) before the answer: the vendor acted all the same.
-        if (accepts || (response.status >= 200 && response.status < 300)) store.create(route, request);
-        return;
-      }
       let value = typeof response.body === 'function' ? (response.body as (r: RecordedRequest) => unknown)(request) : response.body;
-      if (CREATE_ROUTES.has(route) && (accepts || (response.status >= 200 && response.status < 300))) {
-        const created = store.create(route, request, value);
-        value ??= created?.fields;
-      }
+      const acted = CREATE_ROUTES.has(route) && (accepts || (response.status >= 200 && response.status < 300));
+      const created = acted ? store.create(route, request, value) : undefined;
+      // The client gave up (our timeout, or it died) before the answer: the vendor acted all the same.
+      if (res.destroyed) return;
+      value ??= created?.fields;
       const headers: Record<string, string> = { ...response.headers };
       let payload = '';
       if (typeof value === 'string') {

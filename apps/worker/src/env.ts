@@ -54,6 +54,11 @@ export const WorkerEnv = z.object({
   /** Per-call vendor timeout. */
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /**
+   * How long after a vendor call its lookup is trusted to list what the call created. A call whose
+   * answer was lost is looked up; an absence seen sooner is not proof, so the run asks again after it.
+   */
+  RECONCILE_LISTING_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /**
    * Secret for PHI tokens (keyed hashes that keep a patient joinable, not readable) in phi_minimized
    * runs; at least 32 bytes; rotating it breaks joins with older tokens. The default is for local
    * development only and is refused when NODE_ENV=production.

@@ -67,6 +67,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     workerId: env.WORKER_ID,
     log,
     breachAlert: { count: env.BREACH_ALERT_COUNT, windowMs: env.BREACH_ALERT_WINDOW_MS },
+    listingDelayMs: env.RECONCILE_LISTING_DELAY_MS,
     shutdownSignal: shutdown.signal,
   };
   // BullMQ workers need `maxRetriesPerRequest: null` so a Redis blip blocks instead of failing jobs.
