@@ -12,3 +12,4 @@ export * from "./idempotency-key.js";
 export * from "./job-id.js";
 export * from "./schemas.js";
 export * from "./validation.js";
+export * from "./json-limits.js";

@@ -87,7 +87,7 @@ async function dispatchOne(deps: DispatchDeps, action: PendingAction): Promise<A
       log.error({ issues: error.issues.map(({ path, rule }) => ({ path, rule })) }, 'next action is not a valid envelope; rejected');
       return { outboxId: action.outboxId, state: 'rejected', error: `invalid_input: ${reason}`.slice(0, 1000) };
     }
-    log.warn({ err: (error as Error).message }, 'dispatch failed; will retry on the next sweep');
+    log.warn({ err: error }, 'dispatch failed; will retry on the next sweep');
     return { outboxId: action.outboxId, state: 'pending', error: (error as Error).message.slice(0, 1000) };
   }
 }

@@ -18,3 +18,4 @@ export * from './process.js';
 export { maskDestination } from './run/mask-destination.js';
 export { ensureRunQueued, type QueueRepair, type EnsureQueuedOptions } from './run/ensure-queued.js';
 export { rerunSettledRun, type RerunOutcome } from './run/rerun-settled.js';
+export { errorForLog, scrub, type LoggedError } from './log-error.js';
