@@ -193,7 +193,7 @@ class Session {
 
   /** phi_minimized runs submitted here are stored redacted and sealed, as through the API. */
   privacy() {
-    return createPrivacyGuard({ tokenKey: this.env.PHI_TOKEN_KEY, sealKey: this.env.PHI_SEAL_KEY });
+    return createPrivacyGuard({ tokenKey: this.env.PHI_TOKEN_KEY, sealKey: this.env.PHI_SEAL_KEY, previousSealKeys: this.env.PHI_SEAL_KEYS_PREVIOUS });
   }
 
   async db(): Promise<Db> {

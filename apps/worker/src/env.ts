@@ -4,7 +4,7 @@
  */
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, refuseDevelopmentKeys, urlSetting } from '@revos/runtime';
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, previousSealKeysSetting, refuseDevelopmentKeys, urlSetting } from '@revos/runtime';
 import { z } from 'zod';
 
 const lanes = z
@@ -66,6 +66,8 @@ export const WorkerEnv = z.object({
   PHI_TOKEN_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_TOKEN_KEY),
   /** Secret sealing (AES-256-GCM) the transient copies phi_minimized runs need to re-run; at least 32 bytes. */
   PHI_SEAL_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_SEAL_KEY),
+  /** Seal keys used before PHI_SEAL_KEY (comma-separated): copies they sealed still open after a rotation. */
+  PHI_SEAL_KEYS_PREVIOUS: previousSealKeysSetting,
   /**
    * Directory WF54_Dataset_Curation writes JSONL exports under (`<dir>/<tenant_id>/...`); a relative
    * path is taken from the working directory. Exports of phi_minimized runs are redacted, standard

@@ -58,7 +58,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   };
   const catalog = createReferenceCatalog(services, options.extraWorkflows?.(services) ?? []);
   const shutdown = new AbortController();
-  const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY });
+  const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY, previousSealKeys: env.PHI_SEAL_KEYS_PREVIOUS });
   const deps: PipelineDeps = {
     db,
     catalog,

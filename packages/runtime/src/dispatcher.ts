@@ -2,6 +2,7 @@ import { dispatchOutbox, type ActionResolution, type PendingAction } from '@revo
 import { Envelope, keyForEnvelope, newRunId, sha256Hex, ValidationError } from '@revos/envelope';
 import type { Logger } from 'pino';
 import { submitRun, type IntakeDeps } from './intake.js';
+import { sealContext } from './privacy/privacy-mode.js';
 
 /**
  * The trigger id of a follow-up run: derived from the parent's key and the
@@ -73,7 +74,7 @@ async function dispatchOne(deps: DispatchDeps, action: PendingAction): Promise<A
     let payload = action.payload;
     if (action.sealedPayload) {
       if (!deps.privacy) return { outboxId: action.outboxId, state: 'pending', error: 'sealed payload: PHI_SEAL_KEY not configured on this dispatcher' };
-      payload = deps.privacy.sealer.unseal(action.sealedPayload) as Record<string, unknown>;
+      payload = deps.privacy.sealer.unseal(action.sealedPayload, sealContext.outbox(action.outboxId)) as Record<string, unknown>;
     }
     const result = await submitRun(deps, childEnvelope(action, workflow.version, payload), {
       source: 'dispatcher',

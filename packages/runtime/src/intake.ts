@@ -4,7 +4,7 @@ import type { WorkflowCatalog } from './define-workflow.js';
 import type { LaneQueues } from './enqueue.js';
 import { ensureRunQueued } from './run/ensure-queued.js';
 import type { Lane } from './lanes.js';
-import { isPhiMinimized, redactEnvelope, type PrivacyGuard } from './privacy/privacy-mode.js';
+import { isPhiMinimized, redactEnvelope, sealContext, type PrivacyGuard } from './privacy/privacy-mode.js';
 
 /** Where an accepted run came from (for operators; not part of the envelope). */
 export type IntakeSource = 'api' | 'webhook' | 'cron' | 'dispatcher' | 'replay' | 'cli';
@@ -86,7 +86,7 @@ export async function submitRun(deps: IntakeDeps, input: Envelope, options: Inta
     runAfter: options.runAfter ?? null,
     source: options.source,
     envelope: phi && deps.privacy ? redactEnvelope(deps.privacy, envelope) : envelope,
-    sealedEnvelope: phi && deps.privacy ? deps.privacy.sealer.seal(envelope) : null,
+    sealedEnvelope: phi && deps.privacy ? deps.privacy.sealer.seal(envelope, sealContext.acceptedRun(meta.idempotency_key)) : null,
   });
   const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane: workflow.lane, root_run_id: accepted.rootRunId };
   if (!accepted.accepted) return { status: 'duplicate', workflow_run_id: accepted.workflowRunId, ...base };

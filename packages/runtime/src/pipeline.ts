@@ -65,7 +65,7 @@ import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, Wo
 import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
 import type { TenantCache } from './tenant-cache.js';
-import { isPhiMinimized, redactEnvelope, redactOutput, type PrivacyGuard } from './privacy/privacy-mode.js';
+import { isPhiMinimized, redactEnvelope, redactOutput, sealContext, type PrivacyGuard } from './privacy/privacy-mode.js';
 import { maskDestination } from './run/mask-destination.js';
 import { askVendor, type UncertainCall, type UncertaintyCause } from './run/uncertain-effect.js';
 
@@ -648,16 +648,19 @@ class RunState {
         this.lease && ledgerState
           ? { lease: this.lease, action: 'finish', state: ledgerState, resultStatus: output.result.status, outputsHash: output.meta_out.outputs_hash }
           : undefined,
-      outbox: output.result.next_actions.map((a, index) => ({
-        outboxId: newOutboxId(),
-        actionIndex: index,
-        workflow: a.workflow,
-        payload: this.storedValue(a.payload) as Record<string, unknown>,
-        // The child needs the real payload: sealed until the dispatcher has handed it over.
-        sealedPayload: this.phi && this.deps.privacy ? this.deps.privacy.sealer.seal(a.payload) : null,
-        priority: a.priority,
-        runAfter: a.run_after_utc,
-      })),
+      outbox: output.result.next_actions.map((a, index) => {
+        const outboxId = newOutboxId();
+        return {
+          outboxId,
+          actionIndex: index,
+          workflow: a.workflow,
+          payload: this.storedValue(a.payload) as Record<string, unknown>,
+          // The child needs the real payload: sealed (bound to its outbox row) until the dispatcher has handed it over.
+          sealedPayload: this.phi && this.deps.privacy ? this.deps.privacy.sealer.seal(a.payload, sealContext.outbox(outboxId)) : null,
+          priority: a.priority,
+          runAfter: a.run_after_utc,
+        };
+      }),
       task,
       events,
       effects: this.deferredEffects,

@@ -11,6 +11,7 @@ import type { Job } from 'bullmq';
 import { enqueueRun } from '../enqueue.js';
 import type { IntakeDeps } from '../intake.js';
 import type { Lane } from '../lanes.js';
+import { sealContext } from '../privacy/privacy-mode.js';
 
 /** What was done: added, a stale job replaced, a failed job retried, or nothing (a live job is in place). */
 export type QueueRepair = 'enqueued' | 'replaced_stale' | 'retried' | 'in_place';
@@ -55,7 +56,7 @@ function original(deps: IntakeDeps, run: UnsettledRun, options: EnsureQueuedOpti
   if (options.envelope) return options.envelope;
   if (run.sealedEnvelope) {
     if (!deps.privacy) throw new Error('sealed envelope but no PHI_SEAL_KEY configured');
-    return parseEnvelope(deps.privacy.sealer.unseal(run.sealedEnvelope));
+    return parseEnvelope(deps.privacy.sealer.unseal(run.sealedEnvelope, sealContext.acceptedRun(run.idempotencyKey)));
   }
   const stored = run.envelope as { meta?: { privacy_mode?: string } } | null;
   // A phi_minimized run's stored envelope is redacted: only the sealed copy or its own job can re-run it.
