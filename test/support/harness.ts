@@ -55,7 +55,7 @@ export interface HarnessOptions {
   noWorkers?: boolean;
   /** Workers enqueue their runs' follow-ups at once, as in production (off: only an explicit sweep dispatches). */
   immediateDispatch?: boolean;
-  /** PipelineDeps.listingDelayMs (200 ms by default in tests). */
+  /** PipelineDeps.listingDelayMs (1 s by default in tests: longer than the stand-in takes to act under load). */
   listingDelayMs?: number;
   /** The vendor adapters' per-call timeout (2 s by default). */
   vendorTimeoutMs?: number;
@@ -136,7 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log,
     breachAlert: options.breachAlert ?? { count: 3, windowMs: 60_000 },
     // The stand-in lists what it created at once; a short delay still exercises "absent, not yet proof".
-    listingDelayMs: options.listingDelayMs ?? 200,
+    listingDelayMs: options.listingDelayMs ?? 1_000,
   };
   await upsertTenant(db.sql, { tenantId: TENANT, name: 'Test Practice', config: TENANT_CONFIG });
 
