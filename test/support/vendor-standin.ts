@@ -116,6 +116,11 @@ export interface VendorStandin {
   resources: StoredResource[];
   /** Resources become visible to the list routes only this long after creation (Twilio's listing lag). */
   setListingDelay(ms: number): void;
+  /**
+   * Lists return every account's resources, not only the requesting account's. For suites that give
+   * each worker its own account sid to tell their requests apart, while in production all share one.
+   */
+  listAcrossAccounts(on: boolean): void;
   /** Forget recorded requests, scripts, default overrides and created resources. */
   reset(): void;
   /** Destroy every socket (hanging requests included), cancel delayed answers and stop listening. */
@@ -159,6 +164,7 @@ const keyOf = (request: RecordedRequest): string | undefined => {
 class ResourceStore {
   readonly resources: StoredResource[] = [];
   listingDelayMs = 0;
+  acrossAccounts = false;
 
   /** One request creates at most one resource, however many times its answer is decided. */
   private readonly byRequest = new WeakMap<RecordedRequest, StoredResource>();
@@ -214,7 +220,7 @@ class ResourceStore {
     const day = (v: unknown) => (typeof v === 'string' ? new Date(Date.parse(v)).toISOString().slice(0, 10) : null);
     const account = accountOf(request.path);
     const matching = this.visible(kind)
-      .filter((r) => r.accountSid === undefined || r.accountSid === account)
+      .filter((r) => this.acrossAccounts || r.accountSid === undefined || r.accountSid === account)
       .filter((r) => (q['To'] === undefined || r.fields['to'] === q['To']) && (q['From'] === undefined || r.fields['from'] === q['From']))
       .filter((r) => {
         // Twilio's date filters compare whole days, and a resource without the date is never returned.
@@ -410,6 +416,9 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
     setListingDelay(ms) {
       store.listingDelayMs = ms;
     },
+    listAcrossAccounts(on) {
+      store.acrossAccounts = on;
+    },
     script(route, responses) {
       const queue = scripts.get(route) ?? [];
       queue.push(...responses);
@@ -426,6 +435,7 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       scripts.clear();
       store.resources.length = 0;
       store.listingDelayMs = options.listingDelayMs ?? 0;
+      store.acrossAccounts = false;
       defaults = defaultResponses(store);
     },
     close() {
