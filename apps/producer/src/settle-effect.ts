@@ -32,7 +32,7 @@ export async function settleEffect(deps: IntakeDeps, request: SettleEffectReques
     effectName: request.effectName,
     outcome: request.outcome,
     actor: request.actor,
-    ...(request.note === undefined ? {} : { note: request.note }),
+    note: request.note ?? null,
   });
   if (!settled.settled) {
     const run = located.workflow_run_id;

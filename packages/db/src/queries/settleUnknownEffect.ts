@@ -12,7 +12,7 @@ export interface SettleUnknownEffectInput {
   /** Who answered (an operator name or staff user id): the audit names them. */
   actor: string;
   /** Free text kept on the journal entry only (never in events or logs: staff may type PHI). */
-  note?: string;
+  note?: string | null;
 }
 
 export type SettleUnknownEffectResult =
@@ -40,6 +40,10 @@ export type SettleUnknownEffectResult =
     };
 
 /**
+ * Runs in the caller's transaction when given one (a task-resolve API settles the task and the journal
+ * together), else in its own. Pass the fleet's connection or a transaction with write access to
+ * effects, idempotency_keys, workflow_runs, accepted_runs, events and tasks.
+ *
  * Staff's answer to an effect whose outcome the vendor could not tell (journal state `unknown`, or a
  * `started` intent a killed worker left), in one transaction so the journal, the ledger, the run, the
  * task and the audit event cannot disagree:
