@@ -123,6 +123,23 @@ describe('revos effects settle', () => {
     expect((await effectRow(envelope.meta.idempotency_key)).state).toBe('unknown');
   }, 60_000);
 
+  it("runs inside the caller's transaction (the task API's): rolled back with it, applied with it", async () => {
+    const { envelope, sends } = await undecidableRun();
+    const input = { tenantId: TENANT, idempotencyKey: envelope.meta.idempotency_key, effectName: 'sms.send', outcome: 'sent' as const, actor: 'staff_1', note: null };
+    await expect(
+      h.db.sql.begin(async (tx) => {
+        expect(await settleUnknownEffect(tx, input)).toMatchObject({ settled: true, stateAfter: 'completed' });
+        throw new Error('the task change failed');
+      }),
+    ).rejects.toThrow('the task change failed');
+    expect((await effectRow(envelope.meta.idempotency_key)).state).toBe('unknown');
+    expect(await tasksOf(envelope.meta.workflow_run_id)).toEqual([{ status: 'open' }]);
+    await h.db.sql.begin((tx) => settleUnknownEffect(tx, input));
+    expect((await effectRow(envelope.meta.idempotency_key)).state).toBe('completed');
+    expect(await tasksOf(envelope.meta.workflow_run_id)).toEqual([{ status: 'done' }]);
+    expect(sends()).toBe(3);
+  }, 60_000);
+
   it('refuses to settle while a worker holds the run (its call may be in flight right now)', async () => {
     h.vendor.script('sms', [{ hang: true }]);
     const envelope = h.envelope({ workflow: 'WF30_Send_SMS', payload: { to: TO, body: `in flight ${++counter}` }, subject: { patient_id: 'p_settle' } });
