@@ -4,7 +4,7 @@
  * new call. The settlement is `settleUnknownEffect` in @revos/db (the task-resolve API calls it too).
  */
 import { spawn } from 'node:child_process';
-import { settleUnknownEffect } from '@revos/db';
+import { settleUnknownEffect, withTenant } from '@revos/db';
 import { submitRun } from '@revos/runtime';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,7 +134,8 @@ describe('revos effects settle', () => {
     ).rejects.toThrow('the task change failed');
     expect((await effectRow(envelope.meta.idempotency_key)).state).toBe('unknown');
     expect(await tasksOf(envelope.meta.workflow_run_id)).toEqual([{ status: 'open' }]);
-    await h.db.sql.begin((tx) => settleUnknownEffect(tx, input));
+    // As the task API calls it: inside the tenant's scope (role revos_tenant, row-level security).
+    expect(await withTenant(h.db.sql, TENANT, (tx) => settleUnknownEffect(tx, input))).toMatchObject({ settled: true });
     expect((await effectRow(envelope.meta.idempotency_key)).state).toBe('completed');
     expect(await tasksOf(envelope.meta.workflow_run_id)).toEqual([{ status: 'done' }]);
     expect(sends()).toBe(3);
