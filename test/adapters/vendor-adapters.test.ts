@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { WorkflowError } from '@revos/envelope';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  ACCEPTED_UNREAD,
+  DEFAULT_MAX_RESPONSE_BYTES,
   MAX_RETRY_AFTER_MS,
   createHttpPmsAdapter,
   createTwilioSmsProvider,
@@ -17,7 +19,7 @@ import {
   type SmsProvider,
   type VoiceProvider,
 } from '../../packages/workflows/src/adapters/index.js';
-import { startVendorStandin, type VendorStandin } from '../support/vendor-standin.js';
+import { lateAnswer, MISBEHAVIOUR, startVendorStandin, type VendorStandin } from '../support/vendor-standin.js';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'test-auth-token';
@@ -188,6 +190,7 @@ describe('failure classification', () => {
     const err = await failure(sms.sendMessage(MESSAGE));
     expect(err.code).toBe('vendor_unavailable');
     expect(err.details).toMatchObject({ httpStatus: status });
+    expect(err.outcome).toBe('unknown');
   });
 
   it('a vendor that never answers is a timeout after timeoutMs, promptly', async () => {
@@ -256,18 +259,148 @@ describe('failure classification', () => {
     expect((await failure(sms.sendMessage(MESSAGE))).code).toBe('timeout');
   });
 
-  it('a 200 whose body is not JSON is vendor_unavailable', async () => {
+  it('a 200 whose body is not JSON is sent: the message exists, its sid is unknown', async () => {
     standin.script('sms', [{ status: 200, body: '<html>maintenance</html>', headers: { 'content-type': 'text/html' } }]);
-    const err = await failure(sms.sendMessage(MESSAGE));
-    expect(err.code).toBe('vendor_unavailable');
-    expect(err.details).toMatchObject({ httpStatus: 200 });
+    expect(await sms.sendMessage(MESSAGE)).toMatchObject({ sid: null, status: ACCEPTED_UNREAD });
+    expect(standin.resources).toHaveLength(1);
   });
 
-  it('a 200 JSON body of the wrong shape is vendor_unavailable', async () => {
+  it('a 200 JSON body of the wrong shape is sent with an unknown sid too', async () => {
     standin.script('sms', [{ status: 200, body: { status: 'queued' } }]);
-    const err = await failure(sms.sendMessage(MESSAGE));
+    expect(await sms.sendMessage(MESSAGE)).toMatchObject({ sid: null, status: ACCEPTED_UNREAD });
+  });
+
+  it('a read (slot list) whose 2xx body is not JSON is vendor_unavailable, outcome sent', async () => {
+    standin.script('slots', [{ status: 200, body: 'nope', headers: { 'content-type': 'text/plain' } }]);
+    const err = await failure(pms.findSlots({ practiceId: 'prac_1', from: 'a', to: 'b' }));
     expect(err.code).toBe('vendor_unavailable');
-    expect(err.details).toMatchObject({ issues: [{ path: 'sid' }] });
+    expect(err.outcome).toBe('sent');
+  });
+});
+
+describe('three outcomes: did the vendor act?', () => {
+  it('not_sent: connection refused (nothing left the machine)', async () => {
+    const gone = await startVendorStandin();
+    await gone.close();
+    const err = await failure(createTwilioSmsProvider({ ...twilioOptions(), baseUrl: gone.url }).sendMessage(MESSAGE));
+    expect(err.outcome).toBe('not_sent');
+    expect(err.details).toMatchObject({ outcome: 'not_sent' });
+  });
+
+  it.each([400, 401, 404, 408, 422, 429])('not_sent: HTTP %i (the vendor refused it)', async (status) => {
+    standin.script('sms', [{ status, body: { code: 21211 } }]);
+    const err = await failure(sms.sendMessage(MESSAGE));
+    expect(err.outcome).toBe('not_sent');
+  });
+
+  it('not_sent: the caller aborted before the request was sent', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const err = await failure(sms.sendMessage(MESSAGE, { signal: controller.signal }));
+    expect(err.outcome).toBe('not_sent');
+    expect(standin.countFor('sms')).toBe(0);
+  });
+
+  it.each([
+    { name: 'reset after the vendor read the request', response: MISBEHAVIOUR.resetAfterRequest, code: 'network' },
+    { name: 'reset before the vendor acted (we cannot tell the difference)', response: { destroy: true as const }, code: 'network' },
+    { name: 'reset mid-body', response: MISBEHAVIOUR.resetMidBody, code: 'network' },
+    { name: '502 from a gateway', response: MISBEHAVIOUR.gateway502, code: 'vendor_unavailable' },
+    { name: '503', response: MISBEHAVIOUR.gateway503, code: 'vendor_unavailable' },
+    { name: '504 from a gateway', response: MISBEHAVIOUR.gateway504, code: 'vendor_unavailable' },
+    { name: 'a plain 500', response: { status: 500, body: { code: 20500 } }, code: 'vendor_unavailable' },
+  ])('unknown: $name', async ({ response, code }) => {
+    standin.script('sms', [response]);
+    const err = await failure(sms.sendMessage(MESSAGE));
+    expect(err.code).toBe(code);
+    expect(err.outcome).toBe('unknown');
+    expect(standin.countFor('sms')).toBe(1);
+  });
+
+  it('unknown: our timeout after the request was written, though the vendor answers later', async () => {
+    const quick = createTwilioSmsProvider(twilioOptions(150));
+    standin.script('sms', [lateAnswer(400)]);
+    const err = await failure(quick.sendMessage(MESSAGE));
+    expect(err.code).toBe('timeout');
+    expect(err.outcome).toBe('unknown');
+    // The vendor went on and created the message: this is why a timeout is never "not sent".
+    await expect.poll(() => standin.resources.length, { timeout: 2_000 }).toBe(1);
+  });
+
+  it('reads at most the size cap of an answer: a huge 2xx is sent (unreadable), a huge 5xx is unknown', async () => {
+    const huge = 'x'.repeat(DEFAULT_MAX_RESPONSE_BYTES + 10);
+    standin.script('sms', [{ status: 201, body: huge }, { status: 500, body: huge }]);
+    expect(await sms.sendMessage(MESSAGE)).toMatchObject({ sid: null, status: ACCEPTED_UNREAD });
+    const err = await failure(sms.sendMessage(MESSAGE));
+    expect(err.outcome).toBe('unknown');
+    expect(err.details?.['vendorCode']).toBeUndefined();
+  });
+});
+
+describe('lookups (what reconciliation asks)', () => {
+  const since = () => new Date(Date.now() - 1_000);
+
+  it('finds a message the vendor created before its answer was lost, by To, From, body and time', async () => {
+    standin.script('sms', [MISBEHAVIOUR.resetAfterRequest]);
+    await failure(sms.sendMessage(MESSAGE));
+    await sms.sendMessage({ ...MESSAGE, body: 'another text' });
+    const found = await sms.findMessages(MESSAGE, since());
+    expect(found.matches).toHaveLength(1);
+    expect(found.matches[0]?.sid).toBe(standin.resources[0]?.id);
+    const [list] = standin.requests.filter((r) => r.route === 'sms_list');
+    expect(list?.query).toMatchObject({ To: MESSAGE.to, From: MESSAGE.from });
+    // No DateSent filter: a queued message has no DateSent, and Twilio would leave it out.
+    expect(Object.keys(list?.query ?? {}).some((k) => k.startsWith('DateSent'))).toBe(false);
+  });
+
+  it('the stand-in, like Twilio, leaves a queued message out of a DateSent-filtered list', async () => {
+    await sms.sendMessage(MESSAGE);
+    const day = new Date().toISOString().slice(0, 10);
+    const query = new URLSearchParams({ To: MESSAGE.to, 'DateSent>': day });
+    const response = await fetch(`${standin.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?${query.toString()}`);
+    expect(((await response.json()) as { messages: unknown[] }).messages).toHaveLength(0);
+  });
+
+  it('finds nothing for a request the vendor never acted on, or one created before the intent', async () => {
+    standin.script('sms', [{ destroy: true }]);
+    await failure(sms.sendMessage(MESSAGE));
+    expect((await sms.findMessages(MESSAGE, since())).matches).toHaveLength(0);
+    await sms.sendMessage(MESSAGE);
+    expect((await sms.findMessages(MESSAGE, new Date(Date.now() + 10 * 60_000))).matches).toHaveLength(0);
+  });
+
+  it('pages through a long list (newest first) and stops at resources older than the window', async () => {
+    for (let i = 0; i < 60; i++) await sms.sendMessage({ ...MESSAGE, body: `bulk ${i}` });
+    const found = await sms.findMessages({ ...MESSAGE, body: 'bulk 0' }, since());
+    expect(found.matches).toHaveLength(1);
+    expect(found.pages).toBe(2);
+  });
+
+  it('does not list what it created within its listing delay', async () => {
+    standin.setListingDelay(60_000);
+    await sms.sendMessage(MESSAGE);
+    expect((await sms.findMessages(MESSAGE, since())).matches).toHaveLength(0);
+    standin.setListingDelay(0);
+    expect((await sms.findMessages(MESSAGE, since())).matches).toHaveLength(1);
+  });
+
+  it('finds a call by To and From', async () => {
+    const call = { to: PATIENT_PHONE, from: '+15550001111', twimlUrl: 'https://x.test/twiml' };
+    standin.script('calls', [MISBEHAVIOUR.gateway504]);
+    await failure(voice.createCall(call));
+    const found = await voice.findCalls(call, since());
+    expect(found.matches.map((m) => m.sid)).toEqual([standin.resources[0]?.id]);
+  });
+
+  it('the PMS dedupes bookings by Idempotency-Key and finds them by it', async () => {
+    const input = { practiceId: 'prac_1', patientId: 'pat_1', slotStart: '2030-01-07T09:00:00Z' };
+    standin.script('appointments', [MISBEHAVIOUR.resetAfterRequest]);
+    await failure(pms.bookAppointment(input, { idempotencyKey: 'tok_a' }));
+    const found = await pms.findBookings('tok_a');
+    expect(found.bookings).toHaveLength(1);
+    const again = await pms.bookAppointment(input, { idempotencyKey: 'tok_a' });
+    expect(again.appointmentId).toBe(found.bookings[0]?.appointmentId);
+    expect((await pms.findBookings('tok_other')).bookings).toEqual([]);
   });
 });
 
@@ -279,8 +412,6 @@ describe('no PHI in errors', () => {
     { name: '400 echoing the request', response: { status: 400, body: echo } },
     { name: '429 echoing the request', response: { status: 429, body: echo } },
     { name: '500 echoing the request', response: { status: 500, body: echo } },
-    { name: 'non-JSON 200 echoing the request', response: { status: 200, body: `ok ${PATIENT_PHONE} ${CANARY}` } },
-    { name: 'wrong-shape 200 echoing the request', response: { status: 200, body: { sid: 42, to: PATIENT_PHONE, body: CANARY } } },
     { name: 'destroyed socket', response: { destroy: true as const } },
   ])('$name', async ({ response }) => {
     standin.script('sms', [response]);
@@ -289,6 +420,16 @@ describe('no PHI in errors', () => {
     expect(text).not.toContain(CANARY);
     expect(text).not.toContain(PATIENT_PHONE);
     expect(text).not.toContain(PATIENT_PHONE.slice(1)); // also not in form-encoded or bare form
+  });
+
+  it.each([
+    { name: 'non-JSON 200 echoing the request', response: { status: 200, body: `ok ${PATIENT_PHONE} ${CANARY}` } },
+    { name: 'wrong-shape 200 echoing the request', response: { status: 200, body: { sid: 42, to: PATIENT_PHONE, body: CANARY } } },
+  ])('an unreadable 2xx answer ($name) keeps nothing of the body', async ({ response }) => {
+    standin.script('sms', [response]);
+    const text = JSON.stringify(await sms.sendMessage(MESSAGE));
+    expect(text).not.toContain(CANARY);
+    expect(text).not.toContain(PATIENT_PHONE.slice(1));
   });
 
   it('a timeout error carries no PHI either', async () => {

@@ -1,7 +1,9 @@
 import { createApiKey, upsertTenant } from '@revos/db';
 import { submitRun } from '@revos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowSms, startHarness, TENANT, type Harness } from '../support/harness.js';
+import { createTwilioSmsProvider } from '@revos/workflows';
+import { allowSms, startHarness, TENANT, TENANT_CONFIG, type Harness } from '../support/harness.js';
+import { MISBEHAVIOUR } from '../support/vendor-standin.js';
 import type { TestProducer } from '../producer/helpers.js';
 import { newMessageSid, revos, startPatientsProducer, textIn, textOut } from './helpers.js';
 
@@ -145,27 +147,56 @@ describe('revos tasks claim|resolve', () => {
 });
 
 describe('an unknown vendor outcome', () => {
-  it('sent / not_sent answer 409 settlement_unavailable until the journal settlement is wired, and leave the task open', async () => {
-    // The SMS vendor never answers: the attempt times out with the intent written, and the retry
-    // refuses to send again (effect_outcome_unknown) and escalates.
-    h.vendor.script('sms', [{ hang: true }]);
-    const e = h.envelope({ workflow: 'WF30_Send_SMS', payload: { to: '+15554440003', body: 'Your results are ready' }, subject: { patient_id: 'p_jon' } });
+  let counter = 0;
+  /** A WF30 run the vendor cannot settle: the same text already went to the number twice, then a 504. */
+  async function undecidableRun(to: string) {
+    const body = `Your results are ready (${++counter})`;
+    const sms = createTwilioSmsProvider({ baseUrl: h.vendor.url, accountSid: 'AC_test', authToken: 'x', timeoutMs: 2_000 });
+    for (let i = 0; i < 2; i++) await sms.sendMessage({ to, from: TENANT_CONFIG.sms_from, body });
+    h.vendor.script('sms', [{ ...MISBEHAVIOUR.gateway504, accept: false }]);
+    const e = h.envelope({ workflow: 'WF30_Send_SMS', payload: { to, body }, subject: { patient_id: 'p_jon' } });
     await submitRun(h, e, { source: 'api' });
     const run = await h.waitForRun(e.meta.workflow_run_id, (r) => r.status === 'failed', 30_000);
     expect(run.failure_code).toBe('effect_outcome_unknown');
     const [task] = await h.db.sql<{ task_id: string }[]>`select task_id from tasks where workflow_run_id = ${run.workflow_run_id}`;
-    const answer = await call('POST', `/v1/tasks/${task!.task_id}/resolve`, { resolution: 'sent', note: 'patient confirmed receipt' });
-    expect(answer).toMatchObject({ status: 409, json: { error: 'settlement_unavailable' } });
-    const [after] = await h.db.sql<{ status: string }[]>`select status from tasks where task_id = ${task!.task_id}`;
-    expect(after?.status).toBe('open');
-    expect((await taskEvents(task!.task_id)).map((ev) => ev.event_type)).toEqual(['task.created']);
-    // A task about an unknown outcome whose run has nothing unsettled is refused naming that.
+    const sends = () => h.vendor.requests.filter((r) => r.route === 'sms' && r.form?.['Body'] === body).length;
+    expect(sends()).toBe(3);
+    return { e, taskId: task!.task_id, sends };
+  }
+  const effectState = async (key: string) =>
+    (await h.db.sql<{ state: string; settlement: Record<string, unknown> | null }[]>`
+      select state, settlement from effects where idempotency_key = ${key} and effect_name = 'sms.send'`)[0]!;
+
+  it('resolved sent: the journal is completed by staff, the task closes, nothing is sent again', async () => {
+    const { e, taskId, sends } = await undecidableRun('+15554440003');
+    const answer = await call('POST', `/v1/tasks/${taskId}/resolve`, { resolution: 'sent', note: 'patient confirmed receipt' });
+    expect(answer).toMatchObject({ status: 200, json: { task: { status: 'done', resolution: 'sent' } } });
+    expect(await effectState(e.meta.idempotency_key)).toMatchObject({ state: 'completed', settlement: { outcome: 'sent', state_before: 'unknown' } });
+    const [run] = await h.db.sql<{ status: string }[]>`select status from workflow_runs where workflow_run_id = ${e.meta.workflow_run_id}`;
+    expect(run?.status).toBe('failed');
+    expect(sends()).toBe(3);
+    // Answered once: a second answer is refused, the journal is no longer waiting.
+    expect((await call('POST', `/v1/tasks/${taskId}/resolve`, { resolution: 'not_sent' })).status).toBe(409);
+  }, 40_000);
+
+  it('resolved not_sent: the run goes again with exactly one new call and ends ok', async () => {
+    const { e, taskId, sends } = await undecidableRun('+15554440004');
+    const answer = await call('POST', `/v1/tasks/${taskId}/resolve`, { resolution: 'not_sent', note: 'not in the console' });
+    expect(answer).toMatchObject({ status: 200, json: { task: { status: 'done', resolution: 'not_sent' }, rerun: { ok: true } } });
+    const run = await h.waitForRun(e.meta.workflow_run_id, (r) => r.status === 'ok', 30_000);
+    expect(run.status).toBe('ok');
+    expect(sends()).toBe(4);
+    expect(await effectState(e.meta.idempotency_key)).toMatchObject({ state: 'completed', settlement: { outcome: 'not_sent' } });
+  }, 40_000);
+
+  it('a task whose run has nothing unsettled is refused naming that; dismissing stays possible', async () => {
+    const { e, taskId } = await undecidableRun('+15554440005');
     await h.db.sql`
       insert into tasks (task_id, tenant_id, workflow_run_id, root_run_id, idempotency_key, kind, failure_code, reason)
-      values ('task_settled_already', ${TENANT}, ${run.workflow_run_id}, ${run.workflow_run_id}, 'idem:none', 'escalation', 'effect_outcome_unknown', 'test')`;
+      values ('task_settled_already', ${TENANT}, ${e.meta.workflow_run_id}, ${e.meta.workflow_run_id}, 'idem:none', 'escalation', 'effect_outcome_unknown', 'test')`;
     expect(await call('POST', '/v1/tasks/task_settled_already/resolve', { resolution: 'not_sent' })).toMatchObject({ status: 409, json: { error: 'no_unsettled_effect' } });
-    // Closing it without settling stays possible.
-    expect(await call('POST', `/v1/tasks/${task!.task_id}/resolve`, { resolution: 'dismissed' })).toMatchObject({ status: 200 });
+    expect(await call('POST', `/v1/tasks/${taskId}/resolve`, { resolution: 'dismissed' })).toMatchObject({ status: 200 });
+    expect(await effectState(e.meta.idempotency_key)).toMatchObject({ state: 'unknown', settlement: null });
   }, 40_000);
 });
 

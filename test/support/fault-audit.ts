@@ -43,6 +43,8 @@ export interface FaultFigures {
   duplicateEvents: number;
   /** `ok` runs without their `sms.sent` event. */
   missingEvents: string[];
+  /** Runs whose effect was uncertain and that the vendor's records settled (ok, nobody asked). */
+  settledByLookup: number;
 }
 
 export const effectToken = (idempotencyKey: string) => sha256Hex(`${idempotencyKey}|sms.send`).slice(0, 48);
@@ -83,7 +85,12 @@ export async function auditFaultRuns(db: Db, vendor: FaultVendor, runs: Accepted
     missingTask: [],
     duplicateEvents: 0,
     missingEvents: [],
+    settledByLookup: 0,
   };
+  const [asked] = ids.length === 0 ? [] : await db.sql<{ n: number }[]>`
+    select count(*)::int as n from effects f join workflow_runs r on r.idempotency_key = f.idempotency_key
+     where r.workflow_run_id in ${db.sql(ids)} and r.status = 'ok' and jsonb_array_length(f.reconciliations) > 0`;
+  figures.settledByLookup = asked?.n ?? 0;
   for (const run of runs) {
     const row = byId.get(run.workflowRunId);
     if (!row || !FINAL.includes(row.status)) {

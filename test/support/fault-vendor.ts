@@ -34,6 +34,9 @@ export function tokenOf(request: RecordedRequest): string {
 export function fakeTwilioWithDedupe(vendor: VendorStandin, delayMs: number): FaultVendor {
   const sids = new Map<string, string>();
   const answered = new WeakSet<RecordedRequest>();
+  // Each replica generation has its own account sid (to classify kills); a rescuer must still find the
+  // message its victim sent, as it would in production where every replica shares one account.
+  vendor.listAcrossAccounts(true);
   vendor.setDefault('sms', {
     status: 201,
     delayMs,

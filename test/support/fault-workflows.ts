@@ -40,14 +40,26 @@ function sendText(name: string, tag: 'once' | 'dedupe', vendorDedupes: boolean, 
       const runId = ctx.envelope.meta.workflow_run_id;
       phaseReporter?.(runId, 'pre');
       await pause(ctx.payload.pre_ms);
-      const sent = await ctx.effect(
+      const message = { to: ctx.payload.to, from: '+15550000001', body: `${FAULT_BODY_PREFIX}${tag}` };
+      const sent = await ctx.effect<{ sid: string | null }>(
         'sms.send',
-        { service: 'twilio', endpoint: 'messages.create', eventType: 'sms.sent', vendorDedupes },
+        {
+          service: 'twilio',
+          endpoint: 'messages.create',
+          eventType: 'sms.sent',
+          vendorDedupes,
+          target: ctx.payload.to,
+          // As WF30 does: an intent a killed worker left is looked up before anything is sent again.
+          reconcile: async ({ intentAt, signal }) => {
+            const found = await services.sms.findMessages(message, intentAt, { signal });
+            const [only, ...more] = found.matches;
+            if (!only) return { kind: 'absent' };
+            return more.length === 0 ? { kind: 'found', resource: { sid: only.sid } } : { kind: 'undecidable', reason: `${found.matches.length} matches` };
+          },
+        },
         ({ signal, idempotencyToken }) => {
           phaseReporter?.(runId, 'vendor');
-          return services.sms
-            .sendMessage({ to: ctx.payload.to, from: '+15550000001', body: `${FAULT_BODY_PREFIX}${tag}` }, { signal, idempotencyToken })
-            .then((r) => ({ sid: r.sid }));
+          return services.sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid }));
         },
       );
       phaseReporter?.(runId, 'post');

@@ -55,6 +55,10 @@ export interface HarnessOptions {
   noWorkers?: boolean;
   /** Workers enqueue their runs' follow-ups at once, as in production (off: only an explicit sweep dispatches). */
   immediateDispatch?: boolean;
+  /** PipelineDeps.listingDelayMs (1 s by default in tests: longer than the stand-in takes to act under load). */
+  listingDelayMs?: number;
+  /** The vendor adapters' per-call timeout (2 s by default). */
+  vendorTimeoutMs?: number;
 }
 
 export interface Harness {
@@ -112,11 +116,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const log = createLogger({ level: 'debug', destination: sink });
-  const twilio = { baseUrl: vendor.url, accountSid: 'AC_test', authToken: 'test-token', timeoutMs: 2_000 };
+  const timeoutMs = options.vendorTimeoutMs ?? 2_000;
+  const twilio = { baseUrl: vendor.url, accountSid: 'AC_test', authToken: 'test-token', timeoutMs };
   const services = {
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
-    pms: createHttpPmsAdapter({ baseUrl: `${vendor.url}/pms`, apiKey: 'test-key', timeoutMs: 2_000 }),
+    pms: createHttpPmsAdapter({ baseUrl: `${vendor.url}/pms`, apiKey: 'test-key', timeoutMs }),
   };
   const catalog = new WorkflowCatalog([...referenceWorkflows(services), ...(options.extraWorkflows ?? [])]);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -130,6 +135,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     workerId: `test-${process.pid}`,
     log,
     breachAlert: options.breachAlert ?? { count: 3, windowMs: 60_000 },
+    // The stand-in lists what it created at once; a short delay still exercises "absent, not yet proof".
+    listingDelayMs: options.listingDelayMs ?? 1_000,
   };
   await upsertTenant(db.sql, { tenantId: TENANT, name: 'Test Practice', config: TENANT_CONFIG });
 

@@ -11,7 +11,18 @@
  * | `appointments` | `POST …/appointments`                               | 201 `{ appointment_id: 'apt_…', status: 'booked' }` |
  * | `confirm`      | `POST …/appointments/:id/confirm`                   | 200 `{ appointment_id: :id, status: 'confirmed' }` |
  * | `slots`        | `GET …/slots`                                       | 200 `{ slots: [{ start, provider_id }] }`       |
+ * | `sms_list`     | `GET …/2010-04-01/Accounts/:sid/Messages.json`      | 200 a Twilio list page of the created messages  |
+ * | `calls_list`   | `GET …/2010-04-01/Accounts/:sid/Calls.json`         | 200 a Twilio list page of the created calls     |
+ * | `appointments_lookup` | `GET …/appointments?idempotency_key=`        | 200 `{ appointments: [...] }` booked with that key |
  * | `unknown`      | anything else                                       | 404 `{ code: 'not_found' }`                     |
+ *
+ * Like the real vendors it keeps what it created: a 2xx create (or a misbehaving answer that says
+ * `accept: true`: the vendor acted, then its answer was lost) stores a message, call or appointment
+ * that the list routes return. Lists behave as Twilio's do: newest first, filtered by `To`, `From` and
+ * `DateSent` / `DateSent<` / `DateSent>` (or `StartTime…` for calls) by day — a queued resource has no
+ * DateSent yet, so a date filter does not return it — paged by `PageSize`/`Page` with `next_page_uri`,
+ * and a resource shows up only `listingDelayMs` after it was created. The PMS dedupes bookings by
+ * `Idempotency-Key` (a repeat answers with the appointment already booked).
  *
  * `script(route, [...])` queues answers consumed one per request; once the queue is empty the route's
  * default answers again. Every request is recorded, including those answered by `hang` or `destroy`.
@@ -19,12 +30,13 @@
  * `unsubscribe(number)` plays Twilio's carrier-side opt-out: a message to that number is answered
  * 400 `{ code: 21610, message: 'Attempt to send to unsubscribed recipient', ... }`, as Twilio does
  * once the number texted STOP to the sender.
+ * {@link MISBEHAVIOUR} names the ways a vendor loses an answer.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type RouteId = 'sms' | 'calls' | 'appointments' | 'confirm' | 'slots' | 'unknown';
+export type RouteId = 'sms' | 'calls' | 'appointments' | 'confirm' | 'slots' | 'sms_list' | 'calls_list' | 'appointments_lookup' | 'unknown';
 
 export interface RecordedRequest {
   route: RouteId;
@@ -43,10 +55,14 @@ export interface RecordedRequest {
 
 /**
  * How to answer one request:
- * - `{ status, body?, headers?, delayMs? }`: a string `body` is sent as is (for malformed bodies); any
- *   other value is sent as JSON; a function computes the body from the request.
- * - `{ hang: true }`: never answer; the socket is ended by the client or by `close()`.
- * - `{ destroy: true }`: destroy the socket without answering (the client sees a network error).
+ * - `{ status, body?, headers?, delayMs?, accept? }`: a string `body` is sent as is (for malformed bodies);
+ *   any other value is sent as JSON; a function computes the body from the request. A 2xx to a create
+ *   stores the resource; `accept: true` stores it whatever the status (a 504 from a gateway after the
+ *   vendor acted, or an answer that comes after the client gave up).
+ * - `{ hang: true, accept? }`: never answer; the socket is ended by the client or by `close()`.
+ * - `{ destroy: true, accept? }`: read the request, then destroy the socket without answering (the
+ *   client sees a reset after writing); with `accept: true` the vendor acted first.
+ * - `{ cutBody: true }`: accept, send a 201 and half of its body, then destroy the socket.
  */
 export type ScriptedResponse =
   | {
@@ -54,9 +70,41 @@ export type ScriptedResponse =
       body?: unknown;
       headers?: Record<string, string>;
       delayMs?: number;
+      accept?: boolean;
     }
-  | { hang: true }
-  | { destroy: true };
+  | { hang: true; accept?: boolean }
+  | { destroy: true; accept?: boolean }
+  | { cutBody: true };
+
+/** The ways a vendor loses its answer after acting, as the fault cases and tests name them. */
+export const MISBEHAVIOUR = {
+  /** Acted, then reset the connection before answering. */
+  resetAfterRequest: { destroy: true, accept: true },
+  /** Acted, sent the status line and part of the body, then reset. */
+  resetMidBody: { cutBody: true },
+  /** A gateway in front of the vendor answered 502/503/504 after the vendor acted. */
+  gateway502: { status: 502, accept: true, body: '<html><body>502 Bad Gateway</body></html>', headers: { 'content-type': 'text/html' } },
+  gateway503: { status: 503, accept: true, body: { code: 20503, message: 'Service Unavailable' } },
+  gateway504: { status: 504, accept: true, body: '<html><body>504 Gateway Time-out</body></html>', headers: { 'content-type': 'text/html' } },
+  /** Acted and answered 201 with a body that is not JSON. */
+  nonJson2xx: { status: 201, body: 'Created', headers: { 'content-type': 'text/plain' } },
+} as const satisfies Record<string, ScriptedResponse>;
+
+/** Acted, and answered only after `delayMs` (longer than the client's timeout). */
+export function lateAnswer(delayMs: number): ScriptedResponse {
+  return { status: 201, delayMs, accept: true };
+}
+
+/** A message, call or appointment the stand-in created, in the vendor's list shape. */
+export interface StoredResource {
+  kind: 'message' | 'call' | 'appointment';
+  id: string;
+  createdAt: Date;
+  /** Account the create was made under (Twilio); the list route only returns that account's resources. */
+  accountSid?: string;
+  idempotencyKey?: string;
+  fields: Record<string, unknown>;
+}
 
 export interface VendorStandin {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
@@ -71,7 +119,16 @@ export interface VendorStandin {
   countFor(route: RouteId): number;
   /** From now on, texts to `number` are refused with Twilio's 21610 (the recipient unsubscribed). */
   unsubscribe(number: string): void;
-  /** Forget recorded requests, scripts, default overrides and unsubscribed numbers. */
+  /** What the vendor created, in creation order (what a double send shows up in). */
+  resources: StoredResource[];
+  /** Resources become visible to the list routes only this long after creation (Twilio's listing lag). */
+  setListingDelay(ms: number): void;
+  /**
+   * Lists return every account's resources, not only the requesting account's. For suites that give
+   * each worker its own account sid to tell their requests apart, while in production all share one.
+   */
+  listAcrossAccounts(on: boolean): void;
+  /** Forget recorded requests, scripts, default overrides, created resources and unsubscribed numbers. */
   reset(): void;
   /** Destroy every socket (hanging requests included), cancel delayed answers and stop listening. */
   close(): Promise<void>;
@@ -81,13 +138,18 @@ export interface StandinOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   host?: string;
+  /** See {@link VendorStandin.setListingDelay}; 0 by default. */
+  listingDelayMs?: number;
 }
 
 const ROUTES: { id: Exclude<RouteId, 'unknown'>; method: string; pattern: RegExp }[] = [
   { id: 'sms', method: 'POST', pattern: /\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/ },
   { id: 'calls', method: 'POST', pattern: /\/2010-04-01\/Accounts\/[^/]+\/Calls\.json$/ },
+  { id: 'sms_list', method: 'GET', pattern: /\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/ },
+  { id: 'calls_list', method: 'GET', pattern: /\/2010-04-01\/Accounts\/[^/]+\/Calls\.json$/ },
   { id: 'appointments', method: 'POST', pattern: /\/appointments$/ },
   { id: 'confirm', method: 'POST', pattern: /\/appointments\/[^/]+\/confirm$/ },
+  { id: 'appointments_lookup', method: 'GET', pattern: /\/appointments$/ },
   { id: 'slots', method: 'GET', pattern: /\/slots$/ },
 ];
 
@@ -97,12 +159,120 @@ function routeOf(method: string, path: string): RouteId {
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
+/** Twilio's date format (RFC 2822 with a numeric zone), e.g. `Tue, 01 Dec 2026 17:53:58 +0000`. */
+const twilioDate = (d: Date): string => d.toUTCString().replace('GMT', '+0000');
+
+const accountOf = (path: string): string | undefined => /\/Accounts\/([^/]+)\//.exec(path)?.[1];
+const keyOf = (request: RecordedRequest): string | undefined => {
+  const raw = request.headers['idempotency-key'];
+  return Array.isArray(raw) ? raw[0] : raw;
+};
+
+/** Creates vendor resources, keeps them, and answers the list routes from them. */
+class ResourceStore {
+  readonly resources: StoredResource[] = [];
+  listingDelayMs = 0;
+  acrossAccounts = false;
+
+  /** One request creates at most one resource, however many times its answer is decided. */
+  private readonly byRequest = new WeakMap<RecordedRequest, StoredResource>();
+
+  /** The resource a create stands for: the one its body names (a deduping vendor's), else a new one. */
+  create(route: RouteId, request: RecordedRequest, answered?: unknown): StoredResource | undefined {
+    const already = this.byRequest.get(request);
+    if (already) return already;
+    const created = this.make(route, request, answered);
+    if (created) this.byRequest.set(request, created);
+    return created;
+  }
+
+  private make(route: RouteId, request: RecordedRequest, answered?: unknown): StoredResource | undefined {
+    const named = typeof answered === 'object' && answered !== null ? (answered as Record<string, unknown>) : {};
+    const now = new Date();
+    if (route === 'sms' || route === 'calls') {
+      const id = typeof named['sid'] === 'string' ? named['sid'] : `${route === 'sms' ? 'SM' : 'CA'}${hex(16)}`;
+      const existing = this.resources.find((r) => r.id === id);
+      if (existing) return existing;
+      const form = request.form ?? {};
+      const accountSid = accountOf(request.path);
+      const fields: Record<string, unknown> =
+        route === 'sms'
+          ? { sid: id, account_sid: accountSid, to: form['To'] ?? null, from: form['From'] ?? null, body: form['Body'] ?? null, status: 'queued', direction: 'outbound-api', date_created: twilioDate(now), date_updated: twilioDate(now), date_sent: null }
+          : { sid: id, account_sid: accountSid, to: form['To'] ?? null, from: form['From'] ?? null, status: 'queued', direction: 'outbound-api', date_created: twilioDate(now), date_updated: twilioDate(now), start_time: null };
+      const resource: StoredResource = { kind: route === 'sms' ? 'message' : 'call', id, createdAt: now, fields, ...(accountSid === undefined ? {} : { accountSid }) };
+      this.resources.push(resource);
+      return resource;
+    }
+    if (route === 'appointments') {
+      const key = keyOf(request);
+      const existing = key === undefined ? undefined : this.resources.find((r) => r.kind === 'appointment' && r.idempotencyKey === key);
+      if (existing) return existing;
+      const id = typeof named['appointment_id'] === 'string' ? named['appointment_id'] : `apt_${hex(8)}`;
+      const resource: StoredResource = { kind: 'appointment', id, createdAt: now, fields: { appointment_id: id, status: 'booked' }, ...(key === undefined ? {} : { idempotencyKey: key }) };
+      this.resources.push(resource);
+      return resource;
+    }
+    return undefined;
+  }
+
+  private visible(kind: StoredResource['kind']): StoredResource[] {
+    const cutoff = Date.now() - this.listingDelayMs;
+    return this.resources.filter((r) => r.kind === kind && r.createdAt.getTime() <= cutoff);
+  }
+
+  /** A Twilio list page: filters, newest first, `PageSize`/`Page`, `next_page_uri`. */
+  twilioList(kind: 'message' | 'call', request: RecordedRequest): unknown {
+    const q = request.query;
+    const dateField = kind === 'message' ? 'date_sent' : 'start_time';
+    const dateParam = kind === 'message' ? 'DateSent' : 'StartTime';
+    const day = (v: unknown) => (typeof v === 'string' ? new Date(Date.parse(v)).toISOString().slice(0, 10) : null);
+    const account = accountOf(request.path);
+    const matching = this.visible(kind)
+      .filter((r) => this.acrossAccounts || r.accountSid === undefined || r.accountSid === account)
+      .filter((r) => (q['To'] === undefined || r.fields['to'] === q['To']) && (q['From'] === undefined || r.fields['from'] === q['From']))
+      .filter((r) => {
+        // Twilio's date filters compare whole days, and a resource without the date is never returned.
+        const on = q[dateParam];
+        const before = q[`${dateParam}<`];
+        const after = q[`${dateParam}>`];
+        if (on === undefined && before === undefined && after === undefined) return true;
+        const d = day(r.fields[dateField]);
+        if (d === null) return false;
+        return (on === undefined || d === on) && (before === undefined || d <= before) && (after === undefined || d >= after);
+      })
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    const pageSize = Math.min(1000, Math.max(1, Number(q['PageSize'] ?? 50) || 50));
+    const page = Math.max(0, Number(q['Page'] ?? 0) || 0);
+    const items = matching.slice(page * pageSize, (page + 1) * pageSize).map((r) => r.fields);
+    const nextQuery = new URLSearchParams({ ...q, PageSize: String(pageSize), Page: String(page + 1) });
+    const hasNext = (page + 1) * pageSize < matching.length;
+    return {
+      [kind === 'message' ? 'messages' : 'calls']: items,
+      page,
+      page_size: pageSize,
+      start: page * pageSize,
+      end: page * pageSize + items.length - 1,
+      uri: `${request.path}?${new URLSearchParams(q).toString()}`,
+      next_page_uri: hasNext ? `${request.path}?${nextQuery.toString()}` : null,
+    };
+  }
+
+  bookingsFor(key: string | undefined): unknown {
+    const bookings = key === undefined ? [] : this.visible('appointment').filter((r) => r.idempotencyKey === key);
+    return { appointments: bookings.map((r) => r.fields) };
+  }
+}
+
 /** Realistic success answers; fresh ids per request so dedupe bugs show up as duplicate sends. */
-function defaultResponses(): Record<RouteId, ScriptedResponse> {
+function defaultResponses(store: ResourceStore): Record<RouteId, ScriptedResponse> {
   return {
-    sms: { status: 201, body: () => ({ sid: `SM${hex(16)}`, status: 'queued' }) },
-    calls: { status: 201, body: () => ({ sid: `CA${hex(16)}`, status: 'queued' }) },
-    appointments: { status: 201, body: () => ({ appointment_id: `apt_${hex(8)}`, status: 'booked' }) },
+    // A create's default answer is the resource the store made for it (see `answer`).
+    sms: { status: 201 },
+    calls: { status: 201 },
+    appointments: { status: 201 },
+    sms_list: { status: 200, body: (request: RecordedRequest) => store.twilioList('message', request) },
+    calls_list: { status: 200, body: (request: RecordedRequest) => store.twilioList('call', request) },
+    appointments_lookup: { status: 200, body: (request: RecordedRequest) => store.bookingsFor(request.query['idempotency_key']) },
     confirm: {
       status: 200,
       body: (request: RecordedRequest) => ({ appointment_id: decodeURIComponent(request.path.split('/').at(-2) ?? ''), status: 'confirmed' }),
@@ -130,6 +300,9 @@ const UNSUBSCRIBED_ANSWER: ScriptedResponse = {
   body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 },
 };
 
+/** The create routes: their default body is the stored resource. */
+const CREATE_ROUTES = new Set<RouteId>(['sms', 'calls', 'appointments']);
+
 function parseBody(headers: IncomingHttpHeaders, rawBody: string): Pick<RecordedRequest, 'form' | 'json'> {
   const type = headers['content-type'] ?? '';
   if (type.startsWith('application/x-www-form-urlencoded')) {
@@ -155,21 +328,44 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startVendorStandin(options: StandinOptions = {}): Promise<VendorStandin> {
   const requests: RecordedRequest[] = [];
   const scripts = new Map<RouteId, ScriptedResponse[]>();
-  let defaults = defaultResponses();
+  const store = new ResourceStore();
+  store.listingDelayMs = options.listingDelayMs ?? 0;
+  let defaults = defaultResponses(store);
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const unsubscribed = new Set<string>();
   let closing: Promise<void> | undefined;
 
   function answer(res: ServerResponse, response: ScriptedResponse, request: RecordedRequest): void {
-    if ('hang' in response) return;
+    const route = request.route;
+    const accepts = 'accept' in response && response.accept === true;
+    if ('hang' in response) {
+      if (accepts) store.create(route, request);
+      return;
+    }
     if ('destroy' in response) {
+      if (accepts) store.create(route, request);
       res.socket?.destroy();
       return;
     }
+    if ('cutBody' in response) {
+      const created = store.create(route, request);
+      const text = JSON.stringify(created?.fields ?? { code: 'created' });
+      res.writeHead(201, { 'content-type': 'application/json', 'content-length': String(text.length) });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      // Let the first half reach the client before the reset.
+      setImmediate(() => res.socket?.destroy());
+      return;
+    }
+    // A vendor that accepts acts on receipt; only its answer is late (or lost).
+    if (accepts && CREATE_ROUTES.has(route)) store.create(route, request);
     const send = (): void => {
+      let value = typeof response.body === 'function' ? (response.body as (r: RecordedRequest) => unknown)(request) : response.body;
+      const acted = CREATE_ROUTES.has(route) && (accepts || (response.status >= 200 && response.status < 300));
+      const created = acted ? store.create(route, request, value) : undefined;
+      // The client gave up (our timeout, or it died) before the answer: the vendor acted all the same.
       if (res.destroyed) return;
-      const value = typeof response.body === 'function' ? (response.body as (r: RecordedRequest) => unknown)(request) : response.body;
+      value ??= created?.fields;
       const headers: Record<string, string> = { ...response.headers };
       let payload = '';
       if (typeof value === 'string') {
@@ -236,6 +432,13 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
   return {
     url: `http://${host}:${address.port}`,
     requests,
+    resources: store.resources,
+    setListingDelay(ms) {
+      store.listingDelayMs = ms;
+    },
+    listAcrossAccounts(on) {
+      store.acrossAccounts = on;
+    },
     script(route, responses) {
       const queue = scripts.get(route) ?? [];
       queue.push(...responses);
@@ -254,7 +457,10 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       unsubscribed.clear();
       requests.length = 0;
       scripts.clear();
-      defaults = defaultResponses();
+      store.resources.length = 0;
+      store.listingDelayMs = options.listingDelayMs ?? 0;
+      store.acrossAccounts = false;
+      defaults = defaultResponses(store);
     },
     close() {
       // `server.close` alone waits for keep-alive and hanging sockets; destroying them makes it prompt.

@@ -27,7 +27,7 @@ export function createProducerApp(deps: ProducerDeps): Hono<AppEnv> {
       await withTimeout(Promise.all([db.sql`select 1`, redis.ping()]), HEALTH_TIMEOUT_MS);
       return c.json({ status: 'ok' });
     } catch (error) {
-      log.warn({ err: errorFields(error) }, 'health check failed');
+      log.warn({ err: error }, 'health check failed');
       return c.json({ status: 'unavailable' }, 503);
     }
   });
@@ -41,17 +41,12 @@ export function createProducerApp(deps: ProducerDeps): Hono<AppEnv> {
   registerAdminRoutes(app, deps);
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
-  // Bodies are never logged (they carry PHI): the route and the error's name, code and message only.
+  // Bodies are never logged (they carry PHI): the route and the error (the logger's `err` serializer).
   app.onError((error, c) => {
-    log.error({ err: errorFields(error), method: c.req.method, route: c.req.routePath }, 'request failed');
+    log.error({ err: error, method: c.req.method, route: c.req.routePath }, 'request failed');
     return c.json({ error: 'internal' }, 500);
   });
   return app;
-}
-
-function errorFields(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  return { name: error.name, code: (error as { code?: unknown }).code, message: error.message };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -17,6 +17,7 @@
  *   revos tasks resolve <task_id> --tenant T --resolution resolved|dismissed|sent|not_sent [--note N] [--operator O] [--json]
  *   revos consents set --tenant T [--subject p_…|l_…] [--address +E.164] --channel sms|voice|email --status allow|deny --source S [--evidence REF] [--operator O] [--json]
  *   revos consents show --tenant T (--subject p_…|l_… | --address +E.164) [--json]
+ *   revos effects settle <run_id> <effect> sent|not_sent [--note N] [--operator O] [--json]
  *   revos export --tenant T [--workflow W] [--since 30m|6h|2d|ISO] [--until ISO] [--limit N] [--out file.jsonl] [--redact-all] [--json]
  *   revos prune [--dry-run] [--json]
  *
@@ -38,6 +39,7 @@ import { policyVersionsOf, sideEffectLines } from './side-effects.js';
 import { formatPruneDryRun, formatPruneResult } from './prune-report.js';
 import { operatorRunDetail, operatorRunTree, parseSince, replayRun, type ReplayOutcome } from './operator.js';
 import { setConsents, showConsents, type ConsentSetBody } from './consents.js';
+import { settleEffect } from './settle-effect.js';
 import { submitPartial, submitRequest } from './submit.js';
 import { applyTaskAction } from './tasks.js';
 import { runDetail, runTree, walkTree, type RunDetail, type RunTree } from './views.js';
@@ -59,6 +61,9 @@ const USAGE = `usage:
   revos tasks resolve <task_id> --tenant <t> --resolution <resolved|dismissed|sent|not_sent> [--note <text>] [--operator <name>] [--json]
   revos consents set --tenant <t> [--subject <p_…|l_…>] [--address <+E.164>] --channel <sms|voice|email> --status <allow|deny> --source <how> [--evidence <ref>] [--operator <name>] [--json]
   revos consents show --tenant <t> (--subject <p_…|l_…> | --address <+E.164>) [--json]
+  revos effects settle <run_id> <effect> sent|not_sent [--note <text>] [--operator <name>] [--json]
+                                                    answer an effect the vendor could not settle: sent completes it,
+                                                    not_sent lets the run go again with exactly one new call
   revos export --tenant <t> [--workflow <name>] [--since <30m|6h|2d|ISO>] [--until <ISO>] [--limit <n>] [--out <file.jsonl>] [--redact-all] [--json]
                                                     finished runs as JSONL, through a WF54_Dataset_Curation run (audited); progress on stderr
   revos prune [--dry-run] [--json]                  removes runs past their tenant's retention (RETENTION_DAYS or config.retention_days)
@@ -244,7 +249,7 @@ class Session {
 
   /** phi_minimized runs submitted here are stored redacted and sealed, as through the API. */
   privacy() {
-    return createPrivacyGuard({ tokenKey: this.env.PHI_TOKEN_KEY, sealKey: this.env.PHI_SEAL_KEY });
+    return createPrivacyGuard({ tokenKey: this.env.PHI_TOKEN_KEY, sealKey: this.env.PHI_SEAL_KEY, previousSealKeys: this.env.PHI_SEAL_KEYS_PREVIOUS });
   }
 
   async db(): Promise<Db> {
@@ -626,6 +631,30 @@ async function prune(args: Parsed, session: Session, out: Out, _err: Out, env: P
   out(args.json ? JSON.stringify(result) : formatPruneResult(result));
 }
 
+async function effectsSettle(args: Parsed, session: Session, out: Out, _err: Out, env: ProducerEnv): Promise<void> {
+  if (args.positionals[1] !== 'settle') throw new UsageError(args.positionals[1] === undefined ? 'effects: missing subcommand settle' : `effects: unknown subcommand ${JSON.stringify(args.positionals[1])} (settle)`);
+  const command = 'effects settle';
+  allowOnly(args, command, ['note', 'operator']);
+  const runId = positional(args, 2, '<run_id>', command, 5);
+  const effectName = positional(args, 3, '<effect>', command, 5);
+  const outcome = positional(args, 4, 'sent|not_sent', command, 5);
+  if (outcome !== 'sent' && outcome !== 'not_sent') throw new UsageError(`${command}: the outcome must be sent or not_sent, got ${JSON.stringify(outcome)}`);
+  if (args.note !== undefined && args.note.length > 2000) throw new UsageError(`${command}: --note must be at most 2000 characters`);
+  const actor = args.operator ?? env.USER ?? 'unknown';
+  const deps = { db: await session.db(), queues: session.queues(), catalog: session.catalog(), privacy: session.privacy() };
+  const result = await settleEffect(deps, { runId, effectName, outcome, actor, ...(args.note === undefined ? {} : { note: args.note }) });
+  if (!result.ok) throw new CommandFailed(result.message, result);
+  if (args.json) return out(JSON.stringify(result));
+  const s = result.settlement;
+  const next =
+    s.outcome === 'sent'
+      ? 'completed; nothing will be sent again'
+      : result.rerun?.ok
+        ? `the run goes again (${result.rerun.repair}) with exactly one new call`
+        : `the run is reopened; it could not be queued now (${result.rerun?.message ?? 'unknown'}), the reconciler will`;
+  out(`settled ${s.effectName} of ${s.workflowRunId} as ${s.outcome} (was ${s.stateBefore}) by ${actor}: ${next}${s.closedTaskIds.length ? `; closed ${s.closedTaskIds.join(', ')}` : ''}`);
+}
+
 async function tasks(args: Parsed, session: Session, out: Out, _err: Out, env: ProducerEnv): Promise<void> {
   const sub = args.positionals[1];
   if (sub === 'claim' || sub === 'resolve' || sub === 'reopen') return taskAction(sub, args, session, out, env);
@@ -656,7 +685,7 @@ async function taskAction(action: 'claim' | 'resolve' | 'reopen', args: Parsed, 
   const body: Record<string, unknown> = {};
   if (args.resolution !== undefined) body.resolution = args.resolution;
   if (args.note !== undefined) body.note = args.note;
-  const outcome = await applyTaskAction(await session.db(), tenantId, taskId, action, body, `cli:${args.operator ?? env.USER ?? 'operator'}`);
+  const outcome = await applyTaskAction({ db: await session.db(), queues: session.queues(), catalog: session.catalog(), privacy: session.privacy() }, tenantId, taskId, action, body, `cli:${args.operator ?? env.USER ?? 'operator'}`);
   if (!outcome.ok) {
     const detail = outcome.body.issues?.map((i) => `${i.path}: ${i.message}`).join('; ') ?? outcome.body.message ?? '';
     if (outcome.status === 400) throw new UsageError(`${command}: ${detail}`);
@@ -786,6 +815,7 @@ export async function runCli(
     tasks,
     policy,
     consents,
+    effects: effectsSettle,
     export: exportRuns,
     prune,
   };

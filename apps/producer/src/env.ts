@@ -2,7 +2,7 @@
  * The producer's configuration: every variable it (and the `revos` CLI) reads, parsed once at
  * start. A missing or bad value stops the process with the variable's name and rule.
  */
-import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, redisClusterNodesSetting, refuseDevelopmentKeys, requireHashTagOnCluster, urlSetting } from '@revos/runtime';
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, previousSealKeysSetting, redisClusterNodesSetting, refuseDevelopmentKeys, requireHashTagOnCluster, urlSetting } from '@revos/runtime';
 import { z } from 'zod';
 
 const url = urlSetting;
@@ -77,6 +77,8 @@ export const ProducerEnv = z.object({
   PHI_TOKEN_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_TOKEN_KEY),
   /** Secret sealing (AES-256-GCM) the transient copies phi_minimized runs need to re-run; at least 32 bytes. */
   PHI_SEAL_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_SEAL_KEY),
+  /** Seal keys used before PHI_SEAL_KEY (comma-separated): copies they sealed still open after a rotation. */
+  PHI_SEAL_KEYS_PREVIOUS: previousSealKeysSetting,
 
   // --- Operations: /admin (Bull Board, run explorer), /metrics, alerts, logs ---
   /** The operator's login name for /admin (login form or HTTP basic auth). */

@@ -121,7 +121,7 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
     const connection = deps.redis.duplicate();
     const events = new QueueEvents(deps.queues[lane].name, { connection, prefix: deps.prefix, autorun: true });
     events.on('duplicated', () => duplicates.inc({ layer: 'jobid' }));
-    events.on('error', (error) => deps.log.warn({ lane, err: error.message }, 'queue events listener error'));
+    events.on('error', (error) => deps.log.warn({ lane, err: error }, 'queue events listener error'));
     return { events, connection };
   });
 

@@ -34,7 +34,7 @@ export function registerPatientRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
     if (!action.success) return c.json({ error: 'not_found' }, 404);
     const body = await jsonBody(c);
     if (body === INVALID) return c.json({ error: 'invalid_json' }, 400);
-    const outcome = await applyTaskAction(deps.db, c.get('tenantId'), c.req.param('id'), action.data, body, 'api');
+    const outcome = await applyTaskAction(deps, c.get('tenantId'), c.req.param('id'), action.data, body, 'api');
     if (outcome.ok) deps.log.info({ tenant_id: c.get('tenantId'), task_id: outcome.body.task.task_id, action: action.data, changed: outcome.body.changed }, 'task changed');
     return c.json(outcome.body, outcome.status);
   });

@@ -56,7 +56,7 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   // Bull Board shows the cron schedulers' queue beside the lanes; this handle only reads it.
   const cronQueue = new Queue(CRON_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
   const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log });
-  const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY });
+  const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY, previousSealKeys: env.PHI_SEAL_KEYS_PREVIOUS });
   const tracing = await createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
   const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, schedules, tracer: tracing.enabled ? tracing.tracer : undefined };
   const closeConnections = async () => {

@@ -26,10 +26,31 @@ export function twilioSignature(authToken: string, url: string, params: FormPara
   return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
-/** Whether `signature` (the X-Twilio-Signature header) is Twilio's signature of this request. */
+/**
+ * Whether `signature` (the X-Twilio-Signature header) is Twilio's signature of this request. Twilio
+ * signs the URL as it was configured, which may or may not spell the default port (`:443`, `:80`)
+ * while the URL we rebuild may differ; like Twilio's own libraries, both spellings are tried (each
+ * compared in constant time, no early exit).
+ */
 export function verifyTwilioSignature(authToken: string, url: string, params: FormParams, signature: string | null | undefined): boolean {
   if (!signature) return false;
-  return constantTimeEqual(twilioSignature(authToken, url, params), signature);
+  let match = false;
+  for (const candidate of signedUrlVariants(url)) match = constantTimeEqual(twilioSignature(authToken, candidate, params), signature) || match;
+  return match;
+}
+
+const DEFAULT_PORTS: Record<string, string> = { 'http://': '80', 'https://': '443' };
+
+/** The URL as given, plus the same URL with its default port added (if absent) or removed (if present). */
+export function signedUrlVariants(url: string): string[] {
+  // String surgery, not `new URL`: URL normalises the default port away, which is the very difference.
+  const m = /^(https?:\/\/)([^/?#:]+)(?::(\d+))?(.*)$/i.exec(url);
+  if (!m) return [url];
+  const [, scheme, host, port, rest] = m as unknown as [string, string, string, string | undefined, string];
+  const defaultPort = DEFAULT_PORTS[scheme.toLowerCase()];
+  if (port === undefined) return [url, `${scheme}${host}:${defaultPort}${rest}`];
+  if (port === defaultPort) return [url, `${scheme}${host}${rest}`];
+  return [url];
 }
 
 /** The X-Revos-Signature header value for a generic webhook: `v1=<hex HMAC-SHA256(secret, timestamp.rawBody)>`. */

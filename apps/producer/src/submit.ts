@@ -3,7 +3,7 @@
  * and turn the outcome (or the refusal) into the same answer body. Only unexpected errors are
  * thrown; everything a caller did wrong comes back as data, listing every failing field.
  */
-import { isValidationError, Priority, validateEnvelope, toFieldIssues, type FieldIssue } from '@revos/envelope';
+import { isValidationError, jsonLimitIssues, Priority, validateEnvelope, toFieldIssues, type FieldIssue } from '@revos/envelope';
 import { completeEnvelope, EnvelopeRejected, type Logger, submitRun, submittedPayloadIssues, UnknownWorkflowError, type IntakeDeps, type IntakeOptions, type IntakeResult, type IntakeSource } from '@revos/runtime';
 import { z } from 'zod';
 import type { RunAccepted, RunRefused } from './api-description/contracts.js';
@@ -35,6 +35,9 @@ export function refused(httpStatus: 400 | 403 | 404 | 409, error: string, issues
  * failing field.
  */
 export async function submitRequest(deps: IntakeDeps, body: unknown, tenantId: string, source: IntakeSource): Promise<SubmitOutcome> {
+  // Before anything walks the body: a 5,000-deep value must be a 400 naming the rule, not a stack overflow.
+  const limits = jsonLimitIssues(body);
+  if (limits.length > 0) return refused(400, 'invalid_envelope', limits);
   let envelopeInput: unknown = body;
   let options: RunOptions = {};
   let optionIssues: FieldIssue[] = [];
@@ -60,6 +63,8 @@ export async function submitPartial(
   options: IntakeOptions,
   extraIssues: FieldIssue[] = [],
 ): Promise<SubmitOutcome> {
+  const limits = jsonLimitIssues(partial);
+  if (limits.length > 0) return refused(400, 'invalid_envelope', limits);
   try {
     const envelope = completeEnvelope(partial, tenantId, deps.catalog);
     // completeEnvelope answers 404 only when it can name a version; an unknown name without a

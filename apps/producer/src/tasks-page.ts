@@ -34,7 +34,7 @@ export function registerTaskPage(app: Hono<AppEnv>, deps: ProducerDeps): void {
     }
     const tenantId = c.req.param('tenant');
     const taskId = c.req.param('id');
-    const outcome = await applyTaskAction(deps.db, tenantId, taskId, action.data, body, `admin:${deps.env.ADMIN_USER}`);
+    const outcome = await applyTaskAction(deps, tenantId, taskId, action.data, body, `admin:${deps.env.ADMIN_USER}`);
     const back = new URLSearchParams();
     const filter = typeof form['filter'] === 'string' ? form['filter'] : '';
     if (filter) back.set('tenant', filter);

@@ -5,9 +5,10 @@
  * answered as done and writes nothing. WF42 stops paging once a task is claimed or resolved.
  */
 import { findUnsettledEffect, listTasks, transitionTask, withTenant, type Db, type ListedTask, type TaskRow } from '@revos/db';
+import { rerunSettledRun, type IntakeDeps, type RerunOutcome } from '@revos/runtime';
 import { TaskResolution, TaskStatus, toFieldIssues, type FieldIssue, type TaskAction } from '@revos/envelope';
 import { z } from 'zod';
-import { settleTaskEffect, SettlementUnavailableError } from './settle-task-effect.js';
+import { settleTaskEffect, SettlementRefusedError } from './settle-task-effect.js';
 
 export const TaskActionName = z.enum(['claim', 'resolve', 'reopen']);
 export type TaskActionName = z.infer<typeof TaskActionName>;
@@ -22,14 +23,15 @@ export const TaskActionBody = z
   .strict();
 
 export type TaskOutcome =
-  | { ok: true; status: 200; body: { task: TaskRow; changed: boolean; event_id: string | null } }
+  | { ok: true; status: 200; body: { task: TaskRow; changed: boolean; event_id: string | null; rerun?: RerunOutcome } }
   | { ok: false; status: 400 | 404 | 409; body: { error: string; issues?: FieldIssue[]; message?: string; task?: TaskRow } };
 
 /**
  * Applies `action` to task `taskId` of `tenantId`. `defaultActor` names who acted when the body
  * does not (`api`, `cli:<operator>`, `admin:<user>`).
  */
-export async function applyTaskAction(db: Db, tenantId: string, taskId: string, action: TaskActionName, input: unknown, defaultActor: string): Promise<TaskOutcome> {
+export async function applyTaskAction(deps: IntakeDeps, tenantId: string, taskId: string, action: TaskActionName, input: unknown, defaultActor: string): Promise<TaskOutcome> {
+  const { db } = deps;
   const parsed = TaskActionBody.safeParse(input ?? {});
   if (!parsed.success) return { ok: false, status: 400, body: { error: 'invalid_body', issues: toFieldIssues(parsed.error, input) } };
   const { resolution, note } = parsed.data;
@@ -41,8 +43,10 @@ export async function applyTaskAction(db: Db, tenantId: string, taskId: string, 
     return { ok: false, status: 400, body: { error: 'invalid_body', issues: [{ path: resolution !== undefined ? 'resolution' : 'note', rule: 'not_allowed', message: `${action} takes no resolution or note` }] } };
   }
   const change: TaskAction = action === 'resolve' ? { action, resolution: resolution! } : { action };
+  let reopenedRunId: string | null = null;
+  let outcome: TaskOutcome;
   try {
-    return await withTenant(db.sql, tenantId, async (tx): Promise<TaskOutcome> => {
+    outcome = await withTenant(db.sql, tenantId, async (tx): Promise<TaskOutcome> => {
       const result = await transitionTask(tx, { tenantId, taskId, change, actor, note: note ?? null });
       if (result.kind === 'not_found') return { ok: false, status: 404, body: { error: 'not_found' } };
       if (result.kind === 'refused') return { ok: false, status: 409, body: { error: result.rule, message: result.message, task: result.task } };
@@ -50,16 +54,20 @@ export async function applyTaskAction(db: Db, tenantId: string, taskId: string, 
         const effect = await findUnsettledEffect(tx, tenantId, result.task.idempotency_key);
         if (!effect) throw new TaskRefusal('no_unsettled_effect', 'the run of this task has no vendor call whose outcome is unknown');
         // Same transaction: the task closes only if the journal is settled too.
-        await settleTaskEffect(tx, { tenantId, idempotencyKey: result.task.idempotency_key, effectName: effect.effectName, outcome: resolution, actor, note: note ?? null });
+        const settled = await settleTaskEffect(tx, { tenantId, idempotencyKey: result.task.idempotency_key, effectName: effect.effectName, outcome: resolution, actor, note: note ?? null });
+        if (settled.runReopened) reopenedRunId = settled.workflowRunId;
       }
       return { ok: true, status: 200, body: { task: result.task, changed: result.kind === 'applied', event_id: result.eventId } };
     });
   } catch (error) {
     // Thrown inside the transaction so nothing of the task's change is kept.
-    if (error instanceof SettlementUnavailableError) return { ok: false, status: 409, body: { error: 'settlement_unavailable', message: error.message } };
+    if (error instanceof SettlementRefusedError) return { ok: false, status: 409, body: { error: error.rule, message: error.message } };
     if (error instanceof TaskRefusal) return { ok: false, status: 409, body: { error: error.rule, message: error.message } };
     throw error;
   }
+  // not_sent: the run goes again now with exactly one new call (if this fails, the reconciler re-runs it).
+  if (reopenedRunId && outcome.ok) outcome.body.rerun = await rerunSettledRun(deps, reopenedRunId);
+  return outcome;
 }
 
 /** The tasks staff work through: open and claimed by default, oldest first. */

@@ -4,7 +4,7 @@
  * unsigned caller learns nothing, not even which tenants exist, and nothing is recorded or enqueued.
  */
 import { loadTenant } from '@revos/db';
-import { JsonObject, PrivacyMode, Subject, toFieldIssues } from '@revos/envelope';
+import { JsonObject, jsonLimitIssues, PrivacyMode, Subject, toFieldIssues, type FieldIssue } from '@revos/envelope';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, ProducerDeps } from './deps.js';
@@ -97,6 +97,8 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
     } catch {
       return c.json({ error: 'invalid_json' }, 400);
     }
+    const limits = jsonLimitIssues(json);
+    if (limits.length > 0) return c.json({ error: 'invalid_body', issues: limits }, 400);
     const body = GenericWebhookBody.safeParse(json);
     if (!body.success) return c.json({ error: 'invalid_body', issues: toFieldIssues(body.error, json) }, 400);
     const outcome = await submitPartial(
@@ -143,6 +145,8 @@ async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (param
   }
   const tenant = await loadTenant(deps.db.sql, tenantId);
   if (!tenant) return c.json({ error: 'unknown_tenant' }, 404);
+  const formIssues = twilioFormIssues(form);
+  if (formIssues.length > 0) return c.json({ error: 'invalid_body', issues: formIssues }, 400);
 
   const mapped = map(Object.fromEntries(form));
   if ('issues' in mapped) return c.json({ error: 'invalid_body', issues: mapped.issues }, 400);
@@ -173,6 +177,23 @@ async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (param
     'x-revos-run-id': outcome.body.workflow_run_id,
     'x-revos-status': outcome.body.status,
   });
+}
+
+/** Twilio sends a few dozen fields; far more is not Twilio (and is refused before it is read further). */
+export const MAX_TWILIO_FORM_FIELDS = 200;
+/** The fields we read: each must appear once, or which value counts would be anyone's guess. */
+const SINGLE_VALUED = ['MessageSid', 'CallSid', 'From', 'To', 'Body'];
+
+export function twilioFormIssues(form: URLSearchParams): FieldIssue[] {
+  const names = [...form.keys()];
+  if (names.length > MAX_TWILIO_FORM_FIELDS) {
+    return [{ path: '', rule: 'max_keys', message: `more than ${MAX_TWILIO_FORM_FIELDS} form fields` }];
+  }
+  return SINGLE_VALUED.filter((name) => form.getAll(name).length > 1).map((name) => ({
+    path: name,
+    rule: 'repeated_key',
+    message: `${name} appears ${form.getAll(name).length} times; it must appear once`,
+  }));
 }
 
 /** The URL Twilio signed: the public base URL (behind a proxy) with our path and query, or the request's own URL. */

@@ -4,7 +4,7 @@
  */
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, redisClusterNodesSetting, refuseDevelopmentKeys, requireHashTagOnCluster, urlSetting } from '@revos/runtime';
+import { DEV_PHI_SEAL_KEY, DEV_PHI_TOKEN_KEY, parseSettings, previousSealKeysSetting, redisClusterNodesSetting, refuseDevelopmentKeys, requireHashTagOnCluster, urlSetting } from '@revos/runtime';
 import { z } from 'zod';
 
 const lanes = z
@@ -73,6 +73,11 @@ export const WorkerEnv = z.object({
   /** Per-call vendor timeout. */
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /**
+   * How long after a vendor call its lookup is trusted to list what the call created. A call whose
+   * answer was lost is looked up; an absence seen sooner is not proof, so the run asks again after it.
+   */
+  RECONCILE_LISTING_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /**
    * Secret for PHI tokens (keyed hashes that keep a patient joinable, not readable) in phi_minimized
    * runs; at least 32 bytes; rotating it breaks joins with older tokens. The default is for local
    * development only and is refused when NODE_ENV=production.
@@ -80,6 +85,8 @@ export const WorkerEnv = z.object({
   PHI_TOKEN_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_TOKEN_KEY),
   /** Secret sealing (AES-256-GCM) the transient copies phi_minimized runs need to re-run; at least 32 bytes. */
   PHI_SEAL_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_SEAL_KEY),
+  /** Seal keys used before PHI_SEAL_KEY (comma-separated): copies they sealed still open after a rotation. */
+  PHI_SEAL_KEYS_PREVIOUS: previousSealKeysSetting,
   /**
    * Directory WF54_Dataset_Curation writes JSONL exports under (`<dir>/<tenant_id>/...`); a relative
    * path is taken from the working directory. Exports of phi_minimized runs are redacted, standard

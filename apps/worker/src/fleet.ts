@@ -63,7 +63,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   };
   const catalog = createReferenceCatalog(services, options.extraWorkflows?.(services) ?? []);
   const shutdown = new AbortController();
-  const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY });
+  const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY, previousSealKeys: env.PHI_SEAL_KEYS_PREVIOUS });
   const deps: PipelineDeps = {
     db,
     catalog,
@@ -72,6 +72,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     workerId: env.WORKER_ID,
     log,
     breachAlert: { count: env.BREACH_ALERT_COUNT, windowMs: env.BREACH_ALERT_WINDOW_MS },
+    listingDelayMs: env.RECONCILE_LISTING_DELAY_MS,
     shutdownSignal: shutdown.signal,
   };
   // BullMQ workers need `maxRetriesPerRequest: null` so a Redis blip blocks instead of failing jobs.

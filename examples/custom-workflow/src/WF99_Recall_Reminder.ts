@@ -1,5 +1,5 @@
 import { defineWorkflow } from '@revos/runtime';
-import type { WorkflowServices } from '@revos/workflows';
+import { twilioAnswer, type TwilioCreatedRef, type WorkflowServices } from '@revos/workflows';
 import { z } from 'zod';
 
 /** What a caller sends: checked by the producer before it answers, and again by the worker. */
@@ -25,27 +25,31 @@ export function WF99_Recall_Reminder(services: WorkflowServices) {
     version: '1.0.0',
     lane: 'interactive',
     channel: 'sms',
-    outbound: { channel: 'sms', subject: 'patient_id' },
+    // Consent_Check: the patient's consent and the destination number's opt-out (payload.to).
+    outbound: { channel: 'sms', subject: 'patient_id', address: 'to' },
     requiresConfig: ['sms_from'],
     payload: WF99Payload,
     async run(ctx) {
       const from = String(ctx.tenant.config.sms_from);
       const body = `Your ${VISIT[ctx.payload.recall]} is due by ${ctx.payload.due_by}. Reply or call us to book.`;
-      const sent = await ctx.effect(
+      const message = { to: ctx.payload.to, from, body };
+      const sent = await ctx.effect<TwilioCreatedRef>(
         'sms.recall',
         {
           service: 'twilio',
           endpoint: 'messages.create',
           eventType: 'recall.reminder_sent',
-          // Twilio is not trusted to dedupe: an unknown outcome escalates instead of texting twice.
+          // Twilio is not trusted to dedupe: a send whose answer was lost is looked up, never repeated blindly.
           vendorDedupes: false,
+          target: ctx.payload.to,
+          reconcile: async ({ intentAt, signal }) => twilioAnswer(await services.sms.findMessages(message, intentAt, { signal })),
           // The event keeps the message id and the kind of recall, never the number or the text.
-          eventPayload: (r) => ({ message_sid: (r as { sid: string }).sid, recall: ctx.payload.recall }),
+          eventPayload: (r) => ({ message_sid: r.sid, recall: ctx.payload.recall }),
         },
-        ({ signal, idempotencyToken }) =>
-          services.sms.sendMessage({ to: ctx.payload.to, from, body }, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
+        ({ signal, idempotencyToken }) => services.sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
       );
-      ctx.recordDataWritten('twilio.messages', sent.sid);
+      // A 2xx whose body was unreadable: sent, its id unknown.
+      if (sent.sid) ctx.recordDataWritten('twilio.messages', sent.sid);
       return { summary: `recall reminder ${sent.status}`, primary_outputs: { message_sid: sent.sid, recall: ctx.payload.recall } };
     },
   });

@@ -214,8 +214,11 @@ export const idempotencyKeys = pgTable(
 /**
  * The effect journal: one row per (key, effect). `started` is written before the
  * vendor is called and `completed` (with the result and its event) after, so a
- * retry can tell "done" (reuse the result) from "outcome unknown" (the worker died
- * mid-call) from "failed" (the vendor answered no; safe to call again).
+ * retry can tell "done" (reuse the result) from "may have happened" (`started`: the
+ * worker died mid-call; `unknown`: the answer was lost — reset after writing, timeout,
+ * 5xx) from "failed" (the vendor did not get it or said no; safe to call again).
+ * A `started`/`unknown` entry is settled by asking the vendor (`reconciliations`) or
+ * a person (`settlement`), never by calling again blindly.
  */
 export const effects = pgTable(
   'effects',
@@ -224,7 +227,7 @@ export const effects = pgTable(
     effectName: text('effect_name').notNull(),
     tenantId: text('tenant_id').notNull(),
     workflowRunId: text('workflow_run_id').notNull(),
-    state: text('state', { enum: ['started', 'completed', 'failed'] }).notNull(),
+    state: text('state', { enum: ['started', 'unknown', 'completed', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull().default(1),
     result: jsonb('result'),
     service: text('service').notNull(),
@@ -235,6 +238,14 @@ export const effects = pgTable(
     eventId: text('event_id'),
     createdAt: createdAt(),
     completedAt: tstz('completed_at'),
+    /** When the latest call was about to be made: a vendor lookup searches from here. */
+    intentAt: tstz('intent_at'),
+    /** Where the effect may have gone, masked (e.g. `+*******0001`), for the question staff are asked. */
+    target: text('target'),
+    /** Every time the vendor was asked whether it happened: `{ asked_at, question, answer, evidence }`. */
+    reconciliations: jsonb('reconciliations').notNull().default(sql`'[]'::jsonb`),
+    /** A person's answer to an unknown effect: `{ outcome, actor, note, settled_at, state_before }`. */
+    settlement: jsonb('settlement'),
   },
   (t) => [primaryKey({ columns: [t.idempotencyKey, t.effectName] })],
 );

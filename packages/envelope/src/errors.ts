@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { VendorOutcome } from "./vendor-outcome.js";
 
 /**
  * The closed set of failure codes. Adding one is a compile error in {@link classifyFailure}
@@ -84,8 +85,8 @@ export function classifyFailure(code: FailureCode): FailureClass {
     case "config_missing":
     case "idempotency_conflict":
     case "attempts_exhausted":
-    // A worker died while a vendor call was in flight and the vendor cannot dedupe: a person checks
-    // whether the text went out rather than risk sending it twice.
+    // A vendor call may have reached a vendor that cannot dedupe, and asking the vendor did not settle
+    // it: a person checks whether the text went out rather than risk sending it twice.
     case "effect_outcome_unknown":
     // A bug in workflow code: retrying runs the same bug.
     case "internal_error":
@@ -108,6 +109,8 @@ export interface WorkflowErrorOptions {
   details?: Record<string, unknown>;
   /** The underlying error. */
   cause?: unknown;
+  /** For a failed vendor call: whether the vendor may have acted (see {@link VendorOutcome}). */
+  outcome?: VendorOutcome;
 }
 
 /**
@@ -120,6 +123,7 @@ export class WorkflowError extends Error {
   readonly retryAfterMs?: number;
   readonly stage?: FailureStage;
   readonly details?: Record<string, unknown>;
+  readonly outcome?: VendorOutcome;
 
   constructor(code: FailureCode, message: string, options: WorkflowErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -127,6 +131,7 @@ export class WorkflowError extends Error {
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     if (options.stage !== undefined) this.stage = options.stage;
     if (options.details !== undefined) this.details = options.details;
+    if (options.outcome !== undefined) this.outcome = options.outcome;
   }
 }
 

@@ -6,6 +6,7 @@
 export * from "./ids.js";
 export * from "./naming.js";
 export * from "./errors.js";
+export * from "./vendor-outcome.js";
 export * from "./canonical-json.js";
 export * from "./idempotency-key.js";
 export * from "./job-id.js";
@@ -15,3 +16,4 @@ export * from "./policy.js";
 export * from "./card-data.js";
 export * from "./consent.js";
 export * from "./tasks.js";
+export * from "./json-limits.js";

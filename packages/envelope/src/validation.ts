@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { joinPath, ValidationError, type FieldIssue } from "./issues.js";
+import { jsonLimitIssues } from "./json-limits.js";
 import { Envelope, OutputContract } from "./schemas.js";
 
 export { FieldIssue, isValidationError, ValidationError } from "./issues.js";
@@ -85,8 +86,10 @@ function validate<T>(schema: z.ZodType<T>, input: unknown): ValidationResult<T> 
   return result.success ? { ok: true, value: result.data } : { ok: false, issues: toFieldIssues(result.error, input) };
 }
 
-/** Validates an envelope without throwing (node A, Validate_Envelope). */
+/** Validates an envelope without throwing (node A, Validate_Envelope); too deep or too large is refused first. */
 export function validateEnvelope(input: unknown): ValidationResult<Envelope> {
+  const limits = jsonLimitIssues(input);
+  if (limits.length > 0) return { ok: false, issues: limits };
   return validate(Envelope, input);
 }
 

@@ -21,7 +21,7 @@ export function every(name: string, intervalMs: number, pass: () => Promise<unkn
       try {
         await pass();
       } catch (error) {
-        log.error({ loop: name, err: (error as Error).message }, 'background pass failed; retrying next interval');
+        log.error({ loop: name, err: error }, 'background pass failed; retrying next interval');
       }
     });
     return running;

@@ -105,7 +105,7 @@ export async function startCronProducer(
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 4 },
   );
-  worker.on('error', (error) => deps.log.error({ err: error.message }, 'cron worker error'));
+  worker.on('error', (error) => deps.log.error({ err: error }, 'cron worker error'));
   await worker.waitUntilReady();
   deps.log.info({ schedules: schedules.map((s) => s.id) }, 'cron schedules registered');
   return {

@@ -6,8 +6,28 @@ import type { z } from 'zod';
 import type { PatientRecords } from './run/patient-records.js';
 import { DEFAULT_LATENCY_BUDGET_MS, LANE_SETTINGS, type Channel, type Lane } from './lanes.js';
 
+/**
+ * What the vendor's own records say about an effect whose answer was lost (see {@link EffectSpec.reconcile}):
+ * - `found`: it happened; `resource` is what the effect returns (the vendor's resource, as `fn` would);
+ * - `absent`: the vendor lists nothing of it (trusted only once the listing delay has passed);
+ * - `undecidable`: the vendor cannot tell (several candidates, no lookup by our token): a person decides.
+ * `evidence` is journaled with the answer: ids, counts and codes only, never PHI.
+ */
+export type ReconcileAnswer<T> =
+  | { kind: 'found'; resource: T; evidence?: Record<string, unknown> }
+  | { kind: 'absent'; evidence?: Record<string, unknown> }
+  | { kind: 'undecidable'; reason: string; evidence?: Record<string, unknown> };
+
+export interface ReconcileIo {
+  /** When the uncertain call was about to be made: the vendor is searched from here on. */
+  intentAt: Date;
+  signal: AbortSignal;
+  /** The token the call sent (a vendor that records it can be asked by it). */
+  idempotencyToken: string;
+}
+
 /** How a side effect is journaled. */
-export interface EffectSpec {
+export interface EffectSpec<T = unknown> {
   /** Vendor or system called, e.g. "twilio" (goes to audit.external_calls). */
   service: string;
   /** The vendor's endpoint or operation, e.g. "messages.create". */
@@ -17,12 +37,26 @@ export interface EffectSpec {
   direction?: 'outbound' | 'inbound' | 'internal';
   /**
    * True when the vendor dedupes requests by the idempotency token we send. Only
-   * then may a call whose outcome is unknown (the worker died mid-call, or timed
-   * out) be sent again; otherwise the run escalates rather than risk a double.
+   * then may a call whose outcome is unknown (the answer was lost, or the worker
+   * died mid-call) be sent again unasked; otherwise it is reconciled or escalated.
    */
   vendorDedupes?: boolean;
   /** What the event row keeps as payload (never raw PHI in phi_minimized mode). Defaults to the effect's result. */
-  eventPayload?: (result: unknown) => unknown;
+  eventPayload?: (result: T) => unknown;
+  /**
+   * Asks the vendor whether a call whose outcome is `unknown` happened (a lost answer, or an intent
+   * left by a killed worker). Without it such an effect goes to a person at once. Found: the effect
+   * completes with the vendor's resource and nothing is sent again; absent after the listing delay:
+   * exactly one new call; undecidable: the run fails `effect_outcome_unknown` with a question for staff.
+   */
+  reconcile?: (io: ReconcileIo) => Promise<ReconcileAnswer<T>>;
+  /**
+   * How long after a call the vendor's lookup can be trusted to list it (Twilio's lists lag creation).
+   * An absence seen sooner is not proof. Defaults to the worker's `RECONCILE_LISTING_DELAY_MS`.
+   */
+  listingDelayMs?: number;
+  /** Where the effect goes (a phone number): shown masked (`+*******0001`) in staff's question; never stored raw. */
+  target?: string;
 }
 
 export interface EffectIo {
@@ -41,7 +75,7 @@ export interface RunContext<P> {
   signal: AbortSignal;
   log: Logger;
   /** Runs `fn` at most once per (idempotency key, name), journaled with its event; later attempts get the stored result. */
-  effect<T>(name: string, spec: EffectSpec, fn: (io: EffectIo) => Promise<T>): Promise<T>;
+  effect<T>(name: string, spec: EffectSpec<T>, fn: (io: EffectIo) => Promise<T>): Promise<T>;
   /**
    * The tenant policy this run decides under: the versions intake stamped on the envelope and, for
    * workflows that declare `usesPolicy`, the ruleset and flags intake attached with them.

@@ -5,6 +5,7 @@ import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { submitRun, type IntakeDeps } from './intake.js';
 import { startNextActionSpan } from './tracing/intake-trace.js';
 import { carriedContextOfParent } from './tracing/parent-context.js';
+import { sealContext } from './privacy/privacy-mode.js';
 
 /**
  * The trigger id of a follow-up run: derived from the parent's key and the
@@ -94,7 +95,7 @@ async function dispatchOne(deps: DispatchDeps, action: PendingAction, traceParen
     let payload = action.payload;
     if (action.sealedPayload) {
       if (!deps.privacy) return { outboxId: action.outboxId, state: 'pending', error: 'sealed payload: PHI_SEAL_KEY not configured on this dispatcher' };
-      payload = deps.privacy.sealer.unseal(action.sealedPayload) as Record<string, unknown>;
+      payload = deps.privacy.sealer.unseal(action.sealedPayload, sealContext.outbox(action.outboxId)) as Record<string, unknown>;
     }
     const result = await submitRun(deps, childEnvelope(action, workflow.version, payload), {
       source: 'dispatcher',
@@ -109,7 +110,7 @@ async function dispatchOne(deps: DispatchDeps, action: PendingAction, traceParen
       log.error({ issues: error.issues.map(({ path, rule }) => ({ path, rule })) }, 'next action is not a valid envelope; rejected');
       return { outboxId: action.outboxId, state: 'rejected', error: `invalid_input: ${reason}`.slice(0, 1000) };
     }
-    log.warn({ err: (error as Error).message }, 'dispatch failed; will retry on the next sweep');
+    log.warn({ err: error }, 'dispatch failed; will retry on the next sweep');
     return { outboxId: action.outboxId, state: 'pending', error: (error as Error).message.slice(0, 1000) };
   }
 }

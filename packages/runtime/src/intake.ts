@@ -1,10 +1,11 @@
 import { acceptRun, type Db } from '@revos/db';
 import { parseEnvelope, toJobId, type Envelope, type Priority } from '@revos/envelope';
 import type { WorkflowCatalog } from './define-workflow.js';
-import { enqueueRun, type LaneQueues } from './enqueue.js';
+import type { LaneQueues } from './enqueue.js';
+import { ensureRunQueued } from './run/ensure-queued.js';
 import type { Lane } from './lanes.js';
 import { refuseCardNumbers, stampTenantPolicy } from './intake-policy.js';
-import { isPhiMinimized, redactEnvelope, type PrivacyGuard } from './privacy/privacy-mode.js';
+import { isPhiMinimized, redactEnvelope, sealContext, type PrivacyGuard } from './privacy/privacy-mode.js';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { startIntakeSpan } from './tracing/intake-trace.js';
 
@@ -116,10 +117,15 @@ async function acceptAndEnqueue(
     runAfter: options.runAfter ?? null,
     source: options.source,
     envelope: phi && deps.privacy ? redactEnvelope(deps.privacy, envelope) : envelope,
-    sealedEnvelope: phi && deps.privacy ? deps.privacy.sealer.seal(envelope) : null,
+    sealedEnvelope: phi && deps.privacy ? deps.privacy.sealer.seal(envelope, sealContext.acceptedRun(meta.idempotency_key)) : null,
   });
   const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane, root_run_id: accepted.rootRunId };
   if (!accepted.accepted) return { status: 'duplicate', workflow_run_id: accepted.workflowRunId, ...base };
-  await enqueueRun(deps.queues, deps.catalog, envelope, { priority: options.priority, runAfter: options.runAfter, traceContext });
+  // Not a bare enqueue: a finished job left under this jobId (a restored database) would absorb it.
+  await ensureRunQueued(
+    deps,
+    { idempotencyKey: meta.idempotency_key, workflowRunId: meta.workflow_run_id, jobId, lane, priority: options.priority ?? null, runAfter: options.runAfter ?? null, envelope, sealedEnvelope: null },
+    { envelope, traceContext },
+  );
   return { status: 'queued', workflow_run_id: meta.workflow_run_id, ...base };
 }

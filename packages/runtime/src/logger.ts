@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { errorForLog } from './log-error.js';
 
 /**
  * Paths pino censors wherever they appear one level down. Logs must never carry
@@ -55,6 +56,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: options.base ?? { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // `{ err }` anywhere: class, failure code, own message, frames (see log-error.ts), never a raw message.
+      serializers: { err: errorForLog },
       formatters: { level: (label) => ({ level: label }) },
     },
     options.destination,

@@ -15,6 +15,8 @@ import {
   classifyFailure,
   contractHash,
   EnvelopeMeta,
+  FailureCode,
+  outcomeOfFailure,
   isWorkflowError,
   newEventId,
   newOutboxId,
@@ -29,7 +31,6 @@ import {
   type ConsentResult,
   type Envelope,
   type ExternalCall,
-  type FailureCode,
   type FailureStage,
   type FieldIssue,
   type NextAction,
@@ -38,6 +39,7 @@ import {
 } from '@revos/envelope';
 import {
   failEffect,
+  markEffectUnknown,
   findConsent,
   findTaskStatus,
   loadEffectJournal,
@@ -47,6 +49,7 @@ import {
   type Db,
   type DeferredEffect,
   type EventRow,
+  type FinishEffect,
   type JournalEntry,
   type Lease,
   type RunRecord,
@@ -65,8 +68,13 @@ import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
 import { checkConsentGate, consentResultOf } from './run/consent-gate.js';
 import { createPatientRecords } from './run/patient-records.js';
 import type { TenantCache } from './tenant-cache.js';
-import { isPhiMinimized, redactEnvelope, redactOutput, type PrivacyGuard } from './privacy/privacy-mode.js';
+import { isPhiMinimized, redactEnvelope, redactOutput, sealContext, type PrivacyGuard } from './privacy/privacy-mode.js';
 import { policyUsed, runPolicy } from './run/policy.js';
+import { maskDestination } from './run/mask-destination.js';
+import { askVendor, type UncertainCall, type UncertaintyCause } from './run/uncertain-effect.js';
+
+/** How long after a call a vendor's lookup is trusted to list it, unless the effect says otherwise. */
+export const DEFAULT_LISTING_DELAY_MS = 60_000;
 
 export const ESCALATION_WORKFLOW = 'WF21_Escalate_To_Staff';
 export const FALLBACK_WORKFLOW = 'WF71_RealTime_Fallback';
@@ -84,6 +92,8 @@ export interface PipelineDeps {
   shutdownSignal?: AbortSignal;
   /** Redaction and sealing for phi_minimized runs; without it such runs fail closed (config_missing). */
   privacy?: PrivacyGuard;
+  /** An absence a vendor lookup reports sooner than this after the call is not proof (default {@link DEFAULT_LISTING_DELAY_MS}). */
+  listingDelayMs?: number;
 }
 
 export interface AttemptInfo {
@@ -316,8 +326,12 @@ class RunState {
     }
   }
 
-  /** ctx.effect: at most once per (key, name); the result and its event are committed together. */
-  private async effect<T>(name: string, spec: EffectSpec, fn: (io: EffectIo) => Promise<T>, signal: AbortSignal): Promise<T> {
+  /**
+   * ctx.effect: at most once per (key, name); the result and its event are committed together. A call
+   * that may have reached the vendor (`unknown`, or an intent an earlier attempt left) is never repeated
+   * blindly: the vendor is asked first (run/uncertain-effect.ts).
+   */
+  private async effect<T>(name: string, spec: EffectSpec<T>, fn: (io: EffectIo) => Promise<T>, signal: AbortSignal): Promise<T> {
     const lease = this.requireLease();
     const prior = this.journal.get(name);
     if (prior?.state === 'completed') {
@@ -326,22 +340,38 @@ class RunState {
       if (prior.eventId) this.audit.data_written.push({ table: 'events', record_id: prior.eventId });
       return prior.result as T;
     }
-    if (prior?.state === 'started' && !spec.vendorDedupes) {
-      throw new StageFailure(
-        'effect_outcome_unknown',
-        'core_logic',
-        `effect ${name} may have reached ${spec.service} before the previous attempt died; not repeating it`,
-      );
-    }
     const meta = this.envelope.meta;
-    const entry = { lease, effectName: name, tenantId: meta.tenant_id, workflowRunId: meta.workflow_run_id, service: spec.service, endpoint: spec.endpoint };
+    const target = maskDestination(spec.target);
+    const entry = { lease, effectName: name, tenantId: meta.tenant_id, workflowRunId: meta.workflow_run_id, service: spec.service, endpoint: spec.endpoint, target };
+    const idempotencyToken = sha256Hex(`${meta.idempotency_key}|${name}`).slice(0, 48);
+    const settle = {
+      sql: this.deps.db.sql,
+      log: this.log,
+      signal,
+      idempotencyToken,
+      listingDelayMs: this.deps.listingDelayMs ?? DEFAULT_LISTING_DELAY_MS,
+      lastAttempt: this.attempt.attemptsMade + 1 >= this.attempt.maxAttempts,
+    };
+    const uncertain = (intentAt: Date, cause: UncertaintyCause): UncertainCall<T> => ({
+      effectName: name, spec, lease: spec.vendorDedupes ? null : lease, runId: meta.workflow_run_id, intentAt, target, cause,
+    });
+
+    if (!spec.vendorDedupes && (prior?.state === 'started' || prior?.state === 'unknown')) {
+      // An earlier attempt's call may have reached the vendor (a lost answer, or a worker that died).
+      const cause: UncertaintyCause = prior.state === 'started'
+        ? { kind: 'interrupted' }
+        : { kind: 'lost_answer', code: FailureCode.safeParse(prior.failureCode).data ?? 'vendor_unavailable' };
+      const verdict = await askVendor(settle, uncertain(prior.intentAt ?? new Date(0), cause));
+      if (verdict.kind === 'found') return this.completeEffect(name, spec, entry, verdict.resource, 0);
+      // Proven absent: fall through to exactly one new call.
+    }
     // The intent row lets a later attempt tell "maybe sent" from "not sent". A vendor that dedupes by
     // our token makes "maybe sent" safe to repeat, so those effects skip the intent's round trip.
+    const intentAt = new Date();
     if (!spec.vendorDedupes && !(await groupCommitFor(this.deps.db.sql).startEffect(entry))) {
       throw new WorkflowError('lock_lost', `lost the key before effect ${name}`);
     }
 
-    const idempotencyToken = sha256Hex(`${meta.idempotency_key}|${name}`).slice(0, 48);
     const t0 = performance.now();
     const span = this.attempt.trace?.vendorCall(name, spec.service, spec.endpoint);
     let result: T;
@@ -351,13 +381,41 @@ class RunState {
       const latencyMs = Math.round(performance.now() - t0);
       this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: false });
       const code: FailureCode = isWorkflowError(error) ? error.code : 'internal_error';
-      span?.end({ success: false, code });
-      // A timeout leaves the intent `started`: the vendor may have acted. Any answer means it did not.
-      if (code !== 'timeout') await failEffect(this.deps.db.sql, { ...entry, latencyMs, failureCode: code });
+      const outcome = outcomeOfFailure(error);
+      span?.end({ success: false, code: outcome === 'not_sent' ? code : 'effect_outcome_unknown' });
+      if (outcome === 'not_sent') {
+        // Nothing reached the vendor, or it refused: calling again cannot double it.
+        if (!spec.vendorDedupes) await failEffect(this.deps.db.sql, { ...entry, latencyMs, failureCode: code });
+        throw error;
+      }
+      // The vendor may have acted: the entry says so, and only its own records or a person settle it.
+      if (!spec.vendorDedupes && !(await markEffectUnknown(this.deps.db.sql, { lease, effectName: name, latencyMs, failureCode: code }))) {
+        throw new WorkflowError('lock_lost', `lost the key during effect ${name}`);
+      }
+      // Shutting down or out of time: the next attempt asks the vendor.
+      if (signal.aborted || (spec.vendorDedupes && !spec.reconcile)) throw error;
+      const httpStatus = isWorkflowError(error) && typeof error.details?.['httpStatus'] === 'number' ? error.details['httpStatus'] : undefined;
+      const verdict = await askVendor(settle, uncertain(intentAt, { kind: 'lost_answer', code, ...(httpStatus === undefined ? {} : { httpStatus }) }));
+      if (verdict.kind === 'found') return this.completeEffect(name, spec, entry, verdict.resource, latencyMs);
+      // Proven absent (or a deduping vendor): not sent after all; the retry makes the one new call.
+      if (!spec.vendorDedupes) await failEffect(this.deps.db.sql, { ...entry, latencyMs, failureCode: code });
       throw error;
     }
     const latencyMs = Math.round(performance.now() - t0);
     span?.end({ success: true });
+    this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: true });
+    return this.completeEffect(name, spec, entry, result, latencyMs);
+  }
+
+  /** Journals an effect's result with its event (deferred to the outcome for deduping vendors) and returns it. */
+  private async completeEffect<T>(
+    name: string,
+    spec: EffectSpec<T>,
+    entry: Omit<FinishEffect, 'result' | 'latencyMs' | 'event'>,
+    result: T,
+    latencyMs: number,
+  ): Promise<T> {
+    const meta = this.envelope.meta;
     const eventId = newEventId();
     const event: EventRow = {
       eventId,
@@ -391,7 +449,6 @@ class RunState {
       success: true,
       eventId,
     });
-    this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: true });
     this.audit.data_written.push({ table: 'events', record_id: eventId });
     return result;
   }
@@ -606,16 +663,19 @@ class RunState {
         this.lease && ledgerState
           ? { lease: this.lease, action: 'finish', state: ledgerState, resultStatus: output.result.status, outputsHash: output.meta_out.outputs_hash }
           : undefined,
-      outbox: output.result.next_actions.map((a, index) => ({
-        outboxId: newOutboxId(),
-        actionIndex: index,
-        workflow: a.workflow,
-        payload: this.storedValue(a.payload) as Record<string, unknown>,
-        // The child needs the real payload: sealed until the dispatcher has handed it over.
-        sealedPayload: this.phi && this.deps.privacy ? this.deps.privacy.sealer.seal(a.payload) : null,
-        priority: a.priority,
-        runAfter: a.run_after_utc,
-      })),
+      outbox: output.result.next_actions.map((a, index) => {
+        const outboxId = newOutboxId();
+        return {
+          outboxId,
+          actionIndex: index,
+          workflow: a.workflow,
+          payload: this.storedValue(a.payload) as Record<string, unknown>,
+          // The child needs the real payload: sealed (bound to its outbox row) until the dispatcher has handed it over.
+          sealedPayload: this.phi && this.deps.privacy ? this.deps.privacy.sealer.seal(a.payload, sealContext.outbox(outboxId)) : null,
+          priority: a.priority,
+          runAfter: a.run_after_utc,
+        };
+      }),
       task,
       events,
       effects: this.deferredEffects,

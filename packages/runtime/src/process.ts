@@ -63,7 +63,7 @@ export function runMain(service: string, start: () => Promise<RunningProcess>): 
         running.close().then(
           () => process.exit(0),
           (error: unknown) => {
-            running.log.error({ err: (error as Error).message }, 'shutdown failed');
+            running.log.error({ err: error }, 'shutdown failed');
             process.exit(1);
           },
         );
@@ -71,7 +71,7 @@ export function runMain(service: string, start: () => Promise<RunningProcess>): 
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
       process.on('unhandledRejection', (reason) => {
-        running.log.fatal({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection');
+        running.log.fatal({ err: reason }, 'unhandled rejection');
         process.exit(1);
       });
     },

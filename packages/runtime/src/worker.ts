@@ -91,7 +91,7 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
     if ((outcome.kind === 'done' || outcome.kind === 'terminal') && outcome.output && outcome.output.result.next_actions.length > 0 && options.dispatchFollowUps) {
       const runId = outcome.output.meta_out.workflow_run_id;
       await options.dispatchFollowUps(runId, trace?.context).catch((error: unknown) =>
-        options.log.warn({ workflow_run_id: runId, err: (error as Error).message }, 'immediate dispatch failed; the sweep will retry'),
+        options.log.warn({ workflow_run_id: runId, err: error }, 'immediate dispatch failed; the sweep will retry'),
       );
     }
 
@@ -129,6 +129,6 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
         err instanceof RetryScheduledError ? err.delayMs : computeBackoffMs({ failures: attemptsMade, baseMs: 1_000, maxMs: 60_000 }),
     },
   });
-  worker.on('error', (error) => options.log.error({ err: error.message, lane: options.lane }, 'worker error'));
+  worker.on('error', (error) => options.log.error({ err: error, lane: options.lane }, 'worker error'));
   return worker;
 }

@@ -18,6 +18,8 @@ import { WF84_Compliance_Sentinel } from './workflows/WF84_Compliance_Sentinel.j
 import type { WorkflowServices } from './workflows/services.js';
 
 export * from './adapters/index.js';
+// Reconciliation answers from vendor lookups, for your own workflows' effects (EffectSpec.reconcile).
+export { bookingAnswer, twilioAnswer, type BookingRef, type TwilioCreatedRef } from './workflows/reconcile-answers.js';
 export type { WorkflowServices } from './workflows/services.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
 export { WF07_Change_Policy, ChangePolicyPayload, versionForRun } from './workflows/WF07_Change_Policy.js';

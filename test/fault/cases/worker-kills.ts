@@ -4,9 +4,10 @@
  * accepted run must reach a final status, the vendor must see each effect at most once (once for
  * every ok run), and no (key, effect) may have two events.
  *
- * A kill during a call to a vendor without token dedupe rightly ends that run `failed` with
- * `effect_outcome_unknown` and an escalation task: the runtime will not risk a second text.
- * Those are counted apart, not as losses.
+ * A kill during a call to a vendor without token dedupe leaves an intent whose outcome is unknown:
+ * the next attempt looks the message up (found: completed with it; proven absent: one new call;
+ * `settled_by_lookup` counts those). Only what the lookup cannot tell ends `failed` with
+ * `effect_outcome_unknown` and an escalation task, counted apart, not as losses.
  */
 import { submitRun } from '@revos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,8 @@ export function workerKillsSuite(profile: WorkerKillsProfile): void {
         SHUTDOWN_TIMEOUT_MS: '1000',
         DB_POOL_MAX: '8',
         VENDOR_TIMEOUT_MS: '3000',
+        // The stand-in lists at once; a short delay keeps absence-proof quick without skipping it.
+        RECONCILE_LISTING_DELAY_MS: '1000',
       },
       /"ready":true/,
       60_000,
@@ -151,7 +154,7 @@ export function workerKillsSuite(profile: WorkerKillsProfile): void {
       const summary =
         `fault#1 profile=${profile.name} replicas=${profile.replicas} kills=${profile.kills} kills_during_vendor_call=${killsDuringVendorCall} ` +
         `interrupted_before=${interrupted.pre} interrupted_during=${interrupted.vendor} interrupted_after=${interrupted.post} ` +
-        `runs=${f.accepted} ok=${f.ok} outcome_unknown=${f.outcomeUnknown} dedupe_resends=${f.dedupedResends} ` +
+        `runs=${f.accepted} ok=${f.ok} settled_by_lookup=${f.settledByLookup} outcome_unknown=${f.outcomeUnknown} dedupe_resends=${f.dedupedResends} ` +
         `double_sends=${f.doubleSends.length} duplicate_events=${f.duplicateEvents} unexpected=${f.unexpected.length} lost=${f.lost.length} drain_ms=${drainMs}`;
       console.log(summary);
 

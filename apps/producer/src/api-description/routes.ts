@@ -172,7 +172,7 @@ export const ROUTES: RouteDoc[] = [
       '400': { description: 'invalid_body naming the field.', schema: 'RunRefused' },
       '401': unauthorized,
       '404': { description: 'No such task for this tenant.', schema: 'Error' },
-      '409': { description: 'task_claimed, task_done, resolution_not_applicable or settlement_unavailable.', schema: 'Error' },
+      '409': { description: 'task_claimed, task_done, resolution_not_applicable, no_unsettled_effect, not_unknown or run_in_progress.', schema: 'Error' },
     },
   },
   {

@@ -6,9 +6,16 @@ export interface Lease {
   fence: number;
 }
 
+/**
+ * `started`: intent written, no answer yet (a worker that dies here leaves it); `unknown`: the call
+ * ended without telling whether the vendor acted (see VendorOutcome); `completed`: done, result kept;
+ * `failed`: the vendor did not get it or refused it, or staff settled it `not_sent`: may be called again.
+ */
+export type EffectState = 'started' | 'unknown' | 'completed' | 'failed';
+
 export interface JournalEntry {
   effectName: string;
-  state: 'started' | 'completed' | 'failed';
+  state: EffectState;
   attempts: number;
   result: unknown;
   service: string;
@@ -16,6 +23,9 @@ export interface JournalEntry {
   latencyMs: number | null;
   success: boolean | null;
   eventId: string | null;
+  /** When the latest call was about to be made (null for entries written before it was recorded). */
+  intentAt?: Date | null;
+  failureCode?: string | null;
 }
 
 /** The journal of a key, read after a takeover or retry (a fresh claim has none). */
@@ -31,8 +41,10 @@ export async function loadEffectJournal(sql: Sql, idempotencyKey: string): Promi
       latency_ms: number | null;
       success: boolean | null;
       event_id: string | null;
+      intent_at: Date | null;
+      failure_code: string | null;
     }[]
-  >`select effect_name, state, attempts, result, service, endpoint, latency_ms, success, event_id
+  >`select effect_name, state, attempts, result, service, endpoint, latency_ms, success, event_id, intent_at, failure_code
       from effects where idempotency_key = ${idempotencyKey}`;
   return new Map(
     rows.map((r) => [
@@ -47,6 +59,8 @@ export async function loadEffectJournal(sql: Sql, idempotencyKey: string): Promi
         latencyMs: r.latency_ms,
         success: r.success,
         eventId: r.event_id,
+        intentAt: r.intent_at,
+        failureCode: r.failure_code,
       },
     ]),
   );
@@ -59,10 +73,12 @@ export interface StartEffect {
   workflowRunId: string;
   service: string;
   endpoint: string;
+  /** Where the effect goes, already masked (`+*******0001`): what staff are asked about. */
+  target?: string | null;
 }
 
 /**
- * Writes the intent before the vendor is called. Returns false when the lease is
+ * Writes the intent (and its time) before the vendor is called. Returns false when the lease is
  * lost (another worker took the key over): the caller must not call the vendor.
  * An entry the vendor answered "no" to (`failed`) may start again; a `started`
  * one may too (the caller decided the vendor dedupes by our token).
@@ -83,18 +99,20 @@ export async function startEffects(sql: Sql, entries: StartEffect[]): Promise<bo
     run: e.workflowRunId,
     service: e.service,
     endpoint: e.endpoint,
+    target: e.target ?? null,
   }));
   const rows = await sql<{ idx: number }[]>`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb)
-        as i(idx int, key text, fence bigint, name text, tenant text, run text, service text, endpoint text)
+        as i(idx int, key text, fence bigint, name text, tenant text, run text, service text, endpoint text, target text)
     ), ins as (
-      insert into effects as f (idempotency_key, effect_name, tenant_id, workflow_run_id, state, service, endpoint)
-      select i.key, i.name, i.tenant, i.run, 'started', i.service, i.endpoint
+      insert into effects as f (idempotency_key, effect_name, tenant_id, workflow_run_id, state, service, endpoint, intent_at, target)
+      select i.key, i.name, i.tenant, i.run, 'started', i.service, i.endpoint, now(), i.target
         from input i
         join idempotency_keys k on k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress'
       on conflict (idempotency_key, effect_name) do update
-        set state = 'started', attempts = f.attempts + 1, workflow_run_id = excluded.workflow_run_id
+        set state = 'started', attempts = f.attempts + 1, workflow_run_id = excluded.workflow_run_id,
+            intent_at = now(), target = coalesce(excluded.target, f.target)
         where f.state <> 'completed'
       returning f.idempotency_key, f.effect_name
     )
@@ -205,7 +223,7 @@ export interface FailEffect {
   failureCode: string;
 }
 
-/** The vendor answered "no" (or could not be reached): the effect did not happen and may be tried again. */
+/** The vendor did not get the request, or refused it (`not_sent`): the effect did not happen and may be tried again. */
 export async function failEffect(sql: Sql, f: FailEffect): Promise<void> {
   await sql`
     insert into effects as e (idempotency_key, effect_name, tenant_id, workflow_run_id, state, service, endpoint,

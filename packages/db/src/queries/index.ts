@@ -39,3 +39,7 @@ export * from './countPrunable.js';
 export * from './listTenantRetentionSettings.js';
 export * from './countOpenTasks.js';
 export * from './oldestWaitingRunByLane.js';
+export * from './markEffectUnknown.js';
+export * from './recordReconciliation.js';
+export * from './settleUnknownEffect.js';
+export * from './findAcceptedRun.js';

@@ -22,4 +22,5 @@ export {
   type RedactionResult,
 } from './redactor.js';
 export { createSealer, SealError, type Sealer } from './sealer.js';
-export { createPrivacyGuard, isPhiMinimized, redactEnvelope, redactOutput, type PrivacyGuard } from './privacy-mode.js';
+export { createPrivacyGuard, isPhiMinimized, redactEnvelope, redactOutput, sealContext, type PrivacyGuard } from './privacy-mode.js';
+export { previousSealKeysSetting } from './seal-key-setting.js';

@@ -17,8 +17,14 @@ export interface PrivacyGuard {
   sealer: Sealer;
 }
 
-export function createPrivacyGuard(keys: { tokenKey: string; sealKey: string }): PrivacyGuard {
-  return { redactor: createRedactor({ key: keys.tokenKey }), sealer: createSealer(keys.sealKey) };
+/** Where a sealed copy lives: its ciphertext is bound to that row (see sealer.ts). */
+export const sealContext = {
+  acceptedRun: (idempotencyKey: string) => `accepted_runs:${idempotencyKey}`,
+  outbox: (outboxId: string) => `outbox:${outboxId}`,
+};
+
+export function createPrivacyGuard(keys: { tokenKey: string; sealKey: string; previousSealKeys?: readonly string[] }): PrivacyGuard {
+  return { redactor: createRedactor({ key: keys.tokenKey }), sealer: createSealer(keys.sealKey, keys.previousSealKeys ?? []) };
 }
 
 export function isPhiMinimized(envelope: Pick<Envelope, 'meta'>): boolean {

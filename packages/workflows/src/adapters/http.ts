@@ -1,6 +1,8 @@
 /**
  * The one place vendor adapters touch the network. It turns every way an HTTP call can go wrong into a
- * {@link WorkflowError} with a code from the closed set, so the runtime decides retry/terminal by code.
+ * {@link WorkflowError} with a code from the closed set, so the runtime decides retry/terminal by code,
+ * and an `outcome` (`sent | not_sent | unknown`) decided from what node:http saw (was the request fully
+ * written? did a status line arrive?), so the runtime never repeats a call the vendor may have acted on.
  *
  * PHI hazard: request and response bodies can hold a patient's phone number or message text. Nothing
  * from a body goes into an error's message or details — only the service, the logical endpoint, the
@@ -8,7 +10,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { WorkflowError, type FailureCode } from '@revos/envelope';
+import { WorkflowError, type FailureCode, type VendorOutcome } from '@revos/envelope';
 import type { z } from 'zod';
 
 /**
@@ -21,34 +23,78 @@ const agents = {
   'https:': new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
 };
 
+/** Vendor answers are read up to this many bytes by default; a larger body is not kept in memory. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+
 interface RawResponse {
   status: number;
   header(name: string): string | null;
   text: string;
+  /** The body was longer than the cap: `text` is empty and the rest was discarded. */
+  oversized: boolean;
 }
 
-/** One HTTP exchange, the whole body read; aborted (rejecting) when `signal` fires. */
-function send(url: URL, init: { method: string; headers?: Record<string, string>; body?: string; signal: AbortSignal }): Promise<RawResponse> {
+/**
+ * A failed exchange, with what node:http told us about how far it got. `requestWritten` is the
+ * request's 'finish' event (every byte handed to the socket): before it the vendor cannot have acted
+ * on a complete request; after it, it may have. `status` is set once response headers arrived.
+ */
+class ExchangeError extends Error {
+  override name = 'ExchangeError';
+  constructor(
+    readonly requestWritten: boolean,
+    readonly status: number | undefined,
+    override readonly cause: unknown,
+  ) {
+    super('vendor exchange failed', { cause });
+  }
+}
+
+/** One HTTP exchange, the body read up to `maxBytes`; aborted (rejecting) when `signal` fires. */
+function send(
+  url: URL,
+  init: { method: string; headers?: Record<string, string>; body?: string; signal: AbortSignal; maxBytes: number },
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
+    let requestWritten = false;
+    let status: number | undefined;
+    const fail = (err: unknown): void => reject(new ExchangeError(requestWritten, status, err));
     const options = { method: init.method, headers: init.headers, agent: agents[url.protocol as 'http:' | 'https:'], signal: init.signal };
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
+      status = res.statusCode ?? 0;
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+      let size = 0;
+      let oversized = false;
+      res.on('data', (c: Buffer) => {
+        if (oversized) return;
+        size += c.length;
+        if (size > init.maxBytes) {
+          // Stop keeping it (never an out-of-memory worker); the status line already says what happened.
+          oversized = true;
+          chunks.length = 0;
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on('error', fail);
+      res.on('aborted', () => fail(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
       res.on('end', () => {
         const headers: IncomingHttpHeaders = res.headers;
         resolve({
-          status: res.statusCode ?? 0,
+          status: status ?? 0,
           header: (name) => {
             const v = headers[name.toLowerCase()];
             return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
           },
-          text: Buffer.concat(chunks).toString('utf8'),
+          text: oversized ? '' : Buffer.concat(chunks).toString('utf8'),
+          oversized,
         });
       });
     });
-    req.on('error', reject);
+    req.on('finish', () => {
+      requestWritten = true;
+    });
+    req.on('error', fail);
     req.end(init.body);
   });
 }
@@ -71,12 +117,19 @@ export interface VendorRequest {
   timeoutMs: number;
   /** The caller's signal (e.g. the handler's); aborting it ends the call. */
   signal?: AbortSignal;
+  /** Largest answer body read, in bytes ({@link DEFAULT_MAX_RESPONSE_BYTES} by default). */
+  maxResponseBytes?: number;
 }
 
-/** A 2xx answer with a JSON body (`null` for an empty body). */
+/**
+ * A 2xx answer: the vendor accepted the request (outcome `sent`). `json` is the parsed body (`null`
+ * for an empty one); `readable` is false when the body was not JSON or too large, and `json` is then
+ * `undefined`: the request still happened, only its answer was lost.
+ */
 export interface VendorResponse {
   status: number;
   json: unknown;
+  readable: boolean;
   latencyMs: number;
 }
 
@@ -90,6 +143,7 @@ interface CallFacts {
 
 function vendorError(
   code: FailureCode,
+  outcome: VendorOutcome,
   message: string,
   facts: CallFacts,
   extra: { retryAfterMs?: number; cause?: unknown; details?: Record<string, unknown> } = {},
@@ -98,11 +152,13 @@ function vendorError(
     service: facts.service,
     endpoint: facts.endpoint,
     latencyMs: facts.latencyMs,
+    outcome,
     ...(facts.httpStatus === undefined ? {} : { httpStatus: facts.httpStatus }),
     ...extra.details,
   };
   return new WorkflowError(code, message, {
     details,
+    outcome,
     ...(extra.retryAfterMs === undefined ? {} : { retryAfterMs: extra.retryAfterMs }),
     ...(extra.cause === undefined ? {} : { cause: extra.cause }),
   });
@@ -176,19 +232,22 @@ function callerAbortCode(reason: unknown): FailureCode {
 }
 
 /**
- * Sends one request (node:http, keep-alive) and classifies the outcome.
+ * Sends one request (node:http, keep-alive) and classifies it into one of three outcomes
+ * ({@link VendorOutcome}) and a failure code.
  *
- * Resolves only for 2xx with a JSON (or empty) body. Otherwise throws a {@link WorkflowError}:
- * - connection refused/reset, DNS failure, socket closed mid-body → `network`
- * - `timeoutMs` elapsed → `timeout`; the caller's signal aborted → its reason's code if that is a
- *   WorkflowError, else `timeout` (details.abortedBy says which)
- * - 429 → `rate_limited` with `retryAfterMs` from `Retry-After`; 5xx → `vendor_unavailable` (with
- *   `retryAfterMs` if the vendor sent one); 408 → `timeout`
- * - 401/403 → `config_missing` (bad or missing credentials); 3xx → `config_missing` (wrong base URL;
- *   redirects are not followed, a POST must not be silently replayed as a GET)
- * - other 4xx → `invalid_input`; a 2xx body that is not JSON → `vendor_unavailable`
+ * Resolves for every 2xx (outcome `sent`), with `readable: false` when the body is not JSON or is over
+ * `maxResponseBytes`. Otherwise throws a {@link WorkflowError} whose `outcome` says whether the vendor
+ * may have acted:
+ * - `not_sent`: connection refused, DNS/TLS failure or any error before the request was fully written
+ *   (`network`); our timeout or the caller's abort before it was written; 429 → `rate_limited` with
+ *   `retryAfterMs` from `Retry-After`; 401/403 → `config_missing`; 3xx → `config_missing` (wrong base
+ *   URL; redirects are not followed, a POST must not be replayed as a GET); 408 → `timeout`; other 4xx
+ *   → `invalid_input`
+ * - `unknown`: a reset or close after the request was written, or a response body cut off (`network`);
+ *   our timeout after it was written (`timeout`); the caller's abort after it was written (its reason's
+ *   code if a WorkflowError, else `timeout`); any 5xx → `vendor_unavailable` (with `retryAfterMs` if sent)
  *
- * Every error's details hold `service`, `endpoint`, `latencyMs` and, once known, `httpStatus`.
+ * Every error's details hold `service`, `endpoint`, `latencyMs`, `outcome` and, once known, `httpStatus`.
  */
 export async function vendorRequest(request: VendorRequest): Promise<VendorResponse> {
   const { service, endpoint, signal } = request;
@@ -201,10 +260,10 @@ export async function vendorRequest(request: VendorRequest): Promise<VendorRespo
   });
 
   if (!URL.canParse(request.url)) {
-    throw vendorError('config_missing', `${service} ${endpoint}: base URL is not a valid URL`, facts());
+    throw vendorError('config_missing', 'not_sent', `${service} ${endpoint}: base URL is not a valid URL`, facts());
   }
   if (signal?.aborted) {
-    throw vendorError(callerAbortCode(signal.reason), `${service} ${endpoint}: aborted before sending`, facts(), {
+    throw vendorError(callerAbortCode(signal.reason), 'not_sent', `${service} ${endpoint}: aborted before sending`, facts(), {
       details: { abortedBy: 'caller' },
     });
   }
@@ -223,35 +282,37 @@ export async function vendorRequest(request: VendorRequest): Promise<VendorRespo
   // Removed in `finally`: a worker's signal outlives thousands of calls and must not collect listeners.
   signal?.addEventListener('abort', onCallerAbort, { once: true });
 
-  let status: number | undefined;
-  let headers: { get(name: string): string | null };
-  let text: string;
+  let response: RawResponse;
   try {
     // Redirects are never followed (node:http does not): a POST must not be silently replayed.
     // The body is read inside the timeout too: a vendor that sends headers and then stalls is a timeout.
-    const response = await send(new URL(request.url), {
+    response = await send(new URL(request.url), {
       method: request.method,
       ...(request.headers === undefined ? {} : { headers: request.headers }),
       ...(request.body === undefined ? {} : { body: request.body }),
       signal: controller.signal,
+      maxBytes: request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     });
-    status = response.status;
-    headers = { get: response.header };
-    text = response.text;
   } catch (err) {
+    // Before the request was fully written the vendor has nothing it could act on.
+    const written = err instanceof ExchangeError ? err.requestWritten : true;
+    const status = err instanceof ExchangeError ? err.status : undefined;
+    const cause = err instanceof ExchangeError ? err.cause : err;
+    const outcome: VendorOutcome = written ? 'unknown' : 'not_sent';
+    const where = written ? (status === undefined ? 'after the request was written' : 'while reading the answer') : 'before the request was written';
     if (abortedBy === 'timeout') {
-      throw vendorError('timeout', `${service} ${endpoint}: no complete response within ${request.timeoutMs}ms`, facts(status), {
+      throw vendorError('timeout', outcome, `${service} ${endpoint}: no complete response within ${request.timeoutMs}ms (${where})`, facts(status), {
         details: { abortedBy },
       });
     }
     if (abortedBy === 'caller') {
-      throw vendorError(callerAbortCode(signal?.reason), `${service} ${endpoint}: aborted by caller`, facts(status), {
+      throw vendorError(callerAbortCode(signal?.reason), outcome, `${service} ${endpoint}: aborted by caller (${where})`, facts(status), {
         details: { abortedBy },
       });
     }
-    const errorCode = systemErrorCode(err);
-    throw vendorError('network', `${service} ${endpoint}: network error${errorCode ? ` (${errorCode})` : ''}`, facts(status), {
-      cause: err,
+    const errorCode = systemErrorCode(cause);
+    throw vendorError('network', outcome, `${service} ${endpoint}: network error${errorCode ? ` (${errorCode})` : ''} ${where}`, facts(status), {
+      cause,
       ...(errorCode === undefined ? {} : { details: { errorCode } }),
     });
   } finally {
@@ -259,62 +320,89 @@ export async function vendorRequest(request: VendorRequest): Promise<VendorRespo
     signal?.removeEventListener('abort', onCallerAbort);
   }
 
+  const { status } = response;
   const done = facts(status);
   if (status >= 200 && status < 300) {
-    if (text.trim() === '') return { status, json: null, latencyMs: done.latencyMs };
+    // Accepted. An answer we cannot read does not undo that: the caller records what it knows.
+    if (response.oversized) return { status, json: undefined, readable: false, latencyMs: done.latencyMs };
+    if (response.text.trim() === '') return { status, json: null, readable: true, latencyMs: done.latencyMs };
     try {
-      return { status, json: JSON.parse(text) as unknown, latencyMs: done.latencyMs };
+      return { status, json: JSON.parse(response.text) as unknown, readable: true, latencyMs: done.latencyMs };
     } catch {
-      throw vendorError('vendor_unavailable', `${service} ${endpoint}: HTTP ${status} with a body that is not JSON`, done);
+      return { status, json: undefined, readable: false, latencyMs: done.latencyMs };
     }
   }
 
-  const vendorCode = vendorErrorCode(text);
-  const declineCode = vendorDeclineCode(text);
+  const vendorCode = vendorErrorCode(response.text);
+  const declineCode = vendorDeclineCode(response.text);
   const details = { ...(vendorCode === undefined ? {} : { vendorCode }), ...(declineCode === undefined ? {} : { declineCode }) };
   const label = `${service} ${endpoint}: HTTP ${status}`;
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(headers.get('retry-after'));
-    throw vendorError('rate_limited', `${label} (rate limited)`, done, {
+    // Twilio documents a 429 as never processed: safe to send again after Retry-After.
+    const retryAfterMs = parseRetryAfter(response.header('retry-after'));
+    throw vendorError('rate_limited', 'not_sent', `${label} (rate limited)`, done, {
       details,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }
   if (status === 401 || status === 403) {
-    throw vendorError('config_missing', `${label} (credentials rejected)`, done, { details });
+    throw vendorError('config_missing', 'not_sent', `${label} (credentials rejected)`, done, { details });
   }
-  if (status === 408) throw vendorError('timeout', `${label} (vendor timed out)`, done, { details });
+  if (status === 408) throw vendorError('timeout', 'not_sent', `${label} (vendor timed out)`, done, { details });
   if (status >= 300 && status < 400) {
-    throw vendorError('config_missing', `${label} (redirect; check the base URL)`, done, { details });
+    throw vendorError('config_missing', 'not_sent', `${label} (redirect; check the base URL)`, done, { details });
   }
   if (status >= 400 && status < 500) {
-    throw vendorError('invalid_input', `${label} (request rejected)`, done, { details });
+    throw vendorError('invalid_input', 'not_sent', `${label} (request rejected)`, done, { details });
   }
-  // 5xx, and anything else a broken proxy may invent.
-  const retryAfterMs = parseRetryAfter(headers.get('retry-after'));
-  throw vendorError('vendor_unavailable', label, done, {
+  // 5xx, and anything else a broken proxy may invent: a gateway's 502/504 often means the vendor
+  // behind it did the work and the answer was lost on the way back.
+  const retryAfterMs = parseRetryAfter(response.header('retry-after'));
+  throw vendorError('vendor_unavailable', 'unknown', label, done, {
     details,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   });
 }
 
 /**
- * Checks a 2xx body against the vendor's documented shape. A mismatch is `vendor_unavailable` (the
- * vendor changed or is broken, not our input); details carry issue paths and codes only, never values.
+ * Checks a 2xx body against the vendor's documented shape. A mismatch or an unreadable body is
+ * `vendor_unavailable` (the vendor changed or is broken, not our input) with outcome `sent` (it did
+ * answer 2xx); details carry issue paths and codes only, never values. Reads use this; a create whose
+ * answer is unreadable uses {@link readCreated} instead, because the resource exists either way.
  */
 export function parseVendorJson<S extends z.ZodType>(
   schema: S,
   response: VendorResponse,
   call: { service: string; endpoint: string },
 ): z.output<S> {
+  if (!response.readable) {
+    throw vendorError('vendor_unavailable', 'sent', `${call.service} ${call.endpoint}: HTTP ${response.status} with a body that is not JSON`, {
+      service: call.service,
+      endpoint: call.endpoint,
+      latencyMs: response.latencyMs,
+      httpStatus: response.status,
+    });
+  }
   const result = schema.safeParse(response.json);
   if (result.success) return result.data;
   throw vendorError(
     'vendor_unavailable',
+    'sent',
     `${call.service} ${call.endpoint}: response does not match the expected shape`,
     { service: call.service, endpoint: call.endpoint, latencyMs: response.latencyMs, httpStatus: response.status },
     { details: { issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), code: issue.code })) } },
   );
+}
+
+/**
+ * The created resource from a 2xx answer, or `null` when the body is unreadable or not the documented
+ * shape: the vendor accepted the request (outcome `sent`), so the caller records it as done with what
+ * it knows rather than fail and send it again.
+ */
+export function readCreated<S extends z.ZodType>(schema: S, response: VendorResponse): z.output<S> | null {
+  if (!response.readable) return null;
+  const result = schema.safeParse(response.json);
+  return result.success ? result.data : null;
 }
 
 /** Config checks at construction: a missing setting is `config_missing` naming the option, never its value. */

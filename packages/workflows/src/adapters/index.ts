@@ -4,10 +4,20 @@ export {
   parseRetryAfter,
   vendorRequest,
   parseVendorJson,
+  readCreated,
+  DEFAULT_MAX_RESPONSE_BYTES,
   type VendorRequest,
   type VendorResponse,
 } from './http.js';
-export { TwilioResource, type TwilioOptions, type TwilioCallOptions, type TwilioCreated } from './twilio.js';
+export {
+  TwilioResource,
+  ACCEPTED_UNREAD,
+  type TwilioOptions,
+  type TwilioCallOptions,
+  type TwilioCreated,
+  type TwilioLookupCriteria,
+  type TwilioLookupResult,
+} from './twilio.js';
 export {
   createTwilioSmsProvider,
   TWILIO_UNSUBSCRIBED_RECIPIENT,
@@ -26,6 +36,7 @@ export {
 export {
   createHttpPmsAdapter,
   PmsAppointment,
+  PmsAppointmentList,
   PmsSlotList,
   type PmsAdapter,
   type PmsOptions,
@@ -38,6 +49,7 @@ export {
   type FindSlotsInput,
   type FindSlotsOptions,
   type FindSlotsResult,
+  type FindBookingsResult,
   type Slot,
 } from './pms.js';
 export {

@@ -5,9 +5,11 @@
  * - `GET {baseUrl}/slots?practice_id=&from=&to=` → `{ slots: [{ start, provider_id }] }`
  * - `POST {baseUrl}/appointments/{appointment_id}/confirm`, header `Idempotency-Key` when given →
  *   `{ appointment_id, status }` (status `confirmed`; confirming twice answers the same)
+ * - `GET {baseUrl}/appointments?idempotency_key=` → `{ appointments: [{ appointment_id, status }] }`: the
+ *   bookings made with that key (reconciliation of a booking whose answer was lost)
  */
 import { z } from 'zod';
-import { joinUrl, parseVendorJson, requireAdapterConfig, vendorRequest } from './http.js';
+import { joinUrl, parseVendorJson, readCreated, requireAdapterConfig, vendorRequest } from './http.js';
 
 const PMS_SERVICE = 'pms';
 
@@ -35,7 +37,8 @@ export interface BookAppointmentOptions {
 }
 
 export interface BookAppointmentResult {
-  appointmentId: string;
+  /** Null when the PMS accepted the booking (2xx) but its answer could not be read. */
+  appointmentId: string | null;
   /** Vendor status, e.g. `booked`. */
   status: string;
   latencyMs: number;
@@ -84,6 +87,13 @@ export interface PmsAdapter {
   /** Marks an appointment confirmed by the patient (a "C" reply to a reminder). */
   confirmAppointment(input: ConfirmAppointmentInput, options?: ConfirmAppointmentOptions): Promise<ConfirmAppointmentResult>;
   findSlots(input: FindSlotsInput, options?: FindSlotsOptions): Promise<FindSlotsResult>;
+  /** The bookings made with `idempotencyKey` (the token `bookAppointment` sent). */
+  findBookings(idempotencyKey: string, options?: FindSlotsOptions): Promise<FindBookingsResult>;
+}
+
+export interface FindBookingsResult {
+  bookings: { appointmentId: string; status: string }[];
+  latencyMs: number;
 }
 
 /** Wire shape of a booked appointment. */
@@ -92,6 +102,9 @@ export const PmsAppointment = z.object({
   status: z.string().min(1),
 });
 export type PmsAppointment = z.infer<typeof PmsAppointment>;
+
+/** Wire shape of a lookup by idempotency key. */
+export const PmsAppointmentList = z.object({ appointments: z.array(PmsAppointment) });
 
 /** Wire shape of a slot search. A start without an offset is rejected: it would be booked in the wrong zone. */
 export const PmsSlotList = z.object({
@@ -134,7 +147,8 @@ export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
         timeoutMs: options.timeoutMs,
         ...(bookOptions.signal === undefined ? {} : { signal: bookOptions.signal }),
       });
-      const booked = parseVendorJson(PmsAppointment, response, { service: PMS_SERVICE, endpoint });
+      const booked = readCreated(PmsAppointment, response);
+      if (!booked) return { appointmentId: null, status: 'accepted_unread', latencyMs: response.latencyMs };
       return { appointmentId: booked.appointment_id, status: booked.status, latencyMs: response.latencyMs };
     },
 
@@ -153,6 +167,24 @@ export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
       });
       const confirmed = parseVendorJson(PmsAppointment, response, { service: PMS_SERVICE, endpoint });
       return { appointmentId: confirmed.appointment_id, status: confirmed.status, latencyMs: response.latencyMs };
+    },
+    async findBookings(idempotencyKey, findOptions = {}) {
+      const endpoint = 'appointments.lookup';
+      const query = new URLSearchParams({ idempotency_key: idempotencyKey });
+      const response = await vendorRequest({
+        service: PMS_SERVICE,
+        endpoint,
+        method: 'GET',
+        url: joinUrl(options.baseUrl, `/appointments?${query.toString()}`),
+        headers: { authorization: auth, accept: 'application/json' },
+        timeoutMs: options.timeoutMs,
+        ...(findOptions.signal === undefined ? {} : { signal: findOptions.signal }),
+      });
+      const list = parseVendorJson(PmsAppointmentList, response, { service: PMS_SERVICE, endpoint });
+      return {
+        bookings: list.appointments.map((a) => ({ appointmentId: a.appointment_id, status: a.status })),
+        latencyMs: response.latencyMs,
+      };
     },
 
     async findSlots(input, findOptions = {}) {

@@ -1,5 +1,12 @@
 import { isWorkflowError, WorkflowError } from '@revos/envelope';
-import { checkTwilioOptions, createTwilioResource, type TwilioCallOptions, type TwilioOptions } from './twilio.js';
+import {
+  checkTwilioOptions,
+  createTwilioResource,
+  findTwilioResources,
+  type TwilioCallOptions,
+  type TwilioLookupResult,
+  type TwilioOptions,
+} from './twilio.js';
 
 /** One outbound text. `body` is PHI: it never appears in errors or logs. */
 export interface SmsMessage {
@@ -14,7 +21,8 @@ export type SmsSendOptions = TwilioCallOptions;
 
 /** The vendor's id and status for an accepted message, and the call's latency. */
 export interface SmsSendResult {
-  sid: string;
+  /** Null when the vendor accepted the message (2xx) but its answer could not be read. */
+  sid: string | null;
   /** Vendor status, e.g. `queued`, `accepted`, `sent`. Kept as a string: vendors add statuses. */
   status: string;
   latencyMs: number;
@@ -32,6 +40,11 @@ export const TWILIO_UNSUBSCRIBED_RECIPIENT = 21610;
  */
 export interface SmsProvider {
   sendMessage(message: SmsMessage, options?: SmsSendOptions): Promise<SmsSendResult>;
+  /**
+   * The messages to `message.to` from `message.from` with `message.body`, created since `since`:
+   * what reconciliation asks after a send whose answer was lost.
+   */
+  findMessages(message: SmsMessage, since: Date, options?: { signal?: AbortSignal }): Promise<TwilioLookupResult>;
 }
 
 /** An {@link SmsProvider} over Twilio's Messages API. Throws `config_missing` at once if an option is empty. */
@@ -56,6 +69,15 @@ export function createTwilioSmsProvider(options: TwilioOptions): SmsProvider {
         }
         throw error;
       }
+    },
+    findMessages(message, since, findOptions = {}) {
+      return findTwilioResources(
+        options,
+        'Messages',
+        'messages.list',
+        { to: message.to, from: message.from, since, body: message.body },
+        findOptions.signal,
+      );
     },
   };
 }

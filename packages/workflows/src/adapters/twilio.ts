@@ -1,9 +1,11 @@
 /**
  * Twilio's REST shape, shared by the SMS and voice adapters: a form-encoded POST that creates a
- * resource under `/2010-04-01/Accounts/{AccountSid}/`, HTTP Basic auth, and a JSON resource back.
+ * resource under `/2010-04-01/Accounts/{AccountSid}/`, HTTP Basic auth, and a JSON resource back;
+ * and the list endpoints (`GET …/Messages.json`, `GET …/Calls.json`, newest first, paged by
+ * `next_page_uri`) that reconciliation asks when a create's answer was lost.
  */
 import { z } from 'zod';
-import { joinUrl, parseVendorJson, requireAdapterConfig, vendorRequest } from './http.js';
+import { joinUrl, parseVendorJson, readCreated, requireAdapterConfig, vendorRequest } from './http.js';
 
 /** Options of the Twilio adapters. `baseUrl` is `https://api.twilio.com` in production, a stand-in in tests. */
 export interface TwilioOptions {
@@ -31,10 +33,18 @@ export const TwilioResource = z.object({
 });
 export type TwilioResource = z.infer<typeof TwilioResource>;
 
-/** Created resource plus how long the call took, so the caller can record the external call. */
-export interface TwilioCreated extends TwilioResource {
+/**
+ * Created resource plus how long the call took, so the caller can record the external call. `sid` is
+ * null when Twilio answered 2xx but the body could not be read: the resource exists, its id is unknown.
+ */
+export interface TwilioCreated {
+  sid: string | null;
+  status: string;
   latencyMs: number;
 }
+
+/** The status we report for a create Twilio accepted (2xx) without a readable answer. */
+export const ACCEPTED_UNREAD = 'accepted_unread';
 
 export const TWILIO_SERVICE = 'twilio';
 
@@ -60,7 +70,7 @@ export async function createTwilioResource(
     `/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}/${collection}.json`,
   );
   const headers: Record<string, string> = {
-    authorization: `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`,
+    authorization: basicAuth(options),
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
   };
@@ -77,6 +87,98 @@ export async function createTwilioResource(
     timeoutMs: options.timeoutMs,
     ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
   });
-  const resource = parseVendorJson(TwilioResource, response, { service: TWILIO_SERVICE, endpoint });
+  const resource = readCreated(TwilioResource, response);
+  if (!resource) return { sid: null, status: ACCEPTED_UNREAD, latencyMs: response.latencyMs };
   return { sid: resource.sid, status: resource.status, latencyMs: response.latencyMs };
+}
+
+/** One entry of a Messages or Calls list page: the fields a lookup matches on. */
+const TwilioListed = z.object({
+  sid: z.string().min(1),
+  status: z.string().min(1),
+  to: z.string().nullable().optional(),
+  from: z.string().nullable().optional(),
+  body: z.string().nullable().optional(),
+  /** RFC 2822, e.g. `Wed, 18 Aug 2010 20:01:40 +0000`. */
+  date_created: z.string().nullable().optional(),
+});
+type TwilioListed = z.infer<typeof TwilioListed>;
+
+const TwilioPage = z.object({
+  messages: z.array(TwilioListed).optional(),
+  calls: z.array(TwilioListed).optional(),
+  next_page_uri: z.string().nullable().optional(),
+});
+
+/** What to look for: the create's To and From, since when, and (for messages) the exact body. */
+export interface TwilioLookupCriteria {
+  to: string;
+  from: string;
+  /** The intent's time; resources created before it (less the skew) are not ours. */
+  since: Date;
+  body?: string;
+}
+
+/** A lookup's answer: the matching resources and how much was read to decide (for the evidence). */
+export interface TwilioLookupResult {
+  matches: { sid: string; status: string; dateCreated: string | null }[];
+  examined: number;
+  pages: number;
+  latencyMs: number;
+}
+
+/** Clocks differ: a resource created this long before our intent may still be ours. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** Pages read at most: the list is newest first, so our resource is near the top. */
+const MAX_PAGES = 5;
+
+/**
+ * Lists `collection` by To and From, newest first, and returns the resources created since the intent
+ * that match it (the body too, for messages). No `DateSent` filter: Twilio filters by day and a queued
+ * message has no DateSent yet, so the very message we look for would be filtered out; the creation
+ * time is checked here instead, and paging stops at the first resource older than the window.
+ */
+export async function findTwilioResources(
+  options: TwilioOptions,
+  collection: 'Messages' | 'Calls',
+  endpoint: string,
+  criteria: TwilioLookupCriteria,
+  signal?: AbortSignal,
+): Promise<TwilioLookupResult> {
+  const base = `/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}/${collection}.json`;
+  let next: string | null = `${base}?${new URLSearchParams({ To: criteria.to, From: criteria.from, PageSize: '50' }).toString()}`;
+  const from = criteria.since.getTime() - CLOCK_SKEW_MS;
+  const result: TwilioLookupResult = { matches: [], examined: 0, pages: 0, latencyMs: 0 };
+  while (next && result.pages < MAX_PAGES) {
+    const response = await vendorRequest({
+      service: TWILIO_SERVICE,
+      endpoint,
+      method: 'GET',
+      url: joinUrl(options.baseUrl, next),
+      headers: { authorization: basicAuth(options), accept: 'application/json' },
+      timeoutMs: options.timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    result.pages += 1;
+    result.latencyMs += response.latencyMs;
+    const page = parseVendorJson(TwilioPage, response, { service: TWILIO_SERVICE, endpoint });
+    const items: TwilioListed[] = (collection === 'Messages' ? page.messages : page.calls) ?? [];
+    let older = false;
+    for (const item of items) {
+      result.examined += 1;
+      const created = item.date_created ? Date.parse(item.date_created) : Number.NaN;
+      if (!Number.isNaN(created) && created < from) {
+        older = true;
+        continue;
+      }
+      if (criteria.body !== undefined && item.body !== criteria.body) continue;
+      result.matches.push({ sid: item.sid, status: item.status, dateCreated: item.date_created ?? null });
+    }
+    next = older ? null : (page.next_page_uri ?? null);
+  }
+  return result;
+}
+
+function basicAuth(options: TwilioOptions): string {
+  return `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
 }

@@ -1,4 +1,11 @@
-import { checkTwilioOptions, createTwilioResource, type TwilioCallOptions, type TwilioOptions } from './twilio.js';
+import {
+  checkTwilioOptions,
+  createTwilioResource,
+  findTwilioResources,
+  type TwilioCallOptions,
+  type TwilioLookupResult,
+  type TwilioOptions,
+} from './twilio.js';
 
 /** One outbound call; Twilio fetches `twimlUrl` for what to say or do once it connects. */
 export interface VoiceCall {
@@ -13,7 +20,8 @@ export type VoiceCallOptions = TwilioCallOptions;
 
 /** The vendor's id and status for a created call, and the call's latency. */
 export interface VoiceCallResult {
-  sid: string;
+  /** Null when the vendor accepted the call (2xx) but its answer could not be read. */
+  sid: string | null;
   /** Vendor status, e.g. `queued`, `ringing`. */
   status: string;
   latencyMs: number;
@@ -22,6 +30,8 @@ export interface VoiceCallResult {
 /** Places calls. Throws a `WorkflowError` (see `vendorRequest`) on any failure. */
 export interface VoiceProvider {
   createCall(call: VoiceCall, options?: VoiceCallOptions): Promise<VoiceCallResult>;
+  /** The calls to `call.to` from `call.from` created since `since` (reconciliation of a lost answer). */
+  findCalls(call: VoiceCall, since: Date, options?: { signal?: AbortSignal }): Promise<TwilioLookupResult>;
 }
 
 /** A {@link VoiceProvider} over Twilio's Calls API. Throws `config_missing` at once if an option is empty. */
@@ -36,6 +46,9 @@ export function createTwilioVoiceProvider(options: TwilioOptions): VoiceProvider
         { To: call.to, From: call.from, Url: call.twimlUrl },
         callOptions,
       );
+    },
+    findCalls(call, since, findOptions = {}) {
+      return findTwilioResources(options, 'Calls', 'calls.list', { to: call.to, from: call.from, since }, findOptions.signal);
     },
   };
 }

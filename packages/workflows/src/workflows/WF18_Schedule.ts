@@ -1,6 +1,7 @@
 import { WorkflowError } from '@revos/envelope';
 import { defineWorkflow } from '@revos/runtime';
 import { z } from 'zod';
+import { bookingAnswer, type BookingRef } from './reconcile-answers.js';
 import type { WorkflowServices } from './services.js';
 
 /** Books an appointment through the PMS adapter, once, and optionally asks for an SMS confirmation. */
@@ -25,9 +26,17 @@ export function WF18_Schedule(services: WorkflowServices) {
       if (!patientId) {
         throw new WorkflowError('invalid_input', 'subject.patient_id is required to book', { stage: 'core_logic' });
       }
-      const booking = await ctx.effect(
+      const booking = await ctx.effect<BookingRef>(
         'pms.book',
-        { service: 'pms_adapter', endpoint: 'appointment.book', eventType: 'appointment.booked', vendorDedupes: true },
+        {
+          service: 'pms_adapter',
+          endpoint: 'appointment.book',
+          eventType: 'appointment.booked',
+          // The PMS dedupes by our Idempotency-Key; a lost answer is still looked up first, so a PMS
+          // whose dedupe window has passed cannot book twice either.
+          vendorDedupes: true,
+          reconcile: async ({ idempotencyToken, signal }) => bookingAnswer(await services.pms.findBookings(idempotencyToken, { signal })),
+        },
         ({ signal, idempotencyToken }) =>
           services.pms.bookAppointment(
             {
@@ -40,7 +49,7 @@ export function WF18_Schedule(services: WorkflowServices) {
             { signal, idempotencyKey: idempotencyToken },
           ).then((r) => ({ appointment_id: r.appointmentId, status: r.status })),
       );
-      ctx.recordDataWritten('pms.appointments', booking.appointment_id);
+      if (booking.appointment_id) ctx.recordDataWritten('pms.appointments', booking.appointment_id);
       return {
         summary: `appointment ${booking.status}`,
         primary_outputs: booking,

@@ -1,5 +1,6 @@
 import { defineWorkflow } from '@revos/runtime';
 import { z } from 'zod';
+import { twilioAnswer, type TwilioCreatedRef } from './reconcile-answers.js';
 import { configString, type WorkflowServices } from './services.js';
 
 export const ESCALATION_PAYLOAD = z
@@ -28,20 +29,24 @@ export function WF21_Escalate_To_Staff(services: WorkflowServices) {
     payload: ESCALATION_PAYLOAD,
     async run(ctx) {
       const p = ctx.payload;
-      const notified = await ctx.effect(
+      const page = {
+        to: configString(ctx.tenant.config, 'staff_alert_phone'),
+        from: configString(ctx.tenant.config, 'sms_from'),
+        body: `RevOS task ${p.task_id}: ${p.source_workflow} ${p.failure_code} (run ${p.source_run_id})`,
+      };
+      const notified = await ctx.effect<TwilioCreatedRef>(
         'staff.page',
-        { service: 'twilio', endpoint: 'messages.create', eventType: 'staff.paged', direction: 'outbound', vendorDedupes: false, eventPayload: (r) => ({ message_sid: (r as { sid: string }).sid, task_id: p.task_id }) },
-        ({ signal, idempotencyToken }) =>
-          services.sms
-            .sendMessage(
-              {
-                to: configString(ctx.tenant.config, 'staff_alert_phone'),
-                from: configString(ctx.tenant.config, 'sms_from'),
-                body: `RevOS task ${p.task_id}: ${p.source_workflow} ${p.failure_code} (run ${p.source_run_id})`,
-              },
-              { signal, idempotencyToken },
-            )
-            .then((r) => ({ sid: r.sid })),
+        {
+          service: 'twilio',
+          endpoint: 'messages.create',
+          eventType: 'staff.paged',
+          direction: 'outbound',
+          vendorDedupes: false,
+          target: page.to,
+          reconcile: async ({ intentAt, signal }) => twilioAnswer(await services.sms.findMessages(page, intentAt, { signal })),
+          eventPayload: (r) => ({ message_sid: r.sid, task_id: p.task_id }),
+        },
+        ({ signal, idempotencyToken }) => services.sms.sendMessage(page, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
       );
       const followUpMinutes = Number(ctx.tenant.config.escalation_follow_up_minutes ?? 60);
       return {

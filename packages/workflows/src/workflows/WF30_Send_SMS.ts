@@ -1,6 +1,7 @@
 import { isWorkflowError, PhoneAddress, WorkflowError } from '@revos/envelope';
 import { defineWorkflow, type RunContext } from '@revos/runtime';
 import { z } from 'zod';
+import { twilioAnswer, type TwilioCreatedRef } from './reconcile-answers.js';
 import { configString, type WorkflowServices } from './services.js';
 
 /** Fixed texts; free text comes in `body`. Neither is ever logged or stored in events. */
@@ -40,37 +41,39 @@ export function WF30_Send_SMS(services: WorkflowServices) {
       const body = ctx.payload.body ?? TEMPLATES[ctx.payload.template!];
       if (!body) throw new WorkflowError('invalid_input', 'no message text', { stage: 'core_logic' });
       const from = configString(ctx.tenant.config, 'sms_from');
-      const sent = await sendOnce(ctx, from, body).catch(async (error: unknown) => {
+      const message = { to: ctx.payload.to, from, body };
+      const sent = await sendOnce(ctx, message).catch(async (error: unknown) => {
         if (isWorkflowError(error) && error.code === 'consent_denied' && error.details?.['recipientOptedOut'] === true) {
           // The carrier holds an opt-out we did not know of: keep it, so no other subject's text tries again.
           await ctx.patients.setAddressConsent({ address: ctx.payload.to, channel: 'sms', status: 'deny', source: 'twilio_21610', evidenceRef: ctx.envelope.meta.workflow_run_id });
         }
         throw error;
       });
-      ctx.recordDataWritten('twilio.messages', sent.sid);
+      // A 2xx whose body was unreadable: sent, its id unknown.
+      if (sent.sid) ctx.recordDataWritten('twilio.messages', sent.sid);
       await ctx.patients.rememberContact(ctx.payload.to);
       if (ctx.payload.appointment_id) await ctx.patients.recordAppointmentPrompt(ctx.payload.appointment_id, ctx.payload.to);
       return { summary: `sms ${sent.status}`, primary_outputs: { message_sid: sent.sid, status: sent.status } };
     },
   });
 
-  function sendOnce(ctx: RunContext<WF30Payload>, from: string, body: string) {
-    return ctx.effect(
+  function sendOnce(ctx: RunContext<WF30Payload>, message: { to: string; from: string; body: string }) {
+    return ctx.effect<TwilioCreatedRef>(
         'sms.send',
         {
           service: 'twilio',
           endpoint: 'messages.create',
           eventType: 'sms.sent',
           // We send Twilio an idempotency token, but do not stake a patient's inbox on it: a send whose
-          // outcome is unknown (worker died mid-call, or a timeout) escalates instead of sending again.
+          // outcome is unknown is looked up (by To, From, body and time), never sent again blindly.
           vendorDedupes: false,
+          target: ctx.payload.to,
+          reconcile: async ({ intentAt, signal }) => twilioAnswer(await services.sms.findMessages(message, intentAt, { signal })),
           // The event keeps the vendor's message id, never the number or the text.
-          eventPayload: (r) => ({ message_sid: (r as { sid: string }).sid, template: ctx.payload.template ?? null }),
+          eventPayload: (r) => ({ message_sid: r.sid, template: ctx.payload.template ?? null }),
         },
         ({ signal, idempotencyToken }) =>
-          services.sms
-            .sendMessage({ to: ctx.payload.to, from, body }, { signal, idempotencyToken })
-            .then((r) => ({ sid: r.sid, status: r.status })),
+          services.sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
       );
   }
 }

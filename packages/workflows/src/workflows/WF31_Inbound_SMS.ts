@@ -1,6 +1,7 @@
 import { isWorkflowError } from '@revos/envelope';
 import { defineWorkflow, type RunContext } from '@revos/runtime';
 import { z } from 'zod';
+import { twilioAnswer, type TwilioCreatedRef } from './reconcile-answers.js';
 import { configString, type WorkflowServices } from './services.js';
 import { classifyReply, isYes, type ReplyIntent } from './sms-keywords.js';
 
@@ -138,7 +139,7 @@ async function reply(ctx: Ctx, services: WorkflowServices, kind: keyof typeof KE
   const template = typeof configured === 'string' && configured.trim() !== '' ? configured : KEYWORD_REPLIES[kind];
   const body = template.replaceAll('{practice}', ctx.tenant.name);
   const from = ctx.payload.to || configString(ctx.tenant.config, 'sms_from');
-  let sent: { sid: string; status: string };
+  let sent: TwilioCreatedRef;
   try {
     sent = await sendReply(ctx, services, kind, body, from);
   } catch (error) {
@@ -146,21 +147,25 @@ async function reply(ctx: Ctx, services: WorkflowServices, kind: keyof typeof KE
     if (isWorkflowError(error) && error.code === 'consent_denied') return null;
     throw error;
   }
-  ctx.recordDataWritten('twilio.messages', sent.sid);
+  // A 2xx whose body was unreadable: sent, its id unknown.
+  if (sent.sid) ctx.recordDataWritten('twilio.messages', sent.sid);
   return sent.sid;
 }
 
 function sendReply(ctx: Ctx, services: WorkflowServices, kind: keyof typeof KEYWORD_REPLIES, body: string, from: string) {
-  return ctx.effect(
+  const message = { to: ctx.payload.from, from, body };
+  return ctx.effect<TwilioCreatedRef>(
     'sms.reply',
     {
       service: 'twilio',
       endpoint: 'messages.create',
       eventType: `sms.reply_${kind}`,
       vendorDedupes: false,
-      eventPayload: (r) => ({ message_sid: (r as { sid: string }).sid, in_reply_to: ctx.payload.message_sid }),
+      target: ctx.payload.from,
+      // A confirmation whose answer was lost is looked up, never sent twice.
+      reconcile: async ({ intentAt, signal }) => twilioAnswer(await services.sms.findMessages(message, intentAt, { signal })),
+      eventPayload: (r) => ({ message_sid: r.sid, in_reply_to: ctx.payload.message_sid }),
     },
-    ({ signal, idempotencyToken }) =>
-      services.sms.sendMessage({ to: ctx.payload.from, from, body }, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
+    ({ signal, idempotencyToken }) => services.sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
   );
 }

@@ -1,5 +1,6 @@
 import { defineWorkflow } from '@revos/runtime';
 import { z } from 'zod';
+import { twilioAnswer, type TwilioCreatedRef } from './reconcile-answers.js';
 import { configString, type WorkflowServices } from './services.js';
 
 /**
@@ -25,20 +26,23 @@ export function WF71_RealTime_Fallback(services: WorkflowServices) {
       })
       .strict(),
     async run(ctx) {
-      const call = await ctx.effect(
+      const frontDesk = {
+        to: configString(ctx.tenant.config, 'front_desk_phone'),
+        from: configString(ctx.tenant.config, 'voice_from'),
+        twimlUrl: configString(ctx.tenant.config, 'fallback_twiml_url'),
+      };
+      const call = await ctx.effect<TwilioCreatedRef>(
         'voice.front_desk',
-        { service: 'twilio', endpoint: 'calls.create', eventType: 'call.fallback_started', vendorDedupes: false, eventPayload: (r) => ({ call_sid: (r as { sid: string }).sid }) },
-        ({ signal, idempotencyToken }) =>
-          services.voice
-            .createCall(
-              {
-                to: configString(ctx.tenant.config, 'front_desk_phone'),
-                from: configString(ctx.tenant.config, 'voice_from'),
-                twimlUrl: configString(ctx.tenant.config, 'fallback_twiml_url'),
-              },
-              { signal, idempotencyToken },
-            )
-            .then((r) => ({ sid: r.sid, status: r.status })),
+        {
+          service: 'twilio',
+          endpoint: 'calls.create',
+          eventType: 'call.fallback_started',
+          vendorDedupes: false,
+          target: frontDesk.to,
+          reconcile: async ({ intentAt, signal }) => twilioAnswer(await services.voice.findCalls(frontDesk, intentAt, { signal })),
+          eventPayload: (r) => ({ call_sid: r.sid }),
+        },
+        ({ signal, idempotencyToken }) => services.voice.createCall(frontDesk, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
       );
       return {
         summary: `front desk rung (${ctx.payload.reason ?? 'latency_breach'})`,
