@@ -3,7 +3,7 @@ import { enqueueRun, WorkflowCatalog } from '@revos/runtime';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { sleep, startHarness, type Harness } from '../support/harness.js';
 import { spawnTs, type Spawned } from '../support/processes.js';
-import { effectThenPause } from '../support/worker-process.js';
+import { effectThenPause } from '../support/crash-workflows.js';
 
 let h: Harness;
 const spawned: Spawned[] = [];
