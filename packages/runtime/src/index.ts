@@ -15,3 +15,4 @@ export * from './background.js';
 export * from './cron.js';
 export * from './privacy/index.js';
 export * from './process.js';
+export { runClockStart, measureLatency, fallbackAction, type QueueTiming, type LatencyVerdict } from './run/latency.js';

@@ -36,6 +36,11 @@ export class PrivacyNotConfiguredError extends Error {
 
 export interface IntakeOptions {
   source: IntakeSource;
+  /**
+   * When the trigger reached us (a webhook request's first byte, say); defaults to now. Stamped into
+   * `meta.accepted_at_utc`, where the run's latency clock starts.
+   */
+  arrivedAt?: Date;
   priority?: Priority;
   runAfter?: Date | null;
 }
@@ -60,7 +65,8 @@ export interface IntakeResult {
  * caller's retry is a duplicate of it. Nothing accepted is lost.
  */
 export async function submitRun(deps: IntakeDeps, input: Envelope, options: IntakeOptions): Promise<IntakeResult> {
-  const envelope = parseEnvelope(input);
+  // The arrival is ours to say: whatever a caller put in accepted_at_utc is replaced.
+  const envelope = parseEnvelope({ ...input, meta: { ...input.meta, accepted_at_utc: (options.arrivedAt ?? new Date()).toISOString() } });
   const meta = envelope.meta;
   const workflow = deps.catalog.get(meta.workflow_name, meta.workflow_version);
   if (!workflow) throw new UnknownWorkflowError(meta.workflow_name, meta.workflow_version);

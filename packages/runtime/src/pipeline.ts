@@ -59,13 +59,14 @@ import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
 import { groupCommitFor } from './group-commit.js';
 import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, WorkflowResult } from './define-workflow.js';
-import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
+import { LANE_SETTINGS, type Lane } from './lanes.js';
+import { FALLBACK_WORKFLOW, fallbackAction, measureLatency, runClockStart, type QueueTiming } from './run/latency.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
 import type { TenantCache } from './tenant-cache.js';
 import { isPhiMinimized, redactEnvelope, redactOutput, type PrivacyGuard } from './privacy/privacy-mode.js';
 
 export const ESCALATION_WORKFLOW = 'WF21_Escalate_To_Staff';
-export const FALLBACK_WORKFLOW = 'WF71_RealTime_Fallback';
+export { FALLBACK_WORKFLOW };
 
 export interface PipelineDeps {
   db: Db;
@@ -91,6 +92,8 @@ export interface AttemptInfo {
   maxAttempts: number;
   /** Times this job already waited for another worker's lock on its key (0 on the first wait). */
   waits?: number;
+  /** When the job was added and how long it was meant to wait: where the latency clock starts without intake's stamp. */
+  timing?: QueueTiming;
 }
 
 /**
@@ -248,6 +251,8 @@ class RunState {
   readonly inputsHash: string;
   /** phi_minimized: what is written to the database is redacted (or sealed), never the data itself. */
   readonly phi: boolean;
+  /** Latency and the budget count from here: the trigger's arrival, not this attempt's start. */
+  readonly clockStart: Date;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -256,6 +261,7 @@ class RunState {
     private readonly startedAt: Date,
     private readonly log: Logger,
   ) {
+    this.clockStart = runClockStart(envelope.meta, attempt.timing ?? {}, startedAt);
     this.inputsHash = inputsHashOf(envelope);
     this.phi = isPhiMinimized(envelope);
     this.audit.phi_touched = Boolean(envelope.subject.patient_id ?? envelope.subject.lead_id);
@@ -394,8 +400,7 @@ class RunState {
   async finishOk(result: WorkflowResult): Promise<AttemptOutcome> {
     const workflow = this.workflow!;
     const endedAt = new Date();
-    const latencyMs = endedAt.getTime() - this.startedAt.getTime();
-    const breach = workflow.latencyBudgetMs !== null && latencyMs > workflow.latencyBudgetMs;
+    const { latencyMs, breach } = this.latency(endedAt);
     const nextActions: NextAction[] = (result.next_actions ?? []).map((a) => ({
       action: 'CALL_WORKFLOW',
       workflow: a.workflow,
@@ -403,21 +408,15 @@ class RunState {
       priority: a.priority ?? 'normal',
       run_after_utc: a.run_after_utc ?? null,
     }));
-    if (breach && REALTIME_CHANNELS.has(workflow.channel)) {
-      nextActions.push({
-        action: 'CALL_WORKFLOW',
-        workflow: FALLBACK_WORKFLOW,
-        payload: { source_run_id: this.envelope.meta.workflow_run_id, source_workflow: workflow.name, latency_ms: latencyMs, budget_ms: workflow.latencyBudgetMs },
-        priority: 'high',
-        run_after_utc: null,
-      });
-    }
+    const fallback = this.fallback(latencyMs, breach, null);
+    if (fallback) nextActions.push(fallback);
     if (result.phi_touched !== undefined) this.audit.phi_touched = result.phi_touched;
     if (result.disclaimer_used !== undefined) this.audit.disclaimer_used = result.disclaimer_used;
     const output = buildOutput({
       meta: this.envelope.meta,
       startedAt: this.startedAt,
       endedAt,
+      clockStart: this.clockStart,
       retryCount: this.attempt.attemptsMade,
       latencyBreach: breach,
       status: 'ok',
@@ -443,12 +442,16 @@ class RunState {
   }
 
   async finishNoop(priorRunId: string, priorStatus: string | null, priorOutputsHash: string | null): Promise<AttemptOutcome> {
+    const endedAt = new Date();
+    // A duplicate is measured like any run; its fallback, if the call needed one, was the first run's to give.
+    const { latencyMs, breach } = this.latency(endedAt);
     const output = buildOutput({
       meta: this.envelope.meta,
       startedAt: this.startedAt,
-      endedAt: new Date(),
+      endedAt,
+      clockStart: this.clockStart,
       retryCount: this.attempt.attemptsMade,
-      latencyBreach: false,
+      latencyBreach: breach,
       status: 'noop',
       summary: `duplicate of ${priorRunId}; already processed`,
       primaryOutputs: { prior_run_id: priorRunId, prior_status: priorStatus, prior_outputs_hash: priorOutputsHash },
@@ -457,10 +460,12 @@ class RunState {
       failure: null,
       inputsHash: this.inputsHash,
     });
-    this.log.info({ prior_run_id: priorRunId }, 'duplicate delivery absorbed by the ledger');
+    this.log.info({ prior_run_id: priorRunId, latency_ms: latencyMs, latency_breach: breach }, 'duplicate delivery absorbed by the ledger');
     // A redelivery of the very run that finished (same run id) has nothing to record: its row is final.
     if (priorRunId === this.envelope.meta.workflow_run_id) return { kind: 'done', output };
-    return this.write(output, null);
+    const written = await this.write(output, null);
+    if (written.kind !== 'lost' && breach) await this.alertOnRepeatedBreach(latencyMs);
+    return written;
   }
 
   /** Maps anything thrown after the claim to retry, terminal, or lost. */
@@ -490,21 +495,26 @@ class RunState {
       retryAfterMs: failure.retryAfterMs,
     });
     const endedAt = new Date();
+    const { latencyMs, breach } = this.latency(endedAt);
     const output = buildOutput({
       meta: this.envelope.meta,
       startedAt: this.startedAt,
       endedAt,
-      retryCount: this.attempt.attemptsMade,
-      latencyBreach: false,
+      clockStart: this.clockStart,
+      // This output announces retry number attemptsMade + 1: the first retry reports 1.
+      retryCount: this.attempt.attemptsMade + 1,
+      latencyBreach: breach,
       status: 'retry',
       summary: `${failure.code}: retrying in ${delayMs} ms`,
       primaryOutputs: { retry_in_ms: delayMs, attempt: this.attempt.attemptsMade + 1, max_attempts: this.attempt.maxAttempts },
-      // The retry itself is BullMQ's (same job, same key); this action records when it is due.
+      // Informational: BullMQ re-runs this same job (same key, same run id) when it is due. A retry
+      // output writes nothing to the outbox, so neither this nor a fallback is dispatched from it; the
+      // attempt that ends the run gives the fallback if it is still needed.
       nextActions: [
         {
-          action: 'CALL_WORKFLOW',
+          action: 'RETRY_SCHEDULED',
           workflow: workflow.name,
-          payload: { retry_of: this.envelope.meta.workflow_run_id },
+          payload: { retry_of: this.envelope.meta.workflow_run_id, retry_count: this.attempt.attemptsMade + 1 },
           priority: 'normal',
           run_after_utc: new Date(endedAt.getTime() + delayMs).toISOString(),
         },
@@ -521,7 +531,8 @@ class RunState {
       events: [event],
     });
     if (!written) return { kind: 'lost', reason: 'lease lost before the retry was recorded' };
-    this.log.warn({ code: failure.code, delay_ms: delayMs }, 'attempt failed; retry scheduled');
+    this.log.warn({ code: failure.code, delay_ms: delayMs, latency_ms: latencyMs, latency_breach: breach }, 'attempt failed; retry scheduled');
+    if (breach) await this.alertOnRepeatedBreach(latencyMs);
     return { kind: 'retry', output, delayMs, code: failure.code, reason: failure.message, callsMade: this.callsMade };
   }
 
@@ -545,12 +556,18 @@ class RunState {
           },
         ]
       : [];
+    const endedAt = new Date();
+    const { latencyMs, breach } = this.latency(endedAt);
+    // A real-time caller must not be left in silence by a failed turn either.
+    const fallback = this.fallback(latencyMs, breach, failure.code);
+    if (fallback) nextActions.push(fallback);
     const output = buildOutput({
       meta,
       startedAt: this.startedAt,
-      endedAt: new Date(),
+      endedAt,
+      clockStart: this.clockStart,
       retryCount: this.attempt.attemptsMade,
-      latencyBreach: false,
+      latencyBreach: breach,
       status,
       summary: `${failure.code} at ${failure.stage}`,
       primaryOutputs: failure.details ?? {},
@@ -574,7 +591,8 @@ class RunState {
         details: { failure_code: failure.code },
       });
     }
-    this.log.warn({ code: failure.code, stage: failure.stage, status, escalated: escalate }, 'run ended terminally');
+    this.log.warn({ code: failure.code, stage: failure.stage, status, escalated: escalate, latency_ms: latencyMs, latency_breach: breach }, 'run ended terminally');
+    if (breach) await this.alertOnRepeatedBreach(latencyMs);
     return { kind: 'terminal', output, code: failure.code, reason: failure.message, callsMade: this.callsMade };
   }
 
@@ -671,6 +689,26 @@ class RunState {
       payloadRef: `runs/${meta.workflow_run_id}`,
       payload: this.phi ? null : payload,
     };
+  }
+
+  private latency(endedAt: Date) {
+    return measureLatency(this.clockStart, endedAt, this.workflow?.latencyBudgetMs ?? null);
+  }
+
+  private fallback(latencyMs: number, breach: boolean, failureCode: FailureCode | null): NextAction | null {
+    const workflow = this.workflow;
+    // WF71's own failures must not call WF71 again (that would loop).
+    if (!workflow || workflow.name === FALLBACK_WORKFLOW) return null;
+    return fallbackAction({
+      channel: workflow.channel,
+      payload: this.envelope.payload,
+      sourceRunId: this.envelope.meta.workflow_run_id,
+      sourceWorkflow: workflow.name,
+      latencyMs,
+      budgetMs: workflow.latencyBudgetMs,
+      breach,
+      failureCode,
+    });
   }
 
   private async alertOnRepeatedBreach(latencyMs: number): Promise<void> {

@@ -66,6 +66,7 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
         maxAttempts: job.opts.attempts ?? 1,
         // attemptsStarted counts every start, including those ended by a wait (DelayedError).
         waits: Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1),
+        timing: { enqueuedAtMs: job.timestamp, scheduledDelayMs: job.opts.delay },
       });
       outageSince = null;
     } catch (error) {
