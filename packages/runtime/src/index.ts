@@ -16,3 +16,4 @@ export * from './cron.js';
 export * from './privacy/index.js';
 export * from './process.js';
 export { runClockStart, measureLatency, fallbackAction, type QueueTiming, type LatencyVerdict } from './run/latency.js';
+export { createRunReplies, publishRunOutput, replyChannel, REPLY_TTL_MS, type RunReplies, type AwaitRunOutputOptions } from './run/request-reply.js';

@@ -1,9 +1,11 @@
 import { isWorkflowError } from '@revos/envelope';
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
 import { LANE_SETTINGS, queueName, type Lane } from './lanes.js';
 import { isInfrastructureError, runAttempt, type AttemptOutcome, type PipelineDeps } from './pipeline.js';
+import { publishRunOutput } from './run/request-reply.js';
 
 /** What a finished job returns to BullMQ (visible in Bull Board): ids and status, never data. */
 export interface JobReturn {
@@ -38,6 +40,13 @@ export interface LaneWorkerOptions {
    * sweep. Best effort: the sweep still picks up anything this misses.
    */
   dispatchFollowUps?: (parentRunId: string) => Promise<unknown>;
+  /**
+   * Publish each final output for callers waiting on it (request–reply, see run/request-reply.ts).
+   * On by default; off only for benchmarks that measure the pipeline without it.
+   */
+  publishReplies?: boolean;
+  /** Where replies are published; defaults to `connection` when that is an ioredis client. */
+  replyRedis?: Redis;
   /** Told about every attempt's outcome (metrics). Must not throw or block. */
   onOutcome?: (outcome: AttemptOutcome, info: { lane: Lane; durationMs: number; jobId: string }) => void;
 }
@@ -54,6 +63,10 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
   // outage so far (0.5 s to 30 s): short blips drain fast, long outages are not hammered. Counting
   // failed jobs instead would hit the cap at once when many jobs fail together.
   let outageSince: number | null = null;
+  const replyRedis = options.publishReplies === false ? null : (options.replyRedis ?? (options.connection instanceof Redis ? options.connection : null));
+  if (options.publishReplies !== false && !replyRedis) {
+    options.log.warn({ lane: options.lane }, 'no ioredis connection for replies: request–reply callers will always reach their deadline');
+  }
 
   const processor = async (job: Job, token?: string): Promise<JobReturn> => {
     let outcome: AttemptOutcome;
@@ -81,6 +94,13 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
     }
 
     options.onOutcome?.(outcome, { lane: options.lane, durationMs: performance.now() - startedAt, jobId: job.id ?? 'unknown' });
+    // A final outcome is recorded by now: tell a waiting caller first (it is live), then dispatch follow-ups.
+    if ((outcome.kind === 'done' || outcome.kind === 'terminal') && outcome.output && replyRedis) {
+      const output = outcome.output;
+      await publishRunOutput(replyRedis, options.prefix, output).catch((error: unknown) =>
+        options.log.warn({ workflow_run_id: output.meta_out.workflow_run_id, err: (error as Error).message }, 'reply not published; a waiting caller falls back at its deadline'),
+      );
+    }
     if ((outcome.kind === 'done' || outcome.kind === 'terminal') && outcome.output && outcome.output.result.next_actions.length > 0 && options.dispatchFollowUps) {
       const runId = outcome.output.meta_out.workflow_run_id;
       await options.dispatchFollowUps(runId).catch((error: unknown) =>
