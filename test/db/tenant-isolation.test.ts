@@ -24,6 +24,7 @@ const TENANT_TABLES = [
   'outbox',
   'tasks',
   'alerts',
+  'voice_call_turns',
 ] as const;
 
 let t: TestDatabase;
@@ -61,6 +62,8 @@ async function seedTenant(sql: postgres.Sql, tenant: string): Promise<void> {
     values (${`tk_${tenant}`}, ${tenant}, ${run}, ${run}, ${key}, 'escalation', 'test')`;
   await sql`
     insert into alerts (alert_id, tenant_id, kind, dedupe_key) values (${`al_${tenant}`}, ${tenant}, 'latency', ${`latency:${tenant}`})`;
+  await sql`
+    insert into voice_call_turns (tenant_id, call_sid, turn, workflow_run_id, intent) values (${tenant}, ${`CA_${tenant}`}, 1, ${run}, 'book')`;
 }
 
 beforeAll(async () => {
