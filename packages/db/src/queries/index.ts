@@ -17,3 +17,5 @@ export * from './healthSignals.js';
 export * from './listRunsForPhiScan.js';
 export * from './listRunsForExport.js';
 export * from './listRunEffects.js';
+export * from './saveVoiceTurn.js';
+export * from './loadVoiceCallState.js';
