@@ -10,6 +10,8 @@
  * | `calls`        | `POST …/2010-04-01/Accounts/:sid/Calls.json`        | 201 `{ sid: 'CA' + 32 hex, status: 'queued' }`   |
  * | `appointments` | `POST …/appointments`                               | 201 `{ appointment_id: 'apt_…', status: 'booked' }` |
  * | `slots`        | `GET …/slots`                                       | 200 `{ slots: [{ start, provider_id }] }`       |
+ * | `free_slots`   | `GET …/slots/free?near=&limit=`                     | 200 the free half-hour slots nearest `near`, never one booked through `appointments` |
+ * | `patients`     | `GET …/patients?phone=`                             | 200 `{ patients: [{ patient_id }] }` from `addPatient` |
  * | `unknown`      | anything else                                       | 404 `{ code: 'not_found' }`                     |
  *
  * `script(route, [...])` queues answers consumed one per request; once the queue is empty the route's
@@ -19,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type RouteId = 'sms' | 'calls' | 'appointments' | 'slots' | 'unknown';
+export type RouteId = 'sms' | 'calls' | 'appointments' | 'slots' | 'free_slots' | 'patients' | 'unknown';
 
 export interface RecordedRequest {
   route: RouteId;
@@ -64,6 +66,8 @@ export interface VendorStandin {
   setDefault(route: RouteId, response: ScriptedResponse): void;
   /** How many requests `route` has received. */
   countFor(route: RouteId): number;
+  /** Put a patient with this phone number on the PMS's records (`patients` answers with it). */
+  addPatient(phone: string, patientId: string): void;
   /** Forget recorded requests, scripts and default overrides. */
   reset(): void;
   /** Destroy every socket (hanging requests included), cancel delayed answers and stop listening. */
@@ -81,6 +85,8 @@ const ROUTES: { id: Exclude<RouteId, 'unknown'>; method: string; pattern: RegExp
   { id: 'calls', method: 'POST', pattern: /\/2010-04-01\/Accounts\/[^/]+\/Calls\.json$/ },
   { id: 'appointments', method: 'POST', pattern: /\/appointments$/ },
   { id: 'slots', method: 'GET', pattern: /\/slots$/ },
+  { id: 'free_slots', method: 'GET', pattern: /\/slots\/free$/ },
+  { id: 'patients', method: 'GET', pattern: /\/patients$/ },
 ];
 
 function routeOf(method: string, path: string): RouteId {
@@ -89,12 +95,47 @@ function routeOf(method: string, path: string): RouteId {
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
+/** What the stand-in PMS remembers: booked slot starts (ms) and the patient directory by phone. */
+interface PmsRecords {
+  booked: Set<number>;
+  patients: Map<string, string>;
+}
+
+const HALF_HOUR_MS = 30 * 60_000;
+
+/** The free half-hour slots within three hours of `near`, nearest first. */
+function freeSlotsNear(records: PmsRecords, request: RecordedRequest): { slots: { start: string; provider_id: string }[] } {
+  const near = Date.parse(request.query['near'] ?? '');
+  const limit = Math.max(1, Math.min(10, Number(request.query['limit'] ?? 2) || 2));
+  if (Number.isNaN(near)) return { slots: [] };
+  const first = Math.ceil((near - 3 * 3_600_000) / HALF_HOUR_MS) * HALF_HOUR_MS;
+  const candidates: number[] = [];
+  for (let t = first; t <= near + 3 * 3_600_000; t += HALF_HOUR_MS) if (!records.booked.has(t)) candidates.push(t);
+  candidates.sort((a, b) => Math.abs(a - near) - Math.abs(b - near) || a - b);
+  return { slots: candidates.slice(0, limit).map((t) => ({ start: new Date(t).toISOString(), provider_id: 'prov_1' })) };
+}
+
 /** Realistic success answers; fresh ids per request so dedupe bugs show up as duplicate sends. */
-function defaultResponses(): Record<RouteId, ScriptedResponse> {
+function defaultResponses(records: PmsRecords): Record<RouteId, ScriptedResponse> {
   return {
     sms: { status: 201, body: () => ({ sid: `SM${hex(16)}`, status: 'queued' }) },
     calls: { status: 201, body: () => ({ sid: `CA${hex(16)}`, status: 'queued' }) },
-    appointments: { status: 201, body: () => ({ appointment_id: `apt_${hex(8)}`, status: 'booked' }) },
+    appointments: {
+      status: 201,
+      body: (request: RecordedRequest) => {
+        const start = Date.parse(String((request.json as { slot_start?: unknown } | undefined)?.slot_start ?? ''));
+        if (!Number.isNaN(start)) records.booked.add(start);
+        return { appointment_id: `apt_${hex(8)}`, status: 'booked' };
+      },
+    },
+    free_slots: { status: 200, body: (request: RecordedRequest) => freeSlotsNear(records, request) },
+    patients: {
+      status: 200,
+      body: (request: RecordedRequest) => {
+        const id = records.patients.get(request.query['phone'] ?? '');
+        return { patients: id ? [{ patient_id: id }] : [] };
+      },
+    },
     slots: {
       status: 200,
       body: (request: RecordedRequest) => {
@@ -137,7 +178,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startVendorStandin(options: StandinOptions = {}): Promise<VendorStandin> {
   const requests: RecordedRequest[] = [];
   const scripts = new Map<RouteId, ScriptedResponse[]>();
-  let defaults = defaultResponses();
+  const records: PmsRecords = { booked: new Set(), patients: new Map() };
+  let defaults = defaultResponses(records);
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | undefined;
@@ -227,10 +269,15 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
     countFor(route) {
       return requests.filter((request) => request.route === route).length;
     },
+    addPatient(phone, patientId) {
+      records.patients.set(phone, patientId);
+    },
     reset() {
       requests.length = 0;
       scripts.clear();
-      defaults = defaultResponses();
+      records.booked.clear();
+      records.patients.clear();
+      defaults = defaultResponses(records);
     },
     close() {
       // `server.close` alone waits for keep-alive and hanging sockets; destroying them makes it prompt.

@@ -14,6 +14,7 @@ import {
   type PipelineDeps,
 } from '@revos/runtime';
 import {
+  createDbVoiceCallStore,
   createHttpPmsAdapter,
   createReferenceCatalog,
   createTwilioSmsProvider,
@@ -54,6 +55,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     // WF15/WF54/WF84 are registered only with these: the token key, the durable record, the export directory.
     privacy: { tokenKey: env.PHI_TOKEN_KEY },
     records: db,
+    calls: createDbVoiceCallStore(db),
     exportDir: env.EXPORT_DIR,
   };
   const catalog = createReferenceCatalog(services, options.extraWorkflows?.(services) ?? []);

@@ -18,6 +18,10 @@ export * from './adapters/index.js';
 export type { WorkflowServices } from './workflows/services.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
 export { classifyReply } from './workflows/WF31_Inbound_SMS.js';
+export { WF17Payload, DEFAULT_MIN_CONFIDENCE } from './workflows/WF17_RealTime_Voice_Orchestrator.js';
+export * from './voice/call-state.js';
+export * from './voice/reply.js';
+export { classifyUtterance, parseAskedTime, speakTime, isTimeZone, VOICE_INTENTS, type VoiceIntent, type AskedTime } from './voice/understanding.js';
 export {
   WF84_Compliance_Sentinel,
   PHI_ALERT_KIND,
@@ -49,7 +53,7 @@ export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
     WF10_Consent_Check,
     WF11_Log_Event,
     ...(services.privacy ? [WF15_Redactor({ tokenKey: services.privacy.tokenKey })] : []),
-    WF17_RealTime_Voice_Orchestrator,
+    WF17_RealTime_Voice_Orchestrator(services),
     WF18_Schedule(services),
     WF21_Escalate_To_Staff(services),
     WF30_Send_SMS(services),

@@ -1,11 +1,14 @@
 import type { Db } from '@revos/db';
 import type { PmsAdapter, SmsProvider, VoiceProvider } from '../adapters/index.js';
+import type { VoiceCallStore } from '../voice/call-state.js';
 
 /** The vendor adapters workflows call; the worker builds them from its env.ts. */
 export interface WorkflowServices {
   sms: SmsProvider;
   voice: VoiceProvider;
   pms: PmsAdapter;
+  /** A live call's state between turns (WF17); `createDbVoiceCallStore(db)`. Absent: voice turns fail `config_missing`. */
+  calls?: VoiceCallStore;
   /** PHI tokenization; WF15_Redactor is registered only when present. `tokenKey` comes from env.ts (`PHI_TOKEN_KEY`). */
   privacy?: { tokenKey: string };
   /**
