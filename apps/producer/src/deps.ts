@@ -1,5 +1,5 @@
 import type { Db } from '@revos/db';
-import type { LaneQueues, Logger, PrivacyGuard, WorkflowCatalog } from '@revos/runtime';
+import type { LaneQueues, Logger, PrivacyGuard, RunReplies, WorkflowCatalog } from '@revos/runtime';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProducerEnv } from './env.js';
@@ -19,6 +19,8 @@ export interface ProducerDeps {
   metrics: ProducerMetrics;
   /** Redacts and seals phi_minimized runs at intake, unseals follow-ups in the dispatcher. */
   privacy: PrivacyGuard;
+  /** Request–reply: waits for a run's output until a deadline (the voice webhook). */
+  replies: RunReplies;
 }
 
 /** Hono context variables: the tenant an API key authenticated. */

@@ -18,4 +18,6 @@ export { startBackgroundLoops, loadCronSchedules } from './background.js';
 export { runCli } from './cli.js';
 export { replayRun, redactDetail, operatorRunDetail, operatorRunTree, parseSince, type ReplayOutcome, type ReplayRequest } from './operator.js';
 export { checkAlerts } from './alerts.js';
+export { voiceWebhook, TwilioVoiceForm, DEFAULT_VOICE_BUDGET_MS } from './voice-webhook.js';
+export { escapeXml, fallbackTwiml, gatherTwiml, replyTwiml } from './twiml.js';
 export { createProducerMetrics, type ProducerMetrics } from './metrics.js';

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createDb, migrateDatabase } from '@revos/db';
-import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, CRON_QUEUE, type Logger } from '@revos/runtime';
+import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRunReplies, CRON_QUEUE, type Logger } from '@revos/runtime';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createProducerApp } from './app.js';
@@ -52,8 +52,11 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   const cronQueue = new Queue(CRON_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
   const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log });
   const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY });
-  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy };
+  // One subscriber connection for every request waiting on a run's output.
+  const replies = createRunReplies(redis, env.QUEUE_PREFIX, log);
+  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, replies };
   const closeConnections = async () => {
+    await replies.close();
     await metrics.close();
     await closeLaneQueues(queues);
     await cronQueue.close();

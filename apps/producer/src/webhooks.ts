@@ -8,8 +8,9 @@ import { JsonObject, PrivacyMode, Subject, toFieldIssues } from '@revos/envelope
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, ProducerDeps } from './deps.js';
-import { verifyGenericSignature, verifyTwilioSignature } from './signatures.js';
+import { signedUrl, verifyGenericSignature, verifyTwilioSignature } from './signatures.js';
 import { countOutcome, logOutcome, submitPartial } from './submit.js';
+import { voiceWebhook } from './voice-webhook.js';
 
 /** Twilio's inbound message fields we use; Twilio sends many more, which are ignored. */
 export const TwilioSmsForm = z.looseObject({
@@ -17,11 +18,6 @@ export const TwilioSmsForm = z.looseObject({
   From: z.string().default(''),
   To: z.string().default(''),
   Body: z.string().default(''),
-});
-
-/** Twilio's inbound call fields we use. */
-export const TwilioVoiceForm = z.looseObject({
-  CallSid: z.string().min(1),
 });
 
 /** A generic webhook's JSON body. */
@@ -53,19 +49,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
     }),
   );
 
-  app.post('/webhooks/twilio/:tenantId/voice', (c) =>
-    twilioWebhook(c, deps, (params) => {
-      const form = TwilioVoiceForm.safeParse(params);
-      if (!form.success) return { issues: toFieldIssues(form.error, params) };
-      // Turn 0 of the call: the speech layer has not recognised anything yet.
-      return {
-        workflow: env.TWILIO_VOICE_WORKFLOW,
-        trigger_source: 'voice',
-        trigger_id: `${form.data.CallSid}:0`,
-        payload: { call_sid: form.data.CallSid, turn: 0, intent: 'unknown' },
-      };
-    }),
-  );
+  app.post('/webhooks/twilio/:tenantId/voice', (c) => voiceWebhook(c, deps));
 
   app.post('/webhooks/generic/:tenantId/:workflow', async (c) => {
     const tenantId = c.req.param('tenantId');
@@ -120,7 +104,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
 
 type TwilioMapping =
   | { issues: ReturnType<typeof toFieldIssues> }
-  | { workflow: string; trigger_source: 'sms' | 'voice'; trigger_id: string; payload: Record<string, unknown> };
+  | { workflow: string; trigger_source: 'sms'; trigger_id: string; payload: Record<string, unknown> };
 
 async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (params: Record<string, string>) => TwilioMapping): Promise<Response> {
   const { env, log } = deps;
@@ -163,9 +147,4 @@ async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (param
   });
 }
 
-/** The URL Twilio signed: the public base URL (behind a proxy) with our path and query, or the request's own URL. */
-export function signedUrl(requestUrl: string, publicBaseUrl: string | undefined): string {
-  if (!publicBaseUrl) return requestUrl;
-  const { pathname, search } = new URL(requestUrl);
-  return `${publicBaseUrl.replace(/\/+$/, '')}${pathname}${search}`;
-}
+export { signedUrl } from './signatures.js';

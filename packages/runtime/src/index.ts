@@ -15,5 +15,5 @@ export * from './background.js';
 export * from './cron.js';
 export * from './privacy/index.js';
 export * from './process.js';
-export { runClockStart, measureLatency, fallbackAction, type QueueTiming, type LatencyVerdict } from './run/latency.js';
+export { runClockStart, measureLatency, fallbackAction, budgetFor, type QueueTiming, type LatencyVerdict } from './run/latency.js';
 export { createRunReplies, publishRunOutput, replyChannel, REPLY_TTL_MS, type RunReplies, type AwaitRunOutputOptions } from './run/request-reply.js';

@@ -60,7 +60,7 @@ import { computeBackoffMs } from './backoff.js';
 import { groupCommitFor } from './group-commit.js';
 import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, WorkflowResult } from './define-workflow.js';
 import { LANE_SETTINGS, type Lane } from './lanes.js';
-import { FALLBACK_WORKFLOW, fallbackAction, measureLatency, runClockStart, type QueueTiming } from './run/latency.js';
+import { budgetFor, FALLBACK_WORKFLOW, fallbackAction, measureLatency, runClockStart, type QueueTiming } from './run/latency.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
 import type { TenantCache } from './tenant-cache.js';
 import { isPhiMinimized, redactEnvelope, redactOutput, type PrivacyGuard } from './privacy/privacy-mode.js';
@@ -203,6 +203,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
     // D. Load_Tenant_Entitlements
     const tenant = await deps.tenants.get(meta.tenant_id);
     if (!tenant) throw new StageFailure('config_missing', 'load_tenant_entitlements', `tenant ${meta.tenant_id} is not configured`);
+    run.budgetMs = budgetFor(workflow.channel, workflow.latencyBudgetMs, tenant.config);
     const allowed = tenant.entitlements.workflows;
     if (allowed !== '*' && !(allowed ?? []).includes(workflow.name)) {
       throw new StageFailure('policy_violation', 'load_tenant_entitlements', `tenant is not entitled to ${workflow.name}`);
@@ -253,6 +254,8 @@ class RunState {
   readonly phi: boolean;
   /** Latency and the budget count from here: the trigger's arrival, not this attempt's start. */
   readonly clockStart: Date;
+  /** The budget this run is held to once its tenant is known (see `budgetFor`); the workflow's until then. */
+  budgetMs: number | null | undefined;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -692,7 +695,11 @@ class RunState {
   }
 
   private latency(endedAt: Date) {
-    return measureLatency(this.clockStart, endedAt, this.workflow?.latencyBudgetMs ?? null);
+    return measureLatency(this.clockStart, endedAt, this.currentBudgetMs());
+  }
+
+  private currentBudgetMs(): number | null {
+    return this.budgetMs !== undefined ? this.budgetMs : (this.workflow?.latencyBudgetMs ?? null);
   }
 
   private fallback(latencyMs: number, breach: boolean, failureCode: FailureCode | null): NextAction | null {
@@ -705,7 +712,7 @@ class RunState {
       sourceRunId: this.envelope.meta.workflow_run_id,
       sourceWorkflow: workflow.name,
       latencyMs,
-      budgetMs: workflow.latencyBudgetMs,
+      budgetMs: this.currentBudgetMs(),
       breach,
       failureCode,
     });
@@ -715,7 +722,7 @@ class RunState {
     const meta = this.envelope.meta;
     const { count, windowMs } = this.deps.breachAlert;
     const breaches = await countRecentBreaches(this.deps.db.sql, meta.tenant_id, meta.workflow_name, windowMs);
-    this.log.warn({ latency_ms: latencyMs, budget_ms: this.workflow?.latencyBudgetMs, breaches_in_window: breaches }, 'latency budget breached');
+    this.log.warn({ latency_ms: latencyMs, budget_ms: this.currentBudgetMs(), breaches_in_window: breaches }, 'latency budget breached');
     if (breaches < count) return;
     // One alert per tenant, workflow and window: a burst of breaches raises one alert, not hundreds.
     const created = await recordAlertUnlessRecent(this.deps.db.sql, {
@@ -725,7 +732,7 @@ class RunState {
       workflowName: meta.workflow_name,
       workflowRunId: meta.workflow_run_id,
       dedupeKey: `latency:${meta.tenant_id}:${meta.workflow_name}:${meta.workflow_run_id}`,
-      details: { breaches, window_ms: windowMs, threshold: count, budget_ms: this.workflow?.latencyBudgetMs ?? null },
+      details: { breaches, window_ms: windowMs, threshold: count, budget_ms: this.currentBudgetMs() },
     }, windowMs);
     if (created) this.log.error({ breaches, window_ms: windowMs }, 'repeated latency breaches: alert raised');
   }

@@ -6,8 +6,7 @@
  * due, not when it was accepted: waiting for the appointed time is not slowness.
  */
 import type { EnvelopeMeta, NextAction } from '@revos/envelope';
-import type { Channel } from '../lanes.js';
-import { REALTIME_CHANNELS } from '../lanes.js';
+import { REALTIME_CHANNELS, type Channel } from '../lanes.js';
 
 export const FALLBACK_WORKFLOW = 'WF71_RealTime_Fallback';
 
@@ -30,6 +29,17 @@ export function runClockStart(meta: Pick<EnvelopeMeta, 'accepted_at_utc'>, timin
   const dueMs = timing.enqueuedAtMs !== undefined && timing.scheduledDelayMs ? timing.enqueuedAtMs + timing.scheduledDelayMs : 0;
   // Never later than the pickup: a clock skew between producer and worker must not yield a negative latency.
   return new Date(Math.min(Math.max(arrivedMs, dueMs), pickedUpAt.getTime()));
+}
+
+/**
+ * The budget a run is held to: the workflow's, except that a tenant may set its voice budget
+ * (tenant config `voice_budget_ms`, a positive integer) for every voice-channel workflow, the same
+ * number its voice webhook answers the caller by.
+ */
+export function budgetFor(channel: Channel, workflowBudgetMs: number | null, tenantConfig: Record<string, unknown> | null): number | null {
+  const voice = tenantConfig?.voice_budget_ms;
+  if (channel === 'voice' && typeof voice === 'number' && Number.isInteger(voice) && voice > 0) return voice;
+  return workflowBudgetMs;
 }
 
 export interface LatencyVerdict {

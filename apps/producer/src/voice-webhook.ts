@@ -1,0 +1,148 @@
+/**
+ * The voice webhook, `POST /webhooks/twilio/:tenant/voice`: a live caller waits on every answer.
+ *
+ * - The call's first request (no `turn` in the URL): a greeting inside `<Gather input="speech">`
+ *   whose action is this webhook with `?turn=1`. No run: the caller has said nothing yet.
+ * - Each answer (`?turn=n`, `SpeechResult`, `Confidence`): WF17 runs in the realtime lane as the
+ *   run of trigger `{CallSid}:{n}` (Twilio's retry of the same request is a duplicate of it), and
+ *   this request waits for its output (request–reply, no polling) until the voice budget, counted
+ *   from this request's arrival, is nearly spent. WF17's reply becomes `<Say>` in the next
+ *   `<Gather>` (action `?turn=n+1`), a `<Dial>` to the front desk, or a `<Hangup>`.
+ * - When the deadline comes first, or the turn failed: the WF71 fallback, an apology and `<Dial>`
+ *   to the front desk. The run goes on and records its breach; WF71 runs as its child.
+ *
+ * `SpeechResult` and `From` are PHI: they go into the run's envelope (stored as the tenant's
+ * privacy mode allows) and nowhere else; nothing here logs them.
+ */
+import { loadTenant, loadVoiceCallState, type TenantRecord } from '@revos/db';
+import { toFieldIssues, type FieldIssue } from '@revos/envelope';
+import { budgetFor } from '@revos/runtime';
+import { frontDeskNumber, parseCallState, VoiceReply, GREETING } from '@revos/workflows';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { AppEnv, ProducerDeps } from './deps.js';
+import { signedUrl, verifyTwilioSignature } from './signatures.js';
+import { countOutcome, logOutcome, submitPartial } from './submit.js';
+import { fallbackTwiml, gatherTwiml, replyTwiml } from './twiml.js';
+
+/** Twilio's voice webhook fields we use; Twilio sends many more, which are ignored. */
+export const TwilioVoiceForm = z.looseObject({
+  CallSid: z.string().min(1),
+  From: z.string().optional(),
+  SpeechResult: z.string().optional(),
+  /** Twilio sends it as text, "0.0" to "1.0". */
+  Confidence: z.coerce.number().min(0).max(1).optional(),
+});
+
+/** The turn a Gather action names: `?turn=1` for the caller's first answer. Absent: the call's first request. */
+const TurnQuery = z.coerce.number().int().min(1).max(500).optional();
+
+/** The voice budget when neither the workflow nor the tenant names one. */
+export const DEFAULT_VOICE_BUDGET_MS = 2_500;
+
+export async function voiceWebhook(c: Context<AppEnv>, deps: ProducerDeps): Promise<Response> {
+  // The budget runs from here, before the body is read: the caller's wait started when Twilio sent it.
+  const arrivedAt = new Date();
+  const { env, log } = deps;
+  const tenantId = c.req.param('tenantId') ?? '';
+  const params = new URLSearchParams(await c.req.text());
+  if (!verifyTwilioSignature(env.TWILIO_AUTH_TOKEN, signedUrl(c.req.url, env.PUBLIC_BASE_URL), params, c.req.header('x-twilio-signature'))) {
+    log.warn({ webhook: 'twilio_voice' }, 'webhook signature rejected');
+    return c.json({ error: 'invalid_signature' }, 403);
+  }
+  const tenant = await loadTenant(deps.db.sql, tenantId);
+  if (!tenant) return c.json({ error: 'unknown_tenant' }, 404);
+
+  const raw = Object.fromEntries(params);
+  const form = TwilioVoiceForm.safeParse(raw);
+  const turnQuery = c.req.query('turn');
+  const turn = TurnQuery.safeParse(turnQuery);
+  const issues: FieldIssue[] = [
+    ...(form.success ? [] : toFieldIssues(form.error, raw)),
+    ...(turn.success ? [] : toFieldIssues(turn.error, turnQuery).map((i) => ({ ...i, path: 'turn' }))),
+  ];
+  if (!form.success || !turn.success) return c.json({ error: 'invalid_body', issues }, 400);
+
+  const frontDesk = frontDeskNumber(tenant.config);
+  const path = `/webhooks/twilio/${encodeURIComponent(tenantId)}/voice`;
+  const twiml = (body: string, headers: Record<string, string> = {}) => c.body(body, 200, { 'content-type': 'text/xml; charset=utf-8', ...headers });
+  const callSid = form.data.CallSid;
+
+  if (turn.data === undefined) {
+    log.info({ tenant_id: tenantId, call_sid: callSid, turn: 0 }, 'call greeted');
+    return twiml(gatherTwiml(GREETING, `${path}?turn=1`, frontDesk), { 'x-revos-reply': 'greeting' });
+  }
+  const speech = form.data.SpeechResult?.trim();
+  if (!speech) {
+    // A Gather action without words (actionOnEmptyResult): nobody to understand, so a person takes over.
+    log.info({ tenant_id: tenantId, call_sid: callSid, turn: turn.data }, 'turn without speech; handed to the front desk');
+    return twiml(fallbackTwiml(frontDesk), { 'x-revos-reply': 'no_speech' });
+  }
+  return answerTurn({ c, deps, tenant, arrivedAt, callSid, turn: turn.data, speech, confidence: form.data.Confidence, from: form.data.From, path, frontDesk, twiml });
+}
+
+interface TurnInput {
+  c: Context<AppEnv>;
+  deps: ProducerDeps;
+  tenant: TenantRecord;
+  arrivedAt: Date;
+  callSid: string;
+  turn: number;
+  speech: string;
+  confidence: number | undefined;
+  from: string | undefined;
+  path: string;
+  frontDesk: string | null;
+  twiml: (body: string, headers?: Record<string, string>) => Response;
+}
+
+async function answerTurn(t: TurnInput): Promise<Response> {
+  const { deps, tenant } = t;
+  const workflow = deps.env.TWILIO_VOICE_WORKFLOW;
+  const definition = deps.catalog.latest(workflow);
+  const budgetMs = budgetFor('voice', definition?.latencyBudgetMs ?? DEFAULT_VOICE_BUDGET_MS, tenant.config) ?? DEFAULT_VOICE_BUDGET_MS;
+  // Leave the margin to write the TwiML out, so the caller hears it within the budget.
+  const deadline = t.arrivedAt.getTime() + Math.max(0, budgetMs - deps.env.VOICE_REPLY_MARGIN_MS);
+
+  // Who the caller is, if an earlier turn found them on the PMS's records: the run (and the
+  // confirmation text it may ask for) is about that patient.
+  const state = parseCallState((await loadVoiceCallState(deps.db.sql, tenant.tenantId, t.callSid))?.state);
+  const patientId = state.patient_id && /^p_[A-Za-z0-9_-]{1,80}$/.test(state.patient_id) ? state.patient_id : null;
+  const outcome = await submitPartial(
+    deps,
+    {
+      meta: {
+        workflow_name: workflow,
+        trigger_source: 'voice',
+        trigger_id: `${t.callSid}:${t.turn}`,
+        environment: deps.env.ENVIRONMENT,
+        privacy_mode: tenant.config.privacy_mode === 'phi_minimized' ? 'phi_minimized' : 'standard',
+      },
+      subject: patientId ? { patient_id: patientId } : {},
+      payload: {
+        call_sid: t.callSid,
+        turn: t.turn,
+        speech_result: t.speech,
+        ...(t.confidence === undefined ? {} : { confidence: t.confidence }),
+        ...(t.from && /^\+[1-9]\d{6,14}$/.test(t.from) ? { from: t.from } : {}),
+      },
+    },
+    tenant.tenantId,
+    { source: 'webhook', arrivedAt: t.arrivedAt },
+  );
+  logOutcome(deps.log, outcome, tenant.tenantId, workflow, 'webhook');
+  countOutcome(deps, outcome, workflow, 'webhook');
+  if (!outcome.ok) return t.c.json(outcome.body, outcome.httpStatus);
+
+  const runId = outcome.body.workflow_run_id;
+  const output = await deps.replies.awaitRunOutput(runId, { deadline, signal: t.c.req.raw.signal });
+  const reply = output?.result.status === 'ok' ? VoiceReply.safeParse(output.result.primary_outputs.reply) : null;
+  const answered = reply?.success === true;
+  const headers = { 'x-revos-run-id': runId, 'x-revos-status': outcome.body.status, 'x-revos-reply': answered ? 'answered' : output ? 'failed' : 'deadline' };
+  deps.log.info(
+    { tenant_id: tenant.tenantId, workflow_run_id: runId, call_sid: t.callSid, turn: t.turn, reply: headers['x-revos-reply'], elapsed_ms: Date.now() - t.arrivedAt.getTime(), budget_ms: budgetMs },
+    answered ? 'voice turn answered' : 'voice turn fell back to the front desk',
+  );
+  if (!answered) return t.twiml(fallbackTwiml(t.frontDesk), headers);
+  return t.twiml(replyTwiml(reply.data, `${t.path}?turn=${t.turn + 1}`, t.frontDesk), headers);
+}
