@@ -169,6 +169,15 @@ describe('pms: voice booking calls', () => {
     expect(after.slots.map((s) => s.start)).toEqual(['2030-01-07T15:30:00.000Z', '2030-01-07T14:30:00.000Z']);
   });
 
+  it('the stand-in PMS, like a real one, answers a repeated Idempotency-Key with the first booking', async () => {
+    const booking = { practiceId: 'prac_1', patientId: 'p_1', slotStart: '2030-01-07T16:00:00.000Z' };
+    const first = await pms.bookAppointment(booking, { idempotencyKey: 'idem-voice-1' });
+    const again = await pms.bookAppointment(booking, { idempotencyKey: 'idem-voice-1' });
+    const other = await pms.bookAppointment({ ...booking, slotStart: '2030-01-07T16:30:00.000Z' }, { idempotencyKey: 'idem-voice-2' });
+    expect(again.appointmentId).toBe(first.appointmentId);
+    expect(other.appointmentId).not.toBe(first.appointmentId);
+  });
+
   it('holds a vendor to its limit and order even when it answers more, out of order', async () => {
     standin.script('free_slots', [{ status: 200, body: { slots: ['2030-01-07T18:00:00Z', '2030-01-07T15:00:00Z', '2030-01-07T16:00:00Z'].map((start) => ({ start, provider_id: 'prov_9' })) } }]);
     const result = await pms.findFreeSlots({ practiceId: 'prac_1', near: '2030-01-07T15:10:00Z', limit: 2 });

@@ -8,7 +8,7 @@
  * |----------------|-----------------------------------------------------|-------------------------------------------------|
  * | `sms`          | `POST …/2010-04-01/Accounts/:sid/Messages.json`     | 201 `{ sid: 'SM' + 32 hex, status: 'queued' }`   |
  * | `calls`        | `POST …/2010-04-01/Accounts/:sid/Calls.json`        | 201 `{ sid: 'CA' + 32 hex, status: 'queued' }`   |
- * | `appointments` | `POST …/appointments`                               | 201 `{ appointment_id: 'apt_…', status: 'booked' }` |
+ * | `appointments` | `POST …/appointments`                               | 201 `{ appointment_id: 'apt_…', status: 'booked' }`; as a real PMS, a repeated `Idempotency-Key` books nothing and gets the first booking back |
  * | `slots`        | `GET …/slots`                                       | 200 `{ slots: [{ start, provider_id }] }`       |
  * | `free_slots`   | `GET …/slots/free?near=&limit=`                     | 200 the free half-hour slots nearest `near`, never one booked through `appointments` |
  * | `patients`     | `GET …/patients?phone=`                             | 200 `{ patients: [{ patient_id }] }` from `addPatient` |
@@ -35,6 +35,8 @@ export interface RecordedRequest {
   form?: Record<string, string>;
   /** Parsed when the content type is JSON and the body parses. */
   json?: unknown;
+  /** `appointments` only: the booking this request made (or found under its Idempotency-Key) on arrival. */
+  booking?: { appointment_id: string; status: string };
   receivedAt: Date;
 }
 
@@ -95,10 +97,27 @@ function routeOf(method: string, path: string): RouteId {
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
-/** What the stand-in PMS remembers: booked slot starts (ms) and the patient directory by phone. */
+/** What the stand-in PMS remembers: booked slot starts (ms), bookings by Idempotency-Key, the patient directory by phone. */
 interface PmsRecords {
   booked: Set<number>;
+  byIdempotencyKey: Map<string, { appointment_id: string; status: string }>;
   patients: Map<string, string>;
+}
+
+/**
+ * A booking takes effect when the request arrives, as at a real PMS, whether or not its answer
+ * reaches the caller (a hang, a worker killed mid-call); a request repeating an Idempotency-Key
+ * gets the first booking back and books nothing.
+ */
+function bookOnArrival(records: PmsRecords, request: RecordedRequest): { appointment_id: string; status: string } {
+  const key = request.headers['idempotency-key'];
+  const prior = typeof key === 'string' ? records.byIdempotencyKey.get(key) : undefined;
+  if (prior) return prior;
+  const start = Date.parse(String((request.json as { slot_start?: unknown } | undefined)?.slot_start ?? ''));
+  if (!Number.isNaN(start)) records.booked.add(start);
+  const booking = { appointment_id: `apt_${hex(8)}`, status: 'booked' };
+  if (typeof key === 'string') records.byIdempotencyKey.set(key, booking);
+  return booking;
 }
 
 const HALF_HOUR_MS = 30 * 60_000;
@@ -120,14 +139,7 @@ function defaultResponses(records: PmsRecords): Record<RouteId, ScriptedResponse
   return {
     sms: { status: 201, body: () => ({ sid: `SM${hex(16)}`, status: 'queued' }) },
     calls: { status: 201, body: () => ({ sid: `CA${hex(16)}`, status: 'queued' }) },
-    appointments: {
-      status: 201,
-      body: (request: RecordedRequest) => {
-        const start = Date.parse(String((request.json as { slot_start?: unknown } | undefined)?.slot_start ?? ''));
-        if (!Number.isNaN(start)) records.booked.add(start);
-        return { appointment_id: `apt_${hex(8)}`, status: 'booked' };
-      },
-    },
+    appointments: { status: 201, body: (request: RecordedRequest) => request.booking },
     free_slots: { status: 200, body: (request: RecordedRequest) => freeSlotsNear(records, request) },
     patients: {
       status: 200,
@@ -178,7 +190,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startVendorStandin(options: StandinOptions = {}): Promise<VendorStandin> {
   const requests: RecordedRequest[] = [];
   const scripts = new Map<RouteId, ScriptedResponse[]>();
-  const records: PmsRecords = { booked: new Set(), patients: new Map() };
+  const records: PmsRecords = { booked: new Set(), byIdempotencyKey: new Map(), patients: new Map() };
   let defaults = defaultResponses(records);
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -233,6 +245,10 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       };
       requests.push(recorded);
       const response = scripts.get(route)?.shift() ?? defaults[route];
+      // A refusal (4xx) books nothing; a success, a 5xx, a hang or a cut connection may have.
+      if (route === 'appointments' && !('status' in response && response.status >= 400 && response.status < 500)) {
+        recorded.booking = bookOnArrival(records, recorded);
+      }
       answer(res, response, recorded);
     })().catch(() => {
       // The client went away mid-body; there is nobody left to answer.
@@ -276,6 +292,7 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       requests.length = 0;
       scripts.clear();
       records.booked.clear();
+      records.byIdempotencyKey.clear();
       records.patients.clear();
       defaults = defaultResponses(records);
     },
