@@ -15,9 +15,9 @@
  * privacy mode allows) and nowhere else; nothing here logs them.
  */
 import { loadTenant, loadVoiceCallState, type TenantRecord } from '@revos/db';
-import { toFieldIssues, type FieldIssue } from '@revos/envelope';
+import { newRunId, toFieldIssues, type FieldIssue } from '@revos/envelope';
 import { budgetFor } from '@revos/runtime';
-import { frontDeskNumber, parseCallState, VoiceReply, GREETING } from '@revos/workflows';
+import { frontDeskNumber, parseCallState, VoiceReply, GREETING, type CallState } from '@revos/workflows';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, ProducerDeps } from './deps.js';
@@ -50,13 +50,17 @@ export async function voiceWebhook(c: Context<AppEnv>, deps: ProducerDeps): Prom
     log.warn({ webhook: 'twilio_voice' }, 'webhook signature rejected');
     return c.json({ error: 'invalid_signature' }, 403);
   }
-  const tenant = await loadTenant(deps.db.sql, tenantId);
-  if (!tenant) return c.json({ error: 'unknown_tenant' }, 404);
-
   const raw = Object.fromEntries(params);
   const form = TwilioVoiceForm.safeParse(raw);
   const turnQuery = c.req.query('turn');
   const turn = TurnQuery.safeParse(turnQuery);
+  // The tenant and, for an answer, the call's state are read together: one round trip of waiting, not two.
+  const wantsState = form.success && turn.success && turn.data !== undefined;
+  const [tenant, stateRow] = await Promise.all([
+    loadTenant(deps.db.sql, tenantId),
+    wantsState ? loadVoiceCallState(deps.db.sql, tenantId, form.data.CallSid) : Promise.resolve(null),
+  ]);
+  if (!tenant) return c.json({ error: 'unknown_tenant' }, 404);
   const issues: FieldIssue[] = [
     ...(form.success ? [] : toFieldIssues(form.error, raw)),
     ...(turn.success ? [] : toFieldIssues(turn.error, turnQuery).map((i) => ({ ...i, path: 'turn' }))),
@@ -78,13 +82,16 @@ export async function voiceWebhook(c: Context<AppEnv>, deps: ProducerDeps): Prom
     log.info({ tenant_id: tenantId, call_sid: callSid, turn: turn.data }, 'turn without speech; handed to the front desk');
     return twiml(fallbackTwiml(frontDesk), { 'x-revos-reply': 'no_speech' });
   }
-  return answerTurn({ c, deps, tenant, arrivedAt, callSid, turn: turn.data, speech, confidence: form.data.Confidence, from: form.data.From, path, frontDesk, twiml });
+  const state = parseCallState(stateRow?.state);
+  return answerTurn({ c, deps, tenant, state, arrivedAt, callSid, turn: turn.data, speech, confidence: form.data.Confidence, from: form.data.From, path, frontDesk, twiml });
 }
 
 interface TurnInput {
   c: Context<AppEnv>;
   deps: ProducerDeps;
   tenant: TenantRecord;
+  /** What the call's earlier turns left (who the caller is on the PMS's records). */
+  state: CallState;
   arrivedAt: Date;
   callSid: string;
   turn: number;
@@ -106,13 +113,18 @@ async function answerTurn(t: TurnInput): Promise<Response> {
 
   // Who the caller is, if an earlier turn found them on the PMS's records: the run (and the
   // confirmation text it may ask for) is about that patient.
-  const state = parseCallState((await loadVoiceCallState(deps.db.sql, tenant.tenantId, t.callSid))?.state);
-  const patientId = state.patient_id && /^p_[A-Za-z0-9_-]{1,80}$/.test(state.patient_id) ? state.patient_id : null;
+  const patientId = t.state.patient_id && /^p_[A-Za-z0-9_-]{1,80}$/.test(t.state.patient_id) ? t.state.patient_id : null;
+  // The run id is ours to choose, so the wait for its reply starts while intake is still writing.
+  const runId = newRunId();
+  const ownWait = new AbortController();
+  const signal = AbortSignal.any([ownWait.signal, t.c.req.raw.signal]);
+  const waitingForOwn = deps.replies.awaitRunOutput(runId, { deadline, signal });
   const outcome = await submitPartial(
     deps,
     {
       meta: {
         workflow_name: workflow,
+        workflow_run_id: runId,
         trigger_source: 'voice',
         trigger_id: `${t.callSid}:${t.turn}`,
         environment: deps.env.ENVIRONMENT,
@@ -132,15 +144,20 @@ async function answerTurn(t: TurnInput): Promise<Response> {
   );
   logOutcome(deps.log, outcome, tenant.tenantId, workflow, 'webhook');
   countOutcome(deps, outcome, workflow, 'webhook');
-  if (!outcome.ok) return t.c.json(outcome.body, outcome.httpStatus);
+  if (!outcome.ok) {
+    ownWait.abort();
+    return t.c.json(outcome.body, outcome.httpStatus);
+  }
 
-  const runId = outcome.body.workflow_run_id;
-  const output = await deps.replies.awaitRunOutput(runId, { deadline, signal: t.c.req.raw.signal });
+  // A duplicate (Twilio asked again) is answered with the reply of the run it was first accepted as.
+  const answeringRun = outcome.body.workflow_run_id;
+  if (answeringRun !== runId) ownWait.abort();
+  const output = answeringRun === runId ? await waitingForOwn : await deps.replies.awaitRunOutput(answeringRun, { deadline, signal: t.c.req.raw.signal });
   const reply = output?.result.status === 'ok' ? VoiceReply.safeParse(output.result.primary_outputs.reply) : null;
   const answered = reply?.success === true;
-  const headers = { 'x-revos-run-id': runId, 'x-revos-status': outcome.body.status, 'x-revos-reply': answered ? 'answered' : output ? 'failed' : 'deadline' };
+  const headers = { 'x-revos-run-id': answeringRun, 'x-revos-status': outcome.body.status, 'x-revos-reply': answered ? 'answered' : output ? 'failed' : 'deadline' };
   deps.log.info(
-    { tenant_id: tenant.tenantId, workflow_run_id: runId, call_sid: t.callSid, turn: t.turn, reply: headers['x-revos-reply'], elapsed_ms: Date.now() - t.arrivedAt.getTime(), budget_ms: budgetMs },
+    { tenant_id: tenant.tenantId, workflow_run_id: answeringRun, call_sid: t.callSid, turn: t.turn, reply: headers['x-revos-reply'], elapsed_ms: Date.now() - t.arrivedAt.getTime(), budget_ms: budgetMs },
     answered ? 'voice turn answered' : 'voice turn fell back to the front desk',
   );
   if (!answered) return t.twiml(fallbackTwiml(t.frontDesk), headers);
