@@ -84,7 +84,17 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   const metrics = createWorkerMetrics();
   const workers = new Map<Lane, Worker>();
   for (const lane of env.WORKER_LANES) {
-    const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }), dispatchFollowUps, onOutcome: metrics.onOutcome });
+    const worker = createLaneWorker({
+      lane,
+      concurrency: concurrency[lane],
+      connection,
+      prefix: env.QUEUE_PREFIX,
+      deps,
+      log: log.child({ lane }),
+      dispatchFollowUps,
+      onOutcome: metrics.onOutcome,
+      publishReplies: env.REPLY_LANES.includes(lane),
+    });
     workers.set(lane, worker);
     void worker.run();
   }

@@ -42,7 +42,8 @@ export interface LaneWorkerOptions {
   dispatchFollowUps?: (parentRunId: string) => Promise<unknown>;
   /**
    * Publish each final output for callers waiting on it (request–reply, see run/request-reply.ts).
-   * On by default; off only for benchmarks that measure the pipeline without it.
+   * Defaults to the realtime lane only: every published output stays in Redis for REPLY_TTL_MS, which a
+   * busy batch lane should not pay for when nobody waits on it.
    */
   publishReplies?: boolean;
   /** Where replies are published; defaults to `connection` when that is an ioredis client. */
@@ -63,8 +64,9 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
   // outage so far (0.5 s to 30 s): short blips drain fast, long outages are not hammered. Counting
   // failed jobs instead would hit the cap at once when many jobs fail together.
   let outageSince: number | null = null;
-  const replyRedis = options.publishReplies === false ? null : (options.replyRedis ?? (options.connection instanceof Redis ? options.connection : null));
-  if (options.publishReplies !== false && !replyRedis) {
+  const publish = options.publishReplies ?? options.lane === 'realtime';
+  const replyRedis = publish ? (options.replyRedis ?? (options.connection instanceof Redis ? options.connection : null)) : null;
+  if (publish && !replyRedis) {
     options.log.warn({ lane: options.lane }, 'no ioredis connection for replies: request–reply callers will always reach their deadline');
   }
 
