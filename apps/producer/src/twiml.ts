@@ -14,9 +14,12 @@ const say = (text: string) => `<Say>${escapeXml(text)}</Say>`;
 const dial = (number: string) => `<Dial>${escapeXml(number)}</Dial>`;
 const response = (verbs: string) => `${XML_HEADER}<Response>${verbs}</Response>`;
 
-/** Where the caller goes when nobody can answer: the front desk, or a polite end when none is configured. */
-function toFrontDesk(frontDesk: string | null): string {
-  return frontDesk ? dial(frontDesk) : `${say('Please call us back later. Goodbye.')}<Hangup/>`;
+/** Said instead of a transfer when the tenant has no front desk number: never promise a desk that is not there. */
+export const NO_FRONT_DESK = 'Sorry, nobody can take your call right now. Please call us back later. Goodbye.';
+
+/** `lead` then a transfer to the front desk, or, when none is configured, a polite end. */
+function toFrontDesk(lead: string, frontDesk: string | null): string {
+  return frontDesk ? say(lead) + dial(frontDesk) : `${say(NO_FRONT_DESK)}<Hangup/>`;
 }
 
 /**
@@ -26,8 +29,7 @@ function toFrontDesk(frontDesk: string | null): string {
 export function gatherTwiml(text: string, action: string, frontDesk: string | null): string {
   return response(
     `<Gather input="speech" action="${escapeXml(action)}" method="POST" speechTimeout="auto" language="en-US">${say(text)}</Gather>` +
-      say(NO_INPUT) +
-      toFrontDesk(frontDesk),
+      toFrontDesk(NO_INPUT, frontDesk),
   );
 }
 
@@ -37,7 +39,7 @@ export function replyTwiml(reply: VoiceReply, action: string, frontDesk: string 
     case 'gather':
       return gatherTwiml(reply.say, action, frontDesk);
     case 'dial':
-      return response(say(reply.say) + toFrontDesk(frontDesk));
+      return response(toFrontDesk(reply.say, frontDesk));
     case 'hangup':
       return response(`${say(reply.say)}<Hangup/>`);
   }
@@ -45,5 +47,5 @@ export function replyTwiml(reply: VoiceReply, action: string, frontDesk: string 
 
 /** WF71's fallback: a short apology and the front desk, for a turn that missed its deadline or failed. */
 export function fallbackTwiml(frontDesk: string | null): string {
-  return response(say(FALLBACK_APOLOGY) + toFrontDesk(frontDesk));
+  return response(toFrontDesk(FALLBACK_APOLOGY, frontDesk));
 }
