@@ -40,8 +40,11 @@ function admin() {
 export async function prepareTemplate(): Promise<void> {
   const sql = admin();
   try {
-    const clones = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${TEST_DB_PREFIX + '%'}`;
+    // `_` is LIKE's any-character wildcard: unescaped, `revos_t_%` also matched the templates
+    // (`revos_tpl_…`), which then looked undatable and were dropped under other runs' feet.
+    const clones = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${TEST_DB_PREFIX.replace(/_/g, '\\_') + '%'}`;
     for (const { datname } of clones) {
+      if (!datname.startsWith(TEST_DB_PREFIX)) continue;
       const id = datname.slice(TEST_DB_PREFIX.length).replace(/^mig_/, '').split('_')[0]!.toUpperCase();
       let born = 0;
       try {
