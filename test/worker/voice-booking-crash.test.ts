@@ -3,12 +3,12 @@
  * request: the caller gets the fallback at the deadline, another worker finishes the turn, and the
  * patient ends up with one appointment and one confirmation text.
  */
-import { setConsent } from '@revos/db';
+import { setConsent, upsertTenant } from '@revos/db';
 import { twilioSignature } from '@revos/producer';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestProducer, type TestProducer } from '../producer/helpers.js';
-import { sleep, startHarness, TENANT, type Harness } from '../support/harness.js';
+import { sleep, startHarness, TENANT, TENANT_CONFIG, type Harness } from '../support/harness.js';
 import { spawnTs, type Spawned } from '../support/processes.js';
 
 const TWILIO_TOKEN = 'test-twilio-token';
@@ -23,6 +23,8 @@ beforeAll(async () => {
   h = await startHarness({ noWorkers: true });
   p = await startTestProducer(h, { TWILIO_AUTH_TOKEN: TWILIO_TOKEN });
   h.vendor.addPatient(CALLER, PATIENT);
+  // A roomy budget, so the offer turn is answered even on a loaded machine; the rescue still comes far later.
+  await upsertTenant(h.db.sql, { tenantId: TENANT, name: 'Test Practice', config: { ...TENANT_CONFIG, voice_budget_ms: 8_000 } });
   await setConsent(h.db.sql, { tenantId: TENANT, subjectId: PATIENT, channel: 'sms', status: 'allow', source: 'test' });
 });
 afterAll(async () => {

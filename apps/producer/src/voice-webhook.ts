@@ -119,7 +119,7 @@ async function answerTurn(t: TurnInput): Promise<Response> {
   const ownWait = new AbortController();
   const signal = AbortSignal.any([ownWait.signal, t.c.req.raw.signal]);
   const waitingForOwn = deps.replies.awaitRunOutput(runId, { deadline, signal });
-  const outcome = await submitPartial(
+  const submitted = submitPartial(
     deps,
     {
       meta: {
@@ -142,6 +142,33 @@ async function answerTurn(t: TurnInput): Promise<Response> {
     tenant.tenantId,
     { source: 'webhook', arrivedAt: t.arrivedAt },
   );
+  // A caller is on the line: intake gets until the deadline like the run does. If the database or
+  // Redis is slow or down, the caller hears the front desk on time; intake goes on (or fails) behind,
+  // and what it recorded is run later (the reconciler re-enqueues an accepted run Redis never got).
+  let timer: NodeJS.Timeout | undefined;
+  const intakeDeadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), Math.max(0, deadline - Date.now()));
+  });
+  let outcome: Awaited<typeof submitted>;
+  try {
+    const first = await Promise.race([submitted, intakeDeadline]);
+    if (first === 'deadline') {
+      ownWait.abort();
+      submitted.catch((error: unknown) =>
+        deps.log.error({ tenant_id: tenant.tenantId, call_sid: t.callSid, turn: t.turn, err: (error as Error).name }, 'late voice intake failed'),
+      );
+      deps.log.warn({ tenant_id: tenant.tenantId, call_sid: t.callSid, turn: t.turn, budget_ms: budgetMs }, 'voice intake missed the deadline; caller handed to the front desk');
+      return t.twiml(fallbackTwiml(t.frontDesk), { 'x-revos-reply': 'intake_deadline' });
+    }
+    outcome = first;
+  } catch (error) {
+    // Intake itself failed: nothing to wait for, but the caller still gets a person.
+    ownWait.abort();
+    deps.log.error({ tenant_id: tenant.tenantId, call_sid: t.callSid, turn: t.turn, err: (error as Error).name }, 'voice turn could not be accepted; caller handed to the front desk');
+    return t.twiml(fallbackTwiml(t.frontDesk), { 'x-revos-reply': 'intake_failed' });
+  } finally {
+    clearTimeout(timer);
+  }
   logOutcome(deps.log, outcome, tenant.tenantId, workflow, 'webhook');
   countOutcome(deps, outcome, workflow, 'webhook');
   if (!outcome.ok) {
