@@ -5,7 +5,8 @@
  * Dates and times said in words ("tomorrow at 3 pm", "next Tuesday at ten") are chrono-node's job;
  * we only give it the practice's time zone, as an offset at the moment of the call.
  */
-import * as chrono from 'chrono-node';
+// English only: the whole package loads every locale (about three times the start-up cost) and our calls are in English.
+import * as chrono from 'chrono-node/en';
 
 export const VOICE_INTENTS = ['book', 'reschedule', 'cancel', 'confirm', 'talk_to_staff', 'yes', 'second', 'no', 'goodbye', 'time_only', 'unknown'] as const;
 export type VoiceIntent = (typeof VOICE_INTENTS)[number];
