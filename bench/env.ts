@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const VARIANTS = ['raw-noop', 'raw-insert', 'fleet', 'fleet-duplicates', 'idle-raw-noop', 'idle-fleet'] as const;
+export const VARIANTS = ['raw-noop', 'raw-insert', 'fleet', 'fleet-duplicates', 'idle-raw-noop', 'idle-fleet', 'voice'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 const BenchEnv = z.object({
@@ -29,6 +29,8 @@ const BenchEnv = z.object({
   BENCH_IDLE_RATE: z.coerce.number().positive().max(2000).default(200),
   BENCH_IDLE_SECONDS: z.coerce.number().positive().max(120).default(5),
   BENCH_IDLE_WARMUP_SECONDS: z.coerce.number().min(0).max(30).default(1),
+  /** voice: calls measured at each concurrency level (1 and 50). */
+  BENCH_VOICE_CALLS: z.coerce.number().int().min(50).max(20_000).default(500),
   /** Run the worker child of these variants under `node --cpu-prof` (comma-separated; e.g. `fleet`). */
   BENCH_PROFILE: z
     .string()

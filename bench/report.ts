@@ -1,5 +1,6 @@
 /** The bench's result file (JSON) and its markdown table. */
 import { round, type LatencySummary, type PhaseResult, type WorkerKind } from './shared.js';
+import { renderVoice, type VoiceResult } from './voice.js';
 
 export interface Check {
   variant: string;
@@ -81,6 +82,8 @@ export interface BenchReport {
   };
   throughput: ThroughputResult[];
   idle: IdleResult[];
+  /** The `voice` variant, when it ran. */
+  voice?: VoiceResult;
   ratios?: Ratios;
 }
 
@@ -160,6 +163,7 @@ export function renderMarkdown(report: BenchReport): string {
     }
     lines.push('');
   }
+  if (report.voice) lines.push(...renderVoice(report.voice));
   lines.push('## Ratios and targets', '');
   lines.push('| measure | value | target | |');
   lines.push('|---|---:|---:|---|');

@@ -21,6 +21,7 @@ import { makeEnvelope } from '../test/support/harness.js';
 import { startVendorStandin, type VendorStandin } from '../test/support/vendor-standin.js';
 import { buildWorkerChild } from './build-child.js';
 import { loadEnv, VARIANTS, type Variant } from './env.js';
+import { voiceVariant } from './voice.js';
 import { deriveRatios, renderMarkdown, type BenchReport, type Check, type IdleResult, type ThroughputResult } from './report.js';
 import {
   BENCH_EVENT_TYPE,
@@ -286,6 +287,7 @@ const KIND: Record<Variant, WorkerKind> = {
   'fleet-duplicates': 'fleet',
   'idle-raw-noop': 'raw-noop',
   'idle-fleet': 'fleet',
+  voice: 'fleet',
 };
 
 /** The vendor stand-in (reset when the variant started) and the database each saw every run exactly once. */
@@ -471,7 +473,14 @@ async function main(): Promise<void> {
 
   for (const variant of variants) {
     if (interrupted) break;
-    if (variant.startsWith('idle-')) report.idle.push(await idleVariant(variant));
+    if (variant === 'voice') report.voice = await withResources(async (own) => {
+      const database = await createBenchDatabase('fleet');
+      own.dbs.push(database.name);
+      const prefix = newPrefix();
+      own.prefixes.push(prefix);
+      return voiceVariant({ dbUrl: database.url, prefix, redisUrl: env.BENCH_REDIS_URL, vendorUrl: vendor!.url, calls: env.BENCH_VOICE_CALLS, log });
+    });
+    else if (variant.startsWith('idle-')) report.idle.push(await idleVariant(variant));
     else report.throughput.push(await throughputVariant(variant, variant === 'fleet-duplicates' ? env.BENCH_DUPLICATES_N || env.BENCH_N : env.BENCH_N));
   }
   if (interrupted) throw new Error('interrupted');

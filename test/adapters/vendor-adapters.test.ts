@@ -157,6 +157,55 @@ describe('pms', () => {
   });
 });
 
+describe('pms: voice booking calls', () => {
+  it('finds the free slots nearest a moment, nearest first, at most the limit, never a booked one', async () => {
+    const near = '2030-01-07T15:10:00Z';
+    const first = await pms.findFreeSlots({ practiceId: 'prac_1', near, limit: 2 });
+    expect(first.slots).toEqual([
+      { start: '2030-01-07T15:00:00.000Z', providerId: 'prov_1' },
+      { start: '2030-01-07T15:30:00.000Z', providerId: 'prov_1' },
+    ]);
+    expect(standin.requests[0]?.query).toEqual({ practice_id: 'prac_1', near, limit: '2' });
+    await pms.bookAppointment({ practiceId: 'prac_1', patientId: 'p_1', slotStart: '2030-01-07T15:00:00.000Z' });
+    const after = await pms.findFreeSlots({ practiceId: 'prac_1', near, limit: 2 });
+    expect(after.slots.map((s) => s.start)).toEqual(['2030-01-07T15:30:00.000Z', '2030-01-07T14:30:00.000Z']);
+  });
+
+  it('the stand-in PMS, like a real one, answers a repeated Idempotency-Key with the first booking', async () => {
+    const booking = { practiceId: 'prac_1', patientId: 'p_1', slotStart: '2030-01-07T16:00:00.000Z' };
+    const first = await pms.bookAppointment(booking, { idempotencyKey: 'idem-voice-1' });
+    const again = await pms.bookAppointment(booking, { idempotencyKey: 'idem-voice-1' });
+    const other = await pms.bookAppointment({ ...booking, slotStart: '2030-01-07T16:30:00.000Z' }, { idempotencyKey: 'idem-voice-2' });
+    expect(again.appointmentId).toBe(first.appointmentId);
+    expect(other.appointmentId).not.toBe(first.appointmentId);
+  });
+
+  it('holds a vendor to its limit and order even when it answers more, out of order', async () => {
+    standin.script('free_slots', [{ status: 200, body: { slots: ['2030-01-07T18:00:00Z', '2030-01-07T15:00:00Z', '2030-01-07T16:00:00Z'].map((start) => ({ start, provider_id: 'prov_9' })) } }]);
+    const result = await pms.findFreeSlots({ practiceId: 'prac_1', near: '2030-01-07T15:10:00Z', limit: 2 });
+    expect(result.slots.map((s) => s.start)).toEqual(['2030-01-07T15:00:00Z', '2030-01-07T16:00:00Z']);
+  });
+
+  it('finds a patient by phone, and answers null for none or for more than one', async () => {
+    standin.addPatient(PATIENT_PHONE, 'p_caller');
+    expect((await pms.findPatientByPhone({ phone: PATIENT_PHONE })).patientId).toBe('p_caller');
+    expect(standin.requests[0]?.query).toEqual({ phone: PATIENT_PHONE });
+    expect((await pms.findPatientByPhone({ phone: '+15550009999' })).patientId).toBeNull();
+    standin.script('patients', [{ status: 200, body: { patients: [{ patient_id: 'p_a' }, { patient_id: 'p_b' }] } }]);
+    expect((await pms.findPatientByPhone({ phone: PATIENT_PHONE })).patientId).toBeNull();
+  });
+
+  it('a patient search that fails carries neither the number nor the vendor body', async () => {
+    standin.script('patients', [{ status: 500, body: { message: `no patient ${PATIENT_PHONE} ${CANARY}` } }]);
+    const err = await failure(pms.findPatientByPhone({ phone: PATIENT_PHONE }));
+    expect(err.code).toBe('vendor_unavailable');
+    expect(err.details).toMatchObject({ service: 'pms', endpoint: 'patients.search' });
+    const text = printable(err);
+    expect(text).not.toContain(PATIENT_PHONE.slice(1));
+    expect(text).not.toContain(CANARY);
+  });
+});
+
 describe('failure classification', () => {
   it('429 with Retry-After seconds is rate_limited with retryAfterMs', async () => {
     standin.script('sms', [{ status: 429, headers: { 'retry-after': '2' }, body: { code: 20429 } }]);

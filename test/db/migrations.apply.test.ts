@@ -34,6 +34,7 @@ describe('migrateDatabase', () => {
         'subject_contacts',
         'tasks',
         'tenants',
+        'voice_call_turns',
         'workflow_runs',
       ]);
       const [before] = await sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;

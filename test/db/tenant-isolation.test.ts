@@ -27,6 +27,7 @@ const TENANT_TABLES = [
   'address_consents',
   'subject_contacts',
   'appointment_prompts',
+  'voice_call_turns',
 ] as const;
 
 let t: TestDatabase;
@@ -69,6 +70,8 @@ async function seedTenant(sql: postgres.Sql, tenant: string): Promise<void> {
   await sql`
     insert into appointment_prompts (tenant_id, appointment_id, address_ref, patient_id, workflow_run_id)
     values (${tenant}, 'apt_1', 'tok_phone_000000000000000000000001', 'p_1', ${run})`;
+  await sql`
+    insert into voice_call_turns (tenant_id, call_sid, turn, workflow_run_id, intent) values (${tenant}, ${`CA_${tenant}`}, 1, ${run}, 'book')`;
 }
 
 beforeAll(async () => {

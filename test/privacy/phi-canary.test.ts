@@ -63,7 +63,10 @@ describe('privacy_mode=phi_minimized', () => {
       h.envelope({ workflow: 'WF11_Log_Event', payload: { event_type: 'call.note', direction: 'inbound', attributes: { caller_name: CANARY_NAME, callback: CANARY_PHONE } }, privacyMode: phi }),
       // Books, then asks WF30 to text the canary number: the follow-up must get the real number (sealed), not a token.
       h.envelope({ workflow: 'WF18_Schedule', payload: { practice_id: 'prac_1', slot_start: '2026-12-01T15:00:00Z', confirm_to: CANARY_PHONE }, subject: { patient_id: 'p_canary' }, privacyMode: phi }),
-      h.envelope({ workflow: 'WF17_RealTime_Voice_Orchestrator', payload: { call_sid: 'CA' + 'd'.repeat(32), turn: 1, intent: 'talk_to_staff' }, privacyMode: phi }),
+      // A voice turn: what the caller said is PHI and goes no further than the run's (redacted) envelope.
+      h.envelope({ workflow: 'WF17_RealTime_Voice_Orchestrator', version: '2.0.0', payload: { call_sid: 'CA' + 'd'.repeat(32), turn: 1, speech_result: `I am ${CANARY_NAME}, call me on ${CANARY_PHONE}, I want to talk to someone`, confidence: 0.9, from: CANARY_PHONE }, privacyMode: phi }),
+      // A voice turn that fails (turn 0 is not a caller's answer): the call goes to WF71, the failure escalates.
+      h.envelope({ workflow: 'WF17_RealTime_Voice_Orchestrator', version: '2.0.0', payload: { call_sid: 'CA' + 'e'.repeat(32), turn: 0, speech_result: `I am ${CANARY_NAME}`, from: CANARY_PHONE }, privacyMode: phi }),
       h.envelope({ workflow: 'WF10_Consent_Check', payload: { channel: 'sms' }, subject: { patient_id: 'p_canary' }, privacyMode: phi }),
       h.envelope({ workflow: 'WF06_Load_Tenant_Entitlements', payload: {}, privacyMode: phi }),
       // Terminal paths store too: consent denied (blocked), and an invalid payload that escalates (WF21).
@@ -75,7 +78,7 @@ describe('privacy_mode=phi_minimized', () => {
 
     const statuses = await h.db.sql<{ workflow_name: string; status: string; privacy_mode: string }[]>`
       select workflow_name, status, privacy_mode from workflow_runs order by accepted_at`;
-    // The chain ran: WF18's follow-up texted the canary number, WF17 handed over to WF71, the bad payload escalated.
+    // The chain ran: WF18's follow-up texted the canary number, the failed voice turn handed over to WF71, bad payloads escalated.
     expect(statuses.filter((s) => s.workflow_name === 'WF30_Send_SMS' && s.status === 'ok')).toHaveLength(2);
     expect(statuses.map((s) => s.workflow_name)).toEqual(expect.arrayContaining(['WF71_RealTime_Fallback', 'WF21_Escalate_To_Staff']));
     expect(statuses.every((s) => s.privacy_mode === 'phi_minimized')).toBe(true);

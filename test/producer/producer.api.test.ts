@@ -70,6 +70,21 @@ describe('producer API: intake', () => {
     expect(accepted).toEqual({ workflow_run_id: first.json.workflow_run_id, source: 'api' });
   });
 
+  it('stamps the arrival itself: a caller\'s meta.accepted_at_utc is replaced, and the run\'s latency counts from it', async () => {
+    const body = logEventBody();
+    (body.meta as Record<string, unknown>).accepted_at_utc = '2020-01-01T00:00:00Z';
+    const sentAt = Date.now();
+    const res = await post(body);
+    expect(res.status).toBe(202);
+    const [row] = await h.db.sql<{ accepted_at_utc: string }[]>`
+      select envelope->'meta'->>'accepted_at_utc' as accepted_at_utc from workflow_runs where workflow_run_id = ${res.json.workflow_run_id}`;
+    const stamped = Date.parse(row!.accepted_at_utc);
+    expect(stamped).toBeGreaterThanOrEqual(sentAt - 1_000); // not the caller's 2020
+    const run = await h.waitForRun(res.json.workflow_run_id);
+    const out = run.output!.meta_out;
+    expect(out.latency_ms).toBe(Date.parse(out.ended_at_utc) - stamped);
+  });
+
   it('answers 10 concurrent identical POSTs with exactly one 202 and nine duplicates of the same run', async () => {
     const body = logEventBody();
     const answers = await Promise.all(Array.from({ length: 10 }, () => post(body)));

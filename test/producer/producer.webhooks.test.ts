@@ -172,23 +172,15 @@ describe('webhooks: accepted deliveries', () => {
     expect(accepted?.source).toBe('webhook');
   });
 
-  it('starts turn 0 of the voice workflow for a Twilio call webhook', async () => {
+  it('greets a Twilio call with TwiML and records nothing until the caller answers (the turns: producer.voice.test.ts)', async () => {
     const callSid = `CA${'0123456789abcdef'.repeat(2)}`;
     const form = { CallSid: callSid, AccountSid: 'AC_test', From: '+15551230009', To: '+15550000003', CallStatus: 'ringing' };
+    const before = await rowCounts(h);
     const first = await twilioPost(`/webhooks/twilio/${TENANT}/voice`, form);
     expect(first.status).toBe(200);
-    expect(first.headers.get('x-revos-status')).toBe('queued');
-    expect(await first.text()).toBe(TWIML);
-    const runId = first.headers.get('x-revos-run-id')!;
-    const run = await h.waitForRun(runId);
-    expect(run.status).toBe('ok');
-    expect(run.output?.result.primary_outputs).toMatchObject({ call_sid: callSid, turn: 0, reply: 'reprompt' });
-    const [row] = await h.db.sql`select workflow_name, trigger_source, envelope->'meta'->>'trigger_id' as trigger_id, lane from workflow_runs where workflow_run_id = ${runId}`;
-    expect(row).toEqual({ workflow_name: 'WF17_RealTime_Voice_Orchestrator', trigger_source: 'voice', trigger_id: `${callSid}:0`, lane: 'realtime' });
-
-    const again = await twilioPost(`/webhooks/twilio/${TENANT}/voice`, form);
-    expect(again.headers.get('x-revos-status')).toBe('duplicate');
-    expect(again.headers.get('x-revos-run-id')).toBe(runId);
+    expect(first.headers.get('x-revos-reply')).toBe('greeting');
+    expect(await first.text()).toContain(`<Gather input="speech" action="/webhooks/twilio/${TENANT}/voice?turn=1"`);
+    expect(await rowCounts(h)).toEqual(before);
   });
 
   it('answers 400 to a signed Twilio webhook without MessageSid or CallSid', async () => {

@@ -23,7 +23,7 @@ import {
   type PipelineDeps,
   type PrivacyGuard,
 } from '@revos/runtime';
-import { createHttpPmsAdapter, createTwilioSmsProvider, createTwilioVoiceProvider, referenceWorkflows } from '@revos/workflows';
+import { createDbVoiceCallStore, createHttpPmsAdapter, createTwilioSmsProvider, createTwilioVoiceProvider, referenceWorkflows } from '@revos/workflows';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
@@ -44,6 +44,8 @@ export const TENANT_CONFIG = {
   voice_from: '+15550000003',
   front_desk_phone: '+15550000004',
   fallback_twiml_url: 'https://example.invalid/fallback.xml',
+  practice_id: 'prac_test',
+  timezone: 'America/New_York',
 };
 
 export interface HarnessOptions {
@@ -122,6 +124,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
     pms: createHttpPmsAdapter({ baseUrl: `${vendor.url}/pms`, apiKey: 'test-key', timeoutMs }),
+    calls: createDbVoiceCallStore(db),
   };
   const catalog = new WorkflowCatalog([...referenceWorkflows(services), ...(options.extraWorkflows ?? [])]);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });

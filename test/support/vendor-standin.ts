@@ -8,9 +8,11 @@
  * |----------------|-----------------------------------------------------|-------------------------------------------------|
  * | `sms`          | `POST …/2010-04-01/Accounts/:sid/Messages.json`     | 201 `{ sid: 'SM' + 32 hex, status: 'queued' }`   |
  * | `calls`        | `POST …/2010-04-01/Accounts/:sid/Calls.json`        | 201 `{ sid: 'CA' + 32 hex, status: 'queued' }`   |
- * | `appointments` | `POST …/appointments`                               | 201 `{ appointment_id: 'apt_…', status: 'booked' }` |
+ * | `appointments` | `POST …/appointments`                               | 201 `{ appointment_id: 'apt_…', status: 'booked' }`; as a real PMS, a repeated `Idempotency-Key` books nothing and gets the first booking back |
  * | `confirm`      | `POST …/appointments/:id/confirm`                   | 200 `{ appointment_id: :id, status: 'confirmed' }` |
  * | `slots`        | `GET …/slots`                                       | 200 `{ slots: [{ start, provider_id }] }`       |
+ * | `free_slots`   | `GET …/slots/free?near=&limit=`                     | 200 the free half-hour slots nearest `near`, never one booked through `appointments` |
+ * | `patients`     | `GET …/patients?phone=`                             | 200 `{ patients: [{ patient_id }] }` from `addPatient` |
  * | `sms_list`     | `GET …/2010-04-01/Accounts/:sid/Messages.json`      | 200 a Twilio list page of the created messages  |
  * | `calls_list`   | `GET …/2010-04-01/Accounts/:sid/Calls.json`         | 200 a Twilio list page of the created calls     |
  * | `appointments_lookup` | `GET …/appointments?idempotency_key=`        | 200 `{ appointments: [...] }` booked with that key |
@@ -36,7 +38,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type RouteId = 'sms' | 'calls' | 'appointments' | 'confirm' | 'slots' | 'sms_list' | 'calls_list' | 'appointments_lookup' | 'unknown';
+export type RouteId = 'sms' | 'calls' | 'appointments' | 'confirm' | 'slots' | 'free_slots' | 'patients' | 'sms_list' | 'calls_list' | 'appointments_lookup' | 'unknown';
 
 export interface RecordedRequest {
   route: RouteId;
@@ -50,6 +52,8 @@ export interface RecordedRequest {
   form?: Record<string, string>;
   /** Parsed when the content type is JSON and the body parses. */
   json?: unknown;
+  /** `appointments` only: the booking this request made (or found under its Idempotency-Key) on arrival. */
+  booking?: { appointment_id: string; status: string };
   receivedAt: Date;
 }
 
@@ -103,6 +107,8 @@ export interface StoredResource {
   /** Account the create was made under (Twilio); the list route only returns that account's resources. */
   accountSid?: string;
   idempotencyKey?: string;
+  /** An appointment's slot start (ms): the free-slot route never offers it again. */
+  slotStart?: number;
   fields: Record<string, unknown>;
 }
 
@@ -128,7 +134,9 @@ export interface VendorStandin {
    * each worker its own account sid to tell their requests apart, while in production all share one.
    */
   listAcrossAccounts(on: boolean): void;
-  /** Forget recorded requests, scripts, default overrides, created resources and unsubscribed numbers. */
+  /** Put a patient with this phone number on the PMS's records (`patients` answers with it). */
+  addPatient(phone: string, patientId: string): void;
+  /** Forget recorded requests, scripts, default overrides, created resources, unsubscribed numbers and patients. */
   reset(): void;
   /** Destroy every socket (hanging requests included), cancel delayed answers and stop listening. */
   close(): Promise<void>;
@@ -151,6 +159,8 @@ const ROUTES: { id: Exclude<RouteId, 'unknown'>; method: string; pattern: RegExp
   { id: 'confirm', method: 'POST', pattern: /\/appointments\/[^/]+\/confirm$/ },
   { id: 'appointments_lookup', method: 'GET', pattern: /\/appointments$/ },
   { id: 'slots', method: 'GET', pattern: /\/slots$/ },
+  { id: 'free_slots', method: 'GET', pattern: /\/slots\/free$/ },
+  { id: 'patients', method: 'GET', pattern: /\/patients$/ },
 ];
 
 function routeOf(method: string, path: string): RouteId {
@@ -208,7 +218,15 @@ class ResourceStore {
       const existing = key === undefined ? undefined : this.resources.find((r) => r.kind === 'appointment' && r.idempotencyKey === key);
       if (existing) return existing;
       const id = typeof named['appointment_id'] === 'string' ? named['appointment_id'] : `apt_${hex(8)}`;
-      const resource: StoredResource = { kind: 'appointment', id, createdAt: now, fields: { appointment_id: id, status: 'booked' }, ...(key === undefined ? {} : { idempotencyKey: key }) };
+      const slotStart = Date.parse(String((request.json as { slot_start?: unknown } | undefined)?.slot_start ?? ''));
+      const resource: StoredResource = {
+        kind: 'appointment',
+        id,
+        createdAt: now,
+        fields: { appointment_id: id, status: 'booked' },
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+        ...(Number.isNaN(slotStart) ? {} : { slotStart }),
+      };
       this.resources.push(resource);
       return resource;
     }
@@ -263,8 +281,23 @@ class ResourceStore {
   }
 }
 
+const HALF_HOUR_MS = 30 * 60_000;
+
+/** The free half-hour slots within three hours of `near`, nearest first: never one booked through `appointments`. */
+function freeSlotsNear(store: ResourceStore, request: RecordedRequest): { slots: { start: string; provider_id: string }[] } {
+  const near = Date.parse(request.query['near'] ?? '');
+  const limit = Math.max(1, Math.min(10, Number(request.query['limit'] ?? 2) || 2));
+  if (Number.isNaN(near)) return { slots: [] };
+  const booked = new Set(store.resources.flatMap((r) => (r.kind === 'appointment' && r.slotStart !== undefined ? [r.slotStart] : [])));
+  const first = Math.ceil((near - 3 * 3_600_000) / HALF_HOUR_MS) * HALF_HOUR_MS;
+  const candidates: number[] = [];
+  for (let t = first; t <= near + 3 * 3_600_000; t += HALF_HOUR_MS) if (!booked.has(t)) candidates.push(t);
+  candidates.sort((a, b) => Math.abs(a - near) - Math.abs(b - near) || a - b);
+  return { slots: candidates.slice(0, limit).map((t) => ({ start: new Date(t).toISOString(), provider_id: 'prov_1' })) };
+}
+
 /** Realistic success answers; fresh ids per request so dedupe bugs show up as duplicate sends. */
-function defaultResponses(store: ResourceStore): Record<RouteId, ScriptedResponse> {
+function defaultResponses(store: ResourceStore, patients: Map<string, string>): Record<RouteId, ScriptedResponse> {
   return {
     // A create's default answer is the resource the store made for it (see `answer`).
     sms: { status: 201 },
@@ -276,6 +309,14 @@ function defaultResponses(store: ResourceStore): Record<RouteId, ScriptedRespons
     confirm: {
       status: 200,
       body: (request: RecordedRequest) => ({ appointment_id: decodeURIComponent(request.path.split('/').at(-2) ?? ''), status: 'confirmed' }),
+    },
+    free_slots: { status: 200, body: (request: RecordedRequest) => freeSlotsNear(store, request) },
+    patients: {
+      status: 200,
+      body: (request: RecordedRequest) => {
+        const id = patients.get(request.query['phone'] ?? '');
+        return { patients: id ? [{ patient_id: id }] : [] };
+      },
     },
     slots: {
       status: 200,
@@ -330,7 +371,8 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
   const scripts = new Map<RouteId, ScriptedResponse[]>();
   const store = new ResourceStore();
   store.listingDelayMs = options.listingDelayMs ?? 0;
-  let defaults = defaultResponses(store);
+  const patients = new Map<string, string>();
+  let defaults = defaultResponses(store, patients);
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const unsubscribed = new Set<string>();
@@ -453,6 +495,9 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
     unsubscribe(number) {
       unsubscribed.add(number);
     },
+    addPatient(phone, patientId) {
+      patients.set(phone, patientId);
+    },
     reset() {
       unsubscribed.clear();
       requests.length = 0;
@@ -460,7 +505,8 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       store.resources.length = 0;
       store.listingDelayMs = options.listingDelayMs ?? 0;
       store.acrossAccounts = false;
-      defaults = defaultResponses(store);
+      patients.clear();
+      defaults = defaultResponses(store, patients);
     },
     close() {
       // `server.close` alone waits for keep-alive and hanging sockets; destroying them makes it prompt.

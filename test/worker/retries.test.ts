@@ -46,9 +46,14 @@ describe('retryable vendor failures', () => {
     expect(out.result.status).toBe('retry');
     expect(out.meta_out.success).toBe(false);
     expect(out.meta_out.failure_code).toBe('vendor_unavailable');
-    expect(out.meta_out.retry_count).toBe(0);
+    // The first retry is retry number 1.
+    expect(out.meta_out.retry_count).toBe(1);
+    expect(retrying.retry_count).toBe(1);
     const [action] = out.result.next_actions;
     expect(action?.workflow).toBe('WF30_Send_SMS');
+    // Informational: the schema's RETRY_SCHEDULED, never a dispatchable CALL_WORKFLOW.
+    expect(action?.action).toBe('RETRY_SCHEDULED');
+    expect(action?.payload).toEqual({ retry_of: envelope.meta.workflow_run_id, retry_count: 1 });
     const dueIn = Date.parse(action!.run_after_utc!) - Date.parse(out.meta_out.ended_at_utc);
     expect(dueIn).toBe(out.result.primary_outputs.retry_in_ms);
     // The retry does not go to the outbox: BullMQ re-runs the same job under the same key.

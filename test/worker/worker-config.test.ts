@@ -18,17 +18,19 @@ function runApp(entry: string, env: Record<string, string>): Promise<{ code: num
 
 describe('starting with bad configuration', () => {
   it('the worker stops with exit 78, naming each bad variable and its rule', async () => {
-    const { code, stderr } = await runApp('apps/worker/src/main.ts', { CONCURRENCY_BATCH: 'abc', WORKER_LANES: 'realtime,nightly', REDIS_URL: 'http://nope' });
+    const { code, stderr } = await runApp('apps/worker/src/main.ts', { CONCURRENCY_BATCH: 'abc', WORKER_LANES: 'realtime,nightly', REPLY_LANES: 'voice', REDIS_URL: 'http://nope' });
     expect(code).toBe(78);
     expect(stderr).toMatch(/CONCURRENCY_BATCH: /);
     expect(stderr).toMatch(/WORKER_LANES: /);
+    expect(stderr).toMatch(/REPLY_LANES: /);
     expect(stderr).toMatch(/REDIS_URL: must be a redis: or rediss:\/\/ URL/);
   });
 
-  it('the producer refuses the development PHI keys in production', async () => {
-    const { code, stderr } = await runApp('apps/producer/src/main.ts', { NODE_ENV: 'production' });
+  it('the producer refuses the development PHI keys in production, and names a bad voice margin too', async () => {
+    const { code, stderr } = await runApp('apps/producer/src/main.ts', { NODE_ENV: 'production', VOICE_REPLY_MARGIN_MS: '-5' });
     expect(code).toBe(78);
     expect(stderr).toMatch(/PHI_TOKEN_KEY: the development default is refused when NODE_ENV=production/);
     expect(stderr).toMatch(/PHI_SEAL_KEY: /);
+    expect(stderr).toMatch(/VOICE_REPLY_MARGIN_MS: /);
   });
 });

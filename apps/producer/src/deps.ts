@@ -1,5 +1,5 @@
 import type { Db } from '@revos/db';
-import type { CronSchedule, LaneQueues, Logger, PrivacyGuard, RedisConnection, WorkflowCatalog } from '@revos/runtime';
+import type { CronSchedule, LaneQueues, Logger, PrivacyGuard, RedisConnection, RunReplies, WorkflowCatalog } from '@revos/runtime';
 import type { Tracer } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import type { ProducerEnv } from './env.js';
@@ -23,6 +23,8 @@ export interface ProducerDeps {
   schedules: CronSchedule[];
   /** Traces intake and dispatch (OTEL_EXPORTER_OTLP_ENDPOINT); absent: tracing is off. */
   tracer?: Tracer;
+  /** Request–reply: waits for a run's output until a deadline (the voice webhook). */
+  replies: RunReplies;
 }
 
 /** Hono context variables: the tenant an API key authenticated. */

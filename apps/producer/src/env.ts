@@ -53,8 +53,10 @@ export const ProducerEnv = z.object({
   WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** The workflow an inbound Twilio SMS starts. */
   TWILIO_SMS_WORKFLOW: z.string().min(1).default('WF31_Inbound_SMS'),
-  /** The workflow an inbound Twilio call starts (turn 0). */
+  /** The workflow each answer of a Twilio call runs (turn 1, 2, ...); the greeting runs none. */
   TWILIO_VOICE_WORKFLOW: z.string().min(1).default('WF17_RealTime_Voice_Orchestrator'),
+  /** The voice webhook stops waiting this long before the voice budget ends, to write the TwiML out in time. */
+  VOICE_REPLY_MARGIN_MS: z.coerce.number().int().min(0).max(2_000).default(150),
   /** How often the dispatcher moves next_actions from the outbox to the queues. */
   DISPATCH_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
   /** How often the reconciler re-enqueues accepted runs whose job is missing from Redis. */

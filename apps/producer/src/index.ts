@@ -19,6 +19,8 @@ export { loadCronSchedules } from './cron-file.js';
 export { runCli } from './cli.js';
 export { replayRun, redactDetail, operatorRunDetail, operatorRunTree, parseSince, type ReplayOutcome, type ReplayRequest } from './operator.js';
 export { checkAlerts } from './alerts.js';
+export { voiceWebhook, TwilioVoiceForm, DEFAULT_VOICE_BUDGET_MS } from './voice-webhook.js';
+export { escapeXml, fallbackTwiml, gatherTwiml, replyTwiml } from './twiml.js';
 export { createProducerMetrics, type ProducerMetrics } from './metrics.js';
 export { buildOpenApiDocument, payloadComponent, META_FILLED_AT_INTAKE, API_DOCUMENT_VERSION, type OpenApiDocument } from './api-description/document.js';
 export { renderDocsPage } from './api-description/docs-page.js';

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createDb, migrateDatabase } from '@revos/db';
-import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, createTracing, CRON_QUEUE, parseOtlpHeaders, type Logger } from '@revos/runtime';
+import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, createRunReplies, createTracing, CRON_QUEUE, parseOtlpHeaders, type Logger } from '@revos/runtime';
 import { Queue } from 'bullmq';
 import type { Hono } from 'hono';
 import { createProducerApp } from './app.js';
@@ -58,8 +58,11 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log });
   const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY, previousSealKeys: env.PHI_SEAL_KEYS_PREVIOUS });
   const tracing = await createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
-  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, schedules, tracer: tracing.enabled ? tracing.tracer : undefined };
+  // One subscriber connection for every request waiting on a run's output.
+  const replies = createRunReplies(redis, env.QUEUE_PREFIX, log);
+  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, schedules, replies, tracer: tracing.enabled ? tracing.tracer : undefined };
   const closeConnections = async () => {
+    await replies.close();
     await metrics.close();
     await closeLaneQueues(queues);
     await cronQueue.close();

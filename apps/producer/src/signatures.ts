@@ -103,3 +103,10 @@ function constantTimeEqual(expected: string, offered: string): boolean {
   const b = Buffer.from(offered, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** The URL Twilio signed: the public base URL (behind a proxy) with our path and query, or the request's own URL. */
+export function signedUrl(requestUrl: string, publicBaseUrl: string | undefined): string {
+  if (!publicBaseUrl) return requestUrl;
+  const { pathname, search } = new URL(requestUrl);
+  return `${publicBaseUrl.replace(/\/+$/, '')}${pathname}${search}`;
+}

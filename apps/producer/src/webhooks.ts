@@ -9,8 +9,9 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, ProducerDeps } from './deps.js';
 import { inboundSubject, tenantPrivacyMode } from './inbound-context.js';
-import { verifyGenericSignature, verifyTwilioSignature } from './signatures.js';
+import { signedUrl, verifyGenericSignature, verifyTwilioSignature } from './signatures.js';
 import { countOutcome, logOutcome, submitPartial } from './submit.js';
+import { voiceWebhook } from './voice-webhook.js';
 
 /** Twilio's inbound message fields we use; Twilio sends many more, which are ignored. */
 export const TwilioSmsForm = z.looseObject({
@@ -18,11 +19,6 @@ export const TwilioSmsForm = z.looseObject({
   From: z.string().default(''),
   To: z.string().default(''),
   Body: z.string().default(''),
-});
-
-/** Twilio's inbound call fields we use. */
-export const TwilioVoiceForm = z.looseObject({
-  CallSid: z.string().min(1),
 });
 
 /** A generic webhook's JSON body. */
@@ -55,19 +51,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
     }),
   );
 
-  app.post('/webhooks/twilio/:tenantId/voice', (c) =>
-    twilioWebhook(c, deps, (params) => {
-      const form = TwilioVoiceForm.safeParse(params);
-      if (!form.success) return { issues: toFieldIssues(form.error, params) };
-      // Turn 0 of the call: the speech layer has not recognised anything yet.
-      return {
-        workflow: env.TWILIO_VOICE_WORKFLOW,
-        trigger_source: 'voice',
-        trigger_id: `${form.data.CallSid}:0`,
-        payload: { call_sid: form.data.CallSid, turn: 0, intent: 'unknown' },
-      };
-    }),
-  );
+  app.post('/webhooks/twilio/:tenantId/voice', (c) => voiceWebhook(c, deps));
 
   app.post('/webhooks/generic/:tenantId/:workflow', async (c) => {
     const tenantId = c.req.param('tenantId');
@@ -196,9 +180,4 @@ export function twilioFormIssues(form: URLSearchParams): FieldIssue[] {
   }));
 }
 
-/** The URL Twilio signed: the public base URL (behind a proxy) with our path and query, or the request's own URL. */
-export function signedUrl(requestUrl: string, publicBaseUrl: string | undefined): string {
-  if (!publicBaseUrl) return requestUrl;
-  const { pathname, search } = new URL(requestUrl);
-  return `${publicBaseUrl.replace(/\/+$/, '')}${pathname}${search}`;
-}
+export { signedUrl } from './signatures.js';

@@ -40,6 +40,11 @@ export const WorkerEnv = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]{1,40}$/, 'letters, digits, _ - { } only').default('revos'),
   /** Lanes this replica serves, comma-separated: realtime,interactive,batch. */
   WORKER_LANES: lanes.default(['realtime', 'interactive', 'batch']),
+  /**
+   * Lanes whose final outputs are published for request–reply callers (the voice webhook waits on
+   * realtime runs). Each published output is kept in Redis for two minutes: keep busy lanes out.
+   */
+  REPLY_LANES: lanes.default(['realtime']),
   /** Jobs run at once per lane in this process. */
   CONCURRENCY_REALTIME: z.coerce.number().int().min(1).max(1000).default(16),
   CONCURRENCY_INTERACTIVE: z.coerce.number().int().min(1).max(1000).default(32),

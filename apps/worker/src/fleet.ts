@@ -17,6 +17,7 @@ import {
   type PipelineDeps,
 } from '@revos/runtime';
 import {
+  createDbVoiceCallStore,
   createHttpPmsAdapter,
   createStripePaymentProvider,
   createReferenceCatalog,
@@ -59,6 +60,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     // WF15/WF54/WF84 are registered only with these: the token key, the durable record, the export directory.
     privacy: { tokenKey: env.PHI_TOKEN_KEY },
     records: db,
+    calls: createDbVoiceCallStore(db),
     exportDir: env.EXPORT_DIR,
   };
   const catalog = createReferenceCatalog(services, options.extraWorkflows?.(services) ?? []);
@@ -91,7 +93,18 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   const metrics = createWorkerMetrics(catalog.list());
   const workers = new Map<Lane, Worker>();
   for (const lane of env.WORKER_LANES) {
-    const worker = createLaneWorker({ lane, concurrency: concurrency[lane], connection, prefix: env.QUEUE_PREFIX, deps, log: log.child({ lane }), dispatchFollowUps, onOutcome: metrics.onOutcome, tracer });
+    const worker = createLaneWorker({
+      lane,
+      concurrency: concurrency[lane],
+      connection,
+      prefix: env.QUEUE_PREFIX,
+      deps,
+      log: log.child({ lane }),
+      dispatchFollowUps,
+      onOutcome: metrics.onOutcome,
+      tracer,
+      publishReplies: env.REPLY_LANES.includes(lane),
+    });
     workers.set(lane, worker);
     void worker.run();
   }

@@ -40,13 +40,13 @@ export type ReferenceWorkflowPayloads = {
     document: Record<string, unknown>;
     catalogue_extra?: Record<string, "name" | "phone" | "email" | "dob" | "address" | "free_text" | "identifier">;
   };
-  /** WF17_RealTime_Voice_Orchestrator@1.0.0, lane realtime. */
+  /** WF17_RealTime_Voice_Orchestrator@2.0.0, lane realtime. */
   WF17_RealTime_Voice_Orchestrator: {
     call_sid: string;
     turn: number;
-    intent: "book_appointment" | "talk_to_staff" | "confirm" | "unknown";
-    slot_start?: string;
-    practice_id?: string;
+    speech_result: string;
+    confidence?: number;
+    from?: string;
   };
   /** WF18_Schedule@1.1.0, lane interactive. */
   WF18_Schedule: {
@@ -111,7 +111,7 @@ export type ReferenceWorkflowPayloads = {
     amount_minor?: number;
     reason?: "duplicate" | "fraudulent" | "requested_by_customer";
   };
-  /** WF71_RealTime_Fallback@1.0.0, lane realtime. */
+  /** WF71_RealTime_Fallback@1.1.0, lane realtime. */
   WF71_RealTime_Fallback: {
     call_sid?: string;
     source_run_id?: string;

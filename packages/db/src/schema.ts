@@ -402,3 +402,26 @@ export const alerts = pgTable(
     index('alerts_time_idx').on(t.createdAt),
   ],
 );
+
+/**
+ * The state of a live call, one row per answered turn, keyed by Twilio's CallSid: what the turn
+ * understood and what it offered, so the next turn of the same call can act on "yes". Written by
+ * WF17 (each turn writes only its own row, so a re-run of a turn rewrites the same facts and never
+ * disturbs another turn's). Never holds what the caller said: the transcript is PHI and lives only
+ * in the run's envelope, as the privacy mode allows.
+ */
+export const voiceCallTurns = pgTable(
+  'voice_call_turns',
+  {
+    tenantId: text('tenant_id').notNull(),
+    callSid: text('call_sid').notNull(),
+    turn: integer('turn').notNull(),
+    workflowRunId: text('workflow_run_id').notNull(),
+    /** The intent the turn acted on (`book`, `yes`, ...). */
+    intent: text('intent').notNull(),
+    /** `{ offered_slots: [{start, provider_id}], patient_id, appointment_id, stage }` */
+    state: jsonb('state').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.callSid, t.turn] })],
+);

@@ -36,6 +36,15 @@ describe("OutputContract: the convention's example", () => {
   it("accepts a consistent failure", () => {
     expect(validateOutput(failedOutput()).ok).toBe(true);
   });
+
+  it("accepts an informational RETRY_SCHEDULED action on a retry output only", () => {
+    const retry = failedOutput();
+    retry.result.next_actions = [{ action: "RETRY_SCHEDULED", workflow: "WF18_Schedule", payload: {}, priority: "normal", run_after_utc: "2026-02-03T21:18:00Z" }];
+    expect(validateOutput(retry).ok).toBe(true);
+    const ok = exampleOutput();
+    ok.result.next_actions = [{ action: "RETRY_SCHEDULED", workflow: "WF18_Schedule", payload: {}, priority: "normal", run_after_utc: null }];
+    expect(issuesOf(ok)).toEqual([["result.next_actions.0.action", "retry_only"]]);
+  });
 });
 
 describe("OutputContract: minimum required output fields", () => {

@@ -139,6 +139,12 @@ export const EnvelopeMeta = z
     trigger_source: TriggerSource,
     trigger_id: TriggerId,
     timestamp_utc: UtcTimestamp,
+    /**
+     * Our extension: when the trigger reached the fleet (the webhook request's arrival, the API call,
+     * the cron slot, the dispatch of a follow-up). Written by intake, never taken from a caller; the
+     * latency clock and the budget run from it (see `runClockStart` in @revos/runtime).
+     */
+    accepted_at_utc: UtcTimestamp.optional(),
     tenant_id: TenantId,
     location_id: prefixedId("loc_").nullable().optional(),
     environment: Environment,
@@ -222,9 +228,19 @@ export const DataWritten = z
 export type DataWritten = z.infer<typeof DataWritten>;
 
 /** A follow-up run for the dispatcher. `priority` defaults to `normal`, `run_after_utc` to null (now). */
+/**
+ * What a next action is:
+ * - `CALL_WORKFLOW`: a follow-up run, written to the outbox with the run's outcome and dispatched.
+ * - `RETRY_SCHEDULED`: informational, only on a `status=retry` output: BullMQ re-runs this same job
+ *   (same key, same run id) at `run_after_utc`. It is never written to the outbox nor dispatched, so a
+ *   retry cannot become a second run of the trigger.
+ */
+export const NextActionKind = z.enum(["CALL_WORKFLOW", "RETRY_SCHEDULED"]);
+export type NextActionKind = z.infer<typeof NextActionKind>;
+
 export const NextAction = z
   .object({
-    action: z.literal("CALL_WORKFLOW"),
+    action: NextActionKind,
     workflow: WorkflowName,
     payload: JsonObject,
     priority: Priority.default("normal"),
@@ -323,6 +339,12 @@ export const OutputContract = z
     if (statusIsSuccess !== m.success) {
       issue("success", "status_mismatch", `success must be ${statusIsSuccess} when result.status is ${out.result.status}`);
     }
+
+    out.result.next_actions.forEach((a, i) => {
+      if (a.action === "RETRY_SCHEDULED" && out.result.status !== "retry") {
+        ctx.addIssue({ code: "custom", path: ["result", "next_actions", i, "action"], message: "RETRY_SCHEDULED belongs only to a status=retry output", params: { rule: "retry_only" } });
+      }
+    });
 
     if (Date.parse(m.ended_at_utc) < Date.parse(m.started_at_utc)) {
       issue("ended_at_utc", "ended_before_started", "ended_at_utc must not be before started_at_utc");

@@ -28,3 +28,5 @@ export { maskDestination } from './run/mask-destination.js';
 export { ensureRunQueued, type QueueRepair, type EnsureQueuedOptions } from './run/ensure-queued.js';
 export { rerunSettledRun, type RerunOutcome } from './run/rerun-settled.js';
 export { errorForLog, scrub, type LoggedError } from './log-error.js';
+export { runClockStart, measureLatency, fallbackAction, budgetFor, type QueueTiming, type LatencyVerdict } from './run/latency.js';
+export { createRunReplies, publishRunOutput, replyChannel, REPLY_TTL_MS, type RunReplies, type AwaitRunOutputOptions } from './run/request-reply.js';

@@ -42,6 +42,11 @@ export class PrivacyNotConfiguredError extends Error {
 
 export interface IntakeOptions {
   source: IntakeSource;
+  /**
+   * When the trigger reached us (a webhook request's first byte, say); defaults to now. Stamped into
+   * `meta.accepted_at_utc`, where the run's latency clock starts.
+   */
+  arrivedAt?: Date;
   priority?: Priority;
   runAfter?: Date | null;
   /** The span this intake continues (a follow-up's next action); absent: a new trace begins. */
@@ -69,7 +74,8 @@ export interface IntakeResult {
  * caller's retry is a duplicate of it. Nothing accepted is lost.
  */
 export async function submitRun(deps: IntakeDeps, input: Envelope, options: IntakeOptions): Promise<IntakeResult> {
-  const parsed = parseEnvelope(input);
+  // The arrival is ours to say: whatever a caller put in accepted_at_utc is replaced.
+  const parsed = parseEnvelope({ ...input, meta: { ...input.meta, accepted_at_utc: (options.arrivedAt ?? new Date()).toISOString() } });
   const workflow = deps.catalog.get(parsed.meta.workflow_name, parsed.meta.workflow_version);
   if (!workflow) throw new UnknownWorkflowError(parsed.meta.workflow_name, parsed.meta.workflow_version);
   if (workflow.refusesCardData) refuseCardNumbers(parsed);

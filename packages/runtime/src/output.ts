@@ -13,8 +13,11 @@ import {
 /** What one attempt gathered along the pipeline, turned into the standard output at the end. */
 export interface OutputDraft {
   meta: EnvelopeMeta;
+  /** When a worker started this attempt (`started_at_utc`). */
   startedAt: Date;
   endedAt: Date;
+  /** When the run's latency clock started (the trigger's arrival, see run/latency.ts); `latency_ms` counts from it. */
+  clockStart: Date;
   retryCount: number;
   latencyBreach: boolean;
   status: ResultStatus;
@@ -59,7 +62,7 @@ export function buildOutput(d: OutputDraft): OutputContract {
       idempotency_key: d.meta.idempotency_key,
       started_at_utc: d.startedAt.toISOString(),
       ended_at_utc: d.endedAt.toISOString(),
-      latency_ms: Math.max(0, d.endedAt.getTime() - d.startedAt.getTime()),
+      latency_ms: Math.max(0, d.endedAt.getTime() - d.clockStart.getTime()),
       success,
       failure_stage: success ? null : (d.failure?.stage ?? 'core_logic'),
       failure_reason: success ? null : (d.failure?.reason ?? 'unknown failure'),

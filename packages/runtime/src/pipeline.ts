@@ -63,7 +63,8 @@ import { groupCommitFor } from './group-commit.js';
 import { payloadSchemaIssues } from './payload-schema.js';
 import { NO_ATTEMPT_TRACE, type AttemptTrace } from './tracing/attempt-trace.js';
 import type { AnyWorkflow, EffectIo, EffectSpec, RunContext, WorkflowCatalog, WorkflowResult } from './define-workflow.js';
-import { LANE_SETTINGS, REALTIME_CHANNELS, type Lane } from './lanes.js';
+import { LANE_SETTINGS, type Lane } from './lanes.js';
+import { budgetFor, FALLBACK_WORKFLOW, fallbackAction, measureLatency, runClockStart, type QueueTiming } from './run/latency.js';
 import { buildOutput, emptyAudit, inputsHashOf } from './output.js';
 import { checkConsentGate, consentResultOf } from './run/consent-gate.js';
 import { createPatientRecords } from './run/patient-records.js';
@@ -77,7 +78,7 @@ import { askVendor, type UncertainCall, type UncertaintyCause } from './run/unce
 export const DEFAULT_LISTING_DELAY_MS = 60_000;
 
 export const ESCALATION_WORKFLOW = 'WF21_Escalate_To_Staff';
-export const FALLBACK_WORKFLOW = 'WF71_RealTime_Fallback';
+export { FALLBACK_WORKFLOW };
 
 export interface PipelineDeps {
   db: Db;
@@ -107,6 +108,8 @@ export interface AttemptInfo {
   waits?: number;
   /** This attempt's spans (tracing/attempt-trace.ts); absent: not traced. */
   trace?: AttemptTrace;
+  /** When the job was added and how long it was meant to wait: where the latency clock starts without intake's stamp. */
+  timing?: QueueTiming;
 }
 
 /**
@@ -222,6 +225,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
     trace.node('load_tenant_entitlements');
     const tenant = await deps.tenants.get(meta.tenant_id);
     if (!tenant) throw new StageFailure('config_missing', 'load_tenant_entitlements', `tenant ${meta.tenant_id} is not configured`);
+    run.budgetMs = budgetFor(workflow.channel, workflow.latencyBudgetMs, tenant.config);
     const allowed = tenant.entitlements.workflows;
     if (allowed !== '*' && !(allowed ?? []).includes(workflow.name)) {
       throw new StageFailure('policy_violation', 'load_tenant_entitlements', `tenant is not entitled to ${workflow.name}`);
@@ -268,6 +272,10 @@ class RunState {
   readonly inputsHash: string;
   /** phi_minimized: what is written to the database is redacted (or sealed), never the data itself. */
   readonly phi: boolean;
+  /** Latency and the budget count from here: the trigger's arrival, not this attempt's start. */
+  readonly clockStart: Date;
+  /** The budget this run is held to once its tenant is known (see `budgetFor`); the workflow's until then. */
+  budgetMs: number | null | undefined;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -276,6 +284,7 @@ class RunState {
     private readonly startedAt: Date,
     private readonly log: Logger,
   ) {
+    this.clockStart = runClockStart(envelope.meta, attempt.timing ?? {}, startedAt);
     this.inputsHash = inputsHashOf(envelope);
     this.phi = isPhiMinimized(envelope);
     this.audit.phi_touched = Boolean(envelope.subject.patient_id ?? envelope.subject.lead_id);
@@ -466,8 +475,7 @@ class RunState {
   async finishOk(result: WorkflowResult): Promise<AttemptOutcome> {
     const workflow = this.workflow!;
     const endedAt = new Date();
-    const latencyMs = endedAt.getTime() - this.startedAt.getTime();
-    const breach = workflow.latencyBudgetMs !== null && latencyMs > workflow.latencyBudgetMs;
+    const { latencyMs, breach } = this.latency(endedAt);
     const nextActions: NextAction[] = (result.next_actions ?? []).map((a) => ({
       action: 'CALL_WORKFLOW',
       workflow: a.workflow,
@@ -475,21 +483,15 @@ class RunState {
       priority: a.priority ?? 'normal',
       run_after_utc: a.run_after_utc ?? null,
     }));
-    if (breach && REALTIME_CHANNELS.has(workflow.channel)) {
-      nextActions.push({
-        action: 'CALL_WORKFLOW',
-        workflow: FALLBACK_WORKFLOW,
-        payload: { source_run_id: this.envelope.meta.workflow_run_id, source_workflow: workflow.name, latency_ms: latencyMs, budget_ms: workflow.latencyBudgetMs },
-        priority: 'high',
-        run_after_utc: null,
-      });
-    }
+    const fallback = this.fallback(latencyMs, breach, null);
+    if (fallback) nextActions.push(fallback);
     if (result.phi_touched !== undefined) this.audit.phi_touched = result.phi_touched;
     if (result.disclaimer_used !== undefined) this.audit.disclaimer_used = result.disclaimer_used;
     const output = buildOutput({
       meta: this.envelope.meta,
       startedAt: this.startedAt,
       endedAt,
+      clockStart: this.clockStart,
       retryCount: this.attempt.attemptsMade,
       latencyBreach: breach,
       status: 'ok',
@@ -515,12 +517,16 @@ class RunState {
   }
 
   async finishNoop(priorRunId: string, priorStatus: string | null, priorOutputsHash: string | null): Promise<AttemptOutcome> {
+    const endedAt = new Date();
+    // A duplicate is measured like any run; its fallback, if the call needed one, was the first run's to give.
+    const { latencyMs, breach } = this.latency(endedAt);
     const output = buildOutput({
       meta: this.envelope.meta,
       startedAt: this.startedAt,
-      endedAt: new Date(),
+      endedAt,
+      clockStart: this.clockStart,
       retryCount: this.attempt.attemptsMade,
-      latencyBreach: false,
+      latencyBreach: breach,
       status: 'noop',
       summary: `duplicate of ${priorRunId}; already processed`,
       primaryOutputs: { prior_run_id: priorRunId, prior_status: priorStatus, prior_outputs_hash: priorOutputsHash },
@@ -529,10 +535,12 @@ class RunState {
       failure: null,
       inputsHash: this.inputsHash,
     });
-    this.log.info({ prior_run_id: priorRunId }, 'duplicate delivery absorbed by the ledger');
+    this.log.info({ prior_run_id: priorRunId, latency_ms: latencyMs, latency_breach: breach }, 'duplicate delivery absorbed by the ledger');
     // A redelivery of the very run that finished (same run id) has nothing to record: its row is final.
     if (priorRunId === this.envelope.meta.workflow_run_id) return { kind: 'done', output };
-    return this.write(output, null);
+    const written = await this.write(output, null);
+    if (written.kind !== 'lost' && breach) await this.alertOnRepeatedBreach(latencyMs);
+    return written;
   }
 
   /** Maps anything thrown after the claim to retry, terminal, or lost. */
@@ -562,21 +570,26 @@ class RunState {
       retryAfterMs: failure.retryAfterMs,
     });
     const endedAt = new Date();
+    const { latencyMs, breach } = this.latency(endedAt);
     const output = buildOutput({
       meta: this.envelope.meta,
       startedAt: this.startedAt,
       endedAt,
-      retryCount: this.attempt.attemptsMade,
-      latencyBreach: false,
+      clockStart: this.clockStart,
+      // This output announces retry number attemptsMade + 1: the first retry reports 1.
+      retryCount: this.attempt.attemptsMade + 1,
+      latencyBreach: breach,
       status: 'retry',
       summary: `${failure.code}: retrying in ${delayMs} ms`,
       primaryOutputs: { retry_in_ms: delayMs, attempt: this.attempt.attemptsMade + 1, max_attempts: this.attempt.maxAttempts },
-      // The retry itself is BullMQ's (same job, same key); this action records when it is due.
+      // Informational: BullMQ re-runs this same job (same key, same run id) when it is due. A retry
+      // output writes nothing to the outbox, so neither this nor a fallback is dispatched from it; the
+      // attempt that ends the run gives the fallback if it is still needed.
       nextActions: [
         {
-          action: 'CALL_WORKFLOW',
+          action: 'RETRY_SCHEDULED',
           workflow: workflow.name,
-          payload: { retry_of: this.envelope.meta.workflow_run_id },
+          payload: { retry_of: this.envelope.meta.workflow_run_id, retry_count: this.attempt.attemptsMade + 1 },
           priority: 'normal',
           run_after_utc: new Date(endedAt.getTime() + delayMs).toISOString(),
         },
@@ -593,7 +606,8 @@ class RunState {
       events: [event],
     });
     if (!written) return { kind: 'lost', reason: 'lease lost before the retry was recorded' };
-    this.log.warn({ code: failure.code, delay_ms: delayMs }, 'attempt failed; retry scheduled');
+    this.log.warn({ code: failure.code, delay_ms: delayMs, latency_ms: latencyMs, latency_breach: breach }, 'attempt failed; retry scheduled');
+    if (breach) await this.alertOnRepeatedBreach(latencyMs);
     return { kind: 'retry', output, delayMs, code: failure.code, reason: failure.message, callsMade: this.callsMade };
   }
 
@@ -617,12 +631,18 @@ class RunState {
           },
         ]
       : [];
+    const endedAt = new Date();
+    const { latencyMs, breach } = this.latency(endedAt);
+    // A real-time caller must not be left in silence by a failed turn either.
+    const fallback = this.fallback(latencyMs, breach, failure.code);
+    if (fallback) nextActions.push(fallback);
     const output = buildOutput({
       meta,
       startedAt: this.startedAt,
-      endedAt: new Date(),
+      endedAt,
+      clockStart: this.clockStart,
       retryCount: this.attempt.attemptsMade,
-      latencyBreach: false,
+      latencyBreach: breach,
       status,
       summary: `${failure.code} at ${failure.stage}`,
       primaryOutputs: { ...(failure.details ?? {}), ...(workflow ? policyUsed(workflow, this.envelope) : {}) },
@@ -646,7 +666,8 @@ class RunState {
         details: { failure_code: failure.code },
       });
     }
-    this.log.warn({ code: failure.code, stage: failure.stage, status, escalated: escalate }, 'run ended terminally');
+    this.log.warn({ code: failure.code, stage: failure.stage, status, escalated: escalate, latency_ms: latencyMs, latency_breach: breach }, 'run ended terminally');
+    if (breach) await this.alertOnRepeatedBreach(latencyMs);
     return { kind: 'terminal', output, code: failure.code, reason: failure.message, callsMade: this.callsMade };
   }
 
@@ -748,11 +769,35 @@ class RunState {
     };
   }
 
+  private latency(endedAt: Date) {
+    return measureLatency(this.clockStart, endedAt, this.currentBudgetMs());
+  }
+
+  private currentBudgetMs(): number | null {
+    return this.budgetMs !== undefined ? this.budgetMs : (this.workflow?.latencyBudgetMs ?? null);
+  }
+
+  private fallback(latencyMs: number, breach: boolean, failureCode: FailureCode | null): NextAction | null {
+    const workflow = this.workflow;
+    // WF71's own failures must not call WF71 again (that would loop).
+    if (!workflow || workflow.name === FALLBACK_WORKFLOW) return null;
+    return fallbackAction({
+      channel: workflow.channel,
+      payload: this.envelope.payload,
+      sourceRunId: this.envelope.meta.workflow_run_id,
+      sourceWorkflow: workflow.name,
+      latencyMs,
+      budgetMs: this.currentBudgetMs(),
+      breach,
+      failureCode,
+    });
+  }
+
   private async alertOnRepeatedBreach(latencyMs: number): Promise<void> {
     const meta = this.envelope.meta;
     const { count, windowMs } = this.deps.breachAlert;
     const breaches = await countRecentBreaches(this.deps.db.sql, meta.tenant_id, meta.workflow_name, windowMs);
-    this.log.warn({ latency_ms: latencyMs, budget_ms: this.workflow?.latencyBudgetMs, breaches_in_window: breaches }, 'latency budget breached');
+    this.log.warn({ latency_ms: latencyMs, budget_ms: this.currentBudgetMs(), breaches_in_window: breaches }, 'latency budget breached');
     if (breaches < count) return;
     // One alert per tenant, workflow and window: a burst of breaches raises one alert, not hundreds.
     const created = await recordAlertUnlessRecent(this.deps.db.sql, {
@@ -762,7 +807,7 @@ class RunState {
       workflowName: meta.workflow_name,
       workflowRunId: meta.workflow_run_id,
       dedupeKey: `latency:${meta.tenant_id}:${meta.workflow_name}:${meta.workflow_run_id}`,
-      details: { breaches, window_ms: windowMs, threshold: count, budget_ms: this.workflow?.latencyBudgetMs ?? null },
+      details: { breaches, window_ms: windowMs, threshold: count, budget_ms: this.currentBudgetMs() },
     }, windowMs);
     if (created) this.log.error({ breaches, window_ms: windowMs }, 'repeated latency breaches: alert raised');
   }

@@ -1,11 +1,13 @@
 import { isWorkflowError } from '@revos/envelope';
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
 import { LANE_SETTINGS, queueName, type Lane } from './lanes.js';
 import { isInfrastructureError, runAttempt, type AttemptOutcome, type PipelineDeps } from './pipeline.js';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { traceJob, endAttemptTrace } from './tracing/job-trace.js';
+import { publishRunOutput } from './run/request-reply.js';
 
 /** What a finished job returns to BullMQ (visible in Bull Board): ids and status, never data. */
 export interface JobReturn {
@@ -42,6 +44,14 @@ export interface LaneWorkerOptions {
   dispatchFollowUps?: (parentRunId: string, traceParent?: Context) => Promise<unknown>;
   /** Traces each attempt (tracing/attempt-trace.ts), continuing the trace the job carries; absent: off. */
   tracer?: Tracer;
+  /**
+   * Publish each final output for callers waiting on it (request–reply, see run/request-reply.ts).
+   * Defaults to the realtime lane only: every published output stays in Redis for REPLY_TTL_MS, which a
+   * busy batch lane should not pay for when nobody waits on it.
+   */
+  publishReplies?: boolean;
+  /** Where replies are published; defaults to `connection` when that is an ioredis client. */
+  replyRedis?: Redis | Cluster;
   /** Told about every attempt's outcome (metrics). Must not throw or block. */
   onOutcome?: (outcome: AttemptOutcome, info: { lane: Lane; durationMs: number; jobId: string }) => void;
 }
@@ -58,6 +68,11 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
   // outage so far (0.5 s to 30 s): short blips drain fast, long outages are not hammered. Counting
   // failed jobs instead would hit the cap at once when many jobs fail together.
   let outageSince: number | null = null;
+  const publish = options.publishReplies ?? options.lane === 'realtime';
+  const replyRedis = publish ? (options.replyRedis ?? (options.connection instanceof Redis || options.connection instanceof Cluster ? options.connection : null)) : null;
+  if (publish && !replyRedis) {
+    options.log.warn({ lane: options.lane }, 'no ioredis connection for replies: request–reply callers will always reach their deadline');
+  }
 
   const processor = async (job: Job, token?: string): Promise<JobReturn> => {
     let outcome: AttemptOutcome;
@@ -72,6 +87,7 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
         maxAttempts: job.opts.attempts ?? 1,
         // attemptsStarted counts every start, including those ended by a wait (DelayedError).
         waits: Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1),
+        timing: { enqueuedAtMs: job.timestamp, scheduledDelayMs: job.opts.delay },
       });
       outageSince = null;
     } catch (error) {
@@ -88,6 +104,13 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
 
     if (trace) endAttemptTrace(trace, outcome);
     options.onOutcome?.(outcome, { lane: options.lane, durationMs: performance.now() - startedAt, jobId: job.id ?? 'unknown' });
+    // A final outcome is recorded by now: tell a waiting caller first (it is live), then dispatch follow-ups.
+    if ((outcome.kind === 'done' || outcome.kind === 'terminal') && outcome.output && replyRedis) {
+      const output = outcome.output;
+      await publishRunOutput(replyRedis, options.prefix, output).catch((error: unknown) =>
+        options.log.warn({ workflow_run_id: output.meta_out.workflow_run_id, err: (error as Error).message }, 'reply not published; a waiting caller falls back at its deadline'),
+      );
+    }
     if ((outcome.kind === 'done' || outcome.kind === 'terminal') && outcome.output && outcome.output.result.next_actions.length > 0 && options.dispatchFollowUps) {
       const runId = outcome.output.meta_out.workflow_run_id;
       await options.dispatchFollowUps(runId, trace?.context).catch((error: unknown) =>

@@ -28,6 +28,10 @@ export { WF61_Refund_Payment, RefundPaymentPayload } from './workflows/WF61_Refu
 export { beyondKeyWindow, chargeOnce, refundOnce } from './workflows/payments-once.js';
 export { KEYWORD_REPLIES } from './workflows/WF31_Inbound_SMS.js';
 export { classifyReply, keywordOf, STOP_WORDS, START_WORDS, HELP_WORDS, CONFIRM_WORDS, type ReplyIntent } from './workflows/sms-keywords.js';
+export { WF17Payload, DEFAULT_MIN_CONFIDENCE } from './workflows/WF17_RealTime_Voice_Orchestrator.js';
+export * from './voice/call-state.js';
+export * from './voice/reply.js';
+export { classifyUtterance, parseAskedTime, speakTime, isTimeZone, VOICE_INTENTS, type VoiceIntent, type AskedTime } from './voice/understanding.js';
 export {
   WF84_Compliance_Sentinel,
   PHI_ALERT_KIND,
@@ -61,7 +65,7 @@ export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
     WF10_Consent_Check,
     WF11_Log_Event,
     ...(services.privacy ? [WF15_Redactor({ tokenKey: services.privacy.tokenKey })] : []),
-    WF17_RealTime_Voice_Orchestrator,
+    WF17_RealTime_Voice_Orchestrator(services),
     WF18_Schedule(services),
     WF21_Escalate_To_Staff(services),
     WF30_Send_SMS(services),

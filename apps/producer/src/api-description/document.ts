@@ -6,7 +6,8 @@
 import { EnvelopeContext, EnvelopeMeta, FieldIssue, OutputContract, Subject } from '@revos/envelope';
 import type { WorkflowCatalog } from '@revos/runtime';
 import type { z } from 'zod';
-import { GenericWebhookBody, TwilioSmsForm, TwilioVoiceForm } from '../webhooks.js';
+import { GenericWebhookBody, TwilioSmsForm } from '../webhooks.js';
+import { TwilioVoiceForm } from '../voice-webhook.js';
 import { RunOptions } from '../submit.js';
 import { ConsentChange, ErrorBody, PolicyChangeBody, PolicyView, TaskActionRequest, RunAccepted, RunDetail, RunRefused, RunTree, WorkflowList } from './contracts.js';
 import { renderSchema, type JsonSchema } from './json-schema.js';

@@ -43,3 +43,5 @@ export * from './markEffectUnknown.js';
 export * from './recordReconciliation.js';
 export * from './settleUnknownEffect.js';
 export * from './findAcceptedRun.js';
+export * from './saveVoiceTurn.js';
+export * from './loadVoiceCallState.js';

@@ -129,6 +129,8 @@ export const DEFAULT_PHI_FIELDS: Readonly<Record<string, PhiKind>> = Object.free
   notes: 'free_text',
   note: 'free_text',
   utterance: 'free_text',
+  speech_result: 'free_text',
+  say: 'free_text',
   comment: 'free_text',
   comments: 'free_text',
   reason_text: 'free_text',

@@ -7,6 +7,9 @@
  *   `{ appointment_id, status }` (status `confirmed`; confirming twice answers the same)
  * - `GET {baseUrl}/appointments?idempotency_key=` → `{ appointments: [{ appointment_id, status }] }`: the
  *   bookings made with that key (reconciliation of a booking whose answer was lost)
+ * - `GET {baseUrl}/slots/free?practice_id=&near=&limit=` → `{ slots: [{ start, provider_id }] }`, the free
+ *   slots nearest to `near`, nearest first
+ * - `GET {baseUrl}/patients?phone=` → `{ patients: [{ patient_id }] }` (the phone in E.164)
  */
 import { z } from 'zod';
 import { joinUrl, parseVendorJson, readCreated, requireAdapterConfig, vendorRequest } from './http.js';
@@ -81,12 +84,35 @@ export interface ConfirmAppointmentResult {
   latencyMs: number;
 }
 
+export interface FindFreeSlotsInput {
+  practiceId: string;
+  /** ISO 8601 instant the caller asked for. */
+  near: string;
+  /** At most this many slots (1..10). */
+  limit: number;
+}
+
+export interface FindPatientInput {
+  /** E.164 phone number on the patient's record. PHI: never in errors or logs. */
+  phone: string;
+}
+
+export interface FindPatientResult {
+  /** The PMS's patient id; null when no patient has that number (or more than one: we will not guess). */
+  patientId: string | null;
+  latencyMs: number;
+}
+
 /** Books, confirms and searches appointments. Throws a `WorkflowError` (see `vendorRequest`) on any failure. */
 export interface PmsAdapter {
   bookAppointment(input: BookAppointmentInput, options?: BookAppointmentOptions): Promise<BookAppointmentResult>;
   /** Marks an appointment confirmed by the patient (a "C" reply to a reminder). */
   confirmAppointment(input: ConfirmAppointmentInput, options?: ConfirmAppointmentOptions): Promise<ConfirmAppointmentResult>;
   findSlots(input: FindSlotsInput, options?: FindSlotsOptions): Promise<FindSlotsResult>;
+  /** The free slots nearest to a moment, nearest first. */
+  findFreeSlots(input: FindFreeSlotsInput, options?: FindSlotsOptions): Promise<FindSlotsResult>;
+  /** The patient whose record carries this phone number. */
+  findPatientByPhone(input: FindPatientInput, options?: FindSlotsOptions): Promise<FindPatientResult>;
   /** The bookings made with `idempotencyKey` (the token `bookAppointment` sent). */
   findBookings(idempotencyKey: string, options?: FindSlotsOptions): Promise<FindBookingsResult>;
 }
@@ -95,6 +121,12 @@ export interface FindBookingsResult {
   bookings: { appointmentId: string; status: string }[];
   latencyMs: number;
 }
+
+/** Wire shape of a patient search. */
+export const PmsPatientList = z.object({
+  patients: z.array(z.object({ patient_id: z.string().min(1) })),
+});
+export type PmsPatientList = z.infer<typeof PmsPatientList>;
 
 /** Wire shape of a booked appointment. */
 export const PmsAppointment = z.object({
@@ -204,6 +236,45 @@ export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
         slots: list.slots.map((slot) => ({ start: slot.start, providerId: slot.provider_id })),
         latencyMs: response.latencyMs,
       };
+    },
+
+    async findFreeSlots(input, findOptions = {}) {
+      const endpoint = 'slots.free';
+      const limit = Math.min(10, Math.max(1, Math.trunc(input.limit)));
+      const query = new URLSearchParams({ practice_id: input.practiceId, near: input.near, limit: String(limit) });
+      const response = await vendorRequest({
+        service: PMS_SERVICE,
+        endpoint,
+        method: 'GET',
+        url: joinUrl(options.baseUrl, `/slots/free?${query.toString()}`),
+        headers: { authorization: auth, accept: 'application/json' },
+        timeoutMs: options.timeoutMs,
+        ...(findOptions.signal === undefined ? {} : { signal: findOptions.signal }),
+      });
+      const list = parseVendorJson(PmsSlotList, response, { service: PMS_SERVICE, endpoint });
+      // The vendor promised nearest first and at most `limit`; hold it to both rather than trust it.
+      const near = Date.parse(input.near);
+      const slots = list.slots
+        .map((slot) => ({ start: slot.start, providerId: slot.provider_id }))
+        .sort((a, b) => Math.abs(Date.parse(a.start) - near) - Math.abs(Date.parse(b.start) - near))
+        .slice(0, limit);
+      return { slots, latencyMs: response.latencyMs };
+    },
+
+    async findPatientByPhone(input, findOptions = {}) {
+      const endpoint = 'patients.search';
+      const response = await vendorRequest({
+        service: PMS_SERVICE,
+        endpoint,
+        method: 'GET',
+        // The number goes in the query as the vendor requires; vendorRequest names the endpoint, never the URL.
+        url: joinUrl(options.baseUrl, `/patients?${new URLSearchParams({ phone: input.phone }).toString()}`),
+        headers: { authorization: auth, accept: 'application/json' },
+        timeoutMs: options.timeoutMs,
+        ...(findOptions.signal === undefined ? {} : { signal: findOptions.signal }),
+      });
+      const list = parseVendorJson(PmsPatientList, response, { service: PMS_SERVICE, endpoint });
+      return { patientId: list.patients.length === 1 ? list.patients[0]!.patient_id : null, latencyMs: response.latencyMs };
     },
   };
 }

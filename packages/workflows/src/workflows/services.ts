@@ -1,5 +1,6 @@
 import type { Db } from '@revos/db';
 import type { PaymentProvider, PmsAdapter, SmsProvider, VoiceProvider } from '../adapters/index.js';
+import type { VoiceCallStore } from '../voice/call-state.js';
 
 /** The vendor adapters workflows call; the worker builds them from its env.ts. */
 export interface WorkflowServices {
@@ -8,6 +9,8 @@ export interface WorkflowServices {
   pms: PmsAdapter;
   /** Card payments (Stripe shape); WF60_Collect_Payment and WF61_Refund_Payment are registered only when present. */
   payments?: PaymentProvider;
+  /** A live call's state between turns (WF17); `createDbVoiceCallStore(db)`. Absent: voice turns fail `config_missing`. */
+  calls?: VoiceCallStore;
   /** PHI tokenization; WF15_Redactor is registered only when present. `tokenKey` comes from env.ts (`PHI_TOKEN_KEY`). */
   privacy?: { tokenKey: string };
   /**

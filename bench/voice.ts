@@ -1,0 +1,162 @@
+/**
+ * The `voice` variant: what request–reply and the voice webhook add to a live call's turn.
+ *
+ * A real producer (HTTP, in this process) and a real worker process (realtime lane, the production
+ * worker with its adapters pointed at the stand-in) share a fresh database and prefix. Each call is
+ * one signed `POST /webhooks/twilio/:tenant/voice?turn=1` with a SpeechResult ("talk to someone":
+ * WF17 understands it, records the call's state and answers `<Dial>`, no vendor call). For each we
+ * take the time from sending the request to having the TwiML (`total`), the run's own time in the
+ * worker (`workflow`: its row's started_at → ended_at, claim to recorded outcome), and
+ * `overhead = total − workflow`: intake, the queue, pickup, the reply's publication and delivery,
+ * and the TwiML. p50/p99 at 1 and at 50 calls at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { upsertTenant } from '@revos/db';
+import { loadProducerEnv, startProducerProcess, twilioSignature } from '@revos/producer';
+import { createLogger } from '@revos/runtime';
+import postgres from 'postgres';
+import { spawnTs } from '../test/support/processes.js';
+import { round, summarise, type LatencySummary } from './shared.js';
+
+export const VOICE_TENANT = 't_bench_voice';
+const TWILIO_TOKEN = 'bench-twilio-token';
+const SPEECH = 'I would like to talk to someone';
+
+export interface VoiceLevel {
+  concurrency: number;
+  calls: number;
+  /** Calls answered by WF17 in time (the rest got the fallback at the deadline). */
+  answered: number;
+  total: LatencySummary;
+  workflow: LatencySummary;
+  overhead: LatencySummary;
+}
+
+export interface VoiceResult {
+  variant: 'voice';
+  budget_ms: number;
+  levels: VoiceLevel[];
+}
+
+export interface VoiceBenchDeps {
+  dbUrl: string;
+  prefix: string;
+  redisUrl: string;
+  vendorUrl: string;
+  /** Calls measured per concurrency level (after a warm-up of 20 sequential calls). */
+  calls: number;
+  log: (line: string) => void;
+}
+
+interface Sample {
+  runId: string;
+  totalMs: number;
+  answered: boolean;
+}
+
+export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
+  const sql = postgres(d.dbUrl, { max: 2, onnotice: () => {} });
+  await upsertTenant(sql, {
+    tenantId: VOICE_TENANT,
+    name: 'Bench voice practice',
+    config: { front_desk_phone: '+15550000004', practice_id: 'prac_bench', timezone: 'America/New_York' },
+  });
+  const worker = await spawnTs(
+    'test/support/worker-process.ts',
+    {
+      DATABASE_URL: d.dbUrl,
+      MIGRATE_ON_START: 'false',
+      QUEUE_PREFIX: d.prefix,
+      REDIS_URL: d.redisUrl,
+      WORKER_LANES: 'realtime',
+      CONCURRENCY_REALTIME: '64',
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'warn',
+      TWILIO_BASE_URL: d.vendorUrl,
+      PMS_BASE_URL: `${d.vendorUrl}/pms`,
+    },
+    /"ready":true/,
+  );
+  const producer = await startProducerProcess(
+    loadProducerEnv({ DATABASE_URL: d.dbUrl, REDIS_URL: d.redisUrl, QUEUE_PREFIX: d.prefix, PORT: '0', HOST: '127.0.0.1', MIGRATE_ON_START: 'false', LOG_LEVEL: 'warn', TWILIO_AUTH_TOKEN: TWILIO_TOKEN }),
+    { log: createLogger({ level: 'warn' }) },
+  );
+  const url = `${producer.url}/webhooks/twilio/${VOICE_TENANT}/voice?turn=1`;
+
+  const call = async (): Promise<Sample> => {
+    const form = { CallSid: `CA${randomBytes(16).toString('hex')}`, From: '+15551230000', To: '+15550000003', SpeechResult: SPEECH, Confidence: '0.9' };
+    const t0 = performance.now();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(TWILIO_TOKEN, url, form) },
+      body: new URLSearchParams(form).toString(),
+    });
+    await res.text();
+    const totalMs = performance.now() - t0;
+    if (res.status !== 200) throw new Error(`voice webhook answered ${res.status}`);
+    return { runId: res.headers.get('x-revos-run-id') ?? '', totalMs, answered: res.headers.get('x-revos-reply') === 'answered' };
+  };
+
+  const level = async (concurrency: number): Promise<VoiceLevel> => {
+    const samples: Sample[] = [];
+    let remaining = d.calls;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (remaining > 0) {
+          remaining -= 1;
+          samples.push(await call());
+        }
+      }),
+    );
+    // The run's own time, from its row; a run that fell back may still be going: wait for it to end.
+    const ids = samples.map((s) => s.runId);
+    let rows: { workflow_run_id: string; workflow_ms: number | null }[] = [];
+    for (let i = 0; i < 200; i++) {
+      rows = await sql`
+        select workflow_run_id, extract(epoch from (ended_at - started_at)) * 1000 as workflow_ms
+          from workflow_runs where workflow_run_id in ${sql(ids)} and ended_at is not null`;
+      if (rows.length === ids.length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const own = new Map(rows.map((r) => [r.workflow_run_id, Number(r.workflow_ms)]));
+    const measured = samples.filter((s) => own.has(s.runId));
+    const result: VoiceLevel = {
+      concurrency,
+      calls: samples.length,
+      answered: samples.filter((s) => s.answered).length,
+      total: summarise(measured.map((s) => s.totalMs)),
+      workflow: summarise(measured.map((s) => own.get(s.runId)!)),
+      overhead: summarise(measured.map((s) => s.totalMs - own.get(s.runId)!)),
+    };
+    d.log(
+      `voice@${concurrency}: ${result.calls} calls, ${result.answered} answered in time; total p50 ${result.total.p50_ms} / p99 ${result.total.p99_ms} ms, ` +
+        `workflow p50 ${result.workflow.p50_ms} / p99 ${result.workflow.p99_ms} ms, overhead p50 ${result.overhead.p50_ms} / p99 ${result.overhead.p99_ms} ms`,
+    );
+    return result;
+  };
+
+  try {
+    for (let i = 0; i < 20; i++) await call(); // warm-up: connections, JIT, the first subscription
+    const levels = [await level(1), await level(50)];
+    return { variant: 'voice', budget_ms: 2_500, levels };
+  } finally {
+    await producer.close();
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** The markdown section of the voice variant. */
+export function renderVoice(v: VoiceResult): string[] {
+  const lines = ['## Voice turn (webhook → TwiML, request–reply)', ''];
+  lines.push('| concurrent calls | calls | answered in time | total p50 / p99 (ms) | workflow p50 / p99 (ms) | overhead p50 / p99 (ms) |');
+  lines.push('|---:|---:|---:|---:|---:|---:|');
+  for (const l of v.levels) {
+    lines.push(
+      `| ${l.concurrency} | ${l.calls} | ${l.answered} | ${round(l.total.p50_ms, 1)} / ${round(l.total.p99_ms, 1)} | ${round(l.workflow.p50_ms, 1)} / ${round(l.workflow.p99_ms, 1)} | ${round(l.overhead.p50_ms, 1)} / ${round(l.overhead.p99_ms, 1)} |`,
+    );
+  }
+  lines.push('', '"overhead" = total − the run\'s own time in the worker (its row\'s started_at → ended_at): intake, queue, pickup, reply publication and delivery, TwiML.', '');
+  return lines;
+}

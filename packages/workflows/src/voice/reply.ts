@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/**
+ * What a voice turn tells the caller, in WF17's `primary_outputs.reply`; the voice webhook turns it
+ * into TwiML: `gather` says it inside the next `<Gather input="speech">`, `dial` says it and
+ * `<Dial>`s the front desk, `hangup` says it and ends the call.
+ */
+export const VoiceReply = z.object({
+  say: z.string().min(1).max(600),
+  then: z.enum(['gather', 'dial', 'hangup']),
+});
+export type VoiceReply = z.infer<typeof VoiceReply>;
+
+/** The greeting of a new call (no workflow runs for it: the caller has said nothing yet). */
+export const GREETING = 'Thank you for calling. You can book an appointment, or ask for the front desk. How can I help you?';
+/** Said when the turn did not answer by the deadline or failed (WF71's fallback on the call). */
+export const FALLBACK_APOLOGY = 'Sorry, this is taking longer than it should. Let me connect you to the front desk.';
+/** Said after a `<Gather>` that heard nothing. */
+export const NO_INPUT = 'I did not hear anything. Let me connect you to the front desk.';
+
+/** The number a caller is transferred to: tenant config `front_desk_number` (`front_desk_phone`, its older name, still read). */
+export function frontDeskNumber(config: Record<string, unknown>): string | null {
+  for (const key of ['front_desk_number', 'front_desk_phone']) {
+    const value = config[key];
+    if (typeof value === 'string' && /^\+[1-9]\d{6,14}$/.test(value)) return value;
+  }
+  return null;
+}
