@@ -10,12 +10,14 @@ import { createServer } from 'node:net';
 import { createApiKey } from '@revos/db';
 import { defineWorkflow, createLogger, submitRun } from '@revos/runtime';
 import { loadWorkerEnv, startWorkerProcess, type WorkerProcess } from '@revos/worker';
+import { createTwilioSmsProvider } from '@revos/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { startTestProducer, type TestProducer } from '../producer/helpers.js';
 import { REPO_ROOT } from '../support/processes.js';
-import { allowSms, REDIS_URL, startHarness, TENANT, type Harness } from '../support/harness.js';
+import { allowSms, REDIS_URL, startHarness, TENANT, TENANT_CONFIG, type Harness } from '../support/harness.js';
+import { MISBEHAVIOUR } from '../support/vendor-standin.js';
 import { alwaysFails, chainLeaf, opsWorkflows, parsePrometheus, series, slow, sum, type Sample } from './helpers.js';
 
 const METRICS_TOKEN = 'deploy-metrics-token-0123';
@@ -120,8 +122,11 @@ describe('deploy/: dashboard and alert rules against a real /metrics', () => {
     const breach = h.envelope({ workflow: slow.name, payload: { i: 1 } });
     await allowSms(h.db, 'p_deploy');
     const sms = h.envelope({ workflow: 'WF30_Send_SMS', payload: { to: '+15550002222', body: 'hello' }, subject: { patient_id: 'p_deploy' } });
-    // The vendor never answers this text: its outcome is unknown, a question for staff.
-    h.vendor.script('sms', [{ hang: true }]);
+    // A text whose answer is lost (a gateway 504) and whose lookup cannot tell it apart from two earlier
+    // identical texts to the same number: its outcome stays unknown, a question for staff.
+    const twilio = createTwilioSmsProvider({ baseUrl: h.vendor.url, accountSid: 'AC_local_standin', authToken: 'x', timeoutMs: 2_000 });
+    for (let i = 0; i < 2; i++) await twilio.sendMessage({ to: '+15550003333', from: TENANT_CONFIG.sms_from, body: 'did it go?' });
+    h.vendor.script('sms', [{ ...MISBEHAVIOUR.gateway504, accept: false }]);
     const lost = h.envelope({ workflow: 'WF30_Send_SMS', payload: { to: '+15550003333', body: 'did it go?' }, subject: { patient_id: 'p_deploy' } });
     await submitRun(h, lost, { source: 'api' });
     const waiting = h.envelope({ workflow: realtimeProbe.name, payload: { n: 1 } });

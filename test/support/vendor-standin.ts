@@ -449,6 +449,11 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       requests.push(recorded);
       const optedOut = route === 'sms' && unsubscribed.has(recorded.form?.['To'] ?? '');
       const response = optedOut ? UNSUBSCRIBED_ANSWER : (scripts.get(route)?.shift() ?? defaults[route]);
+      // A PMS books when the request arrives, however late its (successful) answer: a worker killed while
+      // waiting for it has booked all the same, and a repeat of the Idempotency-Key gets this booking back.
+      if (route === 'appointments' && 'status' in response && response.status >= 200 && response.status < 300 && !('hang' in response) && !('destroy' in response) && !('cutBody' in response)) {
+        recorded.booking = store.create(route, recorded)?.fields as RecordedRequest['booking'];
+      }
       answer(res, response, recorded);
     })().catch(() => {
       // The client went away mid-body; there is nobody left to answer.
