@@ -25,7 +25,20 @@ const ownWorkflow = defineWorkflow({
     return { summary: 'note seen', primary_outputs: { note_ref: ctx.payload.note_ref }, phi_touched: false };
   },
 });
-type Payloads = ReferenceWorkflowPayloads & { WF97_Own_Note: z.input<typeof WF97Payload> };
+/** A real-time workflow (its lane publishes replies) that takes `think_ms` to answer. */
+const PingPayload = z.object({ think_ms: z.number().int().min(0).max(5_000) }).strict();
+const pingWorkflow = defineWorkflow({
+  name: 'WF96_Own_Ping',
+  version: '1.0.0',
+  lane: 'realtime',
+  channel: 'ui',
+  payload: PingPayload,
+  async run(ctx) {
+    await new Promise((resolve) => setTimeout(resolve, ctx.payload.think_ms));
+    return { summary: 'pong', primary_outputs: { pong: true }, phi_touched: false };
+  },
+});
+type Payloads = ReferenceWorkflowPayloads & { WF97_Own_Note: z.input<typeof WF97Payload>; WF96_Own_Ping: z.input<typeof PingPayload> };
 
 let h: Harness;
 let p: TestProducer;
@@ -33,9 +46,9 @@ let key: string;
 let revos: RevosClient<Payloads>;
 
 beforeAll(async () => {
-  h = await startHarness({ extraWorkflows: [ownWorkflow] });
+  h = await startHarness({ extraWorkflows: [ownWorkflow, pingWorkflow] });
   key = await createApiKey(h.db.sql, TENANT);
-  p = await startTestProducer(h, {}, [ownWorkflow]);
+  p = await startTestProducer(h, {}, [ownWorkflow, pingWorkflow]);
   revos = createRevosClient<Payloads>({ baseUrl: p.url, apiKey: key, retryBaseMs: 1 });
 });
 afterAll(async () => {
@@ -220,5 +233,42 @@ describe('@revos/client through a faulty network', () => {
     const before = net.forwarded;
     await expect(client().getRun('wr_NOSUCHRUN')).rejects.toMatchObject({ status: 404 });
     expect(net.forwarded - before).toBe(1);
+  });
+});
+
+describe('@revos/client: waiting for a run', () => {
+  it('answers with the output once the run ended within waitMs, and a repeat of a finished trigger at once', async () => {
+    const body = { meta: meta('WF96_Own_Ping'), payload: { think_ms: 50 } };
+    const answered = await revos.submitRun(body, { waitMs: 20_000 });
+    expect(answered).toMatchObject({ status: 'queued', run_status: 'ok' });
+    const output = answered.output as { result: { status: string; primary_outputs: Record<string, unknown> }; meta_out: { workflow_run_id: string } };
+    expect(output.result).toMatchObject({ status: 'ok', primary_outputs: { pong: true } });
+    expect(output.meta_out.workflow_run_id).toBe(answered.workflow_run_id);
+    const again = await revos.submitRun(body, { waitMs: 20_000 });
+    expect(again).toMatchObject({ status: 'duplicate', workflow_run_id: answered.workflow_run_id, run_status: 'ok' });
+    expect(again.output).toEqual(answered.output);
+  });
+
+  it('when the wait runs out first, says where the run is and lets it go on', async () => {
+    const answered = await revos.submitRun({ meta: meta('WF96_Own_Ping'), payload: { think_ms: 3_000 } }, { waitMs: 100 });
+    expect(answered.status).toBe('queued');
+    expect(['queued', 'running']).toContain(answered.run_status);
+    expect(answered.output).toBeUndefined();
+    const run = await h.waitForRun(answered.workflow_run_id, (r) => r.status === 'ok', 20_000);
+    expect(run.status).toBe('ok');
+  });
+
+  it('refuses a wait out of range: the client before sending, the API with 400 naming wait_ms, and nothing is recorded', async () => {
+    const body = { meta: meta('WF96_Own_Ping'), payload: { think_ms: 0 } };
+    await expect(revos.submitRun(body, { waitMs: 0 })).rejects.toThrow(/waitMs must be an integer from 1 to 30000/);
+    const res = await fetch(`${p.url}/v1/runs?wait_ms=60000`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, subject: {} }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_query', issues: [{ path: 'wait_ms', rule: 'range' }] });
+    const [row] = await h.db.sql<{ n: number }[]>`select count(*)::int as n from workflow_runs where trigger_id = ${body.meta.trigger_id}`;
+    expect(row!.n).toBe(0);
   });
 });

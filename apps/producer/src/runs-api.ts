@@ -9,6 +9,7 @@ import type { AppEnv, ProducerDeps } from './deps.js';
 import { workflowListBody } from './api-description/register.js';
 import { countOutcome, logOutcome, submitRequest } from './submit.js';
 import { runDetail, runTree } from './views.js';
+import { parseWaitMs, waitForRun } from './wait-for-run.js';
 
 export function registerRunRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
   const auth = createMiddleware<AppEnv>(async (c, next) => {
@@ -22,6 +23,8 @@ export function registerRunRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
 
   app.post('/v1/runs', async (c) => {
     const tenantId = c.get('tenantId');
+    const wait = parseWaitMs(c.req.query('wait_ms'));
+    if (!wait.ok) return c.json({ error: 'invalid_query', issues: [wait.issue] }, 400);
     let body: unknown;
     try {
       body = JSON.parse(await c.req.text());
@@ -31,6 +34,11 @@ export function registerRunRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
     const outcome = await submitRequest(deps, body, tenantId, 'api');
     logOutcome(deps.log, outcome, tenantId, workflowOf(body), 'api');
     countOutcome(deps, outcome, workflowOf(body), 'api');
+    const accepted = outcome.body as { status?: unknown; workflow_run_id?: unknown };
+    if (wait.waitMs !== null && (accepted.status === 'queued' || accepted.status === 'duplicate') && typeof accepted.workflow_run_id === 'string') {
+      const waited = await waitForRun(deps, tenantId, accepted.workflow_run_id, wait.waitMs);
+      return c.json({ ...outcome.body, ...waited }, outcome.httpStatus);
+    }
     return c.json(outcome.body, outcome.httpStatus);
   });
 

@@ -26,9 +26,17 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export interface SubmitOptions extends RequestOptions {
+  /**
+   * Wait up to this many ms (1..30000) for the run to end, and get its output in the answer
+   * (`output`, `run_status`). The run goes on if the wait runs out; the answer then says where it is.
+   */
+  waitMs?: number;
+}
+
 export interface RevosClient<Payloads extends WorkflowPayloads> {
-  /** POST /v1/runs. Resolves for 202 queued and 200 duplicate; throws {@link RevosApiError} for a refusal. */
-  submitRun<Name extends keyof Payloads & string>(body: SubmitRunBody<Payloads, Name>, options?: RequestOptions): Promise<RunAccepted>;
+  /** POST /v1/runs. Resolves for 202 queued and 200 duplicate; throws {@link RevosApiError} for a refusal. With `waitMs`, also the run's output once it ended. */
+  submitRun<Name extends keyof Payloads & string>(body: SubmitRunBody<Payloads, Name>, options?: SubmitOptions): Promise<RunAccepted>;
   /** GET /v1/runs/{id}: the run, its envelope, output, events, external calls and tasks. */
   getRun(runId: string, options?: RequestOptions): Promise<RunDetail>;
   /** GET /v1/runs/{id}/tree: the lineage from the root. */
@@ -40,6 +48,8 @@ export interface RevosClient<Payloads extends WorkflowPayloads> {
 }
 
 const DEFAULTS = { timeoutMs: 10_000, retries: 2, retryBaseMs: 200 };
+/** The longest wait the API grants (`wait_ms`). */
+export const MAX_WAIT_MS = 30_000;
 /** Statuses worth another attempt: rate limited, or the server (or a proxy) failed. */
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
@@ -59,7 +69,7 @@ export function createRevosClient<Payloads extends WorkflowPayloads = ReferenceW
   const doFetch = options.fetch ?? globalThis.fetch;
   if (typeof doFetch !== 'function') throw new TypeError('createRevosClient: no fetch on this platform; pass options.fetch');
 
-  async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, request: RequestOptions | undefined, okStatuses: number[]): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, request: RequestOptions | undefined, okStatuses: number[], timeoutMs = settings.timeoutMs): Promise<T> {
     const label = `${method} ${path}`;
     const url = base + path;
     let lastStatus: number | null = null;
@@ -67,7 +77,7 @@ export function createRevosClient<Payloads extends WorkflowPayloads = ReferenceW
     for (let attempt = 0; attempt <= settings.retries; attempt++) {
       if (attempt > 0) await sleep(backoffMs(attempt, settings.retryBaseMs, lastProblem), request?.signal);
       request?.signal?.throwIfAborted();
-      const signals = [AbortSignal.timeout(settings.timeoutMs), ...(request?.signal ? [request.signal] : [])];
+      const signals = [AbortSignal.timeout(timeoutMs), ...(request?.signal ? [request.signal] : [])];
       let res: Response;
       try {
         res = await doFetch(url, {
@@ -109,7 +119,11 @@ export function createRevosClient<Payloads extends WorkflowPayloads = ReferenceW
 
   return {
     submitRun(body, request) {
-      return call<RunAccepted>('POST', '/v1/runs', { subject: {}, ...body }, request, [200, 202]);
+      const waitMs = request?.waitMs;
+      if (waitMs === undefined) return call<RunAccepted>('POST', '/v1/runs', { subject: {}, ...body }, request, [200, 202]);
+      if (!Number.isInteger(waitMs) || waitMs < 1 || waitMs > MAX_WAIT_MS) return Promise.reject(new TypeError(`submitRun: waitMs must be an integer from 1 to ${MAX_WAIT_MS}`));
+      // The request may take the whole wait: its own timeout must outlast it.
+      return call<RunAccepted>('POST', `/v1/runs?wait_ms=${waitMs}`, { subject: {}, ...body }, request, [200, 202], Math.max(settings.timeoutMs, waitMs + 5_000));
     },
     getRun(runId, request) {
       return call<RunDetail>('GET', runPath(runId), undefined, request, [200]);

@@ -9,7 +9,7 @@
  *   });
  *   const detail = await revos.getRun(run.workflow_run_id);
  */
-export { createRevosClient, type RevosClient, type RevosClientOptions, type RequestOptions } from './client.js';
+export { createRevosClient, MAX_WAIT_MS, type RevosClient, type RevosClientOptions, type RequestOptions, type SubmitOptions } from './client.js';
 export { isRevosApiError, isRevosRequestError, RevosApiError, RevosRequestError } from './errors.js';
 export type { ReferenceWorkflowPayloads } from './reference-workflows.js';
 export type * from './types.js';

@@ -77,6 +77,10 @@ export interface RunAccepted {
   root_run_id: string;
   idempotency_key: string;
   job_id: string;
+  /** With `waitMs`: the run's status when the answer was given. */
+  run_status?: string;
+  /** With `waitMs`, once the run ended within it: its output contract as stored. */
+  output?: unknown;
 }
 
 /** One problem with one field: `path` dotted (`payload.slot_start`), `rule` machine-readable (`required`). */

@@ -13,6 +13,8 @@ export const RunAccepted = z
     root_run_id: z.string(),
     idempotency_key: z.string().describe('idem:{tenant_id}:{workflow_name}:{trigger_id}:{payload_hash}'),
     job_id: z.string().describe('The BullMQ job id: the idempotency key, encoded.'),
+    run_status: z.string().optional().describe('With wait_ms: the run\'s status when the answer was given (ok, noop, failed, blocked once it ended; queued, running or retry if the wait ran out).'),
+    output: z.unknown().optional().describe('With wait_ms, once the run ended within it: its output contract as stored (redacted for phi_minimized runs).'),
   })
   .strict();
 export type RunAccepted = z.infer<typeof RunAccepted>;

@@ -56,11 +56,12 @@ export const ROUTES: RouteDoc[] = [
       'A partial envelope: intake fills ids, the timestamp, the newest version and the idempotency key when absent, then checks the whole envelope ' +
       'and the workflow\'s own payload schema before answering. The run is recorded durably before the answer.',
     security: ['apiKey'],
+    queryParams: [{ name: 'wait_ms', description: 'Wait up to this many ms (1-30000) for the run to end; the answer then carries run_status and, once it ended, its output. The run goes on if the wait runs out. Prompt for lanes in REPLY_LANES (request–reply); others are read again at the deadline.' }],
     requestBody: { contentType: 'application/json', schema: 'SubmitRun' },
     responses: {
       '202': { description: 'Queued: a new run.', schema: 'RunAccepted' },
       '200': { description: 'Duplicate: this key was accepted before; names the first run.', schema: 'RunAccepted' },
-      '400': { description: 'invalid_json, or invalid_envelope listing every failing field (payload fields included, as payload.<field>).', schema: 'RunRefused' },
+      '400': { description: 'invalid_json, invalid_query (wait_ms out of range), or invalid_envelope listing every failing field (payload fields included, as payload.<field>).', schema: 'RunRefused' },
       '401': unauthorized,
       '403': { description: 'tenant_mismatch: meta.tenant_id is not the API key\'s tenant.', schema: 'RunRefused' },
       '404': { description: 'unknown_workflow.', schema: 'RunRefused' },
