@@ -249,6 +249,14 @@ describe('@revos/client: waiting for a run', () => {
     expect(again.output).toEqual(answered.output);
   });
 
+  it('answers a run of a lane that publishes no replies when it ends, not at the end of the wait', async () => {
+    const answered = await revos.submitRun({ meta: meta('WF97_Own_Note'), payload: { note_ref: 'n_42' } }, { waitMs: 25_000 });
+    expect(answered).toMatchObject({ status: 'queued', run_status: 'ok' });
+    expect((answered.output as { result: { primary_outputs: Record<string, unknown> } }).result.primary_outputs).toEqual({ note_ref: 'n_42' });
+    // The interactive lane publishes no replies here: the row is read again on a growing interval. Had the
+    // answer waited for the whole 25 s, this test's own 10 s limit would fail it.
+  }, 10_000);
+
   it('when the wait runs out first, says where the run is and lets it go on', async () => {
     const answered = await revos.submitRun({ meta: meta('WF96_Own_Ping'), payload: { think_ms: 3_000 } }, { waitMs: 100 });
     expect(answered.status).toBe('queued');

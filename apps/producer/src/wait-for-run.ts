@@ -1,9 +1,11 @@
 /**
  * `POST /v1/runs?wait_ms=N`: the answer waits up to N ms for the run to end and carries its output.
- * The wait is request–reply (workers of REPLY_LANES publish each final output; see run/request-reply.ts),
- * never a poll: the reply only wakes us, and the output answered is read from PostgreSQL as stored, so a
- * phi_minimized run answers redacted, as GET /v1/runs/:id does. A run whose lane does not publish is read
- * once more at the deadline. The run goes on when the wait runs out; the answer then says where it is.
+ * Runs of the lanes whose workers publish replies (REPLY_LANES; see run/request-reply.ts) wake the wait at
+ * once. The producer cannot know which lanes those are, so beside the reply the run's row is read again on
+ * a slow, growing interval (100 ms doubling to 1 s: at most about 35 reads in a 30 s wait), which is what
+ * answers runs of the other lanes. The output answered is always read from PostgreSQL as stored, so a
+ * phi_minimized run answers redacted, as GET /v1/runs/:id does. The run goes on when the wait runs out;
+ * the answer then says where it is.
  */
 import { findRun, withTenant } from '@revos/db';
 import type { FieldIssue } from '@revos/envelope';
@@ -36,8 +38,26 @@ export async function waitForRun(deps: Pick<ProducerDeps, 'db' | 'replies'>, ten
     return ENDED.has(run.status) ? { run_status: run.status, output: run.output } : { run_status: run.status };
   };
   // A duplicate of a finished run (or a very fast one) is answered at once.
-  const now = await read();
-  if (!now || now.output !== undefined) return now ?? { run_status: 'unknown' };
-  await deps.replies.awaitRunOutput(runId, { deadline });
-  return (await read()) ?? { run_status: 'unknown' };
+  let last = await read();
+  if (!last || last.output !== undefined) return last ?? { run_status: 'unknown' };
+  const stop = new AbortController();
+  let replied = false;
+  const reply = deps.replies.awaitRunOutput(runId, { deadline, signal: stop.signal }).then(() => {
+    replied = true;
+  });
+  try {
+    for (let interval = READ_FIRST_MS; Date.now() < deadline; interval = Math.min(interval * 2, READ_MAX_MS)) {
+      const pause = sleep(Math.min(interval, deadline - Date.now()));
+      await (replied ? pause : Promise.race([reply, pause]));
+      last = (await read()) ?? last;
+      if (last.output !== undefined) return last;
+    }
+    return last;
+  } finally {
+    stop.abort();
+  }
 }
+
+const READ_FIRST_MS = 100;
+const READ_MAX_MS = 1_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));

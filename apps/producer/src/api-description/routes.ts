@@ -56,7 +56,7 @@ export const ROUTES: RouteDoc[] = [
       'A partial envelope: intake fills ids, the timestamp, the newest version and the idempotency key when absent, then checks the whole envelope ' +
       'and the workflow\'s own payload schema before answering. The run is recorded durably before the answer.',
     security: ['apiKey'],
-    queryParams: [{ name: 'wait_ms', description: 'Wait up to this many ms (1-30000) for the run to end; the answer then carries run_status and, once it ended, its output. The run goes on if the wait runs out. Prompt for lanes in REPLY_LANES (request–reply); others are read again at the deadline.' }],
+    queryParams: [{ name: 'wait_ms', description: 'Wait up to this many ms (1-30000) for the run to end; the answer then carries run_status and, once it ended, its output. The run goes on if the wait runs out. Lanes in REPLY_LANES wake the wait at once (request–reply); runs of other lanes are re-read on a growing interval up to 1 s.' }],
     requestBody: { contentType: 'application/json', schema: 'SubmitRun' },
     responses: {
       '202': { description: 'Queued: a new run.', schema: 'RunAccepted' },
