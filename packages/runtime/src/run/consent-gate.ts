@@ -4,7 +4,7 @@
  * address's opt-out (recorded per number and channel, as carriers require: a STOP from a number
  * denies it for every subject of the tenant). A send goes out only when both allow.
  */
-import { checkOutboundConsent, type Sql } from '@revos/db';
+import { checkOutboundConsent, type ConsentStatus, type Sql } from '@revos/db';
 import type { ConsentResult, Envelope } from '@revos/envelope';
 import type { OutboundSpec } from '../define-workflow.js';
 
@@ -34,8 +34,13 @@ export async function checkConsentGate(sql: Sql, spec: OutboundSpec, envelope: E
   });
   // The number's opt-out is checked first: it is what carriers hold us to, whoever the subject is.
   if (stored.address === 'deny') return { result: 'deny', reason: `the destination number opted out of ${spec.channel}` };
-  if (stored.subject !== 'allow') return { result: 'deny', reason: `no ${spec.channel} consent on record for the subject` };
+  if (subjectConsent(stored.subject) === 'deny') return { result: 'deny', reason: `no ${spec.channel} consent on record for the subject` };
   return { result: 'allow' };
+}
+
+/** The subject's side of consent: only a recorded `allow` allows; no record means no contact. WF10 answers by it too. */
+export function subjectConsent(stored: ConsentStatus | null): ConsentResult {
+  return stored === 'allow' ? 'allow' : 'deny';
 }
 
 export function consentResultOf(verdict: ConsentVerdict): ConsentResult {

@@ -1,4 +1,4 @@
-import { defineWorkflow } from '@revos/runtime';
+import { defineWorkflow, isEntitled } from '@revos/runtime';
 import { z } from 'zod';
 
 /** Reports what a tenant may run (the pipeline's Load_Tenant_Entitlements, as a callable workflow). */
@@ -10,7 +10,8 @@ export const WF06_Load_Tenant_Entitlements = defineWorkflow({
   payload: z.object({ workflow: z.string().optional() }).strict(),
   async run(ctx) {
     const workflows = ctx.tenant.entitlements.workflows ?? [];
-    const entitled = ctx.payload.workflow === undefined ? null : workflows === '*' || workflows.includes(ctx.payload.workflow);
+    // The pipeline's own gate decides: the answer is what a run of that workflow would meet.
+    const entitled = ctx.payload.workflow === undefined ? null : isEntitled(ctx.tenant.entitlements, ctx.payload.workflow);
     return {
       summary: 'tenant entitlements loaded',
       phi_touched: false,

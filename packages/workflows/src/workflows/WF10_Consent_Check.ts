@@ -1,4 +1,4 @@
-import { defineWorkflow } from '@revos/runtime';
+import { defineWorkflow, subjectConsent } from '@revos/runtime';
 import { z } from 'zod';
 
 /** Answers whether the subject may be contacted on a channel. No record means no consent. */
@@ -12,7 +12,8 @@ export const WF10_Consent_Check = defineWorkflow({
     const subjectId = ctx.envelope.subject.patient_id ?? ctx.envelope.subject.lead_id;
     if (!subjectId) return { summary: 'no subject to check', primary_outputs: { consent_result: 'deny', reason: 'no_subject' } };
     const stored = await ctx.lookup.consent(subjectId, ctx.payload.channel);
-    const result = stored === 'allow' ? 'allow' : 'deny';
+    // The subject's side of the pipeline's Consent_Check, decided by the same rule.
+    const result = subjectConsent(stored);
     return {
       summary: `consent ${result} for ${ctx.payload.channel}`,
       primary_outputs: { consent_result: result, recorded: stored !== null, channel: ctx.payload.channel },

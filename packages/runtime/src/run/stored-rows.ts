@@ -1,0 +1,115 @@
+/**
+ * What one attempt writes to the database, as it may be stored: the run row, its outbox entries
+ * and its events. For phi_minimized runs every value is redacted (or dropped without a guard) and
+ * what a follow-up needs is kept only as a sealed copy bound to its row (privacy/privacy-mode.ts).
+ */
+import { newEventId, newOutboxId, type Envelope, type OutputContract } from '@revos/envelope';
+import type { EventRow, OutboxEntry, RunRecord } from '@revos/db';
+import { isPhiMinimized, redactEnvelope, redactOutput, sealContext, type PrivacyGuard } from '../privacy/privacy-mode.js';
+
+export class StoredRows {
+  /** phi_minimized: what is written to the database is redacted (or sealed), never the data itself. */
+  readonly phi: boolean;
+  /** The subject ids every event of the run carries. */
+  readonly subject: Record<string, unknown>;
+
+  constructor(
+    private readonly envelope: Envelope,
+    private readonly privacy: PrivacyGuard | undefined,
+  ) {
+    this.phi = isPhiMinimized(envelope);
+    this.subject = subjectIds(envelope);
+  }
+
+  /** A value as it may be stored: redacted for phi_minimized runs (nothing at all without a guard). */
+  value(value: unknown): unknown {
+    if (!this.phi) return value;
+    return this.privacy ? this.privacy.redactor.redact(value).value : null;
+  }
+
+  /** An event's payload as it may be stored: phi_minimized events keep their payload_ref only. */
+  eventPayload(payload: unknown): unknown {
+    return this.phi ? null : payload;
+  }
+
+  runRecord(output: OutputContract, row: { jobId: string; lane: string; startedAt: Date }): RunRecord {
+    const meta = this.envelope.meta;
+    return {
+      workflowRunId: meta.workflow_run_id,
+      parentRunId: meta.parent_run_id ?? null,
+      rootRunId: meta.root_run_id,
+      correlationId: meta.correlation_id,
+      tenantId: meta.tenant_id,
+      workflowName: meta.workflow_name,
+      workflowVersion: meta.workflow_version,
+      idempotencyKey: meta.idempotency_key,
+      jobId: row.jobId,
+      lane: row.lane,
+      triggerSource: meta.trigger_source,
+      triggerId: meta.trigger_id,
+      privacyMode: meta.privacy_mode,
+      status: output.result.status,
+      failureCode: output.meta_out.failure_code,
+      failureStage: output.meta_out.failure_stage,
+      retryCount: output.meta_out.retry_count,
+      latencyMs: output.meta_out.latency_ms,
+      latencyBreach: output.meta_out.latency_breach,
+      inputsHash: output.meta_out.inputs_hash,
+      outputsHash: output.meta_out.outputs_hash,
+      envelope: this.storedEnvelope(),
+      output: this.phi ? this.storedOutput(output) : output,
+      startedAt: row.startedAt,
+      endedAt: new Date(output.meta_out.ended_at_utc),
+    };
+  }
+
+  /** The output's next actions as outbox rows. */
+  outbox(output: OutputContract): OutboxEntry[] {
+    return output.result.next_actions.map((a, index) => {
+      const outboxId = newOutboxId();
+      return {
+        outboxId,
+        actionIndex: index,
+        workflow: a.workflow,
+        payload: this.value(a.payload) as Record<string, unknown>,
+        // The child needs the real payload: sealed (bound to its outbox row) until the dispatcher has handed it over.
+        sealedPayload: this.phi && this.privacy ? this.privacy.sealer.seal(a.payload, sealContext.outbox(outboxId)) : null,
+        priority: a.priority,
+        runAfter: a.run_after_utc,
+      };
+    });
+  }
+
+  /** An event the runtime itself records about the run (a retry scheduled, a task created). */
+  internalEvent(eventType: string, payload: Record<string, unknown>): EventRow {
+    const meta = this.envelope.meta;
+    return {
+      eventId: newEventId(),
+      workflowRunId: meta.workflow_run_id,
+      rootRunId: meta.root_run_id,
+      tenantId: meta.tenant_id,
+      subject: this.subject,
+      eventType,
+      direction: 'internal',
+      payloadRef: `runs/${meta.workflow_run_id}`,
+      payload: this.eventPayload(payload),
+    };
+  }
+
+  private storedEnvelope(): Envelope {
+    if (!this.phi) return this.envelope;
+    if (this.privacy) return redactEnvelope(this.privacy, this.envelope);
+    return { meta: this.envelope.meta, subject: this.envelope.subject, payload: {} };
+  }
+
+  private storedOutput(output: OutputContract): OutputContract {
+    if (this.privacy) return redactOutput(this.privacy, output);
+    return { ...output, result: { ...output.result, primary_outputs: {}, next_actions: output.result.next_actions.map((a) => ({ ...a, payload: {} })) } };
+  }
+}
+
+function subjectIds(envelope: Envelope): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(envelope.subject)) if (v) out[k] = v;
+  return out;
+}
