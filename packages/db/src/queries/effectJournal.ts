@@ -157,6 +157,49 @@ export async function completeEffect(sql: Sql, f: FinishEffect): Promise<boolean
   return recorded!;
 }
 
+/**
+ * The one statement part that journals completed effects: it reads a relation `effect_input` that
+ * the enclosing statement defines (columns {@link EFFECT_INPUT_COLUMNS}, one row per effect) and
+ * writes each effect's entry and its event, under the lease (same fence, key still in progress).
+ * Used by {@link completeEffects} and by the run's outcome (`recordRunOutcomes`) for deferred
+ * effects, so both count alike.
+ *
+ * `attempts` counts calls to the vendor, each once: a call that wrote an intent was counted by
+ * `startEffects` (a `started` entry keeps its count); a completion without an intent of its own
+ * (a deduping vendor's deferred effect over an earlier entry) is one more call.
+ * Exposes `effect_rows` (the entries written) and `effect_events` (their events) to the statement.
+ */
+export function effectCompletion(sql: Sql) {
+  return sql`
+    effect_rows as (
+      insert into effects as e (idempotency_key, effect_name, tenant_id, workflow_run_id, state, result, service, endpoint,
+                                latency_ms, success, event_id, completed_at)
+      select i.key, i.name, i.tenant, i.run, 'completed', i.result, i.service, i.endpoint, i.latency_ms, true, i.event_id, now()
+        from effect_input i
+        join idempotency_keys k on k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress'
+      on conflict (idempotency_key, effect_name) do update
+        set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
+            failure_code = null, event_id = excluded.event_id, completed_at = now(),
+            workflow_run_id = excluded.workflow_run_id,
+            attempts = case when e.state = 'started' then e.attempts else e.attempts + 1 end
+        where e.state <> 'completed'
+      returning e.idempotency_key, e.effect_name
+    ), effect_events as (
+      insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction,
+                          payload_ref, payload, idempotency_key, effect_name)
+      select i.event_id, i.event_run, i.event_root, i.event_tenant, i.subject, i.event_type, i.direction,
+             i.payload_ref, i.payload, i.key, i.name
+        from effect_input i join effect_rows r on r.idempotency_key = i.key and r.effect_name = i.name
+      returning idempotency_key, effect_name
+    )`;
+}
+
+/** The columns of `effect_input` (see {@link effectCompletion}), as a record definition. */
+export const EFFECT_INPUT_COLUMNS =
+  'key text, fence bigint, name text, tenant text, run text, service text, endpoint text, result jsonb, latency_ms int, ' +
+  'event_id text, event_run text, event_root text, event_tenant text, subject jsonb, event_type text, direction text, ' +
+  'payload_ref text, payload jsonb';
+
 /** Many results in one statement (group commit); (key, effect) pairs must be distinct within a call. */
 export async function completeEffects(sql: Sql, entries: FinishEffect[]): Promise<boolean[]> {
   const input = entries.map((f, idx) => ({
@@ -181,33 +224,10 @@ export async function completeEffects(sql: Sql, entries: FinishEffect[]): Promis
     payload: f.event.payload,
   }));
   const rows = await sql<{ idx: number }[]>`
-    with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb) as i(
-        idx int, key text, fence bigint, name text, tenant text, run text, service text, endpoint text, result jsonb,
-        latency_ms int, event_id text, event_run text, event_root text, event_tenant text, subject jsonb,
-        event_type text, direction text, payload_ref text, payload jsonb)
-    ), eff as (
-      insert into effects as e (idempotency_key, effect_name, tenant_id, workflow_run_id, state, result, service, endpoint,
-                                latency_ms, success, event_id, completed_at)
-      select i.key, i.name, i.tenant, i.run, 'completed', i.result, i.service, i.endpoint, i.latency_ms, true, i.event_id, now()
-        from input i
-        join idempotency_keys k on k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress'
-      on conflict (idempotency_key, effect_name) do update
-        set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
-            failure_code = null, event_id = excluded.event_id, completed_at = now(),
-            workflow_run_id = excluded.workflow_run_id,
-            attempts = case when e.state = 'started' then e.attempts else e.attempts + 1 end
-        where e.state <> 'completed'
-      returning e.idempotency_key, e.effect_name
-    ), ins as (
-      insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction,
-                          payload_ref, payload, idempotency_key, effect_name)
-      select i.event_id, i.event_run, i.event_root, i.event_tenant, i.subject, i.event_type, i.direction,
-             i.payload_ref, i.payload, i.key, i.name
-        from input i join eff on eff.idempotency_key = i.key and eff.effect_name = i.name
-      returning idempotency_key, effect_name
-    )
-    select i.idx from input i join ins on ins.idempotency_key = i.key and ins.effect_name = i.name`;
+    with effect_input as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb) as i(idx int, ${sql.unsafe(EFFECT_INPUT_COLUMNS)})
+    ), ${effectCompletion(sql)}
+    select i.idx from effect_input i join effect_events ev on ev.idempotency_key = i.key and ev.effect_name = i.name`;
   const recorded = new Set(rows.map((r) => r.idx));
   return entries.map((_, idx) => recorded.has(idx));
 }

@@ -1,5 +1,5 @@
 import type { Sql } from '../client.js';
-import type { EventRow, Lease } from './effectJournal.js';
+import { effectCompletion, EFFECT_INPUT_COLUMNS, type EventRow, type Lease } from './effectJournal.js';
 
 export type RunStatus = 'queued' | 'ok' | 'noop' | 'blocked' | 'retry' | 'failed';
 
@@ -167,12 +167,19 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
         payload: e.payload,
       })),
       effects: (o.effects ?? []).map((e) => ({
-        effect_name: e.effectName,
+        key: r.idempotencyKey,
+        fence: ledger?.lease.fence ?? null,
+        name: e.effectName,
+        tenant: r.tenantId,
+        run: r.workflowRunId,
         service: e.service,
         endpoint: e.endpoint,
         result: e.result,
         latency_ms: e.latencyMs,
         event_id: e.event.eventId,
+        event_run: r.workflowRunId,
+        event_root: r.rootRunId,
+        event_tenant: r.tenantId,
         subject: e.event.subject,
         event_type: e.event.eventType,
         direction: e.event.direction,
@@ -245,29 +252,12 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
           event_id text, workflow_run_id text, root_run_id text, tenant_id text, subject jsonb, event_type text,
           direction text, payload_ref text, payload jsonb)
       returning 1
-    ), effs as (
-      insert into effects as f (idempotency_key, effect_name, tenant_id, workflow_run_id, state, result, service, endpoint,
-                                latency_ms, success, event_id, completed_at)
-      select ok.run->>'idempotency_key', x.effect_name, ok.run->>'tenant_id', ok.run->>'workflow_run_id', 'completed',
-             x.result, x.service, x.endpoint, x.latency_ms, true, x.event_id, now()
-        from ok, jsonb_to_recordset(ok.effects) as x(
-          effect_name text, service text, endpoint text, result jsonb, latency_ms int, event_id text)
-      on conflict (idempotency_key, effect_name) do update
-        set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
-            failure_code = null, event_id = excluded.event_id, completed_at = now(),
-            workflow_run_id = excluded.workflow_run_id, attempts = f.attempts + 1
-        where f.state <> 'completed'
-      returning f.idempotency_key, f.effect_name
-    ), effevs as (
-      insert into events (event_id, workflow_run_id, root_run_id, tenant_id, subject, event_type, direction, payload_ref,
-                          payload, idempotency_key, effect_name)
-      select x.event_id, ok.run->>'workflow_run_id', ok.run->>'root_run_id', ok.run->>'tenant_id', x.subject,
-             x.event_type, x.direction, x.payload_ref, x.payload, ok.run->>'idempotency_key', x.effect_name
-        from ok cross join lateral jsonb_to_recordset(ok.effects) as x(
-          effect_name text, event_id text, subject jsonb, event_type text, direction text, payload_ref text, payload jsonb)
-        join effs on effs.idempotency_key = ok.run->>'idempotency_key' and effs.effect_name = x.effect_name
-      returning 1
-    )
+    ), effect_input as (
+      -- The deferred effects of the outcomes that hold their lease, as the shared completion reads them.
+      select x.key, x.fence, x.name, x.tenant, x.run, x.service, x.endpoint, x.result, x.latency_ms, x.event_id,
+             x.event_run, x.event_root, x.event_tenant, x.subject, x.event_type, x.direction, x.payload_ref, x.payload
+        from ok cross join lateral jsonb_to_recordset(ok.effects) as x(${sql.unsafe(EFFECT_INPUT_COLUMNS)})
+    ), ${effectCompletion(sql)}
     select idx from ok`;
   const written = new Set(rows.map((r) => r.idx));
   return outcomes.map((_, idx) => written.has(idx));
