@@ -200,10 +200,9 @@ export const EFFECT_INPUT_COLUMNS =
   'event_id text, event_run text, event_root text, event_tenant text, subject jsonb, event_type text, direction text, ' +
   'payload_ref text, payload jsonb';
 
-/** Many results in one statement (group commit); (key, effect) pairs must be distinct within a call. */
-export async function completeEffects(sql: Sql, entries: FinishEffect[]): Promise<boolean[]> {
-  const input = entries.map((f, idx) => ({
-    idx,
+/** One row of `effect_input` (see {@link effectCompletion}). */
+export function effectInputRow(f: FinishEffect) {
+  return {
     key: f.lease.idempotencyKey,
     fence: f.lease.fence,
     name: f.effectName,
@@ -222,7 +221,12 @@ export async function completeEffects(sql: Sql, entries: FinishEffect[]): Promis
     direction: f.event.direction,
     payload_ref: f.event.payloadRef,
     payload: f.event.payload,
-  }));
+  };
+}
+
+/** Many results in one statement (group commit); (key, effect) pairs must be distinct within a call. */
+export async function completeEffects(sql: Sql, entries: FinishEffect[]): Promise<boolean[]> {
+  const input = entries.map((f, idx) => ({ idx, ...effectInputRow(f) }));
   const rows = await sql<{ idx: number }[]>`
     with effect_input as (
       select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb) as i(idx int, ${sql.unsafe(EFFECT_INPUT_COLUMNS)})

@@ -1,5 +1,5 @@
 import type { Sql } from '../client.js';
-import { effectCompletion, EFFECT_INPUT_COLUMNS, type EventRow, type Lease } from './effectJournal.js';
+import { effectCompletion, EFFECT_INPUT_COLUMNS, effectInputRow, type EventRow, type Lease } from './effectJournal.js';
 
 export type RunStatus = 'queued' | 'ok' | 'noop' | 'blocked' | 'retry' | 'failed';
 
@@ -166,26 +166,10 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
         payload_ref: e.payloadRef,
         payload: e.payload,
       })),
-      effects: (o.effects ?? []).map((e) => ({
-        key: r.idempotencyKey,
-        fence: ledger?.lease.fence ?? null,
-        name: e.effectName,
-        tenant: r.tenantId,
-        run: r.workflowRunId,
-        service: e.service,
-        endpoint: e.endpoint,
-        result: e.result,
-        latency_ms: e.latencyMs,
-        event_id: e.event.eventId,
-        event_run: r.workflowRunId,
-        event_root: r.rootRunId,
-        event_tenant: r.tenantId,
-        subject: e.event.subject,
-        event_type: e.event.eventType,
-        direction: e.event.direction,
-        payload_ref: e.event.payloadRef,
-        payload: e.event.payload,
-      })),
+      // Deferred effects are journaled under the outcome's lease, as every effect is.
+      effects: ledger
+        ? (o.effects ?? []).map((e) => effectInputRow({ ...e, lease: ledger.lease, tenantId: r.tenantId, workflowRunId: r.workflowRunId }))
+        : [],
     };
   });
 
