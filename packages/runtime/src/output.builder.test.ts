@@ -1,4 +1,4 @@
-import { canonicalJson, contractHash, keyForEnvelope, newRunId, validateOutput, type Envelope, type EnvelopeMeta } from '@revos/envelope';
+import { canonicalJson, contractHash, keyForEnvelope, newRunId, parseEnvelope, validateOutput, type Envelope } from '@revos/envelope';
 import { describe, expect, it } from 'vitest';
 import { emptyAudit, inputsHashOf, OutputBuilder, validateWorkflowParts } from './output.js';
 
@@ -10,15 +10,16 @@ function envelope(payload: Record<string, unknown>, context?: Envelope['context'
     workflow_run_id: runId,
     root_run_id: runId,
     idempotency_key: keyForEnvelope({ tenant_id: 't_demo', workflow_name: 'WF30_Send_SMS', trigger_id: 'trg_1', payload }),
-    trigger_source: 'api',
+    trigger_source: 'ui',
     trigger_id: 'trg_1',
     timestamp_utc: '2026-02-03T21:17:00Z',
     tenant_id: 't_demo',
-    environment: 'dev',
+    environment: 'staging',
     privacy_mode: 'standard',
     correlation_id: 'corr_1',
-  } as EnvelopeMeta;
-  return { meta, subject: { patient_id: 'p_1' }, payload, ...(context ? { context } : {}) };
+  };
+  // Parsed, so the outputs below are built from an envelope a worker would accept.
+  return parseEnvelope({ meta, subject: { patient_id: 'p_1' }, payload, ...(context ? { context } : {}) });
 }
 
 const builder = (e: Envelope) =>
