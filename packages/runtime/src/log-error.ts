@@ -9,7 +9,6 @@ import { FailureCode } from '@revos/envelope';
 /** Errors whose messages we write ourselves and keep free of PHI (ids, codes, counts only). */
 const OWN_MESSAGES: ReadonlySet<string> = new Set([
   'WorkflowError',
-  'StageFailure',
   'ValidationError',
   'SealError',
   'UnknownWorkflowError',
