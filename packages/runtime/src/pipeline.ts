@@ -7,25 +7,16 @@
  * It returns what BullMQ should do with the job (done, retry after a delay, fail
  * for good, wait for another worker, or stop because the lease was lost) and has
  * already written every durable fact of the attempt when it returns. The rooms it
- * calls live in run/: the attempt's state and endings (attempt.ts), ctx.effect
+ * calls live in run/: the attempt's state and endings (attempt.ts), an invalid
+ * envelope's refusal (invalid-envelope.ts), ctx.effect
  * (effect-journal.ts), the gates (entitlement-gate.ts, consent-gate.ts), the core
  * logic's context (core-logic.ts), stored copies (stored-rows.ts), breaches (breach.ts).
  *
  * Round trips for a fresh run (tenant cached): claim 1, consent 1 (outbound
  * only), 2 per effect (intent, then result + event), outcome 1.
  */
-import {
-  canonicalJson,
-  EnvelopeMeta,
-  newAlertId,
-  sha256Hex,
-  tryParseIdempotencyKey,
-  validateEnvelope,
-  type ConsentResult,
-  type Envelope,
-  type FieldIssue,
-} from '@revos/envelope';
-import { loadEffectJournal, recordAlert, type Db } from '@revos/db';
+import { canonicalJson, sha256Hex, tryParseIdempotencyKey, validateEnvelope, type ConsentResult } from '@revos/envelope';
+import { loadEffectJournal, type Db } from '@revos/db';
 import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
 import type { WorkflowCatalog } from './define-workflow.js';
@@ -41,6 +32,7 @@ import { checkConsentGate, consentResultOf } from './run/consent-gate.js';
 import { runCoreLogic } from './run/core-logic.js';
 import { entitlementGate } from './run/entitlement-gate.js';
 import { stageFailure } from './run/failure.js';
+import { rejectInvalidEnvelope } from './run/invalid-envelope.js';
 import { budgetFor } from './run/latency.js';
 
 export { ESCALATION_WORKFLOW, type AttemptInfo, type AttemptOutcome } from './run/attempt.js';
@@ -183,44 +175,4 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
   } catch (error) {
     return run.finishFailure(error);
   }
-}
-
-/**
- * An envelope that fails validation. When its `meta` alone is sound we can
- * still write a failed run (with its issues) and escalate; otherwise nothing
- * identifies the run, so we write an alert carrying the field paths (never the
- * values: they may be PHI).
- */
-async function rejectInvalidEnvelope(
-  deps: PipelineDeps,
-  data: unknown,
-  issues: FieldIssue[],
-  attempt: AttemptInfo,
-  startedAt: Date,
-): Promise<AttemptOutcome> {
-  const reason = issues.map((i) => `${i.path}: ${i.rule}`).join('; ').slice(0, 1000);
-  const paths = issues.map(({ path, rule }) => ({ path, rule }));
-  const raw = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-  const meta = EnvelopeMeta.safeParse(raw.meta);
-  if (!meta.success) {
-    await recordAlert(deps.db.sql, {
-      alertId: newAlertId(),
-      tenantId: null,
-      kind: 'invalid_envelope',
-      workflowName: null,
-      workflowRunId: null,
-      dedupeKey: `invalid_envelope:${attempt.jobId}`,
-      details: { job_id: attempt.jobId, lane: attempt.lane, issues: paths },
-    });
-    deps.log.error({ job_id: attempt.jobId, issues: paths }, 'invalid envelope rejected');
-    return { kind: 'terminal', output: null, code: 'invalid_input', reason };
-  }
-  // Keep what is sound: the stored envelope must not carry the invalid parts.
-  const envelope: Envelope = { meta: meta.data, subject: {}, payload: {} };
-  const log = deps.log.child({ workflow: meta.data.workflow_name, workflow_run_id: meta.data.workflow_run_id, root_run_id: meta.data.root_run_id, correlation_id: meta.data.correlation_id });
-  const run = new RunAttempt(deps, envelope, attempt, startedAt, log);
-  run.workflow = deps.catalog.get(meta.data.workflow_name, meta.data.workflow_version) ?? null;
-  return run.finishTerminal(
-    stageFailure('invalid_input', 'validate_envelope', reason, { issues: issues.map(({ path, rule, message }) => ({ path, rule, message })) }),
-  );
 }
