@@ -12,7 +12,7 @@ import { combineWorkflowFactories, createLogger, loadWorkflowsModule, logDestina
 import type { WorkflowServices } from '@revos/workflows';
 import { startBackgroundLoops } from './background.js';
 import type { ExtraWorkflows } from './catalog.js';
-import { runCli } from './cli.js';
+import { runCli } from './cli/run-cli.js';
 import { loadProducerEnv } from './env.js';
 import { startProducerProcess } from './producer.js';
 
