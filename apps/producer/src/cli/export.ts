@@ -72,7 +72,7 @@ async function exportRuns(args: Parsed, { session, out, err, env }: CommandConte
     const run = await findRun(db.sql, tenantId, runId);
     if (run && FINAL_STATUSES.has(run.status)) {
       bar?.done();
-      const primary = (run.output as { result?: { primary_outputs?: Record<string, unknown> } } | null)?.result?.primary_outputs ?? {};
+      const primary = run.output?.result.primary_outputs ?? {};
       if (run.status !== 'ok') {
         throw new CommandFailed(`export run ${runId} ended ${run.status}: ${run.failure_code ?? 'unknown'}`, { workflow_run_id: runId, status: run.status, failure_code: run.failure_code });
       }

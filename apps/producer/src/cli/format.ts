@@ -1,5 +1,7 @@
 /** Text output of the CLI: aligned tables and the run views (`--json` prints the API's bodies instead). */
 import { policyVersionsOf, sideEffectLines } from '../side-effects.js';
+import type { RunView } from '@revos/db';
+import type { RedactedRun } from '../operator.js';
 import { walkTree, type RunDetail, type RunTree } from '../views.js';
 
 /** Left-aligned columns, two spaces apart. */
@@ -25,7 +27,8 @@ export function formatTree(tree: RunTree): string {
   return `root ${tree.root_run_id} (${tree.runs.length} run${tree.runs.length === 1 ? '' : 's'})\n${table(rows)}`;
 }
 
-export function formatDetail(d: RunDetail): string {
+/** A run's detail as text: a tenant's own run, or an operator's view of any (redacted when phi_minimized). */
+export function formatDetail(d: RunDetail<RunView | RedactedRun>): string {
   const r = d.run;
   const fields: [string, unknown][] = [
     ['run', r.workflow_run_id],
@@ -55,10 +58,7 @@ export function formatDetail(d: RunDetail): string {
   section('events', [['EVENT_ID', 'TYPE', 'DIRECTION', 'EFFECT', 'AT'], ...d.events.map((e) => [e.event_id, e.event_type, e.direction, dash(e.effect_name), e.occurred_at])]);
   section('external calls', [
     ['SERVICE', 'ENDPOINT', 'LATENCY_MS', 'SUCCESS'],
-    ...d.external_calls.map((call) => {
-      const c = (typeof call === 'object' && call !== null ? call : {}) as Record<string, unknown>;
-      return [dash(c.service), dash(c.endpoint), dash(c.latency_ms), dash(c.success)];
-    }),
+    ...d.external_calls.map((c) => [dash(c.service), dash(c.endpoint), dash(c.latency_ms), dash(c.success)]),
   ]);
   section('tasks', [['TASK_ID', 'KIND', 'STATUS', 'FAILURE', 'CREATED_AT'], ...d.tasks.map((t) => [t.task_id, t.kind, t.status, dash(t.failure_code), t.created_at])]);
   return parts.join('\n');

@@ -1,5 +1,5 @@
-import { listFailedRuns, type Db } from '@revos/db';
-import { operatorRunDetail, operatorRunTree, replayRun, type ReplayOutcome } from '../operator.js';
+import { listFailedRuns, type Db, type RunView } from '@revos/db';
+import { operatorRunDetail, operatorRunTree, replayRun, type RedactedRun, type ReplayOutcome } from '../operator.js';
 import { runDetail, runTree, type RunDetail, type RunTree } from '../views.js';
 import { allowOnly, limitOption, noMorePositionals, operatorName, positional, sinceOption, tenantIdArgument, tenantOption, type Parsed } from './args.js';
 import { subcommand, type CommandContext, type CommandGroup } from './command.js';
@@ -13,7 +13,7 @@ type ViewSub = 'show' | 'tree' | 'events';
 /** Where a view's run comes from: a tenant's own (the API's views) or any tenant's (the operator's, PHI redacted). */
 interface RunViews {
   tree(): Promise<RunTree | null>;
-  detail(): Promise<RunDetail | null>;
+  detail(): Promise<RunDetail<RunView | RedactedRun> | null>;
   notFound(): CommandFailed;
 }
 
