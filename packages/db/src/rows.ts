@@ -3,6 +3,8 @@
  * print them as they are); timestamps read as `::text` are strings. The run's two JSON documents are
  * typed as the contracts they hold, from the schema's `$type` (no cast at the reader).
  */
+import type { TaskResolution, TaskStatus } from '@revos/envelope';
+import type { ConsentStatus } from './queries/consents.js';
 import type { workflowRuns } from './schema.js';
 
 type StoredRun = typeof workflowRuns.$inferSelect;
@@ -57,6 +59,90 @@ export interface TaskView {
   reason: string;
   status: string;
   created_at: string;
+}
+
+// ---- finding a run from any id (queries/findRunByAnyId.ts)
+
+/** Which kind of id led to the run (shown to the operator, so a surprising match is visible). */
+export type RunIdKind = 'workflow_run_id' | 'idempotency_key' | 'job_id' | 'correlation_id' | 'trigger_id' | 'event_id' | 'task_id' | 'outbox_id';
+
+export interface RunLocation {
+  tenant_id: string;
+  workflow_run_id: string;
+  matched: RunIdKind;
+}
+
+// ---- tasks (queries/transitionTask.ts, listTasks.ts, countOpenTasks.ts)
+
+export interface TaskRow {
+  task_id: string;
+  tenant_id: string;
+  workflow_run_id: string;
+  root_run_id: string;
+  idempotency_key: string;
+  kind: string;
+  failure_code: string | null;
+  reason: string;
+  status: TaskStatus;
+  claimed_by: string | null;
+  claimed_at: string | null;
+  resolution: TaskResolution | null;
+  resolution_note: string | null;
+  resolved_by: string | null;
+  created_at: string;
+  closed_at: string | null;
+}
+
+export interface ListedTask extends TaskRow {
+  workflow_name: string | null;
+  /** Seconds since the task was opened: what an operator sorts by. */
+  age_s: number;
+}
+
+export interface OpenTaskCount {
+  kind: string;
+  failure_code: string | null;
+  n: number;
+}
+
+// ---- consents (queries/listConsents.ts)
+
+export interface ConsentRow {
+  target: 'subject' | 'address';
+  /** The subject id or the E.164 address. */
+  id: string;
+  channel: string;
+  status: ConsentStatus;
+  source: string | null;
+  evidence_ref: string | null;
+  updated_by: string | null;
+  updated_at: string;
+}
+
+// ---- health signals for alerts and metrics (queries/healthSignals.ts, oldestWaitingRunByLane.ts)
+
+export interface WorkflowFailureRate {
+  workflow_name: string;
+  /** Runs that reached a final status within the window. */
+  total: number;
+  failed: number;
+}
+
+export interface PendingOutboxEntry {
+  outbox_id: string;
+  tenant_id: string;
+  parent_run_id: string;
+  root_run_id: string;
+  workflow: string;
+  attempts: number;
+  last_error: string | null;
+  age_s: number;
+}
+
+export interface LaneWaitAge {
+  lane: string;
+  /** Seconds the oldest due run of the lane has waited for its first outcome. */
+  age_s: number;
 }
 
 // ---- lists (queries/listFailedRuns.ts, listOpenTasks.ts, listRunEffects.ts)
