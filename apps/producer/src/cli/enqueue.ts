@@ -14,10 +14,9 @@ export const enqueue: CommandGroup = {
     const file = positional(args, 1, '<file.json>', command, 2);
     const tenantId = tenantOption(args, command);
     const body = await readJsonFile(file, '<file.json>');
-    const deps = await session.intake();
-    await requireTenant(deps.db, tenantId);
+    await requireTenant(await session.db(), tenantId);
     // The one call into intake: the API's POST /v1/runs path, so the CLI cannot accept what the API refuses.
-    const outcome = await submitRequest(deps, body, tenantId, 'cli');
+    const outcome = await submitRequest(await session.intake(), body, tenantId, 'cli');
     if (!outcome.ok) throw submissionRefused(outcome.httpStatus, outcome.body);
     out(args.json ? JSON.stringify(outcome.body) : JSON.stringify(outcome.body, null, 2));
   },
