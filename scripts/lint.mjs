@@ -10,7 +10,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const LAYERS = ['@revos/envelope', '@revos/db', '@revos/runtime', '@revos/workflows'];
+const LAYERS = ['@revos/settings', '@revos/envelope', '@revos/db', '@revos/runtime', '@revos/workflows'];
 const APPS = ['@revos/producer', '@revos/worker'];
 const LEAVES = ['@revos/client'];
 const problems = [];

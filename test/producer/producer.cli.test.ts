@@ -173,4 +173,31 @@ describe('revos CLI', () => {
     expect(missingFile.code).toBe(1);
     expect(missingFile.stderr).toContain('absent.json: cannot read (ENOENT)');
   });
+
+  it('prints the whole usage with --help, one command group\'s with <group> --help, and the version with --version', async () => {
+    const [all, runsHelp, version, versionAfterCommand] = await Promise.all([revos('--help'), revos('runs', '--help'), revos('--version'), revos('tasks', '--version')]);
+    expect(all.code).toBe(0);
+    for (const group of ['tenants create', 'enqueue', 'runs show', 'tasks list', 'policy set', 'consents set', 'effects settle', 'export', 'prune']) {
+      expect(all.stdout).toContain(`revos ${group}`);
+    }
+    expect(runsHelp.code).toBe(0);
+    expect(runsHelp.stdout).toContain('revos runs replay --failed');
+    expect(runsHelp.stdout).not.toContain('revos tenants create');
+    expect(runsHelp.stderr).toBe('');
+    const { version: expected } = (await import('../../apps/producer/package.json', { with: { type: 'json' } })).default;
+    expect(version).toMatchObject({ code: 0, stdout: `revos ${expected}\n`, stderr: '' });
+    expect(versionAfterCommand).toMatchObject({ code: 0, stdout: `revos ${expected}\n` });
+  });
+
+  it('exits 2 on an unknown command or an unknown flag, naming it, with the usage to choose from', async () => {
+    const [unknownCommand, unknownFlag] = await Promise.all([revos('tenant', 'create', 't_x'), revos('prune', '--dry-runn')]);
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toContain('revos: unknown command "tenant"');
+    expect(unknownCommand.stderr).toContain('revos tenants create <tenant_id>');
+    expect(unknownCommand.stdout).toBe('');
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr.split('\n')[0]).toBe('revos prune: unknown option --dry-runn');
+    expect(unknownFlag.stderr).toContain('revos prune [--dry-run]');
+    expect(unknownFlag.stderr).not.toContain('revos tenants create');
+  });
 });

@@ -33,4 +33,21 @@ describe('starting with bad configuration', () => {
     expect(stderr).toMatch(/PHI_SEAL_KEY: /);
     expect(stderr).toMatch(/VOICE_REPLY_MARGIN_MS: /);
   });
+
+  it('a shared setting has one rule everywhere: worker, producer and the migrate CLI name it the same way', async () => {
+    const [worker, producer, migrate] = await Promise.all([
+      runApp('apps/worker/src/main.ts', { LOG_PRETTY: 'yes', DATABASE_URL: 'mysql://db/revos', CONCURRENCY_REALTIME: '0' }),
+      runApp('apps/producer/src/main.ts', { LOG_PRETTY: 'yes', DATABASE_URL: 'mysql://db/revos', PORT: 'eighty' }),
+      runApp('packages/db/src/migrate-cli.ts', { DATABASE_URL: 'mysql://db/revos' }),
+    ]);
+    for (const app of [worker, producer]) {
+      expect(app.code).toBe(78);
+      expect(app.stderr).toMatch(/LOG_PRETTY: /);
+      expect(app.stderr).toMatch(/DATABASE_URL: must be a postgres: or postgresql:\/\/ URL/);
+    }
+    expect(worker.stderr).toMatch(/CONCURRENCY_REALTIME: /);
+    expect(producer.stderr).toMatch(/PORT: /);
+    expect(migrate.code).not.toBe(0);
+    expect(migrate.stderr).toMatch(/DATABASE_URL: must be a postgres: or postgresql:\/\/ URL/);
+  });
 });

@@ -68,7 +68,7 @@ function renderTree(tree: RunTree, currentId: string): string {
 
 export function renderRunPage(d: OperatorRunDetail, tree: RunTree): string {
   const r = d.run;
-  const output = (r.output ?? null) as { result?: { summary?: string; primary_outputs?: unknown; next_actions?: unknown[] }; meta_out?: Record<string, unknown>; audit?: Record<string, unknown> } | null;
+  const output = r.output;
   const fields: [string, string][] = [
     ['workflow', `${h(r.workflow_name)} <span class="muted">@${h(r.workflow_version)}</span>`],
     ['status', `${status(r.status)}${r.failure_code ? ` <span class="muted">${h(r.failure_code)} at ${dash(r.failure_stage)}</span>` : ''}`],
@@ -94,10 +94,7 @@ export function renderRunPage(d: OperatorRunDetail, tree: RunTree): string {
     `<td>${h(e.occurred_at)}</td>`,
     `<td>${e.payload === null ? '<span class="muted">–</span>' : `<code>${h(JSON.stringify(e.payload)).slice(0, 400)}</code>`}</td>`,
   ]);
-  const calls = d.external_calls.map((call) => {
-    const c = (typeof call === 'object' && call !== null ? call : {}) as Record<string, unknown>;
-    return [`<td>${dash(c.service)}</td>`, `<td>${dash(c.endpoint)}</td>`, `<td class="num">${ms(c.latency_ms)}</td>`, `<td>${c.success === true ? status('ok') : c.success === false ? status('failed') : '–'}</td>`];
-  });
+  const calls = d.external_calls.map((c) => [`<td>${dash(c.service)}</td>`, `<td>${dash(c.endpoint)}</td>`, `<td class="num">${ms(c.latency_ms)}</td>`, `<td>${status(c.success ? 'ok' : 'failed')}</td>`]);
   const tasks = d.tasks.map((t) => [`<td class="mono">${h(t.task_id)}</td>`, `<td>${h(t.kind)}</td>`, `<td>${status(t.status === 'open' ? 'retry' : 'ok').replace(/>(retry|ok)</, `>${h(t.status)}<`)}</td>`, `<td>${dash(t.failure_code)}</td>`, `<td>${h(t.reason)}</td>`, `<td>${h(t.created_at)}</td>`]);
   const result = output?.result;
   const contract = output

@@ -16,7 +16,7 @@ export { RunOptions, RunAccepted, RunRefused, submitRequest, submitPartial, type
 export { runDetail, runTree, type RunDetail, type RunSummary, type RunTree, type RunTreeNode } from './views.js';
 export { startBackgroundLoops } from './background.js';
 export { loadCronSchedules } from './cron-file.js';
-export { runCli } from './cli.js';
+export { runCli } from './cli/run-cli.js';
 export { replayRun, redactDetail, operatorRunDetail, operatorRunTree, parseSince, type ReplayOutcome, type ReplayRequest } from './operator.js';
 export { checkAlerts } from './alerts.js';
 export { voiceWebhook, TwilioVoiceForm, DEFAULT_VOICE_BUDGET_MS } from './voice-webhook.js';

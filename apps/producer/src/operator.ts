@@ -9,13 +9,29 @@
  * the run is read inside its own tenant's scope (withTenant, row-level security), as the tenant
  * API reads it.
  */
-import { countReplays, findRun, findRunByAnyId, recordAlert, recordOperatorEvent, withTenant, type Db, type RunLocation } from '@revos/db';
-import { contractHash, newAlertId, newEventId, newRunId, type Envelope } from '@revos/envelope';
+import { countReplays, findRun, findRunByAnyId, recordAlert, recordOperatorEvent, withTenant, type Db, type RunLocation, type RunView } from '@revos/db';
+import { contractHash, newAlertId, newEventId, newRunId, type Envelope, type NextAction, type OutputContract, type ResultBlock } from '@revos/envelope';
 import type { IntakeDeps } from '@revos/runtime';
 import { submitPartial, type RunAccepted, type RunRefused } from './submit.js';
-import { runDetail, runTree, type RunDetail, type RunTree } from './views.js';
+import { runDetail, runTree, type RunDetail, type RunSummary, type RunTree } from './views.js';
 
-export interface OperatorRunDetail extends RunDetail {
+/** A value replaced by its hash: what an operator may see of PHI. */
+export interface Hashed {
+  redacted: true;
+  sha256: `sha256_${string}`;
+}
+
+/** A phi_minimized run as an operator sees it: ids and meta as stored, every PHI-bearing document hashed. */
+export type RedactedRun = RunSummary & {
+  envelope: { meta: Envelope['meta']; subject: Hashed; payload: Hashed };
+  output:
+    | (Omit<OutputContract, 'result'> & {
+        result: Omit<ResultBlock, 'primary_outputs' | 'next_actions'> & { primary_outputs: Hashed; next_actions: (Omit<NextAction, 'payload'> & { payload: Hashed })[] };
+      })
+    | null;
+};
+
+export interface OperatorRunDetail extends RunDetail<RunView | RedactedRun> {
   /** How the id the operator gave led to this run. */
   located: RunLocation;
   /** True when PHI-bearing fields were replaced by hashes (phi_minimized). */
@@ -24,16 +40,12 @@ export interface OperatorRunDetail extends RunDetail {
 
 export const isPhiMinimized = (privacyMode: string) => privacyMode === 'phi_minimized';
 
-/** A value replaced by its hash: what an operator may see of PHI. */
-const hashed = (value: unknown) => ({ redacted: true, sha256: contractHash(value ?? null) });
+const hashed = (value: unknown): Hashed => ({ redacted: true, sha256: contractHash(value ?? null) });
 
 /** The detail with every PHI-bearing field of a phi_minimized run replaced by its hash. */
-export function redactDetail(detail: RunDetail): { detail: RunDetail; redacted: boolean } {
+export function redactDetail(detail: RunDetail): { detail: RunDetail<RunView | RedactedRun>; redacted: boolean } {
   if (!isPhiMinimized(detail.run.privacy_mode)) return { detail, redacted: false };
-  const envelope = (detail.run.envelope ?? {}) as Partial<Envelope>;
-  const output = detail.run.output as { meta_out?: unknown; result?: Record<string, unknown>; audit?: unknown } | null;
-  const result = output?.result;
-  const nextActions = Array.isArray(result?.next_actions) ? (result.next_actions as Record<string, unknown>[]) : [];
+  const { envelope, output } = detail.run;
   return {
     redacted: true,
     detail: {
@@ -43,11 +55,10 @@ export function redactDetail(detail: RunDetail): { detail: RunDetail; redacted: 
         envelope: { meta: envelope.meta, subject: hashed(envelope.subject), payload: hashed(envelope.payload) },
         output: output && {
           ...output,
-          result: result && {
-            ...result,
-            summary: result.summary,
-            primary_outputs: hashed(result.primary_outputs),
-            next_actions: nextActions.map((a) => ({ ...a, payload: hashed(a.payload) })),
+          result: {
+            ...output.result,
+            primary_outputs: hashed(output.result.primary_outputs),
+            next_actions: output.result.next_actions.map((a) => ({ ...a, payload: hashed(a.payload) })),
           },
         },
       },
@@ -111,7 +122,7 @@ export async function replayRun(deps: IntakeDeps, runId: string, request: Replay
   if (phi && !request.reason?.trim()) {
     return { ok: false, original_run_id: original, error: 'reason_required', message: `run ${original}: a forced replay needs --reason` };
   }
-  const envelope = run.envelope as Envelope;
+  const envelope = run.envelope;
   const n = (await countReplays(sql, original)) + 1;
   const triggerId = `replay:${original}:${n}`;
   const replayRunId = newRunId();

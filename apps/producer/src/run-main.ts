@@ -8,13 +8,12 @@
  *
  * WORKFLOWS_MODULE adds a module's workflows too (the stock image, `npm start` and `npx revos`).
  */
-import { combineWorkflowFactories, createLogger, loadWorkflowsModule, runMain } from '@revos/runtime';
+import { combineWorkflowFactories, createLogger, loadWorkflowsModule, logDestination, runMain } from '@revos/runtime';
 import type { WorkflowServices } from '@revos/workflows';
 import { startBackgroundLoops } from './background.js';
 import type { ExtraWorkflows } from './catalog.js';
-import { runCli } from './cli.js';
+import { runCli } from './cli/run-cli.js';
 import { loadProducerEnv } from './env.js';
-import { logDestination } from './log-output.js';
 import { startProducerProcess } from './producer.js';
 
 export interface ProducerMainOptions {

@@ -34,9 +34,8 @@ export function registerRunRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
     const outcome = await submitRequest(deps, body, tenantId, 'api');
     logOutcome(deps.log, outcome, tenantId, workflowOf(body), 'api');
     countOutcome(deps, outcome, workflowOf(body), 'api');
-    const accepted = outcome.body as { status?: unknown; workflow_run_id?: unknown };
-    if (wait.waitMs !== null && (accepted.status === 'queued' || accepted.status === 'duplicate') && typeof accepted.workflow_run_id === 'string') {
-      const waited = await waitForRun(deps, tenantId, accepted.workflow_run_id, wait.waitMs);
+    if (wait.waitMs !== null && outcome.ok) {
+      const waited = await waitForRun(deps, tenantId, outcome.body.workflow_run_id, wait.waitMs);
       return c.json({ ...outcome.body, ...waited }, outcome.httpStatus);
     }
     return c.json(outcome.body, outcome.httpStatus);

@@ -4,7 +4,8 @@
  * query filters on the tenant, and runs inside withTenant (role revos_tenant, row-level security
  * keyed on the tenant), so a filter forgotten here still returns no other tenant's rows.
  */
-import { findRun, findRunEvents, findRunTasks, findRunTree, withTenant, type Db, type EventView, type RunView, type TaskView } from '@revos/db';
+import { findRun, findRunEvents, findRunTasks, findRunTree, withTenant, type Db, type EventView, type RunView, type StoredOutput, type TaskView } from '@revos/db';
+import type { ExternalCall } from '@revos/envelope';
 
 /** A run without its envelope and output (which may be large and carry PHI): for lists and trees. */
 export type RunSummary = Omit<RunView, 'envelope' | 'output'>;
@@ -13,11 +14,12 @@ export interface RunTreeNode extends RunSummary {
   children: RunTreeNode[];
 }
 
-export interface RunDetail {
-  run: RunView;
+/** A run with its events and tasks. `Run` is the run as stored, or as an operator may see it (operator.ts). */
+export interface RunDetail<Run extends RunSummary = RunView> {
+  run: Run;
   events: EventView[];
   /** audit.external_calls of the run's output; empty while the run has no output. */
-  external_calls: unknown[];
+  external_calls: ExternalCall[];
   tasks: TaskView[];
 }
 
@@ -52,12 +54,8 @@ export function summarise(run: RunView): RunSummary {
   return summary;
 }
 
-function externalCalls(output: unknown): unknown[] {
-  if (typeof output !== 'object' || output === null) return [];
-  const audit = (output as { audit?: unknown }).audit;
-  if (typeof audit !== 'object' || audit === null) return [];
-  const calls = (audit as { external_calls?: unknown }).external_calls;
-  return Array.isArray(calls) ? calls : [];
+function externalCalls(output: StoredOutput): ExternalCall[] {
+  return output?.audit.external_calls ?? [];
 }
 
 /**

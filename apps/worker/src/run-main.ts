@@ -9,11 +9,10 @@
  *
  * WORKFLOWS_MODULE adds a module's workflows too (the stock image and `npm start` use that).
  */
-import { combineWorkflowFactories, createLogger, loadWorkflowsModule, runMain } from '@revos/runtime';
+import { combineWorkflowFactories, createLogger, loadWorkflowsModule, logDestination, runMain } from '@revos/runtime';
 import type { WorkflowServices } from '@revos/workflows';
 import { loadWorkerEnv } from './env.js';
 import { startWorkerProcess, type StartOptions } from './fleet.js';
-import { logDestination } from './log-output.js';
 
 export interface WorkerMainOptions {
   /** The deployment's own workflows, served beside the reference ones. */

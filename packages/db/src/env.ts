@@ -1,14 +1,7 @@
-/** The migrate CLI's one setting. */
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/revos';
+/** The migrate CLI's configuration: DATABASE_URL, with the same rule and default as the apps' (@revos/settings). */
+import { DatabaseSettings, parseSettings } from '@revos/settings';
 
-/** DATABASE_URL: the PostgreSQL database to create (if missing) and migrate. */
-export function databaseUrlFromEnv(): string {
-  const value = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  try {
-    const url = new URL(value);
-    if (!/^postgres(ql)?:$/.test(url.protocol)) throw new Error('protocol');
-  } catch {
-    throw new Error('DATABASE_URL: must be a postgres:// URL naming a database');
-  }
-  return value;
+/** Parses DATABASE_URL once; a bad value throws naming the variable and the rule. */
+export function loadDatabaseSettings(source: Record<string, string | undefined> = process.env): DatabaseSettings {
+  return parseSettings(DatabaseSettings, source);
 }

@@ -3,3 +3,4 @@ export { createDb, type Db, type DbOptions, type Queryable, type Sql, type Schem
 export { InvalidTenantIdError, TENANT_ROLE, TENANT_SETTING, withTenant } from './tenant-scope.js';
 export { ensureDatabase, migrateDatabase, MIGRATIONS_FOLDER } from './migrate.js';
 export * from './queries/index.js';
+export * from './rows.js';

@@ -1,9 +1,9 @@
 // `npm run db:migrate`: creates and migrates the database named by DATABASE_URL.
-import { databaseUrlFromEnv } from './env.js';
+import { loadDatabaseSettings } from './env.js';
 import { migrateDatabase } from './migrate.js';
 
 async function main(): Promise<void> {
-  const url = databaseUrlFromEnv();
+  const url = loadDatabaseSettings().DATABASE_URL;
   await migrateDatabase(url);
   console.log(JSON.stringify({ msg: 'database migrated', database: new URL(url).pathname.slice(1) }));
 }

@@ -5,6 +5,7 @@
  * Migrations are generated from this file by drizzle-kit (`npm run generate -w
  * @revos/db`) into ../drizzle and committed; never edit a generated migration.
  */
+import type { Envelope, OutputContract } from '@revos/envelope';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -167,8 +168,10 @@ export const workflowRuns = pgTable(
     latencyBreach: boolean('latency_breach').notNull().default(false),
     inputsHash: text('inputs_hash'),
     outputsHash: text('outputs_hash'),
-    envelope: jsonb('envelope').notNull(),
-    output: jsonb('output'),
+    /** The envelope as accepted (a phi_minimized run's with PHI tokenized). Types only: the column is plain jsonb. */
+    envelope: jsonb('envelope').$type<Envelope>().notNull(),
+    /** The output contract, validated before it is written; null until the run ends. */
+    output: jsonb('output').$type<OutputContract>(),
     acceptedAt: tstz('accepted_at').notNull().defaultNow(),
     startedAt: tstz('started_at'),
     endedAt: tstz('ended_at'),

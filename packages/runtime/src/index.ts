@@ -1,6 +1,7 @@
 export * from './lanes.js';
 export * from './define-workflow.js';
 export * from './logger.js';
+export { logDestination } from './log-output.js';
 export * from './backoff.js';
 export * from './output.js';
 export * from './tenant-cache.js';

@@ -5,28 +5,8 @@
  * (`{revos}`): BullMQ's Lua scripts touch several keys of a queue at once.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { z } from 'zod';
-import { urlSetting } from './process.js';
 
 export type RedisConnection = Redis | Cluster;
-
-/** REDIS_CLUSTER_NODES: comma-separated redis:// or rediss:// URLs of some (or all) cluster nodes. */
-export const redisClusterNodesSetting = z
-  .string()
-  .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
-  .pipe(z.array(urlSetting(['redis:', 'rediss:'])).min(1, 'name at least one node URL'));
-
-/** `{...}` with something inside: the part of a key Redis Cluster hashes. */
-export function hasHashTag(prefix: string): boolean {
-  return /\{[^{}]+\}/.test(prefix);
-}
-
-/** For an env schema's superRefine: cluster mode needs a hash-tagged QUEUE_PREFIX, named in the error. */
-export function requireHashTagOnCluster(env: { REDIS_CLUSTER_NODES?: string[]; QUEUE_PREFIX: string }, ctx: z.RefinementCtx): void {
-  if (env.REDIS_CLUSTER_NODES && !hasHashTag(env.QUEUE_PREFIX)) {
-    ctx.addIssue({ code: 'custom', path: ['QUEUE_PREFIX'], message: 'must contain a hash tag such as {revos} when REDIS_CLUSTER_NODES is set (every key of a queue must hash to one slot)' });
-  }
-}
 
 export interface RedisSettings {
   REDIS_URL: string;

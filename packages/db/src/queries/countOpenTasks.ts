@@ -1,10 +1,5 @@
 import type { Sql } from '../client.js';
-
-export interface OpenTaskCount {
-  kind: string;
-  failure_code: string | null;
-  n: number;
-}
+import type { OpenTaskCount } from '../rows.js';
 
 /** Open staff tasks by kind and failure code (the metrics' open tasks and unknown vendor outcomes). */
 export async function countOpenTasks(sql: Sql): Promise<OpenTaskCount[]> {

@@ -1,13 +1,5 @@
 import type { Sql } from '../client.js';
-
-/** Which kind of id led to the run (shown to the operator, so a surprising match is visible). */
-export type RunIdKind = 'workflow_run_id' | 'idempotency_key' | 'job_id' | 'correlation_id' | 'trigger_id' | 'event_id' | 'task_id' | 'outbox_id';
-
-export interface RunLocation {
-  tenant_id: string;
-  workflow_run_id: string;
-  matched: RunIdKind;
-}
+import type { RunIdKind, RunLocation } from '../rows.js';
 
 /**
  * Finds the run any id an operator holds belongs to, across tenants (operators, not tenants, call

@@ -1,11 +1,5 @@
 import type { Sql } from '../client.js';
-
-export interface WorkflowFailureRate {
-  workflow_name: string;
-  /** Runs that reached a final status within the window. */
-  total: number;
-  failed: number;
-}
+import type { PendingOutboxEntry, WorkflowFailureRate } from '../rows.js';
 
 /** Per workflow, runs finished within the last `windowMs` and how many of them ended `failed`. */
 export async function workflowFailureRates(sql: Sql, windowMs: number): Promise<WorkflowFailureRate[]> {
@@ -16,17 +10,6 @@ export async function workflowFailureRates(sql: Sql, windowMs: number): Promise<
        and ended_at > now() - ${windowMs} * interval '1 millisecond'
      group by workflow_name
      order by workflow_name`;
-}
-
-export interface PendingOutboxEntry {
-  outbox_id: string;
-  tenant_id: string;
-  parent_run_id: string;
-  root_run_id: string;
-  workflow: string;
-  attempts: number;
-  last_error: string | null;
-  age_s: number;
 }
 
 /** The oldest pending outbox entries (what an operator looks at when the outbox lags). */

@@ -1,17 +1,5 @@
 import type { Queryable } from '../client.js';
-import type { ConsentStatus } from './consents.js';
-
-export interface ConsentRow {
-  target: 'subject' | 'address';
-  /** The subject id or the E.164 address. */
-  id: string;
-  channel: string;
-  status: ConsentStatus;
-  source: string | null;
-  evidence_ref: string | null;
-  updated_by: string | null;
-  updated_at: string;
-}
+import type { ConsentRow } from '../rows.js';
 
 /** Every channel's consent of one subject or one address of a tenant (GET /v1/consents, `revos consents show`). */
 export async function listConsents(

@@ -1,17 +1,5 @@
 import type { Sql } from '../client.js';
-
-export interface FailedRunRow {
-  workflow_run_id: string;
-  root_run_id: string;
-  tenant_id: string;
-  workflow_name: string;
-  status: string;
-  failure_code: string | null;
-  failure_stage: string | null;
-  retry_count: number;
-  privacy_mode: string;
-  ended_at: string | null;
-}
+import type { FailedRunRow } from '../rows.js';
 
 export interface FailedRunFilter {
   workflow?: string;

@@ -1,19 +1,5 @@
 import type { Sql } from '../client.js';
-
-export interface OpenTaskRow {
-  task_id: string;
-  tenant_id: string;
-  workflow_run_id: string;
-  root_run_id: string;
-  workflow_name: string | null;
-  kind: string;
-  /** `open`, or `claimed` while someone works on it (still not done). */
-  status: 'open' | 'claimed';
-  claimed_by: string | null;
-  failure_code: string | null;
-  reason: string;
-  created_at: string;
-}
+import type { OpenTaskRow } from '../rows.js';
 
 /** Escalation tasks not done yet (open or claimed), oldest first (the queue staff work through), across tenants unless one is named. */
 export async function listOpenTasks(sql: Sql, f: { tenantId?: string; limit: number }): Promise<OpenTaskRow[]> {

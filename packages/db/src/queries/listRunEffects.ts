@@ -1,11 +1,5 @@
 import type { Queryable } from '../client.js';
-
-/** A journaled effect of one run, as the CLI reads an export's progress. */
-export interface RunEffectRow {
-  effect_name: string;
-  state: string;
-  result: unknown;
-}
+import type { RunEffectRow } from '../rows.js';
 
 /**
  * The effects of one run of one tenant whose name starts with `prefix` (e.g. `export.`), in the

@@ -1,4 +1,5 @@
 import type { Queryable } from '../client.js';
+import type { ExportRunRow } from '../rows.js';
 
 /** Statuses a run never leaves: only these are exported (a `queued` or `retry` run is still moving). */
 export const EXPORTABLE_STATUSES = ['ok', 'noop', 'failed', 'blocked'] as const;
@@ -10,28 +11,6 @@ export interface ExportFilter {
   since?: Date;
   /** ...and strictly before this one. Required: it pins the selection, so a retried export reads the same runs. */
   until: Date;
-}
-
-/** One finished run as the dataset export (WF54) reads it. */
-export interface ExportRunRow {
-  workflow_run_id: string;
-  parent_run_id: string | null;
-  root_run_id: string;
-  workflow_name: string;
-  workflow_version: string;
-  status: string;
-  privacy_mode: string;
-  inputs_hash: string | null;
-  outputs_hash: string | null;
-  latency_ms: number | null;
-  retry_count: number;
-  latency_breach: boolean;
-  accepted_at: Date;
-  ended_at: Date;
-  /** `ended_at` at full (microsecond) precision: the keyset cursor. */
-  ended_at_key: string;
-  envelope: unknown;
-  output: unknown;
 }
 
 /** Where the previous page stopped: (ended_at, workflow_run_id) of its last row. */

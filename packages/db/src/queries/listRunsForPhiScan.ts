@@ -1,20 +1,5 @@
 import type { Queryable } from '../client.js';
-
-/** A stored run as the compliance sentinel (WF84) scans it: ids and the two JSON documents. */
-export interface PhiScanRunRow {
-  workflow_run_id: string;
-  workflow_name: string;
-  envelope: unknown;
-  output: unknown;
-}
-
-/** A stored event as the sentinel scans it: phi_minimized events should carry no payload at all. */
-export interface PhiScanEventRow {
-  event_id: string;
-  workflow_run_id: string;
-  subject: unknown;
-  payload: unknown;
-}
+import type { PhiScanEventRow, PhiScanRunRow } from '../rows.js';
 
 export interface PhiScanFilter {
   tenantId: string;

@@ -1,12 +1,6 @@
 import type { TaskStatus } from '@revos/envelope';
 import type { Queryable } from '../client.js';
-import type { TaskRow } from './transitionTask.js';
-
-export interface ListedTask extends TaskRow {
-  workflow_name: string | null;
-  /** Seconds since the task was opened: what an operator sorts by. */
-  age_s: number;
-}
+import type { ListedTask } from '../rows.js';
 
 /**
  * One tenant's tasks (GET /v1/tasks, the operator page), oldest first, of the given statuses

@@ -1,10 +1,5 @@
 import type { Sql } from '../client.js';
-
-export interface LaneWaitAge {
-  lane: string;
-  /** Seconds the oldest due run of the lane has waited for its first outcome. */
-  age_s: number;
-}
+import type { LaneWaitAge } from '../rows.js';
 
 /**
  * Per lane, how long the oldest accepted run still without an outcome (status `queued`: waiting for

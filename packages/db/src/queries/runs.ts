@@ -1,30 +1,5 @@
 import type { Queryable } from '../client.js';
-
-export interface RunView {
-  workflow_run_id: string;
-  parent_run_id: string | null;
-  root_run_id: string;
-  correlation_id: string;
-  tenant_id: string;
-  workflow_name: string;
-  workflow_version: string;
-  idempotency_key: string;
-  job_id: string;
-  lane: string;
-  trigger_source: string;
-  privacy_mode: string;
-  status: string;
-  failure_code: string | null;
-  failure_stage: string | null;
-  retry_count: number;
-  latency_ms: number | null;
-  latency_breach: boolean;
-  accepted_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  envelope: unknown;
-  output: unknown;
-}
+import type { EventView, RunView, TaskView } from '../rows.js';
 
 const RUN_COLUMNS = `workflow_run_id, parent_run_id, root_run_id, correlation_id, tenant_id, workflow_name, workflow_version,
   idempotency_key, job_id, lane, trigger_source, privacy_mode, status, failure_code, failure_stage, retry_count, latency_ms,
@@ -46,30 +21,10 @@ export async function findRunTree(sql: Queryable, tenantId: string, runId: strin
      order by accepted_at, workflow_run_id`;
 }
 
-export interface EventView {
-  event_id: string;
-  event_type: string;
-  direction: string;
-  payload_ref: string;
-  payload: unknown;
-  effect_name: string | null;
-  occurred_at: string;
-}
-
 export async function findRunEvents(sql: Queryable, tenantId: string, runId: string): Promise<EventView[]> {
   return sql<EventView[]>`
     select event_id, event_type, direction, payload_ref, payload, effect_name, occurred_at::text
       from events where tenant_id = ${tenantId} and workflow_run_id = ${runId} order by occurred_at, event_id`;
-}
-
-export interface TaskView {
-  task_id: string;
-  workflow_run_id: string;
-  kind: string;
-  failure_code: string | null;
-  reason: string;
-  status: string;
-  created_at: string;
 }
 
 export async function findRunTasks(sql: Queryable, tenantId: string, runId: string): Promise<TaskView[]> {

@@ -1,25 +1,7 @@
-import { newEventId, planTaskTransition, type TaskAction, type TaskResolution, type TaskStatus } from '@revos/envelope';
+import { newEventId, planTaskTransition, type TaskAction } from '@revos/envelope';
 import type { TransactionSql } from '../client.js';
 import { jsonb } from './json.js';
-
-export interface TaskRow {
-  task_id: string;
-  tenant_id: string;
-  workflow_run_id: string;
-  root_run_id: string;
-  idempotency_key: string;
-  kind: string;
-  failure_code: string | null;
-  reason: string;
-  status: TaskStatus;
-  claimed_by: string | null;
-  claimed_at: string | null;
-  resolution: TaskResolution | null;
-  resolution_note: string | null;
-  resolved_by: string | null;
-  created_at: string;
-  closed_at: string | null;
-}
+import type { TaskRow } from '../rows.js';
 
 export type TaskTransitionResult =
   | { kind: 'not_found' }

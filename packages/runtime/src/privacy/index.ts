@@ -23,4 +23,3 @@ export {
 } from './redactor.js';
 export { createSealer, SealError, type Sealer } from './sealer.js';
 export { createPrivacyGuard, isPhiMinimized, redactEnvelope, redactOutput, sealContext, type PrivacyGuard } from './privacy-mode.js';
-export { previousSealKeysSetting } from './seal-key-setting.js';

@@ -23,9 +23,12 @@ export const EXPORT_PART_EFFECT_PREFIX = 'export.part.';
 export const EXPORT_WRITE_EFFECT = 'export.write';
 
 /** One line of an export: the run's record as stored, PHI-redacted when its mode (or the request) says so. */
-export type ExportLine = Omit<ExportRunRow, 'accepted_at' | 'ended_at' | 'ended_at_key'> & {
+export type ExportLine = Omit<ExportRunRow, 'accepted_at' | 'ended_at' | 'ended_at_key' | 'envelope' | 'output'> & {
   accepted_at: string;
   ended_at: string;
+  /** As stored, or redacted (then no longer the contract's shape). */
+  envelope: unknown;
+  output: unknown;
   /** Whether envelope and output went through the redactor for this export. */
   redacted: boolean;
 };
