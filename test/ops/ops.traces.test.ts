@@ -6,7 +6,7 @@
 import { createApiKey } from '@revos/db';
 import { toJobId } from '@revos/envelope';
 import { loadProducerEnv, startBackgroundLoops, startProducerProcess, type ProducerProcess } from '@revos/producer';
-import { createLogger, createTracing, dispatchPending, parseSpanContext, submitRun } from '@revos/runtime';
+import { createLogger, createTracing, dispatchPending, parseSpanContext, reconcileOnce, rerunSettledRun, submitRun } from '@revos/runtime';
 import { trace as otel } from '@opentelemetry/api';
 import { loadWorkerEnv, startWorkerProcess, type WorkerProcess } from '@revos/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,6 +202,50 @@ describe('traces', () => {
     } finally {
       await tracing.shutdown();
       await sweepCollector.close();
+    }
+  });
+
+  it('a run the reconciler or a staff settlement re-enqueues after Redis lost its job continues the trace it began in', async () => {
+    const requeueCollector = await startOtlpCollector();
+    const tracing = await createTracing({ endpoint: requeueCollector.url, serviceName: 'revos-producer' });
+    try {
+      // Due in an hour: no worker takes them while the test plays Redis losing their jobs.
+      const runAfter = new Date(Date.now() + 3_600_000);
+      const lost = [1, 2].map((n) => h.envelope({ workflow: chainRoot.name, payload: { label: `requeued-${n}` } }));
+      for (const e of lost) await submitRun({ ...h, tracer: tracing.tracer }, e, { source: 'api', runAfter });
+      const jobOf = (e: (typeof lost)[number]) => h.queues.interactive.getJob(toJobId(e.meta.idempotency_key));
+      const traceOf = (metadata: unknown) => otel.getSpanContext(parseSpanContext(metadata));
+      const first = await Promise.all(lost.map(async (e) => traceOf((await jobOf(e))?.opts.telemetry?.metadata)!));
+      for (const e of lost) await (await jobOf(e))!.remove();
+
+      // The reconciler's sweep (graceMs 0: the runs were just accepted) and a settlement's re-run.
+      const swept = await reconcileOnce({ ...h, log: h.deps.log, tracer: tracing.tracer }, { graceMs: 0 });
+      expect(swept.reenqueued).toBeGreaterThanOrEqual(2);
+      await (await jobOf(lost[1]!))!.remove();
+      expect(await rerunSettledRun({ ...h, tracer: tracing.tracer }, lost[1]!.meta.workflow_run_id)).toMatchObject({ ok: true, repair: 'enqueued' });
+
+      await tracing.shutdown();
+      for (const [i, e] of lost.entries()) {
+        const carried = traceOf((await jobOf(e))?.opts.telemetry?.metadata);
+        // The same trace as the run's intake, under a requeue span of its own (not the intake's span).
+        expect(carried?.traceId).toBe(first[i]!.traceId);
+        expect(carried?.spanId).not.toBe(first[i]!.spanId);
+        const intake = requeueCollector.spans.find((s) => s.name === 'revos.intake' && s.attributes['revos.workflow_run_id'] === e.meta.workflow_run_id);
+        const requeues = requeueCollector.spans.filter((s) => s.name === 'revos.requeue' && s.attributes['revos.workflow_run_id'] === e.meta.workflow_run_id);
+        for (const requeue of requeues) {
+          expect(requeue).toMatchObject({ traceId: first[i]!.traceId, parentSpanId: intake!.spanId, attributes: { 'revos.workflow': chainRoot.name, 'revos.requeue_repair': 'enqueued' } });
+        }
+        expect(requeues.find((s) => s.spanId === carried?.spanId)?.attributes['revos.requeue_reason']).toBe(i === 0 ? 'reconciler' : 'settlement');
+      }
+
+      // A producer without tracing re-enqueues with the context the run began with, as it was.
+      await (await jobOf(lost[0]!))!.remove();
+      await reconcileOnce({ ...h, log: h.deps.log }, { graceMs: 0 });
+      const untraced = traceOf((await jobOf(lost[0]!))?.opts.telemetry?.metadata);
+      expect(untraced).toMatchObject({ traceId: first[0]!.traceId, spanId: first[0]!.spanId });
+    } finally {
+      await tracing.shutdown();
+      await requeueCollector.close();
     }
   });
 });
