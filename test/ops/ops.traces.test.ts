@@ -205,6 +205,29 @@ describe('traces', () => {
     }
   });
 
+  it("a follow-up the sweep dispatches after its parent's job left Redis still joins the parent's trace, through the parent's intake record", async () => {
+    const tracing = await createTracing({ endpoint: collector.url, serviceName: 'revos-producer' });
+    try {
+      const root = h.envelope({ workflow: chainRoot.name, payload: { label: 'swept-late' } });
+      await submitRun({ ...h, tracer: tracing.tracer }, root, { source: 'api' });
+      const rootJob = await h.queues.interactive.getJob(toJobId(root.meta.idempotency_key));
+      const rootTraceId = otel.getSpanContext(parseSpanContext(rootJob?.opts.telemetry?.metadata))?.traceId;
+      expect(rootTraceId).toMatch(/^[0-9a-f]{32}$/);
+      expect((await h.waitForRun(root.meta.workflow_run_id)).status).toBe('ok');
+      // Finished jobs leave Redis (removeOnComplete, or a Redis restart); the outbox still holds the actions.
+      await (await h.queues.interactive.getJob(toJobId(root.meta.idempotency_key)))!.remove();
+      const resolutions = await dispatchPending({ ...h, log: h.deps.log, tracer: tracing.tracer }, { parentRunId: root.meta.workflow_run_id });
+      expect(resolutions.map((r) => r.state)).toEqual(['dispatched', 'dispatched']);
+      for (const r of resolutions) {
+        const [child] = await h.db.sql<{ idempotency_key: string }[]>`select idempotency_key from workflow_runs where workflow_run_id = ${r.state === 'dispatched' ? r.childRunId : ''}`;
+        const childJob = await h.queues.interactive.getJob(toJobId(child!.idempotency_key));
+        expect(otel.getSpanContext(parseSpanContext(childJob?.opts.telemetry?.metadata))?.traceId).toBe(rootTraceId);
+      }
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
   it('a run the reconciler or a staff settlement re-enqueues after Redis lost its job continues the trace it began in', async () => {
     const requeueCollector = await startOtlpCollector();
     const tracing = await createTracing({ endpoint: requeueCollector.url, serviceName: 'revos-producer' });
