@@ -7,7 +7,7 @@ import { createApiKey } from '@revos/db';
 import { toJobId } from '@revos/envelope';
 import { loadProducerEnv, startBackgroundLoops, startProducerProcess, type ProducerProcess } from '@revos/producer';
 import { createLogger, createTracing, dispatchPending, parseSpanContext, reconcileOnce, rerunSettledRun, submitRun } from '@revos/runtime';
-import { trace as otel } from '@opentelemetry/api';
+import { trace as otel, type Tracer } from '@opentelemetry/api';
 import { loadWorkerEnv, startWorkerProcess, type WorkerProcess } from '@revos/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowSms, REDIS_URL, sleep, startHarness, TENANT, type Harness } from '../support/harness.js';
@@ -74,6 +74,19 @@ function ancestry(span: CollectedSpan, byId: Map<string, CollectedSpan>): Collec
     current = current.parentSpanId ? byId.get(current.parentSpanId) : undefined;
   }
   return chainUp;
+}
+
+/** The producer's sweep dispatches a parent's pending next actions: the trace id each child's job carries. */
+async function sweptChildTraceIds(tracer: Tracer, parentRunId: string): Promise<(string | undefined)[]> {
+  const resolutions = await dispatchPending({ ...h, log: h.deps.log, tracer }, { parentRunId });
+  expect(resolutions.map((r) => r.state)).toEqual(['dispatched', 'dispatched']);
+  const traceIds: (string | undefined)[] = [];
+  for (const r of resolutions) {
+    const [child] = await h.db.sql<{ idempotency_key: string }[]>`select idempotency_key from workflow_runs where workflow_run_id = ${r.state === 'dispatched' ? r.childRunId : ''}`;
+    const childJob = await h.queues.interactive.getJob(toJobId(child!.idempotency_key));
+    traceIds.push(otel.getSpanContext(parseSpanContext(childJob?.opts.telemetry?.metadata))?.traceId);
+  }
+  return traceIds;
 }
 
 describe('traces', () => {
@@ -187,13 +200,7 @@ describe('traces', () => {
       // The harness's workers do not dispatch at once: the root's two next actions wait in the outbox.
       await h.startWorkers();
       expect((await h.waitForRun(root.meta.workflow_run_id)).status).toBe('ok');
-      const resolutions = await dispatchPending({ ...h, log: h.deps.log, tracer: tracing.tracer }, { parentRunId: root.meta.workflow_run_id });
-      expect(resolutions.map((r) => r.state)).toEqual(['dispatched', 'dispatched']);
-      for (const r of resolutions) {
-        const [child] = await h.db.sql<{ idempotency_key: string }[]>`select idempotency_key from workflow_runs where workflow_run_id = ${r.state === 'dispatched' ? r.childRunId : ''}`;
-        const childJob = await h.queues.interactive.getJob(toJobId(child!.idempotency_key));
-        expect(otel.getSpanContext(parseSpanContext(childJob?.opts.telemetry?.metadata))?.traceId).toBe(rootTraceId);
-      }
+      expect(await sweptChildTraceIds(tracing.tracer, root.meta.workflow_run_id)).toEqual([rootTraceId, rootTraceId]);
       await tracing.shutdown();
       const intake = sweepCollector.spans.find((s) => s.name === 'revos.intake' && s.attributes['revos.workflow_run_id'] === root.meta.workflow_run_id);
       const actions = sweepCollector.spans.filter((s) => s.name === 'revos.next_action');
@@ -216,13 +223,7 @@ describe('traces', () => {
       expect((await h.waitForRun(root.meta.workflow_run_id)).status).toBe('ok');
       // Finished jobs leave Redis (removeOnComplete, or a Redis restart); the outbox still holds the actions.
       await (await h.queues.interactive.getJob(toJobId(root.meta.idempotency_key)))!.remove();
-      const resolutions = await dispatchPending({ ...h, log: h.deps.log, tracer: tracing.tracer }, { parentRunId: root.meta.workflow_run_id });
-      expect(resolutions.map((r) => r.state)).toEqual(['dispatched', 'dispatched']);
-      for (const r of resolutions) {
-        const [child] = await h.db.sql<{ idempotency_key: string }[]>`select idempotency_key from workflow_runs where workflow_run_id = ${r.state === 'dispatched' ? r.childRunId : ''}`;
-        const childJob = await h.queues.interactive.getJob(toJobId(child!.idempotency_key));
-        expect(otel.getSpanContext(parseSpanContext(childJob?.opts.telemetry?.metadata))?.traceId).toBe(rootTraceId);
-      }
+      expect(await sweptChildTraceIds(tracing.tracer, root.meta.workflow_run_id)).toEqual([rootTraceId, rootTraceId]);
     } finally {
       await tracing.shutdown();
     }

@@ -9,21 +9,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiKey } from '@revos/db';
-import { createLogger, defineWorkflow } from '@revos/runtime';
+import { createLogger } from '@revos/runtime';
 import { loadWorkerEnv, startWorkerProcess } from '@revos/worker';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { z } from 'zod';
-import { alwaysFails, chainLeaf, chainRoot, opsWorkflows, slow } from '../../../test/ops/helpers.js';
+import { alwaysFails, chainLeaf, chainRoot, opsWorkflows, realtimeProbe, slow } from '../../../test/ops/helpers.js';
 import { startTestProducer } from '../../../test/producer/helpers.js';
 import { allowSms, REDIS_URL, startHarness, TENANT, TENANT_CONFIG } from '../../../test/support/harness.js';
 import { startOtlpCollector } from '../../../test/support/otlp-collector.js';
 import { prepareTemplate } from '../../../test/support/pg.js';
-import { REPO_ROOT } from '../../../test/support/processes.js';
+import { freePort, REPO_ROOT } from '../../../test/support/processes.js';
 import { renderTrace } from '../../../test/support/trace-text.js';
 import { MISBEHAVIOUR } from '../../../test/support/vendor-standin.js';
 import { render } from './render.mjs';
@@ -32,29 +30,7 @@ const LOAD_SECONDS = Number(process.argv[2] ?? 150);
 const SCRAPE = '2s';
 const METRICS_TOKEN = 'dashboard-preview-token';
 
-/** A realtime workflow no worker here serves: its runs wait, so queue depth and age have something to show. */
-const realtimeProbe = defineWorkflow({
-  name: 'WF95_Ops_Realtime_Probe',
-  version: '1.0.0',
-  lane: 'realtime',
-  channel: 'voice',
-  payload: z.object({ n: z.number() }),
-  async run() {
-    return { summary: 'probe' };
-  },
-});
 const workflows = [...opsWorkflows, realtimeProbe];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
