@@ -272,4 +272,29 @@ describe('traces', () => {
       await requeueCollector.close();
     }
   });
+
+  it("a reopened run whose finished job is replaced (a stale job) continues that job's trace, even without the intake record's copy", async () => {
+    const requeueCollector = await startOtlpCollector();
+    const tracing = await createTracing({ endpoint: requeueCollector.url, serviceName: 'revos-producer' });
+    try {
+      const run = h.envelope({ workflow: 'WF11_Log_Event', payload: { event_type: 'staff.note_added', direction: 'internal', attributes: {} } });
+      await submitRun({ ...h, tracer: tracing.tracer }, run, { source: 'api' });
+      expect((await h.waitForRun(run.meta.workflow_run_id)).status).toBe('ok');
+      const jobOf = () => h.queues.batch.getJob(toJobId(run.meta.idempotency_key));
+      await expect.poll(async () => (await jobOf())?.finishedOn ?? 0).toBeGreaterThan(0);
+      const first = otel.getSpanContext(parseSpanContext((await jobOf())?.opts.telemetry?.metadata))!;
+      // Reopened as a not_sent settlement leaves it; the intake record's copy of the context is gone (an older row).
+      await h.db.sql`update workflow_runs set status = 'queued' where workflow_run_id = ${run.meta.workflow_run_id}`;
+      await h.db.sql`update accepted_runs set settled_at = null, trace_context = null where workflow_run_id = ${run.meta.workflow_run_id}`;
+      expect(await rerunSettledRun({ ...h, tracer: tracing.tracer }, run.meta.workflow_run_id)).toMatchObject({ ok: true, repair: 'replaced_stale' });
+      const carried = otel.getSpanContext(parseSpanContext((await jobOf())?.opts.telemetry?.metadata));
+      expect(carried?.traceId).toBe(first.traceId);
+      await tracing.shutdown();
+      const requeue = requeueCollector.spans.find((s) => s.name === 'revos.requeue' && s.spanId === carried?.spanId);
+      expect(requeue).toMatchObject({ traceId: first.traceId, parentSpanId: first.spanId, attributes: { 'revos.requeue_reason': 'settlement', 'revos.requeue_repair': 'replaced_stale' } });
+    } finally {
+      await tracing.shutdown();
+      await requeueCollector.close();
+    }
+  });
 });
