@@ -63,6 +63,18 @@ export const slow = defineWorkflow({
   },
 });
 export const opsWorkflows = [chainRoot, chainMiddle, chainLeaf, alwaysFails, slow];
+/** A realtime workflow for fleets that serve no realtime lane: its runs wait (queue depth and age). */
+export const realtimeProbe = defineWorkflow({
+  name: 'WF95_Ops_Realtime_Probe',
+  version: '1.0.0',
+  lane: 'realtime',
+  channel: 'voice',
+  payload: z.object({ n: z.number() }),
+  async run() {
+    return { summary: 'probe' };
+  },
+});
+
 
 export interface CliResult {
   code: number;

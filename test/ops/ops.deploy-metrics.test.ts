@@ -6,50 +6,26 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { createApiKey } from '@revos/db';
-import { defineWorkflow, createLogger, submitRun } from '@revos/runtime';
+import { createLogger, submitRun } from '@revos/runtime';
 import { loadWorkerEnv, startWorkerProcess, type WorkerProcess } from '@revos/worker';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { startTestProducer, type TestProducer } from '../producer/helpers.js';
-import { REPO_ROOT } from '../support/processes.js';
+import { freePort, REPO_ROOT } from '../support/processes.js';
 import { allowSms, REDIS_URL, startHarness, TENANT, TENANT_CONFIG, type Harness } from '../support/harness.js';
 import { MISBEHAVIOUR } from '../support/vendor-standin.js';
-import { alwaysFails, chainLeaf, opsWorkflows, parsePrometheus, series, slow, sum, type Sample } from './helpers.js';
+import { alwaysFails, chainLeaf, opsWorkflows, parsePrometheus, realtimeProbe, series, slow, sum, type Sample } from './helpers.js';
 
 const METRICS_TOKEN = 'deploy-metrics-token-0123';
 
-/** A realtime workflow; the worker below serves no realtime lane, so its runs wait (queue age). */
-const realtimeProbe = defineWorkflow({
-  name: 'WF95_Ops_Realtime_Probe',
-  version: '1.0.0',
-  lane: 'realtime',
-  channel: 'voice',
-  payload: z.object({ n: z.number() }),
-  async run() {
-    return { summary: 'probe' };
-  },
-});
 const workflows = [...opsWorkflows, realtimeProbe];
 
 let h: Harness;
 let p: TestProducer;
 let w: WorkerProcess;
 let healthPort: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   h = await startHarness({ extraWorkflows: workflows, noWorkers: true });

@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import { loadWorkerEnv, startWorkerProcess, type WorkerProcess } from '@revos/worker';
 import { createLogger } from '@revos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowSms, REDIS_URL, startHarness, TENANT, type Harness } from '../support/harness.js';
 import { startTestProducer, type TestProducer } from '../producer/helpers.js';
+import { freePort } from '../support/processes.js';
 import { alwaysFails, chainLeaf, opsWorkflows, parsePrometheus, series, slow, sum, type Sample } from './helpers.js';
 import { checkAlerts } from '@revos/producer';
 import { createApiKey } from '@revos/db';
@@ -14,17 +14,6 @@ let h: Harness;
 let p: TestProducer;
 let w: WorkerProcess;
 let healthPort: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   h = await startHarness({ extraWorkflows: opsWorkflows, noWorkers: true });

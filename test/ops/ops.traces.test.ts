@@ -6,8 +6,8 @@
 import { createApiKey } from '@revos/db';
 import { toJobId } from '@revos/envelope';
 import { loadProducerEnv, startBackgroundLoops, startProducerProcess, type ProducerProcess } from '@revos/producer';
-import { createLogger, createTracing, dispatchPending, parseSpanContext, submitRun } from '@revos/runtime';
-import { trace as otel } from '@opentelemetry/api';
+import { createLogger, createTracing, dispatchPending, parseSpanContext, reconcileOnce, rerunSettledRun, submitRun } from '@revos/runtime';
+import { trace as otel, type Tracer } from '@opentelemetry/api';
 import { loadWorkerEnv, startWorkerProcess, type WorkerProcess } from '@revos/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowSms, REDIS_URL, sleep, startHarness, TENANT, type Harness } from '../support/harness.js';
@@ -74,6 +74,19 @@ function ancestry(span: CollectedSpan, byId: Map<string, CollectedSpan>): Collec
     current = current.parentSpanId ? byId.get(current.parentSpanId) : undefined;
   }
   return chainUp;
+}
+
+/** The producer's sweep dispatches a parent's pending next actions: the trace id each child's job carries. */
+async function sweptChildTraceIds(tracer: Tracer, parentRunId: string): Promise<(string | undefined)[]> {
+  const resolutions = await dispatchPending({ ...h, log: h.deps.log, tracer }, { parentRunId });
+  expect(resolutions.map((r) => r.state)).toEqual(['dispatched', 'dispatched']);
+  const traceIds: (string | undefined)[] = [];
+  for (const r of resolutions) {
+    const [child] = await h.db.sql<{ idempotency_key: string }[]>`select idempotency_key from workflow_runs where workflow_run_id = ${r.state === 'dispatched' ? r.childRunId : ''}`;
+    const childJob = await h.queues.interactive.getJob(toJobId(child!.idempotency_key));
+    traceIds.push(otel.getSpanContext(parseSpanContext(childJob?.opts.telemetry?.metadata))?.traceId);
+  }
+  return traceIds;
 }
 
 describe('traces', () => {
@@ -187,13 +200,7 @@ describe('traces', () => {
       // The harness's workers do not dispatch at once: the root's two next actions wait in the outbox.
       await h.startWorkers();
       expect((await h.waitForRun(root.meta.workflow_run_id)).status).toBe('ok');
-      const resolutions = await dispatchPending({ ...h, log: h.deps.log, tracer: tracing.tracer }, { parentRunId: root.meta.workflow_run_id });
-      expect(resolutions.map((r) => r.state)).toEqual(['dispatched', 'dispatched']);
-      for (const r of resolutions) {
-        const [child] = await h.db.sql<{ idempotency_key: string }[]>`select idempotency_key from workflow_runs where workflow_run_id = ${r.state === 'dispatched' ? r.childRunId : ''}`;
-        const childJob = await h.queues.interactive.getJob(toJobId(child!.idempotency_key));
-        expect(otel.getSpanContext(parseSpanContext(childJob?.opts.telemetry?.metadata))?.traceId).toBe(rootTraceId);
-      }
+      expect(await sweptChildTraceIds(tracing.tracer, root.meta.workflow_run_id)).toEqual([rootTraceId, rootTraceId]);
       await tracing.shutdown();
       const intake = sweepCollector.spans.find((s) => s.name === 'revos.intake' && s.attributes['revos.workflow_run_id'] === root.meta.workflow_run_id);
       const actions = sweepCollector.spans.filter((s) => s.name === 'revos.next_action');
@@ -202,6 +209,92 @@ describe('traces', () => {
     } finally {
       await tracing.shutdown();
       await sweepCollector.close();
+    }
+  });
+
+  it("a follow-up the sweep dispatches after its parent's job left Redis still joins the parent's trace, through the parent's intake record", async () => {
+    const tracing = await createTracing({ endpoint: collector.url, serviceName: 'revos-producer' });
+    try {
+      const root = h.envelope({ workflow: chainRoot.name, payload: { label: 'swept-late' } });
+      await submitRun({ ...h, tracer: tracing.tracer }, root, { source: 'api' });
+      const rootJob = await h.queues.interactive.getJob(toJobId(root.meta.idempotency_key));
+      const rootTraceId = otel.getSpanContext(parseSpanContext(rootJob?.opts.telemetry?.metadata))?.traceId;
+      expect(rootTraceId).toMatch(/^[0-9a-f]{32}$/);
+      expect((await h.waitForRun(root.meta.workflow_run_id)).status).toBe('ok');
+      // Finished jobs leave Redis (removeOnComplete, or a Redis restart); the outbox still holds the actions.
+      await (await h.queues.interactive.getJob(toJobId(root.meta.idempotency_key)))!.remove();
+      expect(await sweptChildTraceIds(tracing.tracer, root.meta.workflow_run_id)).toEqual([rootTraceId, rootTraceId]);
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
+  it('a run the reconciler or a staff settlement re-enqueues after Redis lost its job continues the trace it began in', async () => {
+    const requeueCollector = await startOtlpCollector();
+    const tracing = await createTracing({ endpoint: requeueCollector.url, serviceName: 'revos-producer' });
+    try {
+      // Due in an hour: no worker takes them while the test plays Redis losing their jobs.
+      const runAfter = new Date(Date.now() + 3_600_000);
+      const lost = [1, 2].map((n) => h.envelope({ workflow: chainRoot.name, payload: { label: `requeued-${n}` } }));
+      for (const e of lost) await submitRun({ ...h, tracer: tracing.tracer }, e, { source: 'api', runAfter });
+      const jobOf = (e: (typeof lost)[number]) => h.queues.interactive.getJob(toJobId(e.meta.idempotency_key));
+      const traceOf = (metadata: unknown) => otel.getSpanContext(parseSpanContext(metadata));
+      const first = await Promise.all(lost.map(async (e) => traceOf((await jobOf(e))?.opts.telemetry?.metadata)!));
+      for (const e of lost) await (await jobOf(e))!.remove();
+
+      // The reconciler's sweep (graceMs 0: the runs were just accepted) and a settlement's re-run.
+      const swept = await reconcileOnce({ ...h, log: h.deps.log, tracer: tracing.tracer }, { graceMs: 0 });
+      expect(swept.reenqueued).toBeGreaterThanOrEqual(2);
+      await (await jobOf(lost[1]!))!.remove();
+      expect(await rerunSettledRun({ ...h, tracer: tracing.tracer }, lost[1]!.meta.workflow_run_id)).toMatchObject({ ok: true, repair: 'enqueued' });
+
+      await tracing.shutdown();
+      for (const [i, e] of lost.entries()) {
+        const carried = traceOf((await jobOf(e))?.opts.telemetry?.metadata);
+        // The same trace as the run's intake, under a requeue span of its own (not the intake's span).
+        expect(carried?.traceId).toBe(first[i]!.traceId);
+        expect(carried?.spanId).not.toBe(first[i]!.spanId);
+        const intake = requeueCollector.spans.find((s) => s.name === 'revos.intake' && s.attributes['revos.workflow_run_id'] === e.meta.workflow_run_id);
+        const requeues = requeueCollector.spans.filter((s) => s.name === 'revos.requeue' && s.attributes['revos.workflow_run_id'] === e.meta.workflow_run_id);
+        for (const requeue of requeues) {
+          expect(requeue).toMatchObject({ traceId: first[i]!.traceId, parentSpanId: intake!.spanId, attributes: { 'revos.workflow': chainRoot.name, 'revos.requeue_repair': 'enqueued' } });
+        }
+        expect(requeues.find((s) => s.spanId === carried?.spanId)?.attributes['revos.requeue_reason']).toBe(i === 0 ? 'reconciler' : 'settlement');
+      }
+
+      // A producer without tracing re-enqueues with the context the run began with, as it was.
+      await (await jobOf(lost[0]!))!.remove();
+      await reconcileOnce({ ...h, log: h.deps.log }, { graceMs: 0 });
+      const untraced = traceOf((await jobOf(lost[0]!))?.opts.telemetry?.metadata);
+      expect(untraced).toMatchObject({ traceId: first[0]!.traceId, spanId: first[0]!.spanId });
+    } finally {
+      await tracing.shutdown();
+      await requeueCollector.close();
+    }
+  });
+
+  it("a reopened run whose finished job is replaced (a stale job) continues that job's trace, even without the intake record's copy", async () => {
+    const requeueCollector = await startOtlpCollector();
+    const tracing = await createTracing({ endpoint: requeueCollector.url, serviceName: 'revos-producer' });
+    try {
+      const run = h.envelope({ workflow: 'WF11_Log_Event', payload: { event_type: 'staff.note_added', direction: 'internal', attributes: {} } });
+      await submitRun({ ...h, tracer: tracing.tracer }, run, { source: 'api' });
+      expect((await h.waitForRun(run.meta.workflow_run_id)).status).toBe('ok');
+      const jobOf = () => h.queues.batch.getJob(toJobId(run.meta.idempotency_key));
+      await expect.poll(async () => (await jobOf())?.finishedOn ?? 0).toBeGreaterThan(0);
+      const first = otel.getSpanContext(parseSpanContext((await jobOf())?.opts.telemetry?.metadata))!;
+      // Reopened as a not_sent settlement leaves it; the intake record's copy of the context is gone (an older row).
+      await h.db.sql`update workflow_runs set status = 'queued' where workflow_run_id = ${run.meta.workflow_run_id}`;
+      await h.db.sql`update accepted_runs set settled_at = null, trace_context = null where workflow_run_id = ${run.meta.workflow_run_id}`;
+      expect(await rerunSettledRun({ ...h, tracer: tracing.tracer }, run.meta.workflow_run_id)).toMatchObject({ ok: true, repair: 'replaced_stale' });
+      const carried = otel.getSpanContext(parseSpanContext((await jobOf())?.opts.telemetry?.metadata));
+      expect(carried?.traceId).toBe(first.traceId);
+      await tracing.shutdown();
+      const requeue = requeueCollector.spans.find((s) => s.name === 'revos.requeue' && s.spanId === carried?.spanId);
+      expect(requeue).toMatchObject({ traceId: first.traceId, parentSpanId: first.spanId, attributes: { 'revos.requeue_reason': 'settlement', 'revos.requeue_repair': 'replaced_stale' } });
+    } finally {
+      await tracing.shutdown();
+      await requeueCollector.close();
     }
   });
 });

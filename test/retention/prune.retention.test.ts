@@ -7,8 +7,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setConsent, upsertTenant } from '@revos/db';
-import { toJobId } from '@revos/envelope';
+import { recordAlert, setConsent, upsertTenant } from '@revos/db';
+import { newAlertId, toJobId } from '@revos/envelope';
 import { loadProducerEnv, runCli, startBackgroundLoops, startProducerProcess } from '@revos/producer';
 import { createLogger, defineWorkflow, pruneOnce, submitRun } from '@revos/runtime';
 import { ulid } from 'ulid';
@@ -238,5 +238,42 @@ describe('retention prune', () => {
     } finally {
       await producer.close();
     }
+  });
+
+  it("alerts go after their tenant's retention (alerts of no tenant after the default), shown by revos prune --dry-run", async () => {
+    /** An alert raised `days` ago. */
+    const alert = async (tenantId: string | null, days: number) => {
+      const alertId = newAlertId();
+      await recordAlert(h.db.sql, { alertId, tenantId, kind: 'failure_rate', workflowName: 'WF11_Log_Event', workflowRunId: null, dedupeKey: `retention-test:${alertId}`, details: {} });
+      await h.db.sql`update alerts set created_at = now() - ${days} * interval '1 day' where alert_id = ${alertId}`;
+      return alertId;
+    };
+    const gone = [await alert(SHORT, 3), await alert(LONG_LEDGER, 2), await alert(null, 91)];
+    // Inside the window (1 day for the two tenants, the default 90 for no tenant), or of a tenant whose setting is invalid.
+    const kept = [await alert(SHORT, 0.5), await alert(null, 30), await alert(BAD, 400)];
+
+    const env = { DATABASE_URL: h.database.url, REDIS_URL, QUEUE_PREFIX: h.prefix };
+    const cli = async (...args: string[]) => {
+      const out: string[] = [];
+      const code = await runCli(args, { out: (t) => out.push(t), err: () => {}, env });
+      return { code, stdout: out.join('\n') };
+    };
+    const dry = JSON.parse((await cli('prune', '--dry-run', '--json')).stdout) as { tenants: { tenant_id: string; alerts: number; runs: number }[]; fleet_alerts: number };
+    expect(dry.tenants).toEqual([
+      expect.objectContaining({ tenant_id: LONG_LEDGER, alerts: 1, runs: 0 }),
+      expect.objectContaining({ tenant_id: SHORT, alerts: 1, runs: 0 }),
+    ]);
+    expect(dry.fleet_alerts).toBe(1);
+    const text = (await cli('prune', '--dry-run')).stdout;
+    expect(text).toMatch(/^TENANT\s.*\sLEDGER_KEYS\s+ALERTS\s+OLDEST_ACCEPTED$/m);
+    expect(text).toMatch(new RegExp(`^${SHORT}\\s+0\\s+0\\s+0\\s+0\\s+0\\s+0\\s+0\\s+1\\s+-$`, 'm'));
+    expect(text).toContain('alerts of no tenant (fleet-wide): 1');
+    const [before] = await h.db.sql<{ n: number }[]>`select count(*)::int as n from alerts where alert_id in ${h.db.sql([...gone, ...kept])}`;
+    expect(before!.n).toBe(6);
+
+    expect((await prune()).alerts).toBe(3);
+    const left = await h.db.sql<{ alert_id: string }[]>`select alert_id from alerts where alert_id in ${h.db.sql([...gone, ...kept])}`;
+    expect(left.map((r) => r.alert_id).sort()).toEqual([...kept].sort());
+    expect(JSON.parse((await cli('prune', '--dry-run', '--json')).stdout)).toMatchObject({ tenants: [], fleet_alerts: 0 });
   });
 });

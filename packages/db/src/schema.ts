@@ -307,6 +307,11 @@ export const acceptedRuns = pgTable(
      * redacted copy for good.
      */
     sealedEnvelope: text('sealed_envelope'),
+    /**
+     * The W3C traceparent the run's job carries (null with tracing off): a re-enqueue after Redis lost
+     * the job (the reconciler, a staff settlement) continues the run's trace from it. Ids only, no PHI.
+     */
+    traceContext: text('trace_context'),
     acceptedAt: tstz('accepted_at').notNull().defaultNow(),
     settledAt: tstz('settled_at'),
   },

@@ -77,10 +77,10 @@ async function dispatchTraced(deps: DispatchDeps, action: PendingAction, tracePa
   return resolution;
 }
 
-/** The sweep has no span of the parent in memory: continue from what the parent's job carried. */
+/** The sweep has no span of the parent in memory: continue from what the parent's job carried (or its intake record). */
 function sweptParentContext(deps: DispatchDeps, action: PendingAction): Promise<Context> {
   const workflowName = (action.parentEnvelope as { meta?: { workflow_name?: string } } | null)?.meta?.workflow_name;
-  return carriedContextOfParent(deps.queues, deps.catalog, { idempotencyKey: action.parentIdempotencyKey, workflowName }).catch(() => ROOT_CONTEXT);
+  return carriedContextOfParent(deps, { idempotencyKey: action.parentIdempotencyKey, workflowName }).catch(() => ROOT_CONTEXT);
 }
 
 async function dispatchOne(deps: DispatchDeps, action: PendingAction, traceParent?: Context): Promise<ActionResolution> {

@@ -124,13 +124,14 @@ async function acceptAndEnqueue(
     source: options.source,
     envelope: phi && deps.privacy ? redactEnvelope(deps.privacy, envelope) : envelope,
     sealedEnvelope: phi && deps.privacy ? deps.privacy.sealer.seal(envelope, sealContext.acceptedRun(meta.idempotency_key)) : null,
+    traceContext: traceContext ?? null,
   });
   const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane, root_run_id: accepted.rootRunId };
   if (!accepted.accepted) return { status: 'duplicate', workflow_run_id: accepted.workflowRunId, ...base };
   // Not a bare enqueue: a finished job left under this jobId (a restored database) would absorb it.
   await ensureRunQueued(
     deps,
-    { idempotencyKey: meta.idempotency_key, workflowRunId: meta.workflow_run_id, jobId, lane, priority: options.priority ?? null, runAfter: options.runAfter ?? null, envelope, sealedEnvelope: null },
+    { idempotencyKey: meta.idempotency_key, workflowRunId: meta.workflow_run_id, jobId, lane, priority: options.priority ?? null, runAfter: options.runAfter ?? null, envelope, sealedEnvelope: null, traceContext: traceContext ?? null },
     { envelope, traceContext },
   );
   return { status: 'queued', workflow_run_id: meta.workflow_run_id, ...base };

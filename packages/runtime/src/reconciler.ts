@@ -25,7 +25,7 @@ export async function reconcileOnce(deps: IntakeDeps & { log: Logger }, options:
   for (const run of unsettled) {
     if (!isLane(run.lane)) continue;
     try {
-      const repair = await ensureRunQueued(deps, run);
+      const repair = await ensureRunQueued(deps, run, { requeueReason: 'reconciler' });
       const log = { workflow_run_id: run.workflowRunId, job_id: run.jobId };
       if (repair === 'enqueued') {
         result.reenqueued += 1;

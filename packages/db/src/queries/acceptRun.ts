@@ -22,6 +22,8 @@ export interface AcceptRunInput {
   envelope: unknown;
   /** phi_minimized: the envelope as submitted, sealed, for the reconciler; cleared when the run settles. */
   sealedEnvelope?: string | null;
+  /** The W3C traceparent the run's job will carry (tracing on), kept for a re-enqueue. */
+  traceContext?: string | null;
 }
 
 export type AcceptRunResult =
@@ -39,9 +41,9 @@ export async function acceptRun(sql: Sql, a: AcceptRunInput): Promise<AcceptRunR
   const rows = await sql<{ accepted: boolean; workflow_run_id: string; root_run_id: string }[]>`
     with ins as (
       insert into accepted_runs (idempotency_key, workflow_run_id, tenant_id, workflow_name, job_id, lane, priority, run_after,
-                                 source, sealed_envelope)
+                                 source, sealed_envelope, trace_context)
       values (${a.idempotencyKey}, ${a.workflowRunId}, ${a.tenantId}, ${a.workflowName}, ${a.jobId}, ${a.lane}, ${a.priority},
-              ${runAfter}::timestamptz, ${a.source}, ${a.sealedEnvelope ?? null})
+              ${runAfter}::timestamptz, ${a.source}, ${a.sealedEnvelope ?? null}, ${a.traceContext ?? null})
       on conflict (idempotency_key) do nothing
       returning workflow_run_id
     ), run as (
@@ -81,6 +83,8 @@ export interface UnsettledRun {
   envelope: unknown;
   /** phi_minimized: the submitted envelope, sealed (the stored `envelope` is redacted). */
   sealedEnvelope: string | null;
+  /** The traceparent the run's job was first enqueued with (null when tracing was off). */
+  traceContext: string | null;
 }
 
 /**
@@ -95,10 +99,10 @@ export async function listUnsettledRuns(sql: Sql, graceMs: number, limit: number
      where a.settled_at is null and r.workflow_run_id = a.workflow_run_id
        and r.status in ('ok', 'noop', 'failed', 'blocked')`;
   const rows = await sql<
-    { idempotency_key: string; workflow_run_id: string; job_id: string; lane: string; priority: UnsettledRun['priority']; run_after: string | null; envelope: unknown; sealed_envelope: string | null }[]
+    { idempotency_key: string; workflow_run_id: string; job_id: string; lane: string; priority: UnsettledRun['priority']; run_after: string | null; envelope: unknown; sealed_envelope: string | null; trace_context: string | null }[]
   >`
     select a.idempotency_key, a.workflow_run_id, a.job_id, a.lane, a.priority, a.run_after::text as run_after, r.envelope,
-           a.sealed_envelope
+           a.sealed_envelope, a.trace_context
       from accepted_runs a join workflow_runs r on r.workflow_run_id = a.workflow_run_id
      where a.settled_at is null and a.accepted_at < now() - ${graceMs} * interval '1 millisecond'
      order by a.accepted_at
@@ -112,5 +116,6 @@ export async function listUnsettledRuns(sql: Sql, graceMs: number, limit: number
     runAfter: r.run_after ? new Date(r.run_after) : null,
     envelope: r.envelope,
     sealedEnvelope: r.sealed_envelope,
+    traceContext: r.trace_context,
   }));
 }

@@ -10,10 +10,10 @@ export interface AcceptedRun extends UnsettledRun {
 /** An accepted run by its run id, with what is needed to enqueue it again (the reconciler's view of one run). */
 export async function findAcceptedRun(sql: Queryable, workflowRunId: string): Promise<AcceptedRun | null> {
   const [r] = await sql<
-    { idempotency_key: string; workflow_run_id: string; tenant_id: string; job_id: string; lane: string; priority: UnsettledRun['priority']; run_after: string | null; envelope: unknown; sealed_envelope: string | null; status: string }[]
+    { idempotency_key: string; workflow_run_id: string; tenant_id: string; job_id: string; lane: string; priority: UnsettledRun['priority']; run_after: string | null; envelope: unknown; sealed_envelope: string | null; trace_context: string | null; status: string }[]
   >`
     select a.idempotency_key, a.workflow_run_id, a.tenant_id, a.job_id, a.lane, a.priority, a.run_after::text as run_after,
-           r.envelope, a.sealed_envelope, r.status
+           r.envelope, a.sealed_envelope, a.trace_context, r.status
       from accepted_runs a join workflow_runs r on r.workflow_run_id = a.workflow_run_id
      where a.workflow_run_id = ${workflowRunId}`;
   if (!r) return null;
@@ -27,6 +27,13 @@ export async function findAcceptedRun(sql: Queryable, workflowRunId: string): Pr
     runAfter: r.run_after ? new Date(r.run_after) : null,
     envelope: r.envelope,
     sealedEnvelope: r.sealed_envelope,
+    traceContext: r.trace_context,
     status: r.status,
   };
+}
+
+/** The traceparent a key's run was first enqueued with (null: tracing was off, or no such key). */
+export async function findRunTraceContext(sql: Queryable, idempotencyKey: string): Promise<string | null> {
+  const [r] = await sql<{ trace_context: string | null }[]>`select trace_context from accepted_runs where idempotency_key = ${idempotencyKey}`;
+  return r?.trace_context ?? null;
 }

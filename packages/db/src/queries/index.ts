@@ -36,6 +36,7 @@ export * from './listPrunableRuns.js';
 export * from './deleteRuns.js';
 export * from './pruneLedger.js';
 export * from './countPrunable.js';
+export * from './pruneAlerts.js';
 export * from './listTenantRetentionSettings.js';
 export * from './countOpenTasks.js';
 export * from './oldestWaitingRunByLane.js';

@@ -39,6 +39,11 @@ function shortest(policy: RetentionPolicy, pick: (t: { keepDays: number; dedupeD
   return Math.min(pick({ keepDays: policy.defaultKeepDays, dedupeDays: policy.defaultDedupeDays }), ...policy.tenants.map(pick));
 }
 
+/** The shortest run retention of any tenant (days). */
+export function shortestKeepDays(policy: RetentionPolicy): number {
+  return shortest(policy, (t) => t.keepDays);
+}
+
 /**
  * `prunable` CTE (needs `own`): finished runs older than their tenant's window that nothing still
  * needs. A run stays while its key is in progress (a live or stalled attempt may still read its
@@ -51,7 +56,7 @@ export function prunableRunsCte(sql: Sql, policy: RetentionPolicy) {
       select r.workflow_run_id, r.tenant_id, r.idempotency_key, r.job_id, r.lane, r.accepted_at
         from workflow_runs r left join own o on o.tenant_id = r.tenant_id
        where r.status in ('ok', 'noop', 'failed', 'blocked')
-         and r.accepted_at < now() - ${shortest(policy, (t) => t.keepDays)} * interval '1 day'
+         and r.accepted_at < now() - ${shortestKeepDays(policy)} * interval '1 day'
          and r.accepted_at < now() - coalesce(o.keep_days, ${policy.defaultKeepDays}) * interval '1 day'
          and r.tenant_id <> all(${policy.skipTenants}::text[])
          and not exists (select 1 from idempotency_keys k where k.idempotency_key = r.idempotency_key and k.state = 'in_progress')

@@ -12,6 +12,8 @@ import { enqueueRun } from '../enqueue.js';
 import type { IntakeDeps } from '../intake.js';
 import type { Lane } from '../lanes.js';
 import { sealContext } from '../privacy/privacy-mode.js';
+import { startRequeueSpan } from '../tracing/intake-trace.js';
+import { parseSpanContext } from '../tracing/propagation.js';
 
 /** What was done: added, a stale job replaced, a failed job retried, or nothing (a live job is in place). */
 export type QueueRepair = 'enqueued' | 'replaced_stale' | 'retried' | 'in_place';
@@ -21,15 +23,20 @@ export interface EnsureQueuedOptions {
   envelope?: Envelope;
   /** Retry a failed job with a fresh set of attempts (a settled effect lets the run go again). */
   resetAttempts?: boolean;
-  /** W3C traceparent to carry in the job, so the run joins its caller's trace. */
+  /** W3C traceparent to carry in the job, so the run joins its caller's trace (intake's span). */
   traceContext?: string;
+  /**
+   * Who re-enqueues a run that lost its job (`reconciler`, `settlement`): traced as a `revos.requeue`
+   * span under the trace the run's job first carried, so the run stays one trace.
+   */
+  requeueReason?: string;
 }
 
 export async function ensureRunQueued(deps: IntakeDeps, run: UnsettledRun, options: EnsureQueuedOptions = {}): Promise<QueueRepair> {
   const queue = deps.queues[run.lane as Lane];
   const job = await queue.getJob(run.jobId);
   if (!job) {
-    await enqueueRun(deps.queues, deps.catalog, original(deps, run, options), enqueueOptions(run, options));
+    await enqueueTraced(deps, run, original(deps, run, options), options, 'enqueued');
     return 'enqueued';
   }
   const state = await job.getState();
@@ -44,7 +51,7 @@ export async function ensureRunQueued(deps: IntakeDeps, run: UnsettledRun, optio
   // Finished, or someone else's: it will never run this accepted run. Replace it.
   const envelope = original(deps, run, options, ours ? job : undefined);
   await job.remove();
-  await enqueueRun(deps.queues, deps.catalog, envelope, enqueueOptions(run, options));
+  await enqueueTraced(deps, run, envelope, options, 'replaced_stale', ours ? job : undefined);
   return 'replaced_stale';
 }
 
@@ -69,6 +76,34 @@ function original(deps: IntakeDeps, run: UnsettledRun, options: EnsureQueuedOpti
   return parseEnvelope(run.envelope);
 }
 
-function enqueueOptions(run: UnsettledRun, options: EnsureQueuedOptions) {
-  return { priority: run.priority ?? undefined, runAfter: run.runAfter, traceContext: options.traceContext };
+/**
+ * Enqueues the run carrying its trace: the caller's context (intake), or, for a re-enqueue, a
+ * `revos.requeue` span under the context the run was first enqueued with (kept on its accepted_runs
+ * row; else what its own stale job carried). With tracing off here, the first context is carried as is.
+ */
+async function enqueueTraced(deps: IntakeDeps, run: UnsettledRun, envelope: Envelope, options: EnsureQueuedOptions, repair: QueueRepair, ownJob?: Job): Promise<void> {
+  const enqueue = (traceContext: string | undefined) =>
+    enqueueRun(deps.queues, deps.catalog, envelope, { priority: run.priority ?? undefined, runAfter: run.runAfter, traceContext });
+  const first = run.traceContext ?? carriedBy(ownJob);
+  if (options.requeueReason === undefined || !deps.tracer) {
+    await enqueue(options.traceContext ?? first);
+    return;
+  }
+  const span = startRequeueSpan(
+    deps.tracer,
+    { workflowRunId: run.workflowRunId, workflowName: envelope.meta.workflow_name, lane: run.lane, reason: options.requeueReason },
+    parseSpanContext(first),
+  );
+  try {
+    await enqueue(span.carried ?? first);
+    span.end({ status: repair });
+  } catch (error) {
+    span.end({ status: repair, error });
+    throw error;
+  }
+}
+
+function carriedBy(job: Job | undefined): string | undefined {
+  const metadata: unknown = job?.opts.telemetry?.metadata;
+  return typeof metadata === 'string' ? metadata : undefined;
 }

@@ -20,5 +20,5 @@ export async function rerunSettledRun(deps: IntakeDeps, workflowRunId: string): 
   if (run.status !== 'queued') {
     return { ok: false, workflowRunId, reason: 'not_reopened', message: `run ${workflowRunId} is ${run.status}, not reopened by a not_sent settlement` };
   }
-  return { ok: true, workflowRunId, repair: await ensureRunQueued(deps, run, { resetAttempts: true }) };
+  return { ok: true, workflowRunId, repair: await ensureRunQueued(deps, run, { resetAttempts: true, requeueReason: 'settlement' }) };
 }

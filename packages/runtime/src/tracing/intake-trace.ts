@@ -16,11 +16,12 @@ export interface EnqueueSpan {
 
 const NOT_TRACED: EnqueueSpan = { carried: undefined, end() {} };
 
-function wrap(span: Span): EnqueueSpan {
+/** `outcomeAttribute` names what `end`'s status means on the span (an intake's answer, a repair's kind). */
+function wrap(span: Span, outcomeAttribute: string): EnqueueSpan {
   return {
     carried: serializeSpanContext(span),
     end({ status, error }) {
-      span.setAttribute('revos.intake_status', status);
+      span.setAttribute(outcomeAttribute, status);
       if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
       span.end();
     },
@@ -35,7 +36,33 @@ export function startIntakeSpan(tracer: Tracer | undefined, envelope: Envelope, 
     { kind: SpanKind.PRODUCER, attributes: { ...runAttributes(envelope), 'revos.intake_source': source, 'revos.lane': lane } },
     parent,
   );
-  return wrap(span);
+  return wrap(span, 'revos.intake_status');
+}
+
+export interface RequeueSpanInput {
+  workflowRunId: string;
+  workflowName: string;
+  lane: string;
+  /** Who found the run without a live job: the reconciler's sweep, or a staff settlement re-running it. */
+  reason: string;
+}
+
+/**
+ * An accepted run put back in its queue after it lost its job (`revos.requeue`), under the trace its job
+ * first carried (`parent`, from the accepted_runs row or the stale job): the re-enqueued run continues
+ * that trace instead of starting a new one. `end`'s status is the repair made (enqueued, replaced_stale, retried).
+ */
+export function startRequeueSpan(tracer: Tracer | undefined, run: RequeueSpanInput, parent: Context): EnqueueSpan {
+  if (!tracer) return NOT_TRACED;
+  const span = tracer.startSpan(
+    'revos.requeue',
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'revos.workflow': run.workflowName, 'revos.workflow_run_id': run.workflowRunId, 'revos.lane': run.lane, 'revos.requeue_reason': run.reason },
+    },
+    parent,
+  );
+  return wrap(span, 'revos.requeue_repair');
 }
 
 export interface NextActionSpanInput {

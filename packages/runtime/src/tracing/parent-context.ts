@@ -1,4 +1,5 @@
 import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
+import { findRunTraceContext, type Db } from '@revos/db';
 import { toJobId } from '@revos/envelope';
 import type { WorkflowCatalog } from '../define-workflow.js';
 import type { LaneQueues } from '../enqueue.js';
@@ -6,16 +7,16 @@ import { parseSpanContext } from './propagation.js';
 
 /**
  * For the dispatcher's sweep, which finds a parent's next actions long after its worker let go of
- * the run's span: the context the parent's own job carried (while the job is still in Redis), so
- * the follow-up joins the parent's trace. ROOT_CONTEXT when the job is gone.
+ * the run's span: the context the parent's own job carried, so the follow-up joins the parent's
+ * trace. Once that job is gone from Redis, the context the parent was first enqueued with (kept on
+ * its accepted_runs row). ROOT_CONTEXT when neither is known (tracing was off).
  */
 export async function carriedContextOfParent(
-  queues: LaneQueues,
-  catalog: WorkflowCatalog,
+  deps: { db: Db; queues: LaneQueues; catalog: WorkflowCatalog },
   parent: { idempotencyKey: string; workflowName: string | undefined },
 ): Promise<Context> {
-  const workflow = parent.workflowName ? catalog.latest(parent.workflowName) : undefined;
-  if (!workflow) return ROOT_CONTEXT;
-  const job = await queues[workflow.lane].getJob(toJobId(parent.idempotencyKey));
-  return parseSpanContext(job?.opts.telemetry?.metadata);
+  const workflow = parent.workflowName ? deps.catalog.latest(parent.workflowName) : undefined;
+  const job = workflow ? await deps.queues[workflow.lane].getJob(toJobId(parent.idempotencyKey)) : undefined;
+  const carried: unknown = job?.opts.telemetry?.metadata ?? (await findRunTraceContext(deps.db.sql, parent.idempotencyKey));
+  return parseSpanContext(carried);
 }

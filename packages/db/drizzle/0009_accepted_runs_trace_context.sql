@@ -1,0 +1,1 @@
+ALTER TABLE "accepted_runs" ADD COLUMN "trace_context" text;
