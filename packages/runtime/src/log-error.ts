@@ -12,9 +12,7 @@ const OWN_MESSAGES: ReadonlySet<string> = new Set([
   'StageFailure',
   'ValidationError',
   'SealError',
-  'UnknownWorkflowError',
-  'PrivacyNotConfiguredError',
-  'EnvelopeRejected',
+  'IntakeRefused',
   'ExchangeError',
 ]);
 

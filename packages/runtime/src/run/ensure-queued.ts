@@ -8,7 +8,7 @@
 import type { UnsettledRun } from '@revos/db';
 import { parseEnvelope, type Envelope } from '@revos/envelope';
 import type { Job } from 'bullmq';
-import { enqueueRun } from '../enqueue.js';
+import { addRunJob, enqueueRun, type ReadyRun } from '../enqueue.js';
 import type { IntakeDeps } from '../intake.js';
 import type { Lane } from '../lanes.js';
 import { sealContext } from '../privacy/privacy-mode.js';
@@ -23,13 +23,15 @@ export interface EnsureQueuedOptions {
   resetAttempts?: boolean;
   /** W3C traceparent to carry in the job, so the run joins its caller's trace. */
   traceContext?: string;
+  /** Intake's checked run (the envelope parsed, jobId built): enqueued as is, not parsed again. */
+  ready?: ReadyRun;
 }
 
 export async function ensureRunQueued(deps: IntakeDeps, run: UnsettledRun, options: EnsureQueuedOptions = {}): Promise<QueueRepair> {
   const queue = deps.queues[run.lane as Lane];
   const job = await queue.getJob(run.jobId);
   if (!job) {
-    await enqueueRun(deps.queues, deps.catalog, original(deps, run, options), enqueueOptions(run, options));
+    await enqueue(deps, original(deps, run, options), run, options);
     return 'enqueued';
   }
   const state = await job.getState();
@@ -44,8 +46,13 @@ export async function ensureRunQueued(deps: IntakeDeps, run: UnsettledRun, optio
   // Finished, or someone else's: it will never run this accepted run. Replace it.
   const envelope = original(deps, run, options, ours ? job : undefined);
   await job.remove();
-  await enqueueRun(deps.queues, deps.catalog, envelope, enqueueOptions(run, options));
+  await enqueue(deps, envelope, run, options);
   return 'replaced_stale';
+}
+
+async function enqueue(deps: IntakeDeps, envelope: Envelope, run: UnsettledRun, options: EnsureQueuedOptions): Promise<void> {
+  if (options.ready) await addRunJob(deps.queues, options.ready, enqueueOptions(run, options));
+  else await enqueueRun(deps.queues, deps.catalog, envelope, enqueueOptions(run, options));
 }
 
 function runIdOf(job: Job): string | undefined {

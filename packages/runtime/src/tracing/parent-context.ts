@@ -1,6 +1,7 @@
 import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { toJobId } from '@revos/envelope';
 import type { WorkflowCatalog } from '../define-workflow.js';
+import type { AnyManifest } from '../manifest.js';
 import type { LaneQueues } from '../enqueue.js';
 import { parseSpanContext } from './propagation.js';
 
@@ -11,7 +12,7 @@ import { parseSpanContext } from './propagation.js';
  */
 export async function carriedContextOfParent(
   queues: LaneQueues,
-  catalog: WorkflowCatalog,
+  catalog: WorkflowCatalog<AnyManifest>,
   parent: { idempotencyKey: string; workflowName: string | undefined },
 ): Promise<Context> {
   const workflow = parent.workflowName ? catalog.latest(parent.workflowName) : undefined;
