@@ -29,9 +29,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApiKey, createDb, findRun, listFailedRuns, listOpenTasks, listRunEffects, loadTenant, migrateDatabase, upsertTenant, type Db } from '@revos/db';
 import { newId, TenantId } from '@revos/envelope';
-import { checkTenantRetentionConfig, closeLaneQueues, combineWorkflowFactories, createLaneQueues, createLogger, createRedisConnection, createPrivacyGuard, InvalidRetentionConfigError, loadWorkflowsModule, pruneDryRun, pruneOnce, type RedisConnection } from '@revos/runtime';
-import type { WorkflowServices } from '@revos/workflows';
-import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
+import { checkTenantRetentionConfig, closeLaneQueues, createLaneQueues, createLogger, createRedisConnection, createPrivacyGuard, InvalidRetentionConfigError, loadManifestsModule, pruneDryRun, type AnyManifest, pruneOnce, type RedisConnection } from '@revos/runtime';
+import { createProducerCatalog } from './catalog.js';
 import { retentionOptions } from './background.js';
 import { loadProducerEnv, type ProducerEnv } from './env.js';
 import { currentPolicy, submitPolicyChange } from './policy-change.js';
@@ -239,12 +238,12 @@ class Session {
   private queuesHandle: ReturnType<typeof createLaneQueues> | null = null;
   constructor(
     readonly env: ProducerEnv,
-    /** Workflows accepted beside the reference ones (a deployment's own, or a test's). */
-    private readonly extraWorkflows?: ExtraWorkflows,
+    /** Manifests of the workflows accepted beside the reference ones (a deployment's own, or a test's). */
+    private readonly manifests: readonly AnyManifest[] = [],
   ) {}
 
   catalog() {
-    return createProducerCatalog(this.extraWorkflows);
+    return createProducerCatalog(this.manifests);
   }
 
   /** phi_minimized runs submitted here are stored redacted and sealed, as through the API. */
@@ -791,7 +790,7 @@ export function formatDetail(d: RunDetail): string {
 /** Runs one CLI invocation; returns the exit code (never calls process.exit, so it is testable). */
 export async function runCli(
   argv: string[],
-  io: { out: Out; err: Out; env?: Record<string, string | undefined>; extraWorkflows?: ExtraWorkflows } = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) },
+  io: { out: Out; err: Out; env?: Record<string, string | undefined>; manifests?: readonly AnyManifest[] } = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) },
 ): Promise<number> {
   let args: Parsed;
   try {
@@ -833,16 +832,16 @@ export async function runCli(
   }
   // A deployment's own workflows: its CLI entry's (runCliMain) and WORKFLOWS_MODULE's, so the CLI
   // accepts and shows the same workflows as its producers.
-  let extraWorkflows = io.extraWorkflows;
+  let manifests = io.manifests ?? [];
   if (env.WORKFLOWS_MODULE) {
     try {
-      extraWorkflows = combineWorkflowFactories(io.extraWorkflows, await loadWorkflowsModule<WorkflowServices>(env.WORKFLOWS_MODULE));
+      manifests = [...manifests, ...(await loadManifestsModule(env.WORKFLOWS_MODULE))];
     } catch (error) {
       io.err(`revos: ${(error as Error).message}`);
       return 78;
     }
   }
-  const session = new Session(env, extraWorkflows);
+  const session = new Session(env, manifests);
   try {
     await handler(args, session, io.out, io.err, env);
     return 0;

@@ -1,0 +1,11 @@
+import { defineManifest } from '@revos/runtime';
+import { z } from 'zod';
+
+/** WF10_Consent_Check's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF10_Consent_Check.ts). */
+export const WF10Manifest = defineManifest({
+  name: 'WF10_Consent_Check',
+  version: '1.0.0',
+  lane: 'interactive',
+  channel: 'ui',
+  payload: z.object({ channel: z.enum(['sms', 'voice', 'email']) }).strict(),
+});
