@@ -106,7 +106,7 @@ async function dispatchOne(deps: DispatchDeps, action: PendingAction, traceParen
     return { outboxId: action.outboxId, state: 'dispatched', childRunId: result.workflow_run_id };
   } catch (error) {
     // A follow-up that can never be a valid run is rejected; anything else (Redis, PostgreSQL) is retried.
-    const issues = isIntakeRefused(error) && error.code === 'invalid_envelope' ? error.refusal.issues : error instanceof ValidationError ? error.issues : null;
+    const issues = isIntakeRefused(error) ? (error.code === 'invalid_envelope' ? error.issues : null) : error instanceof ValidationError ? error.issues : null;
     if (issues) {
       const reason = issues.map((i) => `${i.path}: ${i.rule}`).join('; ');
       log.error({ issues: issues.map(({ path, rule }) => ({ path, rule })) }, 'next action is not a valid envelope; rejected');

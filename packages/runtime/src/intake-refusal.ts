@@ -4,7 +4,7 @@
  * dispatcher and cron record them. Only what a caller (or a deployment) got wrong is a refusal;
  * a database or Redis failure stays an error.
  */
-import type { FieldIssue } from '@revos/envelope';
+import { isValidationError, ValidationError, type FieldIssue } from '@revos/envelope';
 
 export const REFUSAL_CODES = [
   /** The envelope, the body's options, the workflow's payload, or card data in a payment payload. */
@@ -30,16 +30,22 @@ export function refusal(code: RefusalCode, issues: FieldIssue[]): IntakeRefusal 
   return { code, issues };
 }
 
-/** A refusal thrown inside intake (and by {@link submitRun} to its callers). Its message names paths and rules only, never values. */
-export class IntakeRefused extends Error {
-  override name = 'IntakeRefused';
+/**
+ * A refusal thrown inside intake (and by `submitRun` to its callers). A ValidationError (its issues
+ * are the refusal's), told apart by its `code`. Its message names paths and rules only, never values.
+ */
+export class IntakeRefused extends ValidationError {
   readonly code: RefusalCode;
   constructor(readonly refusal: IntakeRefusal) {
-    super(`${refusal.code}: ${refusal.issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`);
+    super(`${refusal.code}: ${refusal.issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`, refusal.issues);
     this.code = refusal.code;
   }
 }
 
+/** Recognises an {@link IntakeRefused} by shape (works across package copies). */
 export function isIntakeRefused(error: unknown): error is IntakeRefused {
-  return error instanceof IntakeRefused || (error instanceof Error && error.name === 'IntakeRefused' && 'refusal' in error);
+  if (error instanceof IntakeRefused) return true;
+  if (!isValidationError(error)) return false;
+  const candidate = error as { code?: unknown; refusal?: unknown };
+  return typeof candidate.code === 'string' && typeof candidate.refusal === 'object' && candidate.refusal !== null;
 }

@@ -12,7 +12,6 @@ const OWN_MESSAGES: ReadonlySet<string> = new Set([
   'StageFailure',
   'ValidationError',
   'SealError',
-  'IntakeRefused',
   'ExchangeError',
 ]);
 
