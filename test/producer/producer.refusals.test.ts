@@ -29,12 +29,20 @@ afterAll(async () => {
 
 type Body = { meta: Record<string, unknown>; subject: Record<string, unknown>; payload: Record<string, unknown> };
 
-function logEvent(): Body {
+function logEvent(meta: Record<string, unknown> = {}, payload?: Record<string, unknown>): Body {
+  const trigger_id = `ui:${ulid()}`;
   return {
-    meta: { workflow_name: 'WF11_Log_Event', trigger_source: 'ui', trigger_id: `ui:${ulid()}`, environment: 'staging', privacy_mode: 'standard' },
+    meta: { workflow_name: 'WF11_Log_Event', trigger_source: 'ui', trigger_id, environment: 'staging', privacy_mode: 'standard', ...meta },
     subject: {},
-    payload: { event_type: 'note.added', direction: 'internal', attributes: {} },
+    payload: payload ?? { event_type: 'note.added', direction: 'internal', attributes: {} },
   };
+}
+
+/** A WF11 body whose caller-supplied key was computed for another payload. */
+function keyForOtherPayload(): Body {
+  const body = logEvent();
+  body.meta.idempotency_key = keyForEnvelope({ tenant_id: TENANT, workflow_name: 'WF11_Log_Event', trigger_id: body.meta.trigger_id as string, payload: { other: true } });
+  return body;
 }
 
 function collectPayment(reference: string): Body {
@@ -67,49 +75,13 @@ const CASES: Case[] = [
     name: 'a payload breaking the workflow schema',
     code: 'invalid_envelope',
     status: 400,
-    body: () => ({ ...logEvent(), payload: { event_type: 'Not Valid', direction: 'internal' } }),
+    body: () => logEvent({}, { event_type: 'Not Valid', direction: 'internal' }),
     issue: { path: 'payload.event_type', rule: 'pattern:event_type' },
   },
-  {
-    name: 'card data in a payment workflow',
-    code: 'invalid_envelope',
-    status: 400,
-    body: () => collectPayment('4242424242424242'),
-    issue: { path: 'payload.reference', rule: 'card_number_forbidden' },
-  },
-  {
-    name: "another tenant's envelope",
-    code: 'tenant_mismatch',
-    status: 403,
-    body: () => {
-      const b = logEvent();
-      b.meta.tenant_id = 't_refusal_other';
-      return b;
-    },
-    issue: { path: 'meta.tenant_id', rule: 'tenant_mismatch' },
-  },
-  {
-    name: 'an unregistered workflow',
-    code: 'unknown_workflow',
-    status: 404,
-    body: () => {
-      const b = logEvent();
-      b.meta.workflow_name = 'WF98_Not_Registered';
-      return b;
-    },
-    issue: { path: 'meta.workflow_name', rule: 'unknown_workflow' },
-  },
-  {
-    name: 'a key computed for another payload',
-    code: 'idempotency_conflict',
-    status: 409,
-    body: () => {
-      const b = logEvent();
-      b.meta.idempotency_key = keyForEnvelope({ tenant_id: TENANT, workflow_name: 'WF11_Log_Event', trigger_id: b.meta.trigger_id as string, payload: { other: true } });
-      return b;
-    },
-    issue: { path: 'meta.idempotency_key', rule: 'payload_hash_mismatch' },
-  },
+  { name: 'card data in a payment workflow', code: 'invalid_envelope', status: 400, body: () => collectPayment('4242424242424242'), issue: { path: 'payload.reference', rule: 'card_number_forbidden' } },
+  { name: "another tenant's envelope", code: 'tenant_mismatch', status: 403, body: () => logEvent({ tenant_id: 't_refusal_other' }), issue: { path: 'meta.tenant_id', rule: 'tenant_mismatch' } },
+  { name: 'an unregistered workflow', code: 'unknown_workflow', status: 404, body: () => logEvent({ workflow_name: 'WF98_Not_Registered' }), issue: { path: 'meta.workflow_name', rule: 'unknown_workflow' } },
+  { name: 'a key computed for another payload', code: 'idempotency_conflict', status: 409, body: keyForOtherPayload, issue: { path: 'meta.idempotency_key', rule: 'payload_hash_mismatch' } },
 ];
 
 describe('producer API: every intake refusal answers its status, naming the field and the rule', () => {
@@ -127,8 +99,7 @@ describe('producer API: every intake refusal answers its status, naming the fiel
   it('refuses a phi_minimized run where no PHI keys are configured with 503 privacy_not_configured, storing nothing', async () => {
     // The producer always holds PHI keys (env.ts defaults them), so its own HTTP app cannot reach this
     // refusal: an embedder's intake without a PrivacyGuard can, through the same front-door function.
-    const body = logEvent();
-    body.meta.privacy_mode = 'phi_minimized';
+    const body = logEvent({ privacy_mode: 'phi_minimized' });
     const before = await rowCounts(h);
     const outcome = await submitPartial({ db: h.db, queues: h.queues, catalog: h.catalog }, body, TENANT, { source: 'api' });
     expect(outcome).toMatchObject({ ok: false, httpStatus: 503, body: { error: 'privacy_not_configured', issues: [{ path: 'meta.privacy_mode', rule: 'privacy_not_configured' }] } });

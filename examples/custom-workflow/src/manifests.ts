@@ -14,17 +14,19 @@ export const WF99Payload = z
     due_by: z.iso.date(),
   })
   .strict();
-export type WF99Payload = z.input<typeof WF99Payload>;
 
 export const WF99Manifest = defineManifest({
   name: 'WF99_Recall_Reminder',
   version: '1.0.0',
+  payload: WF99Payload,
+  // Where it runs and how its latency is budgeted (the sms channel's default budget).
   lane: 'interactive',
   channel: 'sms',
   // Consent_Check: the patient's consent and the destination number's opt-out (payload.to).
   outbound: { channel: 'sms', subject: 'patient_id', address: 'to' },
+  // A tenant without an SMS number configured fails config_missing instead of sending.
   requiresConfig: ['sms_from'],
-  payload: WF99Payload,
 });
+export type WF99Payload = z.input<typeof WF99Payload>;
 
 export const manifests = [WF99Manifest];

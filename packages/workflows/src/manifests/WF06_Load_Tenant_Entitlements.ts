@@ -1,7 +1,6 @@
 import { defineManifest } from '@revos/runtime';
 import { z } from 'zod';
 
-/** WF06_Load_Tenant_Entitlements's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF06_Load_Tenant_Entitlements.ts). */
 export const WF06Manifest = defineManifest({
   name: 'WF06_Load_Tenant_Entitlements',
   version: '1.0.0',

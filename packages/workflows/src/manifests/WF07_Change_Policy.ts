@@ -12,9 +12,7 @@ export const ChangePolicyPayload = z.discriminatedUnion('target', [
   z.object({ target: z.literal('ruleset'), ruleset: TenantRuleset, from_version: PolicyVersion.nullable(), changed_by: Actor, reason: Reason }).strict(),
   z.object({ target: z.literal('feature_flags'), feature_flags: FeatureFlags, from_version: FlagsVersion.nullable(), changed_by: Actor, reason: Reason }).strict(),
 ]);
-export type ChangePolicyPayload = z.infer<typeof ChangePolicyPayload>;
 
-/** WF07_Change_Policy's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF07_Change_Policy.ts). */
 export const WF07Manifest = defineManifest({
   name: 'WF07_Change_Policy',
   version: '1.0.0',
@@ -22,3 +20,4 @@ export const WF07Manifest = defineManifest({
   channel: 'ui',
   payload: ChangePolicyPayload,
 });
+export type ChangePolicyPayload = z.infer<typeof ChangePolicyPayload>;

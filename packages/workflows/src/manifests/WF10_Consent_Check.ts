@@ -1,7 +1,6 @@
 import { defineManifest } from '@revos/runtime';
 import { z } from 'zod';
 
-/** WF10_Consent_Check's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF10_Consent_Check.ts). */
 export const WF10Manifest = defineManifest({
   name: 'WF10_Consent_Check',
   version: '1.0.0',

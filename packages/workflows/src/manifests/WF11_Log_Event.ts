@@ -1,7 +1,6 @@
 import { defineManifest } from '@revos/runtime';
 import { z } from 'zod';
 
-/** WF11_Log_Event's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF11_Log_Event.ts). */
 export const WF11Manifest = defineManifest({
   name: 'WF11_Log_Event',
   version: '1.0.0',

@@ -14,9 +14,7 @@ export const WF17Payload = z
     from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number').optional(),
   })
   .strict();
-export type WF17Payload = z.infer<typeof WF17Payload>;
 
-/** WF17_RealTime_Voice_Orchestrator's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF17_RealTime_Voice_Orchestrator.ts). */
 export const WF17Manifest = defineManifest({
   name: 'WF17_RealTime_Voice_Orchestrator',
   version: '2.0.0',
@@ -28,3 +26,4 @@ export const WF17Manifest = defineManifest({
   timeoutMs: 8_000,
   payload: WF17Payload,
 });
+export type WF17Payload = z.infer<typeof WF17Payload>;

@@ -1,7 +1,6 @@
 import { defineManifest } from '@revos/runtime';
 import { z } from 'zod';
 
-/** WF18_Schedule's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF18_Schedule.ts). */
 export const WF18Manifest = defineManifest({
   name: 'WF18_Schedule',
   version: '1.1.0',

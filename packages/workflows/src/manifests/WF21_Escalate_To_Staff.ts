@@ -11,7 +11,6 @@ export const ESCALATION_PAYLOAD = z
   })
   .strict();
 
-/** WF21_Escalate_To_Staff's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF21_Escalate_To_Staff.ts). */
 export const WF21Manifest = defineManifest({
   name: 'WF21_Escalate_To_Staff',
   version: '1.0.0',

@@ -18,9 +18,7 @@ export const WF30Payload = z
   })
   .strict()
   .refine((p) => (p.template === undefined) !== (p.body === undefined), 'exactly one of template or body');
-export type WF30Payload = z.infer<typeof WF30Payload>;
 
-/** WF30_Send_SMS's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF30_Send_SMS.ts). */
 export const WF30Manifest = defineManifest({
   name: 'WF30_Send_SMS',
   version: '1.1.0',
@@ -30,3 +28,4 @@ export const WF30Manifest = defineManifest({
   requiresConfig: ['sms_from'],
   payload: WF30Payload,
 });
+export type WF30Payload = z.infer<typeof WF30Payload>;

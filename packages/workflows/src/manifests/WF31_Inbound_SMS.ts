@@ -10,7 +10,6 @@ export const WF31Payload = z
   })
   .strict();
 
-/** WF31_Inbound_SMS's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF31_Inbound_SMS.ts). */
 export const WF31Manifest = defineManifest({
   name: 'WF31_Inbound_SMS',
   version: '1.1.0',

@@ -1,7 +1,6 @@
 import { defineManifest } from '@revos/runtime';
 import { ESCALATION_PAYLOAD } from './WF21_Escalate_To_Staff.js';
 
-/** WF42_Escalation_Follow_Up's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF42_Escalation_Follow_Up.ts). */
 export const WF42Manifest = defineManifest({
   name: 'WF42_Escalation_Follow_Up',
   version: '1.1.0',

@@ -36,7 +36,6 @@ export const WF54Payload = z
   .strict()
   .refine((p) => !p.since || !p.until || Date.parse(p.since) < Date.parse(p.until), { path: ['until'], message: 'must be after since' });
 
-/** WF54_Dataset_Curation's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF54_Dataset_Curation.ts). */
 export const WF54Manifest = defineManifest({
   name: 'WF54_Dataset_Curation',
   version: '1.0.0',

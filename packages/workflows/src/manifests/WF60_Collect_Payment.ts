@@ -18,7 +18,6 @@ export const CollectPaymentPayload = z
   })
   .strict();
 
-/** WF60_Collect_Payment's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF60_Collect_Payment.ts). */
 export const WF60Manifest = defineManifest({
   name: 'WF60_Collect_Payment',
   version: '1.0.0',

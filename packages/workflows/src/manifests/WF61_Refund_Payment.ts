@@ -10,7 +10,6 @@ export const RefundPaymentPayload = z
   })
   .strict();
 
-/** WF61_Refund_Payment's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF61_Refund_Payment.ts). */
 export const WF61Manifest = defineManifest({
   name: 'WF61_Refund_Payment',
   version: '1.0.0',

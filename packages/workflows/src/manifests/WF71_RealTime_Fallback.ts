@@ -1,7 +1,6 @@
 import { defineManifest } from '@revos/runtime';
 import { z } from 'zod';
 
-/** WF71_RealTime_Fallback's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF71_RealTime_Fallback.ts). */
 export const WF71Manifest = defineManifest({
   name: 'WF71_RealTime_Fallback',
   version: '1.1.0',

@@ -1,7 +1,6 @@
 import { defineManifest } from '@revos/runtime';
 import { z } from 'zod';
 
-/** WF84_Compliance_Sentinel's manifest: what intake, the API description and the CLI know of it (its handler: ../workflows/WF84_Compliance_Sentinel.ts). */
 export const WF84Manifest = defineManifest({
   name: 'WF84_Compliance_Sentinel',
   version: '1.0.0',
