@@ -1,4 +1,4 @@
-import { JsonObject, PrivacyMode, Subject, TenantId, WorkflowName, type Envelope } from '@revos/envelope';
+import { JsonObject, PrivacyMode, Subject, TenantId, WorkflowName } from '@revos/envelope';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { z } from 'zod';

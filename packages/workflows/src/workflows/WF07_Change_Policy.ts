@@ -1,7 +1,7 @@
 import { canonicalJson, WorkflowError } from '@revos/envelope';
 import { changeTenantPolicy, loadTenantPolicy, type Db, type PolicyTarget } from '@revos/db';
 import { defineWorkflow } from '@revos/runtime';
-import { ChangePolicyPayload, WF07Manifest } from '../manifests/WF07_Change_Policy.js';
+import { WF07Manifest } from '../manifests/WF07_Change_Policy.js';
 
 /** What the event and the output record of a change. */
 interface PolicyChanged extends Record<string, unknown> {

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { countRunsForExport, listRunsForExport, type Db, type ExportCursor, type ExportFilter, type ExportRunRow } from '@revos/db';
 import { WorkflowError } from '@revos/envelope';
 import { createRedactor, defineWorkflow, type Redactor } from '@revos/runtime';
-import { WF54Payload, WF54Manifest } from '../manifests/WF54_Dataset_Curation.js';
+import { WF54Manifest } from '../manifests/WF54_Dataset_Curation.js';
 
 export interface WF54DatasetCurationOptions {
   /** The durable record the finished runs are read from. */

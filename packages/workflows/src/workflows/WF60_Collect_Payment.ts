@@ -2,7 +2,7 @@ import { TenantRuleset, WorkflowError } from '@revos/envelope';
 import { defineWorkflow } from '@revos/runtime';
 import type { PaymentProvider } from '../adapters/index.js';
 import { chargeOnce } from './payments-once.js';
-import { CollectPaymentPayload, WF60Manifest } from '../manifests/WF60_Collect_Payment.js';
+import { WF60Manifest } from '../manifests/WF60_Collect_Payment.js';
 
 /** A charge as the event and the output keep it: ids and amounts, never card data. */
 interface Collected extends Record<string, unknown> {

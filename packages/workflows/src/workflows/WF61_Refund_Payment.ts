@@ -1,7 +1,7 @@
 import { defineWorkflow } from '@revos/runtime';
 import type { PaymentProvider } from '../adapters/index.js';
 import { refundOnce } from './payments-once.js';
-import { RefundPaymentPayload, WF61Manifest } from '../manifests/WF61_Refund_Payment.js';
+import { WF61Manifest } from '../manifests/WF61_Refund_Payment.js';
 
 interface Refunded extends Record<string, unknown> {
   refund_id: string;
