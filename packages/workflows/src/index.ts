@@ -31,8 +31,7 @@ export { beyondKeyWindow, chargeOnce, refundOnce } from './workflows/payments-on
 export { KEYWORD_REPLIES } from './workflows/WF31_Inbound_SMS.js';
 export { classifyReply, keywordOf, STOP_WORDS, START_WORDS, HELP_WORDS, CONFIRM_WORDS, type ReplyIntent } from './workflows/sms-keywords.js';
 export { DEFAULT_MIN_CONFIDENCE } from './workflows/WF17_RealTime_Voice_Orchestrator.js';
-export * from './voice/call-state.js';
-export * from './voice/reply.js';
+export * from './voice/index.js';
 export { classifyUtterance, parseAskedTime, speakTime, isTimeZone, VOICE_INTENTS, type VoiceIntent, type AskedTime } from './voice/understanding.js';
 export {
   WF84_Compliance_Sentinel,
