@@ -3,7 +3,7 @@
  * acceptSubmission, and its outcome (or refusal) turned into the same answer body. Only unexpected
  * errors are thrown; everything a caller did wrong comes back as data, listing every failing field.
  */
-import { jsonLimitIssues, Priority, toFieldIssues, type FieldIssue } from '@revos/envelope';
+import { assertNever, jsonLimitIssues, Priority, toFieldIssues, type FieldIssue } from '@revos/envelope';
 import { acceptSubmission, type IntakeDeps, type IntakeOptions, type IntakeOutcome, type IntakeResult, type IntakeSource, type Logger, type RefusalCode } from '@revos/runtime';
 import { z } from 'zod';
 import type { RunAccepted, RunRefused } from './api-description/contracts.js';
@@ -46,12 +46,8 @@ export function refusalStatus(code: RefusalCode): RefusalStatus {
       // The deployment's configuration, not the caller's request: nothing to fix in the body.
       return 503;
     default:
-      return assertNever(code);
+      return assertNever(code, 'intake refusal');
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unmapped intake refusal: ${String(value)}`);
 }
 
 /** An intake outcome as the front doors answer it. */
