@@ -90,7 +90,7 @@ export async function revos(h: Harness, ...args: string[]): Promise<CliResult> {
     out: (t) => out.push(t),
     err: (t) => err.push(t),
     env: { DATABASE_URL: h.database.url, REDIS_URL, QUEUE_PREFIX: h.prefix, USER: 'ops-test-user' },
-    extraWorkflows: () => opsWorkflows,
+    manifests: opsWorkflows,
   });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }

@@ -33,7 +33,7 @@ beforeAll(async () => {
   );
   producer = await startProducerProcess(loadProducerEnv({ ...shared, PORT: '0', HOST: '127.0.0.1', DISPATCH_INTERVAL_MS: '100', PRUNE_INTERVAL_MS: '0' }), {
     log: createLogger({ level: 'silent' }),
-    extraWorkflows: () => chain,
+    extraManifests: chain,
     startBackground: startBackgroundLoops,
   });
   apiKey = await createApiKey(h.db.sql, TENANT, 'traces-test');

@@ -30,7 +30,7 @@ export async function startTestProducer(h: Harness, env: Record<string, string> 
       MIGRATE_ON_START: 'false',
       ...env,
     }),
-    { log: createLogger({ level: 'debug', destination: sink }), extraWorkflows: () => extraWorkflows },
+    { log: createLogger({ level: 'debug', destination: sink }), extraManifests: extraWorkflows },
   );
   return Object.assign(producer, { logText });
 }

@@ -36,7 +36,7 @@ beforeAll(async () => {
   producer = await startProducerProcess(
     // The reconciler is driven by the test below; the dispatcher sweep runs as in production.
     loadProducerEnv({ ...shared, PORT: '0', HOST: '127.0.0.1', DISPATCH_INTERVAL_MS: '100', RECONCILE_INTERVAL_MS: '600000', PRUNE_INTERVAL_MS: '0' }),
-    { log: createLogger({ level: 'silent' }), extraWorkflows: () => chain, startBackground: startBackgroundLoops },
+    { log: createLogger({ level: 'silent' }), extraManifests: chain, startBackground: startBackgroundLoops },
   );
   // The test's own handle on the cluster's queues, wired as the processes wire theirs.
   connection = createRedisConnection({ REDIS_URL: 'redis://unused', REDIS_CLUSTER_NODES: cluster.urls }, { maxRetriesPerRequest: null });

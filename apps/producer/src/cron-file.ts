@@ -5,10 +5,10 @@
  * schedule and the field, instead of a schedule that never fires or fails at every slot.
  */
 import { readFileSync } from 'node:fs';
-import { CronSchedules, InvalidConfigurationError, payloadSchemaIssues, payloadSchemaOf, type CronSchedule, type WorkflowCatalog } from '@revos/runtime';
+import { CronSchedules, InvalidConfigurationError, payloadSchemaIssues, payloadSchemaOf, type CronSchedule, type ManifestCatalog } from '@revos/runtime';
 
 /** Reads and checks the schedule file; absent path: no schedules. */
-export function loadCronSchedules(path: string | undefined, catalog: WorkflowCatalog): CronSchedule[] {
+export function loadCronSchedules(path: string | undefined, catalog: ManifestCatalog): CronSchedule[] {
   if (!path) return [];
   const fail = (lines: string[]): never => {
     throw new InvalidConfigurationError(`invalid configuration\n  CRON_SCHEDULES: ${path}\n    ${lines.join('\n    ')}`);

@@ -1,5 +1,5 @@
 import type { Db } from '@revos/db';
-import type { CronSchedule, LaneQueues, Logger, PrivacyGuard, RedisConnection, RunReplies, WorkflowCatalog } from '@revos/runtime';
+import type { CronSchedule, LaneQueues, Logger, ManifestCatalog, PrivacyGuard, RedisConnection, RunReplies } from '@revos/runtime';
 import type { Tracer } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import type { ProducerEnv } from './env.js';
@@ -9,7 +9,8 @@ import type { ProducerMetrics } from './metrics.js';
 export interface ProducerDeps {
   db: Db;
   queues: LaneQueues;
-  catalog: WorkflowCatalog;
+  /** Manifests only: the producer validates, routes and describes runs, it never runs one. */
+  catalog: ManifestCatalog;
   log: Logger;
   env: ProducerEnv;
   /** The connection the queues use; /healthz pings it. */

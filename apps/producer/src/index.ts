@@ -2,7 +2,7 @@ export { createProducerApp, MAX_BODY_BYTES } from './app.js';
 export { startProducerProcess, type BackgroundHandle, type ProducerProcess, type StartProducerOptions } from './producer.js';
 export { loadProducerEnv, ProducerEnv } from './env.js';
 export type { ProducerDeps } from './deps.js';
-export { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
+export { createProducerCatalog } from './catalog.js';
 export {
   signGeneric,
   twilioSignature,
@@ -12,7 +12,7 @@ export {
   type GenericSignatureCheck,
   type GenericSignatureInput,
 } from './signatures.js';
-export { RunOptions, RunAccepted, RunRefused, submitRequest, submitPartial, type SubmitOutcome } from './submit.js';
+export { RunOptions, RunAccepted, RunRefused, submitRequest, submitPartial, refusalStatus, type SubmitOutcome } from './submit.js';
 export { runDetail, runTree, type RunDetail, type RunSummary, type RunTree, type RunTreeNode } from './views.js';
 export { startBackgroundLoops } from './background.js';
 export { loadCronSchedules } from './cron-file.js';

@@ -2,11 +2,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createDb, migrateDatabase } from '@revos/db';
-import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, createRunReplies, createTracing, CRON_QUEUE, parseOtlpHeaders, type Logger } from '@revos/runtime';
+import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, createRunReplies, createTracing, CRON_QUEUE, parseOtlpHeaders, type AnyManifest, type Logger } from '@revos/runtime';
 import { Queue } from 'bullmq';
 import type { Hono } from 'hono';
 import { createProducerApp } from './app.js';
-import { createProducerCatalog, type ExtraWorkflows } from './catalog.js';
+import { createProducerCatalog } from './catalog.js';
 import type { AppEnv, ProducerDeps } from './deps.js';
 import type { ProducerEnv } from './env.js';
 import { createProducerMetrics } from './metrics.js';
@@ -19,8 +19,8 @@ export interface BackgroundHandle {
 
 export interface StartProducerOptions {
   log?: Logger;
-  /** Workflows accepted beside the reference ones (a deployment's own, or a test's). */
-  extraWorkflows?: ExtraWorkflows;
+  /** Manifests of the workflows accepted beside the reference ones (a deployment's own, or a test's). */
+  extraManifests?: readonly AnyManifest[];
   /**
    * Hook for the background loops: called once the server is listening, with the same
    * dependencies the HTTP app uses; its `stop()` runs first on close.
@@ -46,7 +46,7 @@ const CLOSE_GRACE_MS = 10_000;
 export async function startProducerProcess(env: ProducerEnv, options: StartProducerOptions = {}): Promise<ProducerProcess> {
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
   // Configuration first, before any connection or the port: a bad schedule file stops the start here.
-  const catalog = createProducerCatalog(options.extraWorkflows);
+  const catalog = createProducerCatalog(options.extraManifests);
   const schedules = loadCronSchedules(env.CRON_SCHEDULES, catalog);
   if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
   const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: 'revos-producer' });

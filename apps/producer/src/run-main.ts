@@ -4,30 +4,29 @@
  *
  *   // my-producer.ts                                  // my-cli.ts
  *   import { runProducerMain } from '@revos/producer';  import { runCliMain } from '@revos/producer';
- *   runProducerMain({ extraWorkflows: workflows });     runCliMain({ extraWorkflows: workflows });
+ *   runProducerMain({ manifests });                      runCliMain({ manifests });
  *
- * WORKFLOWS_MODULE adds a module's workflows too (the stock image, `npm start` and `npx revos`).
+ * Both take the workflows' manifests only (no handlers, no vendor adapters). WORKFLOWS_MODULE adds
+ * a module's manifests too (the stock image, `npm start` and `npx revos`).
  */
-import { combineWorkflowFactories, createLogger, loadWorkflowsModule, logDestination, runMain } from '@revos/runtime';
-import type { WorkflowServices } from '@revos/workflows';
+import { createLogger, loadManifestsModule, logDestination, runMain, type AnyManifest } from '@revos/runtime';
 import { startBackgroundLoops } from './background.js';
-import type { ExtraWorkflows } from './catalog.js';
 import { runCli } from './cli/run-cli.js';
 import { loadProducerEnv } from './env.js';
 import { startProducerProcess } from './producer.js';
 
 export interface ProducerMainOptions {
-  /** The deployment's own workflows, accepted beside the reference ones. */
-  extraWorkflows?: ExtraWorkflows;
+  /** The manifests of the deployment's own workflows, accepted beside the reference ones. */
+  manifests?: readonly AnyManifest[];
 }
 
 /** Starts one producer (API, webhooks, dispatcher, reconciler, cron) from the environment. */
 export function runProducerMain(options: ProducerMainOptions = {}): void {
   runMain('producer', async () => {
     const env = loadProducerEnv();
-    const fromModule = env.WORKFLOWS_MODULE ? await loadWorkflowsModule<WorkflowServices>(env.WORKFLOWS_MODULE) : undefined;
+    const fromModule = env.WORKFLOWS_MODULE ? await loadManifestsModule(env.WORKFLOWS_MODULE) : [];
     const log = createLogger({ level: env.LOG_LEVEL, destination: logDestination(env), base: { pid: process.pid, service: 'producer' } });
-    const producer = await startProducerProcess(env, { log, extraWorkflows: combineWorkflowFactories(options.extraWorkflows, fromModule), startBackground: startBackgroundLoops });
+    const producer = await startProducerProcess(env, { log, extraManifests: [...(options.manifests ?? []), ...fromModule], startBackground: startBackgroundLoops });
     return { log, close: () => producer.close() };
   });
 }
@@ -37,7 +36,7 @@ export function runCliMain(options: ProducerMainOptions = {}): void {
   void runCli(process.argv.slice(2), {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
-    extraWorkflows: options.extraWorkflows,
+    manifests: options.manifests,
   }).then((code) => {
     process.exitCode = code;
   });

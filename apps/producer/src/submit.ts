@@ -1,10 +1,10 @@
 /**
- * One intake path for every front door (API, webhooks, CLI): complete the envelope, submit it,
- * and turn the outcome (or the refusal) into the same answer body. Only unexpected errors are
- * thrown; everything a caller did wrong comes back as data, listing every failing field.
+ * One intake path for every front door (API, webhooks, voice, CLI, operator): the runtime's
+ * acceptSubmission, and its outcome (or refusal) turned into the same answer body. Only unexpected
+ * errors are thrown; everything a caller did wrong comes back as data, listing every failing field.
  */
-import { isValidationError, jsonLimitIssues, Priority, validateEnvelope, toFieldIssues, type FieldIssue } from '@revos/envelope';
-import { completeEnvelope, EnvelopeRejected, type Logger, submitRun, submittedPayloadIssues, UnknownWorkflowError, type IntakeDeps, type IntakeOptions, type IntakeResult, type IntakeSource } from '@revos/runtime';
+import { assertNever, jsonLimitIssues, Priority, toFieldIssues, type FieldIssue } from '@revos/envelope';
+import { acceptSubmission, type IntakeDeps, type IntakeOptions, type IntakeOutcome, type IntakeResult, type IntakeSource, type Logger, type RefusalCode } from '@revos/runtime';
 import { z } from 'zod';
 import type { RunAccepted, RunRefused } from './api-description/contracts.js';
 import type { ProducerMetrics, SubmitSourceLabel } from './metrics.js';
@@ -21,12 +21,47 @@ export type RunOptions = z.infer<typeof RunOptions>;
 
 export { RunAccepted, RunRefused } from './api-description/contracts.js';
 
+export type RefusalStatus = 400 | 403 | 404 | 409 | 503;
+
 export type SubmitOutcome =
   | { ok: true; httpStatus: 202 | 200; body: RunAccepted; lane: IntakeResult['lane'] }
-  | { ok: false; httpStatus: 400 | 403 | 404 | 409; body: RunRefused };
+  | { ok: false; httpStatus: RefusalStatus; body: RunRefused };
 
-export function refused(httpStatus: 400 | 403 | 404 | 409, error: string, issues: FieldIssue[]): SubmitOutcome {
+export function refused(httpStatus: RefusalStatus, error: string, issues: FieldIssue[]): SubmitOutcome {
   return { ok: false, httpStatus, body: { error, issues } };
+}
+
+/** The one place a refusal becomes an HTTP status; a new refusal code does not compile until it is mapped here. */
+export function refusalStatus(code: RefusalCode): RefusalStatus {
+  switch (code) {
+    case 'invalid_envelope':
+      return 400;
+    case 'tenant_mismatch':
+      return 403;
+    case 'unknown_workflow':
+      return 404;
+    case 'idempotency_conflict':
+      return 409;
+    case 'privacy_not_configured':
+      // The deployment's configuration, not the caller's request: nothing to fix in the body.
+      return 503;
+    default:
+      return assertNever(code, 'intake refusal');
+  }
+}
+
+/** An intake outcome as the front doors answer it. */
+export function answerOf(outcome: IntakeOutcome): SubmitOutcome {
+  if (!outcome.ok) return refused(refusalStatus(outcome.refusal.code), outcome.refusal.code, outcome.refusal.issues);
+  const { lane, ...result } = outcome.result;
+  const body: RunAccepted = {
+    status: result.status,
+    workflow_run_id: result.workflow_run_id,
+    root_run_id: result.root_run_id,
+    idempotency_key: result.idempotency_key,
+    job_id: result.job_id,
+  };
+  return { ok: true, httpStatus: result.status === 'queued' ? 202 : 200, body, lane };
 }
 
 /**
@@ -37,7 +72,7 @@ export function refused(httpStatus: 400 | 403 | 404 | 409, error: string, issues
 export async function submitRequest(deps: IntakeDeps, body: unknown, tenantId: string, source: IntakeSource): Promise<SubmitOutcome> {
   // Before anything walks the body: a 5,000-deep value must be a 400 naming the rule, not a stack overflow.
   const limits = jsonLimitIssues(body);
-  if (limits.length > 0) return refused(400, 'invalid_envelope', limits);
+  if (limits.length > 0) return refused(refusalStatus('invalid_envelope'), 'invalid_envelope', limits);
   let envelopeInput: unknown = body;
   let options: RunOptions = {};
   let optionIssues: FieldIssue[] = [];
@@ -63,45 +98,7 @@ export async function submitPartial(
   options: IntakeOptions,
   extraIssues: FieldIssue[] = [],
 ): Promise<SubmitOutcome> {
-  const limits = jsonLimitIssues(partial);
-  if (limits.length > 0) return refused(400, 'invalid_envelope', limits);
-  try {
-    const envelope = completeEnvelope(partial, tenantId, deps.catalog);
-    // completeEnvelope answers 404 only when it can name a version; an unknown name without a
-    // version would otherwise surface as "workflow_version required", which misleads the caller.
-    const name: unknown = envelope.meta.workflow_name;
-    if (typeof name === 'string' && !deps.catalog.has(name)) {
-      return refused(404, 'unknown_workflow', [{ path: 'meta.workflow_name', rule: 'unknown_workflow', message: `${name.slice(0, 80)} is not registered` }]);
-    }
-    // The workflow's own payload schema is checked here, before answering, so a wrong payload is
-    // a 400 naming its fields instead of a 202 for a run that can only fail in the worker.
-    const payloadIssues = submittedPayloadIssues(deps.catalog, envelope);
-    if (extraIssues.length > 0 || payloadIssues.length > 0) {
-      const checked = validateEnvelope(envelope);
-      return refused(400, 'invalid_envelope', [...extraIssues, ...(checked.ok ? [] : checked.issues), ...payloadIssues]);
-    }
-    const result = await submitRun(deps, envelope, options);
-    const { lane, ...rest } = result;
-    const body: RunAccepted = {
-      status: rest.status,
-      workflow_run_id: rest.workflow_run_id,
-      root_run_id: rest.root_run_id,
-      idempotency_key: rest.idempotency_key,
-      job_id: rest.job_id,
-    };
-    return { ok: true, httpStatus: result.status === 'queued' ? 202 : 200, body, lane };
-  } catch (error) {
-    if (error instanceof EnvelopeRejected || (error instanceof Error && error.name === 'EnvelopeRejected')) {
-      const e = error as EnvelopeRejected;
-      return refused(e.httpStatus, e.error, [...extraIssues, ...e.issues]);
-    }
-    if (isValidationError(error)) return refused(400, 'invalid_envelope', [...extraIssues, ...error.issues]);
-    if (error instanceof UnknownWorkflowError || (error instanceof Error && error.name === 'UnknownWorkflowError')) {
-      const e = error as UnknownWorkflowError;
-      return refused(404, 'unknown_workflow', [{ path: 'meta.workflow_name', rule: 'unknown_workflow', message: `${e.workflow}@${e.version} is not registered` }]);
-    }
-    throw error;
-  }
+  return answerOf(await acceptSubmission(deps, partial, tenantId, options, extraIssues));
 }
 
 /** One line per intake outcome: ids and counts only, never the body. */

@@ -2,7 +2,7 @@
  * TwiML, the XML a Twilio voice webhook answers with. Every text and attribute is escaped: a reply
  * is built from our own sentences, but a slot time or a number must never be able to close a tag.
  */
-import { FALLBACK_APOLOGY, NO_INPUT, type VoiceReply } from '@revos/workflows';
+import { FALLBACK_APOLOGY, NO_INPUT, type VoiceReply } from '@revos/workflows/voice';
 
 const XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>';
 

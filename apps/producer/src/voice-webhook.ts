@@ -17,7 +17,7 @@
 import { loadTenant, loadVoiceCallState, type TenantRecord } from '@revos/db';
 import { newRunId, toFieldIssues, type FieldIssue } from '@revos/envelope';
 import { budgetFor } from '@revos/runtime';
-import { frontDeskNumber, parseCallState, VoiceReply, GREETING, type CallState } from '@revos/workflows';
+import { frontDeskNumber, parseCallState, VoiceReply, GREETING, type CallState } from '@revos/workflows/voice';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, ProducerDeps } from './deps.js';

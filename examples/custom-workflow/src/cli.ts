@@ -1,5 +1,5 @@
-// The `revos` CLI, knowing our workflows: `npm run revos -- enqueue recall.json --tenant t_demo`.
+// The `revos` CLI, knowing our workflows (their manifests): `npm run revos -- enqueue recall.json --tenant t_demo`.
 import { runCliMain } from '@revos/producer';
-import { workflows } from './workflows.js';
+import { manifests } from './manifests.js';
 
-runCliMain({ extraWorkflows: workflows });
+runCliMain({ manifests });

@@ -1,5 +1,6 @@
 // The HTTP API, webhooks, dispatcher and cron, accepting our workflows too; configured like the stock producer.
+// It reads our manifests only: no handler and no vendor adapter is loaded here.
 import { runProducerMain } from '@revos/producer';
-import { workflows } from './workflows.js';
+import { manifests } from './manifests.js';
 
-runProducerMain({ extraWorkflows: workflows });
+runProducerMain({ manifests });

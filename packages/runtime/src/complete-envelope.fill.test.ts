@@ -1,7 +1,8 @@
 import { parseIdempotencyKey, validateEnvelope } from '@revos/envelope';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { completeEnvelope, EnvelopeRejected } from './complete-envelope.js';
+import { completeEnvelope } from './complete-envelope.js';
+import { IntakeRefused } from './intake-refusal.js';
 import { defineWorkflow, WorkflowCatalog } from './define-workflow.js';
 
 const catalog = new WorkflowCatalog([
@@ -16,7 +17,7 @@ const partial = () => ({
 
 describe('completeEnvelope', () => {
   it('fills ids, root = self, timestamp, newest version, tenant and the convention key', () => {
-    const e = completeEnvelope(partial(), 't_acme', catalog);
+    const e = completeEnvelope(partial(), 't_acme', catalog).envelope;
     expect(validateEnvelope(e).ok).toBe(true);
     expect(e.meta.root_run_id).toBe(e.meta.workflow_run_id);
     expect(e.meta.workflow_version).toBe('1.2.0');
@@ -27,23 +28,23 @@ describe('completeEnvelope', () => {
   it('refuses another tenant in the body (403) and an unknown workflow (404)', () => {
     const other = partial();
     (other.meta as Record<string, unknown>).tenant_id = 't_other';
-    expect(() => completeEnvelope(other, 't_acme', catalog)).toThrow(expect.objectContaining({ httpStatus: 403 }));
+    expect(() => completeEnvelope(other, 't_acme', catalog)).toThrow(expect.objectContaining({ code: 'tenant_mismatch' }));
     const unknown = partial();
     unknown.meta.workflow_name = 'WF99_Nope';
-    expect(() => completeEnvelope({ ...unknown, meta: { ...unknown.meta, workflow_version: '1.0.0' } }, 't_acme', catalog)).toThrow(EnvelopeRejected);
+    expect(() => completeEnvelope({ ...unknown, meta: { ...unknown.meta, workflow_version: '1.0.0' } }, 't_acme', catalog)).toThrow(IntakeRefused);
   });
 
   it('refuses a caller key made for another payload (409)', () => {
-    const e = completeEnvelope(partial(), 't_acme', catalog);
+    const e = completeEnvelope(partial(), 't_acme', catalog).envelope;
     const tampered = { ...partial(), payload: { a: 2 }, meta: { ...partial().meta, idempotency_key: e.meta.idempotency_key } };
-    expect(() => completeEnvelope(tampered, 't_acme', catalog)).toThrow(expect.objectContaining({ httpStatus: 409, error: 'idempotency_conflict' }));
+    expect(() => completeEnvelope(tampered, 't_acme', catalog)).toThrow(expect.objectContaining({ code: 'idempotency_conflict' }));
   });
 
   it('leaves an explicit null for the schema to name, instead of filling it', () => {
     const body = partial();
     (body.meta as Record<string, unknown>).workflow_run_id = null;
     (body.meta as Record<string, unknown>).timestamp_utc = null;
-    const result = validateEnvelope(completeEnvelope(body, 't_acme', catalog));
+    const result = validateEnvelope(completeEnvelope(body, 't_acme', catalog).envelope);
     expect(result.ok).toBe(false);
     const paths = result.ok ? [] : result.issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['meta.workflow_run_id', 'meta.timestamp_utc']));

@@ -8,18 +8,17 @@ import {
   type FieldIssue,
 } from '@revos/envelope';
 import type { WorkflowCatalog } from './define-workflow.js';
+import type { AnyManifest } from './manifest.js';
+import { IntakeRefused, refusal, type RefusalCode } from './intake-refusal.js';
 
-/** Why a submitted envelope cannot be completed, in the API's terms. */
-export class EnvelopeRejected extends Error {
-  override name = 'EnvelopeRejected';
-  constructor(
-    /** 400 invalid input, 403 another tenant's envelope, 404 unknown workflow, 409 key does not match the payload. */
-    readonly httpStatus: 400 | 403 | 404 | 409,
-    readonly error: 'invalid_envelope' | 'tenant_mismatch' | 'unknown_workflow' | 'idempotency_conflict',
-    readonly issues: FieldIssue[],
-  ) {
-    super(`${error}: ${issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`);
-  }
+/** A completed envelope (not yet parsed) and the manifest it names, when registered. */
+export interface CompletedEnvelope {
+  envelope: Envelope;
+  workflow: AnyManifest | undefined;
+}
+
+function refuse(code: RefusalCode, issue: FieldIssue, extraIssues: FieldIssue[] = []): never {
+  throw new IntakeRefused(refusal(code, [...extraIssues, issue]));
 }
 
 /**
@@ -29,27 +28,35 @@ export class EnvelopeRejected extends Error {
  * formula. The tenant always comes from the caller's credentials; a body naming
  * another tenant is refused. A caller's own key must be in the convention's
  * format (checked by the schema afterwards) and match the payload.
- * The result still goes through the full schema on intake.
+ * The result still goes through the full schema on intake. Refusals are thrown as IntakeRefused,
+ * after the front door's own `extraIssues`.
  */
-export function completeEnvelope(input: unknown, tenantId: string, catalog: WorkflowCatalog): Envelope {
+export function completeEnvelope(input: unknown, tenantId: string, catalog: WorkflowCatalog<AnyManifest>, extraIssues: FieldIssue[] = []): CompletedEnvelope {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new EnvelopeRejected(400, 'invalid_envelope', [{ path: '', rule: 'type:object', message: 'the body must be a JSON object' }]);
+    refuse('invalid_envelope', { path: '', rule: 'type:object', message: 'the body must be a JSON object' }, extraIssues);
   }
   const body = input as Record<string, unknown>;
   const meta = (typeof body.meta === 'object' && body.meta !== null ? { ...(body.meta as Record<string, unknown>) } : null);
-  if (!meta) throw new EnvelopeRejected(400, 'invalid_envelope', [{ path: 'meta', rule: 'required', message: 'meta is required' }]);
+  if (!meta) return refuse('invalid_envelope', { path: 'meta', rule: 'required', message: 'meta is required' }, extraIssues);
 
   if (meta.tenant_id !== undefined && meta.tenant_id !== tenantId) {
-    throw new EnvelopeRejected(403, 'tenant_mismatch', [{ path: 'meta.tenant_id', rule: 'tenant_mismatch', message: 'meta.tenant_id must be the tenant of the API key (or be omitted)' }]);
+    refuse('tenant_mismatch', { path: 'meta.tenant_id', rule: 'tenant_mismatch', message: 'meta.tenant_id must be the tenant of the API key (or be omitted)' }, extraIssues);
   }
   meta.tenant_id = tenantId;
 
-  if (typeof meta.workflow_name === 'string' && meta.workflow_version === undefined) {
-    const latest = catalog.latest(meta.workflow_name);
-    if (latest) meta.workflow_version = latest.version;
-  }
-  if (typeof meta.workflow_name === 'string' && typeof meta.workflow_version === 'string' && !catalog.get(meta.workflow_name, meta.workflow_version)) {
-    throw new EnvelopeRejected(404, 'unknown_workflow', [{ path: 'meta.workflow_name', rule: 'unknown_workflow', message: `${meta.workflow_name}@${meta.workflow_version} is not registered` }]);
+  // One lookup: the version named, else the newest one.
+  let workflow: AnyManifest | undefined;
+  if (typeof meta.workflow_name === 'string') {
+    const name = meta.workflow_name;
+    if (typeof meta.workflow_version === 'string') {
+      workflow = catalog.get(name, meta.workflow_version);
+      if (!workflow) refuse('unknown_workflow', { path: 'meta.workflow_name', rule: 'unknown_workflow', message: `${name}@${meta.workflow_version} is not registered` }, extraIssues);
+    } else {
+      if (meta.workflow_version === undefined) workflow = catalog.latest(name);
+      // Without a version an unknown name would otherwise surface as "workflow_version required", which misleads.
+      if (!catalog.has(name)) refuse('unknown_workflow', { path: 'meta.workflow_name', rule: 'unknown_workflow', message: `${name.slice(0, 80)} is not registered` });
+      if (workflow) meta.workflow_version = workflow.version;
+    }
   }
 
   // Only an absent field is filled: an explicit null is the caller's mistake and the schema names it.
@@ -70,10 +77,10 @@ export function completeEnvelope(input: unknown, tenantId: string, catalog: Work
   } else if (isPlainObject(payload)) {
     const parts = tryParseIdempotencyKey(meta.idempotency_key);
     if (parts && parts.payload_hash !== safePayloadHash(payload)) {
-      throw new EnvelopeRejected(409, 'idempotency_conflict', [{ path: 'meta.idempotency_key', rule: 'payload_hash_mismatch', message: 'the idempotency key was computed for another payload' }]);
+      refuse('idempotency_conflict', { path: 'meta.idempotency_key', rule: 'payload_hash_mismatch', message: 'the idempotency key was computed for another payload' }, extraIssues);
     }
   }
-  return { ...body, meta } as unknown as Envelope;
+  return { envelope: { ...body, meta } as unknown as Envelope, workflow };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -1,10 +1,9 @@
-import { JsonObject, PrivacyMode, Subject, TenantId, WorkflowName, type Envelope } from '@revos/envelope';
+import { JsonObject, PrivacyMode, Subject, TenantId, WorkflowName } from '@revos/envelope';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { completeEnvelope } from './complete-envelope.js';
 import { cronPatternProblem } from './cron-pattern.js';
-import { submitRun, type IntakeDeps } from './intake.js';
+import { acceptSubmission, IntakeRefused, type IntakeDeps } from './intake.js';
 
 /** One schedule from configuration: which tenant runs which workflow when. */
 export const CronSchedule = z
@@ -98,8 +97,10 @@ export async function startCronProducer(
       const schedule = byId.get(job.data.schedule_id);
       if (!schedule) return { status: 'unknown_schedule' };
       const slot = new Date(Number(job.opts.prevMillis ?? job.timestamp));
-      const envelope: Envelope = completeEnvelope(cronEnvelope(schedule, slot), schedule.tenant_id, deps.catalog);
-      const result = await submitRun(deps, envelope, { source: 'cron' });
+      const outcome = await acceptSubmission(deps, cronEnvelope(schedule, slot), schedule.tenant_id, { source: 'cron' });
+      // Schedules are checked at start; a refusal now (a workflow removed since) fails the slot's job, naming why.
+      if (!outcome.ok) throw new IntakeRefused(outcome.refusal);
+      const { result } = outcome;
       deps.log.info({ schedule_id: schedule.id, slot: slot.toISOString(), workflow_run_id: result.workflow_run_id, status: result.status }, 'cron slot fired');
       return { status: result.status, workflow_run_id: result.workflow_run_id };
     },

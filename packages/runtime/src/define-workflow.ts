@@ -1,10 +1,11 @@
 import type { ConsentResult, Envelope, NextAction, Priority, TaskStatus } from '@revos/envelope';
-import { isSemver, isWorkflowName } from '@revos/envelope';
 import type { TenantRecord } from '@revos/db';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { PatientRecords } from './run/patient-records.js';
-import { DEFAULT_LATENCY_BUDGET_MS, LANE_SETTINGS, type Channel, type Lane } from './lanes.js';
+import { compareVersions, defineManifest, type AnyManifest, type ManifestOptions, type WorkflowManifest } from './manifest.js';
+
+export type { OutboundSpec } from './manifest.js';
 
 /**
  * What the vendor's own records say about an effect whose answer was lost (see {@link EffectSpec.reconcile}):
@@ -117,98 +118,47 @@ export interface RunPolicy {
   featureFlags: Record<string, unknown>;
 }
 
-export interface OutboundSpec {
-  /** `payment`: the patient's authorization to charge a saved payment method. */
-  channel: 'sms' | 'voice' | 'email' | 'payment';
-  /** Which subject id consent is recorded against. */
-  subject: 'patient_id' | 'lead_id';
-  /**
-   * The payload field holding the destination address (an E.164 number for sms and voice). When
-   * declared, Consent_Check also refuses a number that opted out, whoever the subject is.
-   */
-  address?: string;
-}
-
-export interface WorkflowOptions<S extends z.ZodType> {
-  name: string;
-  version: string;
-  lane: Lane;
-  channel?: Channel;
-  /** null: no budget (tracked only). Defaults from the channel. */
-  latencyBudgetMs?: number | null;
-  /** Outbound workflows pass Consent_Check before their core logic. */
-  outbound?: OutboundSpec | false;
-  /** Tenant config keys the workflow cannot run without (missing → config_missing). */
-  requiresConfig?: string[];
-  payload: S;
-  /** BullMQ attempts in all (first try included). */
-  attempts?: number;
-  backoff?: { baseMs: number; maxMs: number };
-  timeoutMs?: number;
-  /** Escalation workflows do not escalate their own failures (that would loop); they alert instead. */
-  isEscalation?: boolean;
-  /**
-   * A workflow that decides by tenant policy: intake attaches the tenant's ruleset and feature flags
-   * as `context.tenant_ruleset_json` / `context.feature_flags` (the snapshot matching the stamped
-   * versions), and the output records the versions used as `primary_outputs.policy_used`.
-   */
-  usesPolicy?: boolean;
-  /**
-   * The payload names payment instruments: intake refuses an envelope whose payload holds anything
-   * shaped like a card number (400 `card_number_forbidden`), before it is stored or logged. Not the
-   * default: an inbound patient text that happens to quote a card must not be refused and lost.
-   */
-  refusesCardData?: boolean;
+/** A workflow as the worker runs it: its manifest and the handler bound to the process's adapters. */
+export interface WorkflowOptions<S extends z.ZodType> extends ManifestOptions<S> {
   run(ctx: RunContext<z.infer<S>>): Promise<WorkflowResult>;
 }
 
-export interface WorkflowDefinition<S extends z.ZodType = z.ZodType> extends Required<Omit<WorkflowOptions<S>, 'latencyBudgetMs'>> {
-  latencyBudgetMs: number | null;
+export interface WorkflowDefinition<S extends z.ZodType = z.ZodType> extends WorkflowManifest<S> {
+  run(ctx: RunContext<z.infer<S>>): Promise<WorkflowResult>;
 }
 
 export type AnyWorkflow = WorkflowDefinition<z.ZodType>;
 
-/** Declares a workflow; throws at load time when its name, version or settings break the convention. */
+/**
+ * Binds a handler to its manifest (`defineWorkflow({ ...manifest, run })`, or the settings inline);
+ * throws at load time when the name, version or settings break the convention.
+ */
 export function defineWorkflow<S extends z.ZodType>(options: WorkflowOptions<S>): WorkflowDefinition<S> {
-  if (!isWorkflowName(options.name)) throw new Error(`workflow name ${options.name}: must match WF##_Short_Description`);
-  if (!isSemver(options.version)) throw new Error(`workflow ${options.name} version ${options.version}: must be semver`);
-  const channel: Channel = options.channel ?? (options.lane === 'realtime' ? 'voice' : options.lane === 'batch' ? 'batch' : 'sms');
-  const attempts = options.attempts ?? 5;
-  if (!Number.isInteger(attempts) || attempts < 1) throw new Error(`workflow ${options.name}: attempts must be an integer ≥ 1`);
-  return {
-    ...options,
-    channel,
-    latencyBudgetMs: options.latencyBudgetMs === undefined ? DEFAULT_LATENCY_BUDGET_MS[channel] : options.latencyBudgetMs,
-    outbound: options.outbound ?? false,
-    requiresConfig: options.requiresConfig ?? [],
-    attempts,
-    backoff: options.backoff ?? { baseMs: 1_000, maxMs: 5 * 60_000 },
-    timeoutMs: options.timeoutMs ?? LANE_SETTINGS[options.lane].runTimeoutMs,
-    isEscalation: options.isEscalation ?? false,
-    usesPolicy: options.usesPolicy ?? false,
-    refusesCardData: options.refusesCardData ?? false,
-  };
+  return { ...defineManifest(options), run: options.run };
 }
 
-/** name → version → definition. Runs name the version they were enqueued for. */
-export class WorkflowCatalog {
-  private readonly byName = new Map<string, Map<string, AnyWorkflow>>();
+/**
+ * name → version → workflow. The worker's holds workflows bound to their handlers; the producer's and
+ * the CLI's hold manifests only ({@link ManifestCatalog}). Runs name the version they were enqueued for.
+ */
+export class WorkflowCatalog<W extends AnyManifest = AnyWorkflow> {
+  private readonly byName = new Map<string, Map<string, W>>();
 
-  constructor(workflows: Iterable<AnyWorkflow>) {
+  constructor(workflows: Iterable<W>) {
     for (const wf of workflows) {
-      const versions = this.byName.get(wf.name) ?? new Map<string, AnyWorkflow>();
+      const versions = this.byName.get(wf.name) ?? new Map<string, W>();
       if (versions.has(wf.version)) throw new Error(`workflow ${wf.name}@${wf.version} registered twice`);
       versions.set(wf.version, wf);
       this.byName.set(wf.name, versions);
     }
   }
 
-  get(name: string, version: string): AnyWorkflow | undefined {
+  get(name: string, version: string): W | undefined {
     return this.byName.get(name)?.get(version);
   }
 
   /** The newest registered version (by semver precedence of MAJOR.MINOR.PATCH). */
-  latest(name: string): AnyWorkflow | undefined {
+  latest(name: string): W | undefined {
     const versions = [...(this.byName.get(name)?.values() ?? [])];
     return versions.sort((a, b) => compareVersions(b.version, a.version))[0];
   }
@@ -217,19 +167,12 @@ export class WorkflowCatalog {
     return this.byName.has(name);
   }
 
-  list(): AnyWorkflow[] {
+  list(): W[] {
     return [...this.byName.values()].flatMap((v) => [...v.values()]);
   }
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.+-]/).slice(0, 3).map(Number);
-  const pb = b.split(/[.+-]/).slice(0, 3).map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
+/** What intake, the API description and the CLI read: manifests, whichever catalog holds them. */
+export type ManifestCatalog = WorkflowCatalog<AnyManifest>;
 
 export type { NextAction };

@@ -2,7 +2,7 @@ import { dispatchOutbox, type ActionResolution, type PendingAction } from '@revo
 import { Envelope, keyForEnvelope, newRunId, sha256Hex, ValidationError } from '@revos/envelope';
 import type { Logger } from 'pino';
 import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
-import { submitRun, type IntakeDeps } from './intake.js';
+import { isIntakeRefused, submitRun, type IntakeDeps } from './intake.js';
 import { startNextActionSpan } from './tracing/intake-trace.js';
 import { carriedContextOfParent } from './tracing/parent-context.js';
 import { sealContext } from './privacy/privacy-mode.js';
@@ -105,9 +105,11 @@ async function dispatchOne(deps: DispatchDeps, action: PendingAction, traceParen
     });
     return { outboxId: action.outboxId, state: 'dispatched', childRunId: result.workflow_run_id };
   } catch (error) {
-    if (error instanceof ValidationError) {
-      const reason = error.issues.map((i) => `${i.path}: ${i.rule}`).join('; ');
-      log.error({ issues: error.issues.map(({ path, rule }) => ({ path, rule })) }, 'next action is not a valid envelope; rejected');
+    // A follow-up that can never be a valid run is rejected; anything else (Redis, PostgreSQL) is retried.
+    const issues = isIntakeRefused(error) ? (error.code === 'invalid_envelope' ? error.issues : null) : error instanceof ValidationError ? error.issues : null;
+    if (issues) {
+      const reason = issues.map((i) => `${i.path}: ${i.rule}`).join('; ');
+      log.error({ issues: issues.map(({ path, rule }) => ({ path, rule })) }, 'next action is not a valid envelope; rejected');
       return { outboxId: action.outboxId, state: 'rejected', error: `invalid_input: ${reason}`.slice(0, 1000) };
     }
     log.warn({ err: error }, 'dispatch failed; will retry on the next sweep');

@@ -1,6 +1,7 @@
 import { parseEnvelope, toJobId, type Envelope, type Priority } from '@revos/envelope';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { WorkflowCatalog } from './define-workflow.js';
+import type { AnyManifest } from './manifest.js';
 import { LANES, PRIORITY_TO_BULLMQ, queueName, type Lane } from './lanes.js';
 
 export type LaneQueues = Record<Lane, Queue>;
@@ -34,18 +35,22 @@ export interface Enqueued {
   lane: Lane;
 }
 
+/** A run intake has checked: its envelope parsed, its jobId built and its workflow's lane and attempts read. */
+export interface ReadyRun {
+  envelope: Envelope;
+  jobId: string;
+  lane: Lane;
+  attempts: number;
+}
+
 /**
- * Validates (parse before enqueue) and adds the run to its workflow's lane with
- * jobId = the encoded idempotency key, so BullMQ itself drops a duplicate while
- * the first is still in Redis. Throws ValidationError for a bad envelope and an
- * Error naming the workflow for an unregistered one.
- *
- * BullMQ answers an existing jobId with a Job built from *our* data, not the
- * stored one: callers must read the prior run from PostgreSQL, never from this.
+ * Validates (parse before enqueue) and adds the run to its workflow's lane. Throws ValidationError
+ * for a bad envelope and an Error naming the workflow for an unregistered one. Intake has done
+ * both already and calls {@link addRunJob} directly; this is for everyone else (the reconciler).
  */
 export async function enqueueRun(
   queues: LaneQueues,
-  catalog: WorkflowCatalog,
+  catalog: WorkflowCatalog<AnyManifest>,
   input: Envelope,
   options: EnqueueOptions = {},
 ): Promise<Enqueued> {
@@ -54,11 +59,22 @@ export async function enqueueRun(
   if (!workflow) {
     throw new Error(`workflow ${envelope.meta.workflow_name}@${envelope.meta.workflow_version} is not registered`);
   }
-  const jobId = toJobId(envelope.meta.idempotency_key);
+  return addRunJob(queues, { envelope, jobId: toJobId(envelope.meta.idempotency_key), lane: workflow.lane, attempts: workflow.attempts }, options);
+}
+
+/**
+ * Adds a checked run to its lane with jobId = the encoded idempotency key, so BullMQ itself drops a
+ * duplicate while the first is still in Redis.
+ *
+ * BullMQ answers an existing jobId with a Job built from *our* data, not the stored one: callers
+ * must read the prior run from PostgreSQL, never from this.
+ */
+export async function addRunJob(queues: LaneQueues, run: ReadyRun, options: EnqueueOptions = {}): Promise<Enqueued> {
+  const { envelope, jobId, lane } = run;
   const delay = options.runAfter ? Math.max(0, options.runAfter.getTime() - Date.now()) : 0;
-  await queues[workflow.lane].add(envelope.meta.workflow_name, envelope, {
+  await queues[lane].add(envelope.meta.workflow_name, envelope, {
     jobId,
-    attempts: workflow.attempts,
+    attempts: run.attempts,
     backoff: { type: 'revos' },
     priority: options.priority ? PRIORITY_TO_BULLMQ[options.priority] : undefined,
     delay: delay > 0 ? delay : undefined,
@@ -67,5 +83,5 @@ export async function enqueueRun(
     // BullMQ's own field for a trace carried across the queue; inert unless someone traces.
     telemetry: options.traceContext ? { metadata: options.traceContext } : undefined,
   });
-  return { jobId, lane: workflow.lane };
+  return { jobId, lane };
 }

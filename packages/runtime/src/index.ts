@@ -1,4 +1,5 @@
 export * from './lanes.js';
+export * from './manifest.js';
 export * from './define-workflow.js';
 export * from './logger.js';
 export { logDestination } from './log-output.js';

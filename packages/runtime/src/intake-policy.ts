@@ -5,25 +5,20 @@
  * workflows it also refuses card numbers anywhere in the payload, before anything is written (PCI scope).
  */
 import { loadTenantPolicy, type Sql } from '@revos/db';
-import { findCardNumbers, ValidationError, type Envelope } from '@revos/envelope';
-import type { AnyWorkflow } from './define-workflow.js';
+import { findCardNumbers, type Envelope, type FieldIssue } from '@revos/envelope';
+import type { AnyManifest } from './manifest.js';
 
-/** @throws ValidationError naming each payload path that holds something shaped like a card number. */
-export function refuseCardNumbers(envelope: Envelope): void {
-  const paths = findCardNumbers(envelope.payload, 'payload');
-  if (paths.length === 0) return;
-  throw new ValidationError(
-    `invalid envelope: ${paths.map((p) => `${p}: card_number_forbidden`).join('; ')}`,
-    paths.map((path) => ({
-      path,
-      rule: 'card_number_forbidden',
-      message: 'looks like a card number: send a saved payment method reference (pm_...), never card data',
-    })),
-  );
+/** Each payload path that holds something shaped like a card number (intake refuses them for payment workflows). */
+export function cardNumberIssues(envelope: Envelope): FieldIssue[] {
+  return findCardNumbers(envelope.payload, 'payload').map((path) => ({
+    path,
+    rule: 'card_number_forbidden',
+    message: 'looks like a card number: send a saved payment method reference (pm_...), never card data',
+  }));
 }
 
 /** The envelope with the tenant's current policy stamped on it (unchanged when the tenant is unknown). */
-export async function stampTenantPolicy(sql: Sql, envelope: Envelope, workflow: AnyWorkflow): Promise<Envelope> {
+export async function stampTenantPolicy(sql: Sql, envelope: Envelope, workflow: Pick<AnyManifest, 'usesPolicy'>): Promise<Envelope> {
   const policy = await loadTenantPolicy(sql, envelope.meta.tenant_id, workflow.usesPolicy);
   if (!policy) return envelope;
   // A tenant that never had a version stamps none (the keys stay absent rather than null), so

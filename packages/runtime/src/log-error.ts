@@ -11,9 +11,6 @@ const OWN_MESSAGES: ReadonlySet<string> = new Set([
   'WorkflowError',
   'ValidationError',
   'SealError',
-  'UnknownWorkflowError',
-  'PrivacyNotConfiguredError',
-  'EnvelopeRejected',
   'ExchangeError',
 ]);
 

@@ -22,15 +22,16 @@ export * from './adapters/index.js';
 export { bookingAnswer, twilioAnswer, type BookingRef, type TwilioCreatedRef } from './workflows/reconcile-answers.js';
 export type { WorkflowServices } from './workflows/services.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
-export { WF07_Change_Policy, ChangePolicyPayload, versionForRun } from './workflows/WF07_Change_Policy.js';
-export { WF60_Collect_Payment, CollectPaymentPayload } from './workflows/WF60_Collect_Payment.js';
-export { WF61_Refund_Payment, RefundPaymentPayload } from './workflows/WF61_Refund_Payment.js';
+export { WF07_Change_Policy, versionForRun } from './workflows/WF07_Change_Policy.js';
+export { WF60_Collect_Payment } from './workflows/WF60_Collect_Payment.js';
+export { WF61_Refund_Payment } from './workflows/WF61_Refund_Payment.js';
+// The manifests (schemas included) are also here for the worker's side; the producer imports `@revos/workflows/manifests`.
+export * from './manifests/index.js';
 export { beyondKeyWindow, chargeOnce, refundOnce } from './workflows/payments-once.js';
 export { KEYWORD_REPLIES } from './workflows/WF31_Inbound_SMS.js';
 export { classifyReply, keywordOf, STOP_WORDS, START_WORDS, HELP_WORDS, CONFIRM_WORDS, type ReplyIntent } from './workflows/sms-keywords.js';
-export { WF17Payload, DEFAULT_MIN_CONFIDENCE } from './workflows/WF17_RealTime_Voice_Orchestrator.js';
-export * from './voice/call-state.js';
-export * from './voice/reply.js';
+export { DEFAULT_MIN_CONFIDENCE } from './workflows/WF17_RealTime_Voice_Orchestrator.js';
+export * from './voice/index.js';
 export { classifyUtterance, parseAskedTime, speakTime, isTimeZone, VOICE_INTENTS, type VoiceIntent, type AskedTime } from './voice/understanding.js';
 export {
   WF84_Compliance_Sentinel,
@@ -43,7 +44,6 @@ export {
 } from './workflows/WF84_Compliance_Sentinel.js';
 export {
   WF54_Dataset_Curation,
-  WF54Payload,
   EXPORT_EFFECT_PREFIX,
   EXPORT_PLAN_EFFECT,
   EXPORT_PART_EFFECT_PREFIX,

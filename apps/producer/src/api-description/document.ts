@@ -4,7 +4,7 @@
  * catalog; GET /v1/openapi.json adds the server URL of the request.
  */
 import { EnvelopeContext, EnvelopeMeta, FieldIssue, OutputContract, Subject } from '@revos/envelope';
-import type { WorkflowCatalog } from '@revos/runtime';
+import type { ManifestCatalog } from '@revos/runtime';
 import type { z } from 'zod';
 import { GenericWebhookBody, TwilioSmsForm } from '../webhooks.js';
 import { TwilioVoiceForm } from '../voice-webhook.js';
@@ -116,7 +116,7 @@ function operation(route: RouteDoc): Record<string, unknown> {
 }
 
 /** Builds the document for a catalog (reference workflows plus a deployment's own). */
-export function buildOpenApiDocument(catalog: WorkflowCatalog): OpenApiDocument {
+export function buildOpenApiDocument(catalog: ManifestCatalog): OpenApiDocument {
   const schemas: Record<string, JsonSchema> = {};
   const add = (name: string, schema: z.ZodType) => {
     const rendered = renderSchema(name, schema);

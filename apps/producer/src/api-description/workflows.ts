@@ -1,4 +1,4 @@
-import { payloadSchemaOf, type WorkflowCatalog } from '@revos/runtime';
+import { payloadSchemaOf, type ManifestCatalog } from '@revos/runtime';
 import type { z } from 'zod';
 import type { WorkflowInfo } from './contracts.js';
 import { standaloneSchema } from './json-schema.js';
@@ -16,7 +16,7 @@ export interface WorkflowEntry {
 }
 
 /** Every registered workflow version, read through the one door to payload schemas. */
-export function workflowEntries(catalog: WorkflowCatalog): WorkflowEntry[] {
+export function workflowEntries(catalog: ManifestCatalog): WorkflowEntry[] {
   return catalog
     .list()
     .map((wf) => ({
@@ -34,7 +34,7 @@ export function workflowEntries(catalog: WorkflowCatalog): WorkflowEntry[] {
 }
 
 /** GET /v1/workflows: names, versions, lanes and payload schemas as JSON Schema. */
-export function describeWorkflows(catalog: WorkflowCatalog): WorkflowInfo[] {
+export function describeWorkflows(catalog: ManifestCatalog): WorkflowInfo[] {
   return workflowEntries(catalog).map((e) => ({
     name: e.name,
     version: e.version,

@@ -7,9 +7,7 @@
  * 2 usage error (a missing or bad argument, named), 78 bad configuration (like the processes).
  */
 import { readFileSync } from 'node:fs';
-import { combineWorkflowFactories, loadWorkflowsModule } from '@revos/runtime';
-import type { WorkflowServices } from '@revos/workflows';
-import type { ExtraWorkflows } from '../catalog.js';
+import { loadManifestsModule, type AnyManifest } from '@revos/runtime';
 import { loadProducerEnv, type ProducerEnv } from '../env.js';
 import { parse, type Parsed } from './args.js';
 import type { CommandGroup, Out } from './command.js';
@@ -45,7 +43,8 @@ export interface CliIo {
   out: Out;
   err: Out;
   env?: Record<string, string | undefined>;
-  extraWorkflows?: ExtraWorkflows;
+  /** Manifests of the deployment's own workflows, accepted beside the reference ones. */
+  manifests?: readonly AnyManifest[];
 }
 
 /** Runs one CLI invocation; returns the exit code (never calls process.exit, so it is testable). */
@@ -86,16 +85,16 @@ export async function runCli(
   }
   // A deployment's own workflows: its CLI entry's (runCliMain) and WORKFLOWS_MODULE's, so the CLI
   // accepts and shows the same workflows as its producers.
-  let extraWorkflows = io.extraWorkflows;
+  let manifests = io.manifests ?? [];
   if (env.WORKFLOWS_MODULE) {
     try {
-      extraWorkflows = combineWorkflowFactories(io.extraWorkflows, await loadWorkflowsModule<WorkflowServices>(env.WORKFLOWS_MODULE));
+      manifests = [...manifests, ...(await loadManifestsModule(env.WORKFLOWS_MODULE))];
     } catch (error) {
       io.err(`revos: ${(error as Error).message}`);
       return 78;
     }
   }
-  const session = new Session(env, extraWorkflows);
+  const session = new Session(env, manifests);
   try {
     await group.run(args, { session, env, out: io.out, err: io.err });
     return 0;

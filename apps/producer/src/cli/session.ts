@@ -1,6 +1,6 @@
 import { createDb, loadTenant, migrateDatabase, type Db } from '@revos/db';
-import { closeLaneQueues, createLaneQueues, createPrivacyGuard, createRedisConnection, type RedisConnection } from '@revos/runtime';
-import { createProducerCatalog, type ExtraWorkflows } from '../catalog.js';
+import { closeLaneQueues, createLaneQueues, createPrivacyGuard, createRedisConnection, type AnyManifest, type RedisConnection } from '@revos/runtime';
+import { createProducerCatalog } from '../catalog.js';
 import type { ProducerEnv } from '../env.js';
 import { CommandFailed } from './errors.js';
 
@@ -11,12 +11,12 @@ export class Session {
   private queuesHandle: ReturnType<typeof createLaneQueues> | null = null;
   constructor(
     readonly env: ProducerEnv,
-    /** Workflows accepted beside the reference ones (a deployment's own, or a test's). */
-    private readonly extraWorkflows?: ExtraWorkflows,
+    /** Manifests of the workflows accepted beside the reference ones (a deployment's own, or a test's). */
+    private readonly manifests: readonly AnyManifest[] = [],
   ) {}
 
   catalog() {
-    return createProducerCatalog(this.extraWorkflows);
+    return createProducerCatalog(this.manifests);
   }
 
   /** phi_minimized runs submitted here are stored redacted and sealed, as through the API. */

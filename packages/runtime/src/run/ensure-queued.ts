@@ -8,7 +8,7 @@
 import type { UnsettledRun } from '@revos/db';
 import { parseEnvelope, type Envelope } from '@revos/envelope';
 import type { Job } from 'bullmq';
-import { enqueueRun } from '../enqueue.js';
+import { addRunJob, enqueueRun, type ReadyRun } from '../enqueue.js';
 import type { IntakeDeps } from '../intake.js';
 import type { Lane } from '../lanes.js';
 import { sealContext } from '../privacy/privacy-mode.js';
@@ -30,6 +30,8 @@ export interface EnsureQueuedOptions {
    * span under the trace the run's job first carried, so the run stays one trace.
    */
   requeueReason?: string;
+  /** Intake's checked run (the envelope parsed, jobId built): enqueued as is, not parsed again. */
+  ready?: ReadyRun;
 }
 
 export async function ensureRunQueued(deps: IntakeDeps, run: UnsettledRun, options: EnsureQueuedOptions = {}): Promise<QueueRepair> {
@@ -54,6 +56,7 @@ export async function ensureRunQueued(deps: IntakeDeps, run: UnsettledRun, optio
   await enqueueTraced(deps, run, envelope, options, 'replaced_stale', ours ? job : undefined);
   return 'replaced_stale';
 }
+
 
 function runIdOf(job: Job): string | undefined {
   const meta = (job.data as { meta?: { workflow_run_id?: unknown } } | undefined)?.meta;
@@ -82,8 +85,11 @@ function original(deps: IntakeDeps, run: UnsettledRun, options: EnsureQueuedOpti
  * row; else what its own stale job carried). With tracing off here, the first context is carried as is.
  */
 async function enqueueTraced(deps: IntakeDeps, run: UnsettledRun, envelope: Envelope, options: EnsureQueuedOptions, repair: QueueRepair, ownJob?: Job): Promise<void> {
-  const enqueue = (traceContext: string | undefined) =>
-    enqueueRun(deps.queues, deps.catalog, envelope, { priority: run.priority ?? undefined, runAfter: run.runAfter, traceContext });
+  const enqueue = async (traceContext: string | undefined) => {
+    const jobOptions = { priority: run.priority ?? undefined, runAfter: run.runAfter, traceContext };
+    if (options.ready) await addRunJob(deps.queues, options.ready, jobOptions);
+    else await enqueueRun(deps.queues, deps.catalog, envelope, jobOptions);
+  };
   const first = run.traceContext ?? carriedBy(ownJob);
   if (options.requeueReason === undefined || !deps.tracer) {
     await enqueue(options.traceContext ?? first);

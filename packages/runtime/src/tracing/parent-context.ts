@@ -2,6 +2,7 @@ import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { findRunTraceContext, type Db } from '@revos/db';
 import { toJobId } from '@revos/envelope';
 import type { WorkflowCatalog } from '../define-workflow.js';
+import type { AnyManifest } from '../manifest.js';
 import type { LaneQueues } from '../enqueue.js';
 import { parseSpanContext } from './propagation.js';
 
@@ -12,7 +13,7 @@ import { parseSpanContext } from './propagation.js';
  * its accepted_runs row). ROOT_CONTEXT when neither is known (tracing was off).
  */
 export async function carriedContextOfParent(
-  deps: { db: Db; queues: LaneQueues; catalog: WorkflowCatalog },
+  deps: { db: Db; queues: LaneQueues; catalog: WorkflowCatalog<AnyManifest> },
   parent: { idempotencyKey: string; workflowName: string | undefined },
 ): Promise<Context> {
   const workflow = parent.workflowName ? deps.catalog.latest(parent.workflowName) : undefined;

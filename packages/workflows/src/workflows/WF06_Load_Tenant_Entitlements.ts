@@ -1,13 +1,9 @@
 import { defineWorkflow, isEntitled } from '@revos/runtime';
-import { z } from 'zod';
+import { WF06Manifest } from '../manifests/WF06_Load_Tenant_Entitlements.js';
 
 /** Reports what a tenant may run (the pipeline's Load_Tenant_Entitlements, as a callable workflow). */
 export const WF06_Load_Tenant_Entitlements = defineWorkflow({
-  name: 'WF06_Load_Tenant_Entitlements',
-  version: '1.0.0',
-  lane: 'interactive',
-  channel: 'ui',
-  payload: z.object({ workflow: z.string().optional() }).strict(),
+  ...WF06Manifest,
   async run(ctx) {
     const workflows = ctx.tenant.entitlements.workflows ?? [];
     // The pipeline's own gate decides: the answer is what a run of that workflow would meet.

@@ -1,19 +1,7 @@
-import { canonicalJson, FeatureFlags, TenantRuleset, WorkflowError } from '@revos/envelope';
+import { canonicalJson, WorkflowError } from '@revos/envelope';
 import { changeTenantPolicy, loadTenantPolicy, type Db, type PolicyTarget } from '@revos/db';
 import { defineWorkflow } from '@revos/runtime';
-import { z } from 'zod';
-
-const PolicyVersion = z.string().regex(/^pol_[A-Za-z0-9_-]{1,80}$/, 'must be a policy version (pol_...)');
-const FlagsVersion = z.string().regex(/^ff_[A-Za-z0-9_-]{1,80}$/, 'must be a feature flags version (ff_...)');
-/** Who asked: `api_key:<label>`, `cli:<operator>`, a staff user id. Never a patient. */
-const Actor = z.string().regex(/^[A-Za-z0-9_.:@-]{1,100}$/, 'letters, digits and _ . : @ - only (1-100)');
-const Reason = z.string().min(1).max(200).optional();
-
-export const ChangePolicyPayload = z.discriminatedUnion('target', [
-  z.object({ target: z.literal('ruleset'), ruleset: TenantRuleset, from_version: PolicyVersion.nullable(), changed_by: Actor, reason: Reason }).strict(),
-  z.object({ target: z.literal('feature_flags'), feature_flags: FeatureFlags, from_version: FlagsVersion.nullable(), changed_by: Actor, reason: Reason }).strict(),
-]);
-export type ChangePolicyPayload = z.infer<typeof ChangePolicyPayload>;
+import { WF07Manifest } from '../manifests/WF07_Change_Policy.js';
 
 /** What the event and the output record of a change. */
 interface PolicyChanged extends Record<string, unknown> {
@@ -40,11 +28,7 @@ export function versionForRun(target: PolicyTarget, workflowRunId: string): stri
  */
 export function WF07_Change_Policy(records: Db) {
   return defineWorkflow({
-    name: 'WF07_Change_Policy',
-    version: '1.0.0',
-    lane: 'interactive',
-    channel: 'ui',
-    payload: ChangePolicyPayload,
+    ...WF07Manifest,
     async run(ctx) {
       const p = ctx.payload;
       const tenantId = ctx.envelope.meta.tenant_id;

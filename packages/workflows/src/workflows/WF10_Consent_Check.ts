@@ -1,13 +1,9 @@
 import { defineWorkflow, subjectConsent } from '@revos/runtime';
-import { z } from 'zod';
+import { WF10Manifest } from '../manifests/WF10_Consent_Check.js';
 
 /** Answers whether the subject may be contacted on a channel. No record means no consent. */
 export const WF10_Consent_Check = defineWorkflow({
-  name: 'WF10_Consent_Check',
-  version: '1.0.0',
-  lane: 'interactive',
-  channel: 'ui',
-  payload: z.object({ channel: z.enum(['sms', 'voice', 'email']) }).strict(),
+  ...WF10Manifest,
   async run(ctx) {
     const subjectId = ctx.envelope.subject.patient_id ?? ctx.envelope.subject.lead_id;
     if (!subjectId) return { summary: 'no subject to check', primary_outputs: { consent_result: 'deny', reason: 'no_subject' } };

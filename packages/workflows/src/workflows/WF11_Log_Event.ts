@@ -1,5 +1,5 @@
 import { defineWorkflow } from '@revos/runtime';
-import { z } from 'zod';
+import { WF11Manifest } from '../manifests/WF11_Log_Event.js';
 
 /**
  * Writes one event row for something that happened outside a workflow's own
@@ -7,17 +7,7 @@ import { z } from 'zod';
  * redelivered trigger logs it once.
  */
 export const WF11_Log_Event = defineWorkflow({
-  name: 'WF11_Log_Event',
-  version: '1.0.0',
-  lane: 'batch',
-  payload: z
-    .object({
-      event_type: z.string().regex(/^[a-z][a-z0-9_.]{1,63}$/),
-      direction: z.enum(['inbound', 'outbound', 'internal']),
-      /** Non-PHI attributes only: refs, statuses, counts. */
-      attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
-    })
-    .strict(),
+  ...WF11Manifest,
   async run(ctx) {
     const logged = await ctx.effect(
       'event.log',

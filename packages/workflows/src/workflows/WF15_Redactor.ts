@@ -1,6 +1,5 @@
-import { JsonObject } from '@revos/envelope';
-import { createRedactor, defineWorkflow, DEFAULT_PHI_CATALOGUE, extendCatalogue, PhiCatalogueConfig } from '@revos/runtime';
-import { z } from 'zod';
+import { createRedactor, defineWorkflow, DEFAULT_PHI_CATALOGUE, extendCatalogue } from '@revos/runtime';
+import { WF15Manifest } from '../manifests/WF15_Redactor.js';
 
 export interface WF15RedactorOptions {
   /** The PHI token key (≥ 32 bytes) from the app's env.ts (`PHI_TOKEN_KEY`). Rotating it breaks joins with earlier tokens. */
@@ -18,17 +17,7 @@ export interface WF15RedactorOptions {
 export function WF15_Redactor(options: WF15RedactorOptions) {
   const defaultRedactor = createRedactor({ key: options.tokenKey });
   return defineWorkflow({
-    name: 'WF15_Redactor',
-    version: '1.0.0',
-    lane: 'batch',
-    channel: 'batch',
-    payload: z
-      .object({
-        document: JsonObject,
-        /** Fields this document has beyond the default catalogue, e.g. `{ insurance_group: 'identifier' }`. */
-        catalogue_extra: PhiCatalogueConfig.optional(),
-      })
-      .strict(),
+    ...WF15Manifest,
     async run(ctx) {
       const extra = ctx.payload.catalogue_extra;
       const redactor =

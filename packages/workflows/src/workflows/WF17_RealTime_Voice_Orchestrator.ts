@@ -1,31 +1,16 @@
 import { WorkflowError } from '@revos/envelope';
 import { defineWorkflow, type NextActionInput, type RunContext } from '@revos/runtime';
-import { z } from 'zod';
 import type { CallState, OfferedSlot } from '../voice/call-state.js';
 import type { VoiceReply } from '../voice/reply.js';
 import { classifyUtterance, isTimeZone, parseAskedTime, speakTime, type VoiceIntent } from '../voice/understanding.js';
 import { bookingAnswer, type BookingRef } from './reconcile-answers.js';
 import type { WorkflowServices } from './services.js';
+import { WF17Payload, WF17Manifest } from '../manifests/WF17_RealTime_Voice_Orchestrator.js';
 
 /** Below this speech-recognition confidence the caller is asked again (tenant config `voice_min_confidence`). */
 export const DEFAULT_MIN_CONFIDENCE = 0.5;
 /** At most this many slots are offered in one breath. */
 const MAX_OFFERED = 2;
-
-export const WF17Payload = z
-  .object({
-    call_sid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio CallSid (CA + 32 hex)'),
-    /** 1 for the caller's first answer; the webhook's Gather action carries it. */
-    turn: z.number().int().min(1),
-    /** Twilio's SpeechResult. PHI: never logged, never copied into state, events or outputs. */
-    speech_result: z.string().max(2_000),
-    /** Twilio's Confidence, 0..1; absent when Twilio did not send one. */
-    confidence: z.number().min(0).max(1).optional(),
-    /** The caller's number (E.164), for the confirmation text. */
-    from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number').optional(),
-  })
-  .strict();
-export type WF17Payload = z.infer<typeof WF17Payload>;
 
 type Ctx = RunContext<WF17Payload>;
 
@@ -48,15 +33,7 @@ interface TurnDecision {
  */
 export function WF17_RealTime_Voice_Orchestrator(services: WorkflowServices) {
   return defineWorkflow({
-    name: 'WF17_RealTime_Voice_Orchestrator',
-    version: '2.0.0',
-    lane: 'realtime',
-    // Decides by tenant policy: intake attaches it, the output records the version used (policy_used).
-    usesPolicy: true,
-    channel: 'voice',
-    attempts: 1,
-    timeoutMs: 8_000,
-    payload: WF17Payload,
+    ...WF17Manifest,
     async run(ctx) {
       const calls = services.calls;
       if (!calls) throw new WorkflowError('config_missing', 'voice call state store is not configured on this worker', { stage: 'core_logic' });

@@ -1,26 +1,13 @@
 import { WorkflowError } from '@revos/envelope';
 import { defineWorkflow } from '@revos/runtime';
-import { z } from 'zod';
 import { bookingAnswer, type BookingRef } from './reconcile-answers.js';
 import type { WorkflowServices } from './services.js';
+import { WF18Manifest } from '../manifests/WF18_Schedule.js';
 
 /** Books an appointment through the PMS adapter, once, and optionally asks for an SMS confirmation. */
 export function WF18_Schedule(services: WorkflowServices) {
   return defineWorkflow({
-    name: 'WF18_Schedule',
-    version: '1.1.0',
-    lane: 'interactive',
-    channel: 'ui',
-    payload: z
-      .object({
-        practice_id: z.string().min(1),
-        slot_start: z.iso.datetime(),
-        provider_id: z.string().min(1).optional(),
-        reason_code: z.string().max(40).optional(),
-        /** E.164 number for the confirmation text; no text without it. */
-        confirm_to: z.string().regex(/^\+[1-9]\d{6,14}$/).optional(),
-      })
-      .strict(),
+    ...WF18Manifest,
     async run(ctx) {
       const patientId = ctx.envelope.subject.patient_id;
       if (!patientId) {

@@ -1,17 +1,7 @@
 import { defineWorkflow } from '@revos/runtime';
-import { z } from 'zod';
 import { twilioAnswer, type TwilioCreatedRef } from './reconcile-answers.js';
 import { configString, type WorkflowServices } from './services.js';
-
-export const ESCALATION_PAYLOAD = z
-  .object({
-    task_id: z.string().regex(/^task_/),
-    source_run_id: z.string().regex(/^wr_/),
-    source_workflow: z.string(),
-    failure_code: z.string(),
-    follow_up_number: z.number().int().min(0).default(0),
-  })
-  .strict();
+import { WF21Manifest } from '../manifests/WF21_Escalate_To_Staff.js';
 
 /**
  * A run failed terminally and its escalation task is open: page the practice's
@@ -20,13 +10,7 @@ export const ESCALATION_PAYLOAD = z
  */
 export function WF21_Escalate_To_Staff(services: WorkflowServices) {
   return defineWorkflow({
-    name: 'WF21_Escalate_To_Staff',
-    version: '1.0.0',
-    lane: 'interactive',
-    channel: 'sms',
-    isEscalation: true,
-    requiresConfig: ['sms_from', 'staff_alert_phone'],
-    payload: ESCALATION_PAYLOAD,
+    ...WF21Manifest,
     async run(ctx) {
       const p = ctx.payload;
       const page = {

@@ -1,26 +1,8 @@
-import { isWorkflowError, PhoneAddress, WorkflowError } from '@revos/envelope';
+import { isWorkflowError, WorkflowError } from '@revos/envelope';
 import { defineWorkflow, type RunContext } from '@revos/runtime';
-import { z } from 'zod';
 import { twilioAnswer, type TwilioCreatedRef } from './reconcile-answers.js';
 import { configString, type WorkflowServices } from './services.js';
-
-/** Fixed texts; free text comes in `body`. Neither is ever logged or stored in events. */
-const TEMPLATES = {
-  appointment_confirmation: 'Your appointment is booked. Reply C to confirm or call us to change it.',
-  appointment_reminder: 'Reminder: you have an appointment with us soon. Reply C to confirm.',
-} as const;
-
-export const WF30Payload = z
-  .object({
-    to: PhoneAddress,
-    template: z.enum(Object.keys(TEMPLATES) as [keyof typeof TEMPLATES]).optional(),
-    body: z.string().min(1).max(1600).optional(),
-    /** The appointment a reminder or confirmation is about: a "C" reply then confirms it. */
-    appointment_id: z.string().min(1).max(200).optional(),
-  })
-  .strict()
-  .refine((p) => (p.template === undefined) !== (p.body === undefined), 'exactly one of template or body');
-type WF30Payload = z.infer<typeof WF30Payload>;
+import { TEMPLATES, type WF30Payload, WF30Manifest } from '../manifests/WF30_Send_SMS.js';
 
 /**
  * Sends one text through the SMS provider, exactly once per trigger, after Consent_Check (the
@@ -30,13 +12,7 @@ type WF30Payload = z.infer<typeof WF30Payload>;
  */
 export function WF30_Send_SMS(services: WorkflowServices) {
   return defineWorkflow({
-    name: 'WF30_Send_SMS',
-    version: '1.1.0',
-    lane: 'interactive',
-    channel: 'sms',
-    outbound: { channel: 'sms', subject: 'patient_id', address: 'to' },
-    requiresConfig: ['sms_from'],
-    payload: WF30Payload,
+    ...WF30Manifest,
     async run(ctx) {
       const body = ctx.payload.body ?? TEMPLATES[ctx.payload.template!];
       if (!body) throw new WorkflowError('invalid_input', 'no message text', { stage: 'core_logic' });

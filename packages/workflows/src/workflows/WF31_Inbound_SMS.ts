@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { twilioAnswer, type TwilioCreatedRef } from './reconcile-answers.js';
 import { configString, type WorkflowServices } from './services.js';
 import { classifyReply, isYes, type ReplyIntent } from './sms-keywords.js';
+import { WF31Payload as Payload, WF31Manifest } from '../manifests/WF31_Inbound_SMS.js';
 
 export { classifyReply } from './sms-keywords.js';
 
@@ -15,14 +16,6 @@ export const KEYWORD_REPLIES = {
   confirmed: '{practice}: thank you, your appointment is confirmed.',
 } as const;
 
-const Payload = z
-  .object({
-    message_sid: z.string().min(1),
-    from: z.string().min(1),
-    to: z.string().min(1),
-    body: z.string(),
-  })
-  .strict();
 type Ctx = RunContext<z.infer<typeof Payload>>;
 
 /**
@@ -37,13 +30,7 @@ type Ctx = RunContext<z.infer<typeof Payload>>;
  */
 export function WF31_Inbound_SMS(services: WorkflowServices) {
   return defineWorkflow({
-    name: 'WF31_Inbound_SMS',
-    version: '1.1.0',
-    lane: 'interactive',
-    // Decides by tenant policy: intake attaches it, the output records the version used (policy_used).
-    usesPolicy: true,
-    channel: 'sms',
-    payload: Payload,
+    ...WF31Manifest,
     async run(ctx) {
       const p = ctx.payload;
       // The intent is decided once and journaled with the inbound event: a retried attempt acts on the

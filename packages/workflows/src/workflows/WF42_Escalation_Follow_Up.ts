@@ -1,5 +1,5 @@
 import { defineWorkflow } from '@revos/runtime';
-import { ESCALATION_PAYLOAD } from './WF21_Escalate_To_Staff.js';
+import { WF42Manifest } from '../manifests/WF42_Escalation_Follow_Up.js';
 
 /** How many times staff are paged again for one task before it is left to the task list. */
 export const MAX_FOLLOW_UPS = 3;
@@ -9,13 +9,7 @@ export const MAX_FOLLOW_UPS = 3;
  * to MAX_FOLLOW_UPS times. A claimed or resolved task ends the follow-ups.
  */
 export const WF42_Escalation_Follow_Up = defineWorkflow({
-  name: 'WF42_Escalation_Follow_Up',
-  version: '1.1.0',
-  lane: 'batch',
-  // Decides by tenant policy: intake attaches it, the output records the version used (policy_used).
-  usesPolicy: true,
-  isEscalation: true,
-  payload: ESCALATION_PAYLOAD,
+  ...WF42Manifest,
   async run(ctx) {
     const p = ctx.payload;
     const status = await ctx.lookup.taskStatus(p.task_id);

@@ -1,16 +1,7 @@
 import { defineWorkflow } from '@revos/runtime';
-import { z } from 'zod';
 import type { PaymentProvider } from '../adapters/index.js';
 import { refundOnce } from './payments-once.js';
-
-export const RefundPaymentPayload = z
-  .object({
-    payment_intent_id: z.string().regex(/^pi_[A-Za-z0-9_]{1,200}$/, 'must be a PaymentIntent id (pi_...)'),
-    /** Omitted: refund whatever is left of the charge. */
-    amount_minor: z.number().int('must be a whole number of minor units (cents)').min(1).max(99_999_999).optional(),
-    reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
-  })
-  .strict();
+import { WF61Manifest } from '../manifests/WF61_Refund_Payment.js';
 
 interface Refunded extends Record<string, unknown> {
   refund_id: string;
@@ -28,12 +19,7 @@ interface Refunded extends Record<string, unknown> {
  */
 export function WF61_Refund_Payment(payments: PaymentProvider) {
   return defineWorkflow({
-    name: 'WF61_Refund_Payment',
-    version: '1.0.0',
-    lane: 'interactive',
-    channel: 'ui',
-    refusesCardData: true,
-    payload: RefundPaymentPayload,
+    ...WF61Manifest,
     async run(ctx) {
       const p = ctx.payload;
       const refund = await ctx.effect<Refunded>(

@@ -1,9 +1,9 @@
 import { WorkflowError } from '@revos/envelope';
 import { defineWorkflow } from '@revos/runtime';
-import { z } from 'zod';
 import { frontDeskNumber } from '../voice/reply.js';
 import { twilioAnswer, type TwilioCreatedRef } from './reconcile-answers.js';
 import { configString, type WorkflowServices } from './services.js';
+import { WF71Manifest } from '../manifests/WF71_RealTime_Fallback.js';
 
 /**
  * The real-time fallback: a voice turn breached its budget or failed, so the caller must reach a
@@ -17,20 +17,7 @@ import { configString, type WorkflowServices } from './services.js';
  */
 export function WF71_RealTime_Fallback(services: WorkflowServices) {
   return defineWorkflow({
-    name: 'WF71_RealTime_Fallback',
-    version: '1.1.0',
-    lane: 'realtime',
-    channel: 'voice',
-    payload: z
-      .object({
-        call_sid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio CallSid (CA + 32 hex)').optional(),
-        source_run_id: z.string().optional(),
-        source_workflow: z.string().optional(),
-        latency_ms: z.number().optional(),
-        budget_ms: z.number().nullable().optional(),
-        reason: z.string().max(80).optional(),
-      })
-      .strict(),
+    ...WF71Manifest,
     async run(ctx) {
       const reason = ctx.payload.reason ?? 'latency_breach';
       const callSid = ctx.payload.call_sid;

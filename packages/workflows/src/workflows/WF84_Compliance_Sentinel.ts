@@ -1,7 +1,7 @@
 import { listEventsForPhiScan, listRunsForPhiScan, recordAlert, type Db } from '@revos/db';
 import { newAlertId } from '@revos/envelope';
 import { createRedactor, defineWorkflow, type PhiFinding, type Redactor } from '@revos/runtime';
-import { z } from 'zod';
+import { WF84Manifest } from '../manifests/WF84_Compliance_Sentinel.js';
 
 export interface WF84ComplianceSentinelOptions {
   /** The durable record: the tenant's stored runs and events are read, alerts written. */
@@ -87,18 +87,7 @@ export function scanLogLines(redactor: Pick<Redactor, 'containsPhi' | 'scanText'
 export function WF84_Compliance_Sentinel(options: WF84ComplianceSentinelOptions) {
   const redactor = createRedactor({ key: options.tokenKey });
   return defineWorkflow({
-    name: 'WF84_Compliance_Sentinel',
-    version: '1.0.0',
-    lane: 'batch',
-    channel: 'batch',
-    payload: z
-      .object({
-        /** How far back to look, from the run's timestamp. */
-        since_minutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
-        /** Most runs scanned (newest first); the rest wait for the next firing. */
-        limit: z.number().int().min(1).max(10_000).default(1_000),
-      })
-      .strict(),
+    ...WF84Manifest,
     async run(ctx) {
       // Read here, not when the catalog is built: a catalog that never runs handlers (the producer's) has no record.
       const { sql } = options.records;

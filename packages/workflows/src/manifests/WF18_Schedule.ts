@@ -1,0 +1,19 @@
+import { defineManifest } from '@revos/runtime';
+import { z } from 'zod';
+
+export const WF18Manifest = defineManifest({
+  name: 'WF18_Schedule',
+  version: '1.1.0',
+  lane: 'interactive',
+  channel: 'ui',
+  payload: z
+    .object({
+      practice_id: z.string().min(1),
+      slot_start: z.iso.datetime(),
+      provider_id: z.string().min(1).optional(),
+      reason_code: z.string().max(40).optional(),
+      /** E.164 number for the confirmation text; no text without it. */
+      confirm_to: z.string().regex(/^\+[1-9]\d{6,14}$/).optional(),
+    })
+    .strict(),
+});
