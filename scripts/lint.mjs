@@ -29,14 +29,15 @@ const BUILTINS = new Set(builtinModules);
 const problems = [];
 
 /**
- * The workspaces and the directories each is linted over. Folders in GROUPS hold one workspace each;
- * SINGLE are workspaces at a fixed path (add `bench` here once it has its own package.json).
+ * The workspaces, each linted over its whole folder. Folders in GROUPS hold one workspace each; TOOLING
+ * are the suites' and tools' workspaces at a fixed path, which may use any package or app (add `bench`
+ * here once it has its own package.json).
  */
 const GROUPS = ['packages', 'apps', 'examples'];
-const SINGLE = ['test'];
+const TOOLING = ['test'];
 const workspaces = [
   ...GROUPS.flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name))),
-  ...SINGLE.map((name) => join(root, name)),
+  ...TOOLING.map((name) => join(root, name)),
 ]
   .filter((dir) => statSync(join(dir, 'package.json'), { throwIfNoEntry: false }))
   .map((dir) => ({ dir, sources: [dir] }));
@@ -73,7 +74,7 @@ for (const { dir, sources, isRoot } of workspaces) {
   const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies }));
   const imported = new Set();
   const isApp = dir.startsWith(join(root, 'apps') + '/');
-  const mayUseAny = isRoot || dir.startsWith(join(root, 'examples') + '/') || dir === join(root, 'test');
+  const mayUseAny = isRoot || dir.startsWith(join(root, 'examples') + '/') || TOOLING.some((name) => dir === join(root, name));
   const myLayer = LAYERS.indexOf(pkg.name);
 
   for (const dep of declared) {
@@ -89,12 +90,7 @@ for (const { dir, sources, isRoot } of workspaces) {
     else if (!isApp && !mayUseAny && depLayer >= myLayer) problems.push(`${pkg.name} depends on ${dep}, a layer below or beside it`);
   }
 
-  // A nested workspace (test/ inside nothing, but examples/x inside examples/) is linted on its own.
-  const nested = workspaces.map((w) => w.dir).filter((d) => d !== dir && d.startsWith(dir + '/'));
-  const files = sources
-    .filter((s) => statSync(s, { throwIfNoEntry: false }))
-    .flatMap((s) => walk(s))
-    .filter((f) => !nested.some((d) => f.startsWith(d + '/')));
+  const files = sources.filter((s) => statSync(s, { throwIfNoEntry: false })).flatMap((s) => walk(s));
   for (const file of files) {
     const rel = relative(root, file);
     const text = readFileSync(file, 'utf8');
