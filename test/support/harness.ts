@@ -2,7 +2,8 @@
  * An in-process fleet for integration tests: a private database (cloned from
  * the migrated template), a private BullMQ prefix on the real Redis, the vendor
  * stand-in, the reference workflows plus any test workflows, and lane workers.
- * `close()` tears everything down; a test file that forgets it fails on open handles.
+ * `close()` tears everything down; a test file that forgets it fails on the open handles it left
+ * (test/support/open-handle-guard.ts).
  */
 import { setConsent, upsertTenant, type Db } from '@revos/db';
 import { keyForEnvelope, newCorrelationId, newRunId, validateOutput, type Envelope, type OutputContract } from '@revos/envelope';
