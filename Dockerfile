@@ -26,11 +26,17 @@ RUN npm run build \
  && mkdir /out \
  && cp -r --parents packages/*/dist apps/*/dist packages/db/drizzle /out/
 
-# Production dependencies only, the built JS and the committed migrations; no TypeScript source.
+# Production dependencies of the workspaces the image runs (worker, producer, db's migrate-cli) and
+# nothing of the test suite, the examples or the dev toolchain; then the built JS and the committed
+# migrations, no TypeScript source. scripts/image-deps.mjs prunes what --omit=dev still lets in (an
+# optional peer such as typescript) and is itself the check: `node scripts/image-deps.mjs check DIR`.
 FROM base AS runtime
 ENV NODE_ENV=production
 COPY --from=manifests /manifests/ ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY scripts/image-deps.mjs /tmp/image-deps.mjs
+RUN npm ci --omit=dev --workspace=@revos/worker --workspace=@revos/producer --no-audit --no-fund \
+ && node /tmp/image-deps.mjs prune && node /tmp/image-deps.mjs check > /dev/null \
+ && rm /tmp/image-deps.mjs && npm cache clean --force
 COPY --from=build /out/ ./
 USER node
 CMD ["node", "apps/worker/dist/main.js"]

@@ -18,6 +18,8 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/fault/full/**'],
     globalSetup: ['test/support/global-setup.ts'],
+    // A file that leaves a connection, server or child process open fails, naming it.
+    setupFiles: ['test/support/open-handle-guard.ts'],
     // Two cores: two test files at a time keeps Redis/PostgreSQL timings honest.
     maxWorkers: 2,
     testTimeout: 30_000,

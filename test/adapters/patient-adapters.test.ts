@@ -5,7 +5,7 @@
  */
 import { WorkflowError } from '@revos/envelope';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpPmsAdapter, createTwilioSmsProvider, TWILIO_UNSUBSCRIBED_RECIPIENT, type PmsAdapter, type SmsProvider } from '../../packages/workflows/src/adapters/index.js';
+import { createHttpPmsAdapter, createTwilioSmsProvider, TWILIO_UNSUBSCRIBED_RECIPIENT, type PmsAdapter, type SmsProvider } from '@revos/workflows';
 import { startVendorStandin, type VendorStandin } from '../support/vendor-standin.js';
 
 const PATIENT_PHONE = '+15557650000';

@@ -5,8 +5,7 @@
  */
 import { WorkflowError } from '@revos/envelope';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createStripePaymentProvider, EFFECT_METADATA_KEY, type PaymentProvider } from '../../packages/workflows/src/adapters/index.js';
-import { chargeOnce } from '../../packages/workflows/src/workflows/payments-once.js';
+import { chargeOnce, createStripePaymentProvider, EFFECT_METADATA_KEY, type PaymentProvider } from '@revos/workflows';
 import { startStripeStandin, type StripeStandin } from '../support/stripe-standin.js';
 
 let stripe: StripeStandin;

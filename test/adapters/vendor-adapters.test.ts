@@ -18,7 +18,7 @@ import {
   type PmsAdapter,
   type SmsProvider,
   type VoiceProvider,
-} from '../../packages/workflows/src/adapters/index.js';
+} from '@revos/workflows';
 import { lateAnswer, MISBEHAVIOUR, startVendorStandin, type VendorStandin } from '../support/vendor-standin.js';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;

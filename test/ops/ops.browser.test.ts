@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UPDATE_SCREENSHOTS } from '../support/env.js';
 import { sleep, startHarness, type Harness } from '../support/harness.js';
 import { REPO_ROOT } from '../support/processes.js';
 import { startTestProducer, type TestProducer } from '../producer/helpers.js';
@@ -11,7 +12,7 @@ import { alwaysFails, chainRoot, opsWorkflows } from './helpers.js';
 const PASSWORD = 'correct horse battery';
 // The README's screenshots are refreshed with `SCREENSHOTS=update npx vitest run test/ops/ops.browser.test.ts`;
 // an ordinary run writes them to a temporary folder so `npm test` leaves the work tree clean.
-const IMG = process.env.SCREENSHOTS === 'update' ? join(REPO_ROOT, 'docs', 'img') : join(tmpdir(), 'revos-screenshots');
+const IMG = UPDATE_SCREENSHOTS ? join(REPO_ROOT, 'docs', 'img') : join(tmpdir(), 'revos-screenshots');
 let h: Harness;
 let p: TestProducer;
 let browser: Browser;

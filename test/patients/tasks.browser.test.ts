@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UPDATE_SCREENSHOTS } from '../support/env.js';
 import { allowSms, startHarness, TENANT, type Harness } from '../support/harness.js';
 import { REPO_ROOT } from '../support/processes.js';
 import type { TestProducer } from '../producer/helpers.js';
@@ -10,7 +11,7 @@ import { newMessageSid, startPatientsProducer, textIn, textOut } from './helpers
 
 /** The operator's task page in Debian's Chromium: behind the admin login, claim, resolve with a note, reopen. */
 const PASSWORD = 'correct horse battery';
-const IMG = process.env.SCREENSHOTS === 'update' ? join(REPO_ROOT, 'docs', 'img') : join(tmpdir(), 'revos-screenshots');
+const IMG = UPDATE_SCREENSHOTS ? join(REPO_ROOT, 'docs', 'img') : join(tmpdir(), 'revos-screenshots');
 let h: Harness;
 let p: TestProducer;
 let browser: Browser;

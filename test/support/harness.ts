@@ -2,7 +2,8 @@
  * An in-process fleet for integration tests: a private database (cloned from
  * the migrated template), a private BullMQ prefix on the real Redis, the vendor
  * stand-in, the reference workflows plus any test workflows, and lane workers.
- * `close()` tears everything down; a test file that forgets it fails on open handles.
+ * `close()` tears everything down; a test file that forgets it fails on the open handles it left
+ * (test/support/open-handle-guard.ts).
  */
 import { setConsent, upsertTenant, type Db } from '@revos/db';
 import { keyForEnvelope, newCorrelationId, newRunId, validateOutput, type Envelope, type OutputContract } from '@revos/envelope';
@@ -28,10 +29,11 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
 import { ulid } from 'ulid';
+import { TEST_REDIS_URL } from './env.js';
 import { createTestDatabase, type TestDatabase } from './pg.js';
 import { startVendorStandin, type VendorStandin } from './vendor-standin.js';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = TEST_REDIS_URL;
 /** Test-only PHI keys (32+ bytes, like production's). */
 export const TEST_PHI_TOKEN_KEY = 'test-phi-token-key-abcdefghijklmnopqrstuvwxyz-0123456789';
 export const TEST_PHI_SEAL_KEY = 'test-phi-seal-key-zyxwvutsrqponmlkjihgfedcba-9876543210';

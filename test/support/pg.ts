@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { createDb, migrateDatabase, MIGRATIONS_FOLDER, type Db } from '@revos/db';
 import postgres from 'postgres';
 import { decodeTime, ulid } from 'ulid';
+import { RUNNING_ON_CI, TEST_PG_URL } from './env.js';
 
-export const PG_BASE_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const PG_BASE_URL = TEST_PG_URL;
 const TEST_DB_PREFIX = 'revos_t_';
 const STALE_AFTER_MS = 60 * 60 * 1000;
 
@@ -59,7 +60,7 @@ export async function prepareTemplate(): Promise<void> {
     }
     // Templates of older schemas are never cloned again; CI runs alone, so it removes them. A developer
     // may be running another checkout's suite (another schema) right now: leave theirs in place.
-    const oldTemplates = !process.env.CI ? [] : await sql<{ datname: string }[]>`
+    const oldTemplates = !RUNNING_ON_CI ? [] : await sql<{ datname: string }[]>`
       select datname from pg_database where (datname like 'revos_tpl_%' and datname <> ${TEMPLATE_DB}) or datname = 'revos_test_template'`;
     for (const { datname } of oldTemplates) await sql`drop database if exists ${sql(datname)} with (force)`.catch(() => {});
     const [exists] = await sql`select 1 from pg_database where datname = ${TEMPLATE_DB}`;

@@ -18,6 +18,7 @@ export { startBackgroundLoops } from './background.js';
 export { loadCronSchedules } from './cron-file.js';
 export { runCli } from './cli/run-cli.js';
 export { replayRun, redactDetail, operatorRunDetail, operatorRunTree, parseSince, type ReplayOutcome, type ReplayRequest } from './operator.js';
+export { renderRunPage } from './explorer.js';
 export { checkAlerts } from './alerts.js';
 export { voiceWebhook, TwilioVoiceForm, DEFAULT_VOICE_BUDGET_MS } from './voice-webhook.js';
 export { escapeXml, fallbackTwiml, gatherTwiml, replyTwiml } from './twiml.js';

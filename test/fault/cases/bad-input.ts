@@ -13,6 +13,7 @@ import { signGeneric, twilioSignature } from '@revos/producer';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAULT_SEED } from '../../support/env.js';
 import { makeEnvelope, sleep, startHarness, TENANT, type Harness } from '../../support/harness.js';
 import { startTestProducer, type TestProducer } from '../../producer/helpers.js';
 
@@ -193,7 +194,7 @@ export function badInputSuite(profile: BadInputProfile): void {
   let h: Harness;
   let p: TestProducer;
   let apiKey: string;
-  const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const seed = FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31);
   const good: string[] = [];
   let inputs = 0;
 
