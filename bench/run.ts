@@ -14,6 +14,7 @@ import { migrateDatabase, upsertTenant } from '@revos/db';
 import { parseEnvelope, toJobId, type Envelope } from '@revos/envelope';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { Queue } from 'bullmq';
+import { Logger as GraphileLogger, makeWorkerUtils, runMigrations as runGraphileMigrations } from 'graphile-worker';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { decodeTime, ulid } from 'ulid';
@@ -25,10 +26,12 @@ import { voiceVariant } from './voice.js';
 import { deriveRatios, renderMarkdown, type BenchReport, type Check, type IdleResult, type ThroughputResult } from './report.js';
 import {
   BENCH_EVENT_TYPE,
+  BENCH_EVENTS_DDL,
   BENCH_QUEUE,
   BENCH_TENANT,
   BENCH_WORKFLOW,
   benchWorkflow,
+  GRAPHILE_TASK,
   round,
   runJobOptions,
   summarise,
@@ -42,6 +45,7 @@ import {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const HISTORY_DIR = `${RESULTS_DIR}history/`;
 const BENCH_DB_PREFIX = 'revos_bench_';
 /** Databases of crashed bench runs older than this are dropped at start. */
 const STALE_AFTER_MS = 60 * 60 * 1000;
@@ -73,15 +77,27 @@ interface BenchDatabase {
   url: string;
 }
 
+/** graphile-worker's own lines (migrations, adding jobs) at warning and above only. */
+const graphileLogger = new GraphileLogger(() => (level, message) => {
+  if (level === 'error' || level === 'warning') log(`graphile-worker ${level}: ${message}`);
+});
+
+/**
+ * A scratch database per variant: the fleet's schema for the fleet, graphile-worker's own
+ * schema (its migrations) for graphile-worker, and only the table a raw worker writes otherwise.
+ */
 async function createBenchDatabase(kind: WorkerKind): Promise<BenchDatabase> {
   const name = `${BENCH_DB_PREFIX}${ulid().toLowerCase()}`;
   const url = `${env.BENCH_PG_URL}/${name}`;
-  await migrateDatabase(url);
+  if (kind === 'fleet') await migrateDatabase(url);
+  else await admin`create database ${admin(name)}`;
+  if (kind === 'graphile-effect') await runGraphileMigrations({ connectionString: url, logger: graphileLogger });
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     if (kind === 'raw-insert') {
       await sql`create table bench_log (id bigserial primary key, job_id text, payload jsonb not null, created_at timestamptz not null default now())`;
     }
+    if (kind === 'raw-effect' || kind === 'graphile-effect') await sql.unsafe(BENCH_EVENTS_DDL);
     if (kind === 'fleet') await upsertTenant(sql, { tenantId: BENCH_TENANT, name: 'Bench Practice' });
   } finally {
     await sql.end({ timeout: 5 });
@@ -168,6 +184,24 @@ async function fill(prefix: string, jobs: Iterable<BulkJob>): Promise<number> {
     await queue.close();
   }
   return count;
+}
+
+/**
+ * graphile-worker's queue is its jobs table: the same envelopes as job payloads, added with its
+ * own bulk `addJobs` (one statement per chunk), keyed by the same idempotency key as the BullMQ jobId.
+ */
+async function fillGraphile(dbUrl: string, envelopes: readonly Envelope[]): Promise<number> {
+  const utils = await makeWorkerUtils({ connectionString: dbUrl, logger: graphileLogger });
+  try {
+    for (let i = 0; i < envelopes.length; i += FILL_CHUNK) {
+      await utils.addJobs(
+        envelopes.slice(i, i + FILL_CHUNK).map((e) => ({ identifier: GRAPHILE_TASK, payload: e, maxAttempts: attempts, jobKey: toJobId(e.meta.idempotency_key) })),
+      );
+    }
+  } finally {
+    await utils.release();
+  }
+  return envelopes.length;
 }
 
 /** The same envelopes (validated as `enqueueRun` does) for every variant; raw workers just get them as data. */
@@ -283,43 +317,67 @@ async function stopChild(child: ChildHandle): Promise<number> {
 const KIND: Record<Variant, WorkerKind> = {
   'raw-noop': 'raw-noop',
   'raw-insert': 'raw-insert',
+  'raw-effect': 'raw-effect',
+  'graphile-worker-effect': 'graphile-effect',
   fleet: 'fleet',
   'fleet-duplicates': 'fleet',
   'idle-raw-noop': 'raw-noop',
+  'idle-raw-effect': 'raw-effect',
   'idle-fleet': 'fleet',
   voice: 'fleet',
+  'fleet-rss': 'fleet',
 };
 
-/** The vendor stand-in (reset when the variant started) and the database each saw every run exactly once. */
-async function exactlyOnceCheck(variant: Variant, dbUrl: string, expected: number): Promise<Check> {
+/**
+ * The vendor stand-in (reset when the variant started) and the database each saw every run
+ * exactly once: N calls with N distinct tokens, N events; for the fleet also N completed effects
+ * and N ok runs, for the comparators N distinct run keys among their event rows.
+ */
+async function exactlyOnceCheck(variant: Variant, kind: WorkerKind, dbUrl: string, expected: number): Promise<Check> {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
-    const [row] = await sql<{ events: number; effects: number; ok_runs: number }[]>`
-      select (select count(*)::int from events where event_type = ${BENCH_EVENT_TYPE}) as events,
-             (select count(*)::int from effects where state = 'completed') as effects,
-             (select count(*)::int from workflow_runs where status = 'ok') as ok_runs`;
+    const [row] =
+      kind === 'fleet'
+        ? await sql<{ events: number; effects: number | null; ok_runs: number | null; runs: number }[]>`
+            select (select count(*)::int from events where event_type = ${BENCH_EVENT_TYPE}) as events,
+                   (select count(*)::int from effects where state = 'completed') as effects,
+                   (select count(*)::int from workflow_runs where status = 'ok') as ok_runs,
+                   (select count(distinct idempotency_key)::int from workflow_runs where status = 'ok') as runs`
+        : await sql<{ events: number; effects: number | null; ok_runs: number | null; runs: number }[]>`
+            select count(*)::int as events, null::int as effects, null::int as ok_runs, count(distinct run_key)::int as runs
+            from bench_events where event_type = ${BENCH_EVENT_TYPE}`;
     const calls = vendor!.countFor('sms');
     const tokens = new Set(vendor!.requests.map((r) => r.headers['i-twilio-idempotency-token'])).size;
-    const ok = calls === expected && row!.events === expected && row!.effects === expected && row!.ok_runs === expected;
-    return { variant, expected, vendor_calls: calls, distinct_tokens: tokens, events: row!.events, effects: row!.effects, ok_runs: row!.ok_runs, pass: ok };
+    const { events, effects, ok_runs, runs } = row!;
+    const ok = calls === expected && tokens === expected && events === expected && runs === expected && (kind !== 'fleet' || (effects === expected && ok_runs === expected));
+    return { variant, expected, vendor_calls: calls, distinct_tokens: tokens, events, distinct_runs: runs, effects, ok_runs, pass: ok };
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
+
+/** Kinds whose every run makes the vendor call and records it, so exactly-once can be checked. */
+const CHECKED: ReadonlySet<WorkerKind> = new Set(['fleet', 'raw-effect', 'graphile-effect']);
 
 async function throughputVariant(variant: Variant, n: number): Promise<ThroughputResult> {
   const kind = KIND[variant];
   return withResources(async (own) => {
     const database = await createBenchDatabase(kind);
     own.dbs.push(database.name);
-    const envelopes = Array.from({ length: n }, (_, i) => benchEnvelope(i)).map((e) => parseEnvelope(e));
-    const phases: Phase[] = [{ name: 'fresh', prefix: newPrefix(), target: n }];
+    const warmup = env.BENCH_WARMUP;
+    const total = warmup + n;
+    const envelopes = Array.from({ length: total }, (_, i) => benchEnvelope(i)).map((e) => parseEnvelope(e));
+    // fleet-rss samples its peak RSS every BENCH_N runs of one long worker: flat, or growing with N.
+    const rssEvery = variant === 'fleet-rss' ? Math.min(env.BENCH_N, n) : 0;
+    const phases: Phase[] = [{ name: 'fresh', prefix: newPrefix(), target: total, warmup, rssEvery }];
     const copies = env.BENCH_DELIVERIES - 1;
-    if (variant === 'fleet-duplicates') phases.push({ name: 'duplicates', prefix: newPrefix(), target: n * copies });
+    // Redeliveries of runs that already completed: every fresh run finished before the first one is taken.
+    if (variant === 'fleet-duplicates') phases.push({ name: 'duplicates', prefix: newPrefix(), target: total * copies, warmup, rssEvery: 0 });
     own.prefixes.push(...phases.map((p) => p.prefix));
 
     const t0 = performance.now();
-    await fill(phases[0]!.prefix, freshJobs(envelopes));
+    if (kind === 'graphile-effect') await fillGraphile(database.url, envelopes);
+    else await fill(phases[0]!.prefix, freshJobs(envelopes));
     if (phases[1]) await fill(phases[1].prefix, duplicateJobs(envelopes, copies));
     log(`${variant}: queued ${phases.map((p) => `${p.target} ${p.name}`).join(' + ')} in ${Math.round(performance.now() - t0)} ms`);
 
@@ -338,14 +396,14 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
     }
     const peak = await stopChild(child);
     let check: Check | null = null;
-    if (kind === 'fleet') {
-      check = await exactlyOnceCheck(variant, database.url, n);
-      log(`${variant}: exactly-once ${check.pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, events ${check.events}, expected ${n})`);
+    if (CHECKED.has(kind)) {
+      check = await exactlyOnceCheck(variant, kind, database.url, total);
+      log(`${variant}: exactly-once ${check.pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, events ${check.events}, expected ${total})`);
     } else if (kind === 'raw-insert') {
       const sql = postgres(database.url, { max: 1, onnotice: () => {} });
       const [row] = await sql<{ c: number }[]>`select count(*)::int as c from bench_log`;
       await sql.end({ timeout: 5 });
-      if (row!.c !== n) log(`${variant}: bench_log holds ${row!.c} rows, expected ${n}`);
+      if (row!.c !== total) log(`${variant}: bench_log holds ${row!.c} rows, expected ${total}`);
     }
     return { variant, kind, phases: results, peak_rss_mb: peak, baseline_rss_mb, check };
   });
@@ -359,7 +417,7 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
     const prefix = newPrefix();
     own.prefixes.push(prefix);
     vendor!.reset();
-    const child = startChild(childConfig(variant, kind, 'idle', database.url, [{ name: 'idle', prefix, target: 0 }]));
+    const child = startChild(childConfig(variant, kind, 'idle', database.url, [{ name: 'idle', prefix, target: 0, warmup: 0, rssEvery: 0 }]));
     const { baseline_rss_mb } = await child.next('ready');
     child.send({ type: 'start' });
     await child.next('running');
@@ -401,8 +459,8 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
     const peak = await stopChild(child);
     log(`${variant}: ${measured.length} runs at ${achievedRate}/s: enqueue→completed p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms (max ${latency.max_ms}; failed events ${failed}); p50 by second ${p50BySecond.join(', ')}`);
     let check: Check | null = null;
-    if (kind === 'fleet') {
-      check = await exactlyOnceCheck(variant, database.url, total);
+    if (CHECKED.has(kind)) {
+      check = await exactlyOnceCheck(variant, kind, database.url, total);
       log(`${variant}: exactly-once ${check.pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, events ${check.events}, expected ${total})`);
     }
     return { variant, kind, rate_target: env.BENCH_IDLE_RATE, rate_achieved: achievedRate, enqueued: total, warmup, completed: samples.length, failed, latency, p50_by_second_ms: p50BySecond, peak_rss_mb: peak, baseline_rss_mb, check };
@@ -410,6 +468,12 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
 }
 
 // ---------------------------------------------------------------------------- main
+
+function runsOf(variant: Variant): number {
+  if (variant === 'fleet-duplicates') return env.BENCH_DUPLICATES_N || env.BENCH_N;
+  if (variant === 'fleet-rss') return env.BENCH_RSS_N;
+  return env.BENCH_N;
+}
 
 function packageVersion(name: string): string {
   try {
@@ -434,6 +498,7 @@ async function machine(): Promise<BenchReport['machine']> {
     postgres_js: packageVersion('postgres'),
     pino: packageVersion('pino'),
     zod: packageVersion('zod'),
+    graphile_worker: packageVersion('graphile-worker'),
     redis_server: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
     postgres_server: pg?.server_version ?? 'unknown',
   };
@@ -453,6 +518,8 @@ async function main(): Promise<void> {
     machine: await machine(),
     config: {
       n: env.BENCH_N,
+      warmup: env.BENCH_WARMUP,
+      rss_n: env.BENCH_RSS_N,
       concurrency: env.BENCH_CONCURRENCY,
       pg_pool: poolMax,
       redis_connections: '1 shared ioredis connection (+ the blocking duplicate BullMQ opens)',
@@ -481,18 +548,21 @@ async function main(): Promise<void> {
       return voiceVariant({ dbUrl: database.url, prefix, redisUrl: env.BENCH_REDIS_URL, vendorUrl: vendor!.url, calls: env.BENCH_VOICE_CALLS, log });
     });
     else if (variant.startsWith('idle-')) report.idle.push(await idleVariant(variant));
-    else report.throughput.push(await throughputVariant(variant, variant === 'fleet-duplicates' ? env.BENCH_DUPLICATES_N || env.BENCH_N : env.BENCH_N));
+    else report.throughput.push(await throughputVariant(variant, runsOf(variant)));
   }
   if (interrupted) throw new Error('interrupted');
 
   report.ratios = deriveRatios(report);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const markdown = renderMarkdown(report);
-  writeFileSync(`${RESULTS_DIR}${env.BENCH_OUT}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(`${RESULTS_DIR}${env.BENCH_OUT}.md`, markdown);
+  mkdirSync(HISTORY_DIR, { recursive: true });
+  const dated = `history/${report.date.slice(0, 16).replace(':', '')}Z-${env.BENCH_LABEL}`;
+  for (const base of [env.BENCH_OUT, dated]) {
+    writeFileSync(`${RESULTS_DIR}${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`${RESULTS_DIR}${base}.md`, markdown);
+  }
   console.log(`\n${markdown}`);
-  console.log(JSON.stringify(report, null, 2));
-  log(`wrote bench/results/${env.BENCH_OUT}.json and bench/results/${env.BENCH_OUT}.md`);
+  log(`wrote bench/results/${env.BENCH_OUT}.{json,md} and bench/results/${dated}.{json,md}`);
   const failedChecks = [...report.throughput, ...report.idle].filter((r) => r.check && !r.check.pass);
   if (failedChecks.length > 0) {
     log(`exactly-once FAILED for ${failedChecks.map((r) => r.variant).join(', ')}`);
