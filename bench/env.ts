@@ -53,6 +53,11 @@ const BenchEnv = z.object({
     .default('')
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(z.enum(VARIANTS))),
+  /** The fleet's effect as for a vendor that dedupes by our token (the PMS), or not (SMS: an intent row first). */
+  BENCH_VENDOR_DEDUPES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Basename of the result files in bench/results/ (`latest` → latest.json and latest.md). */
   BENCH_OUT: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).default('latest'),
   /** Every run is also kept as bench/results/history/<UTC date and time>-<label>.{json,md}. */

@@ -55,7 +55,7 @@ const PHASE_TIMEOUT_MS = 150_000;
 const env = loadEnv();
 const variants: readonly Variant[] = env.BENCH_VARIANTS.length > 0 ? env.BENCH_VARIANTS : VARIANTS;
 const poolMax = env.BENCH_POOL || Math.min(env.BENCH_CONCURRENCY, 50);
-const attempts = benchWorkflow(createTwilioSmsProvider({ baseUrl: 'http://unused.invalid', accountSid: 'x', authToken: 'x', timeoutMs: 1 })).attempts;
+const attempts = benchWorkflow(createTwilioSmsProvider({ baseUrl: 'http://unused.invalid', accountSid: 'x', authToken: 'x', timeoutMs: 1 }), env.BENCH_VENDOR_DEDUPES).attempts;
 
 const admin = postgres(`${env.BENCH_PG_URL}/postgres`, { max: 1, onnotice: () => {} });
 const redis = new Redis(env.BENCH_REDIS_URL, { maxRetriesPerRequest: null });
@@ -299,6 +299,7 @@ function childConfig(variant: Variant, kind: WorkerKind, mode: ChildConfig['mode
     vendorUrl: vendor!.url,
     concurrency: env.BENCH_CONCURRENCY,
     poolMax,
+    vendorDedupes: env.BENCH_VENDOR_DEDUPES,
     phases,
     phaseTimeoutMs: PHASE_TIMEOUT_MS,
   };

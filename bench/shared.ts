@@ -46,9 +46,9 @@ const BenchPayload = z.object({ n: z.number().int().nonnegative() });
  * With `vendorDedupes` (the default) a fresh run is claim → vendor call → outcome
  * (the result and event journaled with the outcome); without it, as for SMS,
  * claim → intent → vendor call → result+event → outcome.
- * `BENCH_VENDOR_DEDUPES=false npm run bench` measures the second.
+ * `npm run bench -- --vendor-dedupes=false` measures the second.
  */
-export function benchWorkflow(sms: SmsProvider, vendorDedupes = process.env.BENCH_VENDOR_DEDUPES !== 'false'): WorkflowDefinition<typeof BenchPayload> {
+export function benchWorkflow(sms: SmsProvider, vendorDedupes: boolean): WorkflowDefinition<typeof BenchPayload> {
   return defineWorkflow({
     name: BENCH_WORKFLOW,
     version: '1.0.0',
@@ -110,6 +110,8 @@ export interface ChildConfig {
   vendorUrl: string;
   concurrency: number;
   poolMax: number;
+  /** The bench workflow's effect: vendorDedupes (one statement fewer per run) or not, as for SMS. */
+  vendorDedupes: boolean;
   /** Throughput: drained one after another, a new worker each. Idle: exactly one, target unused. */
   phases: Phase[];
   phaseTimeoutMs: number;

@@ -170,7 +170,7 @@ function makeWorker(prefix: string): BenchWorker {
       const log = createLogger({ level: 'warn', base: { pid: process.pid, bench: config.variant } });
       const deps: PipelineDeps = {
         db: db!,
-        catalog: new WorkflowCatalog([benchWorkflow(sms)]),
+        catalog: new WorkflowCatalog([benchWorkflow(sms, config.vendorDedupes)]),
         tenants: new TenantCache(db!.sql, 5_000),
         workerId: `bench-${process.pid}`,
         log,

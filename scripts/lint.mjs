@@ -30,18 +30,24 @@ const workspaces = ['packages', 'apps', 'examples'].flatMap((group) =>
     .map((name) => join(root, group, name))
     .filter((dir) => statSync(join(dir, 'package.json'), { throwIfNoEntry: false })),
 );
+// bench/ is a workspace without src/: its sources sit at its top; it may use test/support (the stand-ins)
+// through @revos/test, and every package it imports must be declared.
+const BENCH = join(root, 'bench');
+workspaces.push(BENCH);
+const sourcesOf = (dir) => (dir === BENCH ? dir : join(dir, 'src'));
 
 for (const dir of workspaces) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }));
   const isApp = dir.includes(`${join(root, 'apps')}`);
-  const isExample = dir.includes(`${join(root, 'examples')}`);
+  // bench/, like an example, may use any package or app (and the test support), and is never a dependency.
+  const isExample = dir.includes(`${join(root, 'examples')}`) || dir === BENCH;
   const myLayer = LAYERS.indexOf(pkg.name);
 
   for (const dep of declared) {
     if (!dep.startsWith('@revos/')) continue;
     if (LEAVES.includes(pkg.name)) problems.push(`${pkg.name} depends on ${dep}: it must ship alone`);
-    if (LEAVES.includes(dep)) continue;
+    if (LEAVES.includes(dep) || (dir === BENCH && dep === '@revos/test')) continue;
     if (APPS.includes(dep)) {
       if (!isExample) problems.push(`${pkg.name} depends on ${dep}: apps are never dependencies`);
       continue;
@@ -51,7 +57,7 @@ for (const dir of workspaces) {
     else if (!isApp && !isExample && depLayer >= myLayer) problems.push(`${pkg.name} depends on ${dep}, a layer below or beside it`);
   }
 
-  for (const file of walk(join(dir, 'src'))) {
+  for (const file of walk(sourcesOf(dir))) {
     const rel = relative(root, file);
     const text = readFileSync(file, 'utf8');
     if (/process\.env\b/.test(text) && !/(^|\/)env\.ts$/.test(file) && !file.endsWith('.test.ts')) {
@@ -66,7 +72,11 @@ for (const dir of workspaces) {
         if (!declared.has(name) && name !== pkg.name) problems.push(`${rel}: imports ${name}, not in package.json`);
       } else if (spec.startsWith('.')) {
         const target = resolve(join(file, '..'), spec);
-        if (!target.startsWith(dir + '/')) problems.push(`${rel}: relative import ${spec} leaves its package`);
+        const testSupport = declared.has('@revos/test') && target.startsWith(join(root, 'test', 'support') + '/');
+        if (!target.startsWith(dir + '/') && !testSupport) problems.push(`${rel}: relative import ${spec} leaves its package`);
+      } else if (dir === BENCH && !spec.startsWith('node:')) {
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        if (!declared.has(name)) problems.push(`${rel}: imports ${name}, not in package.json`);
       }
     }
   }
