@@ -17,8 +17,14 @@ export const VARIANTS = [
   'idle-fleet',
   'voice',
   'fleet-rss',
+  'fleet-baseline',
+  'idle-fleet-baseline',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
+/** Variants whose worker child is built from the runtime at BENCH_BASELINE (before/after in one run). */
+export const BASELINE_VARIANTS: ReadonlySet<Variant> = new Set(['fleet-baseline', 'idle-fleet-baseline']);
+/** Without --variants: everything but the baselines. */
+export const DEFAULT_VARIANTS: readonly Variant[] = VARIANTS.filter((v) => !BASELINE_VARIANTS.has(v));
 
 const BenchEnv = z.object({
   /** Runs per throughput variant (fresh envelopes). */
@@ -29,7 +35,7 @@ const BenchEnv = z.object({
   BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   /** PostgreSQL connections of the worker child, the same for every variant; 0 means min(concurrency, 50). */
   BENCH_POOL: z.coerce.number().int().min(0).max(200).default(0),
-  /** Comma-separated subset of the variants, in the order given; all when empty. */
+  /** Comma-separated subset of the variants, in the order given; DEFAULT_VARIANTS when empty. */
   BENCH_VARIANTS: z
     .string()
     .default('')
@@ -47,6 +53,8 @@ const BenchEnv = z.object({
   BENCH_IDLE_WARMUP_SECONDS: z.coerce.number().min(0).max(30).default(1),
   /** voice: calls measured at each concurrency level (1 and 50). */
   BENCH_VOICE_CALLS: z.coerce.number().int().min(50).max(20_000).default(500),
+  /** Git ref whose packages/ the *-baseline variants' worker child is built from. */
+  BENCH_BASELINE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/~^-]*$/, 'a git ref (branch, tag or commit)').default('main'),
   /** Run the worker child of these variants under `node --cpu-prof` (comma-separated; e.g. `fleet`). */
   BENCH_PROFILE: z
     .string()

@@ -51,6 +51,9 @@ export interface Ratios {
   graphile_worker_effect_over_raw_effect: number | null;
   fleet_over_raw_insert: number | null;
   fleet_over_raw_noop: number | null;
+  /** Before/after: this tree's fleet over the baseline ref's, same run. */
+  fleet_over_fleet_baseline: number | null;
+  idle_p99_fleet_minus_fleet_baseline_ms: number | null;
   idle_p99_fleet_minus_raw_effect_ms: number | null;
   idle_p99_fleet_minus_raw_noop_ms: number | null;
   /** (time per extra delivery of a completed run) / (time per fresh run), both from the fleet-duplicates child. */
@@ -94,6 +97,8 @@ export interface BenchReport {
     idle_warmup_seconds: number;
     log_level: string;
     variants: string[];
+    /** The ref (and commit) the *-baseline variants' runtime was built from, when they ran. */
+    baseline: string | null;
   };
   throughput: ThroughputResult[];
   idle: IdleResult[];
@@ -131,7 +136,7 @@ export function deriveRatios(report: BenchReport): Ratios {
   const idleFleet = idle('idle-fleet');
   const p99Minus = (other: IdleResult | undefined) => (idleFleet && other ? round(idleFleet.latency.p99_ms - other.latency.p99_ms) : null);
   const ratio = (a?: PhaseResult, b?: PhaseResult) => (a && b ? round(runsPerSecond(a) / runsPerSecond(b), 3) : null);
-  const fleetPeaks = report.throughput.filter((t) => t.kind === 'fleet').map((t) => t.peak_rss_mb);
+  const fleetPeaks = report.throughput.filter((t) => t.kind === 'fleet' && !t.variant.endsWith('-baseline')).map((t) => t.peak_rss_mb);
   const scan = phase(report, 'fleet-rss', 'fresh')?.rss_checkpoints ?? [];
   const first = scan[0]?.[1] ?? null;
   const last = scan.length > 1 ? scan[scan.length - 1]![1] : null;
@@ -141,6 +146,8 @@ export function deriveRatios(report: BenchReport): Ratios {
     graphile_worker_effect_over_raw_effect: ratio(graphile, rawEffect),
     fleet_over_raw_insert: ratio(fleet, rawInsert),
     fleet_over_raw_noop: ratio(fleet, rawNoop),
+    fleet_over_fleet_baseline: ratio(fleet, phase(report, 'fleet-baseline', 'fresh')),
+    idle_p99_fleet_minus_fleet_baseline_ms: p99Minus(idle('idle-fleet-baseline')),
     idle_p99_fleet_minus_raw_effect_ms: p99Minus(idle('idle-raw-effect')),
     idle_p99_fleet_minus_raw_noop_ms: p99Minus(idle('idle-raw-noop')),
     duplicate_cost_fraction:
@@ -200,6 +207,10 @@ function renderTargets(report: BenchReport, r: Ratios): string[] {
   lines.push(`| fleet / raw-insert (runs/s) | ${fmt(r.fleet_over_raw_insert, 3)} |`);
   lines.push(`| fleet / raw-noop (runs/s) | ${fmt(r.fleet_over_raw_noop, 3)} |`);
   lines.push(`| idle p99: fleet − raw-noop (ms) | ${fmt(r.idle_p99_fleet_minus_raw_noop_ms)} |`);
+  if (report.config.baseline) {
+    lines.push(`| before/after: fleet / fleet-baseline (runs/s; baseline ${report.config.baseline}) | ${fmt(r.fleet_over_fleet_baseline, 3)} |`);
+    lines.push(`| before/after: idle p99 fleet − fleet-baseline (ms) | ${fmt(r.idle_p99_fleet_minus_fleet_baseline_ms)} |`);
+  }
   lines.push('');
   return lines;
 }

@@ -21,7 +21,7 @@ import { decodeTime, ulid } from 'ulid';
 import { makeEnvelope } from '../test/support/harness.js';
 import { startVendorStandin, type VendorStandin } from '../test/support/vendor-standin.js';
 import { buildWorkerChild } from './build-child.js';
-import { loadEnv, VARIANTS, type Variant } from './env.js';
+import { BASELINE_VARIANTS, DEFAULT_VARIANTS, loadEnv, type Variant } from './env.js';
 import { voiceVariant } from './voice.js';
 import { deriveRatios, renderMarkdown, type BenchReport, type Check, type IdleResult, type ThroughputResult } from './report.js';
 import {
@@ -53,18 +53,20 @@ const FILL_CHUNK = 1_000;
 const PHASE_TIMEOUT_MS = 150_000;
 
 const env = loadEnv();
-const variants: readonly Variant[] = env.BENCH_VARIANTS.length > 0 ? env.BENCH_VARIANTS : VARIANTS;
+const variants: readonly Variant[] = env.BENCH_VARIANTS.length > 0 ? env.BENCH_VARIANTS : DEFAULT_VARIANTS;
 const poolMax = env.BENCH_POOL || Math.min(env.BENCH_CONCURRENCY, 50);
 const attempts = benchWorkflow(createTwilioSmsProvider({ baseUrl: 'http://unused.invalid', accountSid: 'x', authToken: 'x', timeoutMs: 1 }), env.BENCH_VENDOR_DEDUPES).attempts;
 
 const admin = postgres(`${env.BENCH_PG_URL}/postgres`, { max: 1, onnotice: () => {} });
 const redis = new Redis(env.BENCH_REDIS_URL, { maxRetriesPerRequest: null });
 let vendor: VendorStandin | undefined;
-/** The bundled worker child (see build-child.ts). */
+/** The bundled worker child (see build-child.ts), and the one built from BENCH_BASELINE's runtime. */
 let childScript = '';
+let baselineScript = '';
 /** The child of the variant being measured, for Ctrl-C. */
 let currentChild: ChildProcess | undefined;
 let interrupted = false;
+let baselineCommit: string | null = null;
 
 function log(line: string): void {
   console.log(`[bench] ${line}`);
@@ -284,7 +286,8 @@ function startChild(config: ChildConfig): ChildHandle {
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${name}`);
     log(`profiling the ${config.variant} worker into bench/results/${name}`);
   }
-  const child = fork(childScript, [JSON.stringify(config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const script = BASELINE_VARIANTS.has(config.variant as Variant) ? baselineScript : childScript;
+  const child = fork(script, [JSON.stringify(config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   currentChild = child;
   return new ChildHandle(child);
 }
@@ -327,6 +330,8 @@ const KIND: Record<Variant, WorkerKind> = {
   'idle-fleet': 'fleet',
   voice: 'fleet',
   'fleet-rss': 'fleet',
+  'fleet-baseline': 'fleet',
+  'idle-fleet-baseline': 'fleet',
 };
 
 /**
@@ -512,7 +517,13 @@ async function main(): Promise<void> {
     currentChild?.kill('SIGKILL');
   });
   await sweepStaleDatabases();
-  childScript = await buildWorkerChild();
+  childScript = (await buildWorkerChild()).file;
+  if (variants.some((v) => BASELINE_VARIANTS.has(v))) {
+    const baseline = await buildWorkerChild(env.BENCH_BASELINE);
+    baselineScript = baseline.file;
+    baselineCommit = baseline.commit;
+    log(`*-baseline variants run the runtime of ${env.BENCH_BASELINE} (${baseline.commit})`);
+  }
   vendor = await startVendorStandin();
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -531,6 +542,7 @@ async function main(): Promise<void> {
       idle_warmup_seconds: env.BENCH_IDLE_WARMUP_SECONDS,
       log_level: 'warn',
       variants: [...variants],
+      baseline: baselineCommit ? `${env.BENCH_BASELINE} (${baselineCommit})` : null,
     },
     throughput: [],
     idle: [],
