@@ -396,7 +396,7 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
       const { result } = await child.next('phase');
       results.push(result);
       log(
-        `${variant}/${result.name}: ${result.completed}/${result.target} in ${result.elapsed_ms} ms = ${round((result.completed / result.elapsed_ms) * 1000, 0)}/s` +
+        `${variant}/${result.name}: ${result.completed}/${result.target} in ${result.elapsed_ms} ms = ${round((result.completed / result.elapsed_ms) * 1000, 0)}/s, worker CPU ${result.cpu_ms_per_run} ms/run` +
           ` (processing p50 ${result.processing.p50_ms} ms, p99 ${result.processing.p99_ms} ms; failed events ${result.failed}${result.timed_out ? '; TIMED OUT' : ''})`,
       );
     }

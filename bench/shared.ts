@@ -137,6 +137,8 @@ export interface PhaseResult {
   /** Worker `active` → `completed`, per job, under a full backlog. */
   processing: LatencySummary;
   timed_out: boolean;
+  /** The worker process's CPU time (user + system) per timed run, in ms. */
+  cpu_ms_per_run: number | null;
   /** [timed completions, peak RSS so far (MB)] every `rssEvery` completions. */
   rss_checkpoints: [number, number][];
 }

@@ -26,6 +26,7 @@ import {
   enqueuedAtOf,
   GRAPHILE_TASK,
   mb,
+  round,
   sendBenchPing,
   summarise,
   type ChildConfig,
@@ -211,11 +212,18 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   let t0 = phase.warmup === 0 ? -1 : 0;
   let t1 = 0;
+  // CPU this process spent in the timed window: far steadier than wall time on a shared machine.
+  let cpu0: NodeJS.CpuUsage | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
   const onFinished = () => {
     finished += 1;
-    if (finished === phase.warmup) t0 = performance.now();
+    if (finished === phase.warmup) {
+      t0 = performance.now();
+      cpu0 = process.cpuUsage();
+    }
     if (finished >= phase.target && t1 === 0) {
       t1 = performance.now();
+      cpu = process.cpuUsage(cpu0);
       resolveDone();
     }
   };
@@ -238,7 +246,10 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
   });
 
   await worker.start();
-  if (t0 === -1) t0 = performance.now();
+  if (t0 === -1) {
+    t0 = performance.now();
+    cpu0 = process.cpuUsage();
+  }
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
     done.then(() => false),
@@ -256,6 +267,7 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
     elapsed_ms: Math.round(elapsed),
     processing: summarise(processing.subarray(0, Math.min(completed, processing.length))),
     timed_out: timedOut,
+    cpu_ms_per_run: cpu && completed > 0 ? round((cpu.user + cpu.system) / 1000 / completed, 3) : null,
     rss_checkpoints: rssCheckpoints,
   };
 }
