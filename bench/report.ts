@@ -25,6 +25,8 @@ export interface ThroughputResult {
   /** RSS of the child after its imports and pool warm-up, before the worker starts. */
   baseline_rss_mb: number;
   check: Check | null;
+  /** Transactions committed in the variant's database per job (warm-up and set-up included). */
+  db_commits_per_job: number;
 }
 
 export interface IdleResult {
@@ -233,8 +235,8 @@ export function renderMarkdown(report: BenchReport): string {
   );
   lines.push(...renderTargets(report, r));
   lines.push('## Throughput (queue pre-filled; from the end of the warm-up to the last completion)', '');
-  lines.push('| variant | runs | time (s) | runs/s | worker CPU per run (ms) | processing p50 (ms) | processing p99 (ms) | peak RSS (MB) | RSS before start (MB) | exactly-once |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('| variant | runs | time (s) | runs/s | worker CPU per run (ms) | DB commits per job | processing p50 (ms) | processing p99 (ms) | peak RSS (MB) | RSS before start (MB) | exactly-once |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const t of report.throughput) {
     for (const p of t.phases) {
       const label = t.phases.length > 1 ? `${t.variant} (${p.name === 'fresh' ? 'fresh runs' : `${c.deliveries - 1} extra deliveries each`})` : t.variant;
@@ -242,7 +244,7 @@ export function renderMarkdown(report: BenchReport): string {
       const timed = p.target - p.warmup;
       const incomplete = p.completed < timed ? ` (of ${timed}${p.timed_out ? ', timed out' : ''})` : '';
       lines.push(
-        `| ${label} | ${p.completed}${incomplete} | ${fmt(p.elapsed_ms / 1000, 2)} | ${fmt(runsPerSecond(p), 0)} | ${fmt(p.cpu_ms_per_run, 3)} | ${fmt(p.processing.p50_ms)} | ${fmt(p.processing.p99_ms)} | ` +
+        `| ${label} | ${p.completed}${incomplete} | ${fmt(p.elapsed_ms / 1000, 2)} | ${fmt(runsPerSecond(p), 0)} | ${fmt(p.cpu_ms_per_run, 3)} | ${p === t.phases[0] ? fmt(t.db_commits_per_job, 2) : '″'} | ${fmt(p.processing.p50_ms)} | ${fmt(p.processing.p99_ms)} | ` +
           `${p === t.phases[0] ? fmt(t.peak_rss_mb) : '″'} | ${p === t.phases[0] ? fmt(t.baseline_rss_mb) : '″'} | ${check} |`,
       );
     }

@@ -362,6 +362,22 @@ async function exactlyOnceCheck(variant: Variant, kind: WorkerKind, dbUrl: strin
   }
 }
 
+/**
+ * Transactions committed in a variant's database (PostgreSQL counts them per database; read
+ * after the worker exited, so its backends flushed their counts). Divided by the jobs, it says
+ * how well group commit shares one commit among runs; it includes the set-up's few.
+ */
+async function committedTransactions(dbUrl: string): Promise<number> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`select pg_stat_force_next_flush()`.catch(() => {});
+    const [row] = await sql<{ n: number }[]>`select xact_commit::int as n from pg_stat_database where datname = current_database()`;
+    return row!.n;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
 /** Kinds whose every run makes the vendor call and records it, so exactly-once can be checked. */
 const CHECKED: ReadonlySet<WorkerKind> = new Set(['fleet', 'raw-effect', 'graphile-effect']);
 
@@ -411,7 +427,10 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
       await sql.end({ timeout: 5 });
       if (row!.c !== total) log(`${variant}: bench_log holds ${row!.c} rows, expected ${total}`);
     }
-    return { variant, kind, phases: results, peak_rss_mb: peak, baseline_rss_mb, check };
+    const commits = await committedTransactions(database.url);
+    const runs = phases.reduce((sum, p) => sum + p.target, 0);
+    log(`${variant}: ${commits} transactions committed in its database, ${round(commits / runs, 2)} per job`);
+    return { variant, kind, phases: results, peak_rss_mb: peak, baseline_rss_mb, check, db_commits_per_job: round(commits / runs, 3) };
   });
 }
 
