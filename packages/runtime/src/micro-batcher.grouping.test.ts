@@ -25,14 +25,6 @@ describe('MicroBatcher', () => {
     expect(batches.flat().sort()).toEqual(['a1', 'a2', 'a3', 'b1']);
   });
 
-  it('sends a call at once when idle, before the event loop reaches its check phase', async () => {
-    const order: string[] = [];
-    const b = new MicroBatcher<number, number>(async (xs) => (order.push('executed'), xs), { maxBatch: 100, keyOf: String });
-    setImmediate(() => order.push('check phase'));
-    await b.submit(1);
-    expect(order).toEqual(['executed']);
-  });
-
   it('while maxInFlight statements are out, calls from later turns wait and go out together when one returns', async () => {
     const batches: number[][] = [];
     let release!: () => void;
