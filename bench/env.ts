@@ -53,6 +53,17 @@ const BenchEnv = z.object({
   BENCH_IDLE_WARMUP_SECONDS: z.coerce.number().min(0).max(30).default(1),
   /** voice: calls measured at each concurrency level (1 and 50). */
   BENCH_VOICE_CALLS: z.coerce.number().int().min(50).max(20_000).default(500),
+  /** fleet-rss: force a full GC at each checkpoint and report the live heap (leak check; flattens RSS). */
+  BENCH_RSS_GC: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Extra node flags for every worker child, space-separated (e.g. `--max-semi-space-size=32`). */
+  BENCH_CHILD_NODE_FLAGS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/\s+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^--[a-z0-9-]+(=[A-Za-z0-9._-]+)?$/, 'node flags such as --max-semi-space-size=32'))),
   /** Git ref whose packages/ the *-baseline variants' worker child is built from. */
   BENCH_BASELINE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/~^-]*$/, 'a git ref (branch, tag or commit)').default('main'),
   /** Run the worker child of these variants under `node --cpu-prof` (comma-separated; e.g. `fleet`). */

@@ -280,7 +280,10 @@ class ChildHandle {
 
 function startChild(config: ChildConfig): ChildHandle {
   // Plain node: the bundle needs no loader and no export condition.
-  const execArgv: string[] = [];
+  // --rss-gc: fleet-rss forces a full collection at each checkpoint and reads the live heap (a leak
+  // check). Off by default: forced collections would flatten the very RSS curve being measured.
+  const execArgv: string[] = config.variant === 'fleet-rss' && env.BENCH_RSS_GC ? ['--expose-gc'] : [];
+  execArgv.push(...env.BENCH_CHILD_NODE_FLAGS);
   if ((env.BENCH_PROFILE as string[]).includes(config.variant)) {
     const name = `${config.variant}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${name}`);
@@ -417,6 +420,7 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
       );
     }
     const peak = await stopChild(child);
+    for (const [runs, rss, heap] of results[0]!.rss_checkpoints) log(`${variant}: after ${runs} runs peak RSS ${rss} MB, live heap after GC ${heap ?? '–'} MB`);
     let check: Check | null = null;
     if (CHECKED.has(kind)) {
       check = await exactlyOnceCheck(variant, kind, database.url, total);

@@ -144,8 +144,8 @@ export interface PhaseResult {
   timed_out: boolean;
   /** The worker process's CPU time (user + system) per timed run, in ms. */
   cpu_ms_per_run: number | null;
-  /** [timed completions, peak RSS so far (MB)] every `rssEvery` completions. */
-  rss_checkpoints: [number, number][];
+  /** [timed completions, peak RSS so far (MB), live heap after a full GC (MB) or null] every `rssEvery` completions. */
+  rss_checkpoints: [number, number, number | null][];
 }
 
 export type ChildMessage =

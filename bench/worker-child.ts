@@ -69,6 +69,18 @@ async function handWrittenEffect(envelope: Envelope, record: (key: string, data:
   await record(key, JSON.stringify({ sid: sent.sid, n }));
 }
 
+/**
+ * Peak RSS so far, and the live JS heap after a full collection when the child runs with
+ * --expose-gc (fleet-rss does): a rising heap is a leak, a flat heap under a rising RSS is V8
+ * keeping freed pages.
+ */
+function rssCheckpoint(completed: number): [number, number, number | null] {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const usage = process.memoryUsage();
+  return [completed, mb(Math.max(peakRss, usage.rss)), gc ? mb(usage.heapUsed) : null];
+}
+
 /** One queue consumer, BullMQ or graphile-worker, seen the same way by the phases below. */
 interface BenchWorker {
   onActive(listener: (id: string) => void): void;
@@ -204,7 +216,7 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
   const startedAt = new Map<string, number>();
   const measured = phase.target - phase.warmup;
   const processing = new Float64Array(measured);
-  const rssCheckpoints: [number, number][] = [];
+  const rssCheckpoints: [number, number, number | null][] = [];
   let finished = 0;
   let completed = 0;
   let failed = 0;
@@ -235,7 +247,7 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
     if (finished >= phase.warmup) {
       if (t !== undefined && completed < processing.length) processing[completed] = now - t;
       completed += 1;
-      if (phase.rssEvery > 0 && completed % phase.rssEvery === 0) rssCheckpoints.push([completed, mb(Math.max(peakRss, process.memoryUsage().rss))]);
+      if (phase.rssEvery > 0 && completed % phase.rssEvery === 0) rssCheckpoints.push(rssCheckpoint(completed));
     }
     onFinished();
   });
