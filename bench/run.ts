@@ -50,7 +50,8 @@ const BENCH_DB_PREFIX = 'revos_bench_';
 /** Databases of crashed bench runs older than this are dropped at start. */
 const STALE_AFTER_MS = 60 * 60 * 1000;
 const FILL_CHUNK = 1_000;
-const PHASE_TIMEOUT_MS = 150_000;
+/** A phase gives up after 150 s plus 5 ms a job (fleet-rss's 101,000 jobs: about 10 minutes, at 200 runs/s). */
+const phaseTimeoutMs = (phases: readonly Phase[]) => 150_000 + 5 * Math.max(0, ...phases.map((p) => p.target));
 
 const env = loadEnv();
 const variants: readonly Variant[] = env.BENCH_VARIANTS.length > 0 ? env.BENCH_VARIANTS : DEFAULT_VARIANTS;
@@ -307,7 +308,7 @@ function childConfig(variant: Variant, kind: WorkerKind, mode: ChildConfig['mode
     poolMax,
     vendorDedupes: env.BENCH_VENDOR_DEDUPES,
     phases,
-    phaseTimeoutMs: PHASE_TIMEOUT_MS,
+    phaseTimeoutMs: phaseTimeoutMs(phases),
   };
 }
 
