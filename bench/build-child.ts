@@ -6,17 +6,56 @@
  * would distort both the RSS and the CPU profile. A source map lets
  * top-functions.mjs report original file:line.
  *
- * esbuild is the one tsx itself uses, so it is present wherever `npm run bench` can run.
+ * A baseline build (`--baseline=<git ref>`) bundles the same worker-child.ts with the
+ * @revos/* packages as they are at that ref (extracted with `git archive`), so a change
+ * to the runtime is measured before and after in the same run, by the same harness.
  */
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 export const BUILD_DIR = fileURLToPath(new URL('./.build/', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export async function buildWorkerChild(): Promise<string> {
+/** The packages/ tree of `ref`, extracted once per commit under .build/; returns its path. */
+function extractPackages(ref: string): { dir: string; commit: string } {
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const dir = `${BUILD_DIR}baseline-${commit.slice(0, 12)}/`;
+  if (!existsSync(`${dir}packages`)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('sh', ['-c', `git archive ${commit} packages | tar -x -C "${dir}"`], { cwd: ROOT });
+  }
+  return { dir, commit };
+}
+
+/** @revos/<name> → that tree's packages/<name>/src entry (what the `@revos/source` condition names). */
+function packagesFrom(dir: string): Plugin {
+  const entries = new Map<string, string>();
+  for (const name of readdirSync(join(dir, 'packages'))) {
+    const pkgFile = join(dir, 'packages', name, 'package.json');
+    if (!existsSync(pkgFile)) continue;
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name: string; exports?: { '.'?: { '@revos/source'?: string } } };
+    const source = pkg.exports?.['.']?.['@revos/source'];
+    if (source) entries.set(pkg.name, join(dir, 'packages', name, source));
+  }
+  return {
+    name: 'baseline-packages',
+    setup(b) {
+      b.onResolve({ filter: /^@revos\// }, (args) => {
+        const path = entries.get(args.path);
+        return path ? { path } : undefined;
+      });
+    },
+  };
+}
+
+/** Builds the worker child; with `baselineRef`, against that ref's @revos packages. Returns the bundle and the commit. */
+export async function buildWorkerChild(baselineRef?: string): Promise<{ file: string; commit: string | null }> {
   mkdirSync(BUILD_DIR, { recursive: true });
-  const outfile = `${BUILD_DIR}worker-child.mjs`;
+  const baseline = baselineRef ? extractPackages(baselineRef) : undefined;
+  const outfile = baseline ? `${baseline.dir}worker-child.mjs` : `${BUILD_DIR}worker-child.mjs`;
   await build({
     entryPoints: [fileURLToPath(new URL('./worker-child.ts', import.meta.url))],
     outfile,
@@ -30,6 +69,7 @@ export async function buildWorkerChild(): Promise<string> {
     keepNames: true,
     logLevel: 'warning',
     plugins: [
+      ...(baseline ? [packagesFrom(baseline.dir)] : []),
       {
         name: 'external-third-party',
         setup(b) {
@@ -39,5 +79,5 @@ export async function buildWorkerChild(): Promise<string> {
       },
     ],
   });
-  return outfile;
+  return { file: outfile, commit: baseline?.commit ?? null };
 }

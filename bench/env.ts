@@ -5,17 +5,37 @@
  */
 import { z } from 'zod';
 
-export const VARIANTS = ['raw-noop', 'raw-insert', 'fleet', 'fleet-duplicates', 'idle-raw-noop', 'idle-fleet', 'voice'] as const;
+export const VARIANTS = [
+  'raw-noop',
+  'raw-insert',
+  'raw-effect',
+  'graphile-worker-effect',
+  'fleet',
+  'fleet-duplicates',
+  'idle-raw-noop',
+  'idle-raw-effect',
+  'idle-fleet',
+  'voice',
+  'fleet-rss',
+  'fleet-baseline',
+  'idle-fleet-baseline',
+] as const;
 export type Variant = (typeof VARIANTS)[number];
+/** Variants whose worker child is built from the runtime at BENCH_BASELINE (before/after in one run). */
+export const BASELINE_VARIANTS: ReadonlySet<Variant> = new Set(['fleet-baseline', 'idle-fleet-baseline']);
+/** Without --variants: everything but the baselines. */
+export const DEFAULT_VARIANTS: readonly Variant[] = VARIANTS.filter((v) => !BASELINE_VARIANTS.has(v));
 
 const BenchEnv = z.object({
   /** Runs per throughput variant (fresh envelopes). */
-  BENCH_N: z.coerce.number().int().min(100).default(5000),
+  BENCH_N: z.coerce.number().int().min(100).default(20_000),
+  /** Jobs each throughput worker finishes before the clock starts (start-up and warm-up excluded); added to N. */
+  BENCH_WARMUP: z.coerce.number().int().min(0).default(1_000),
   /** Jobs in flight in the worker, for every variant. */
   BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   /** PostgreSQL connections of the worker child, the same for every variant; 0 means min(concurrency, 50). */
   BENCH_POOL: z.coerce.number().int().min(0).max(200).default(0),
-  /** Comma-separated subset of the variants, in the order given; all when empty. */
+  /** Comma-separated subset of the variants, in the order given; DEFAULT_VARIANTS when empty. */
   BENCH_VARIANTS: z
     .string()
     .default('')
@@ -23,22 +43,44 @@ const BenchEnv = z.object({
     .pipe(z.array(z.enum(VARIANTS))),
   /** Deliveries of each envelope in fleet-duplicates (the first is the fresh run). */
   BENCH_DELIVERIES: z.coerce.number().int().min(2).max(50).default(10),
-  /** Envelopes in fleet-duplicates; 0 means BENCH_N. */
-  BENCH_DUPLICATES_N: z.coerce.number().int().min(0).default(0),
+  /** Envelopes in fleet-duplicates; 0 means BENCH_N. 5,000 × 9 redeliveries keeps the whole run under 10 minutes. */
+  BENCH_DUPLICATES_N: z.coerce.number().int().min(0).default(5_000),
+  /** fleet-rss: runs of its one long worker; its peak RSS is sampled every BENCH_N runs (flat or not). */
+  BENCH_RSS_N: z.coerce.number().int().min(200).default(100_000),
   /** Idle-latency phase: arrival rate (runs/s) and how long it is measured, after the warm-up. */
   BENCH_IDLE_RATE: z.coerce.number().positive().max(2000).default(200),
   BENCH_IDLE_SECONDS: z.coerce.number().positive().max(120).default(5),
   BENCH_IDLE_WARMUP_SECONDS: z.coerce.number().min(0).max(30).default(1),
   /** voice: calls measured at each concurrency level (1 and 50). */
   BENCH_VOICE_CALLS: z.coerce.number().int().min(50).max(20_000).default(500),
+  /** fleet-rss: force a full GC at each checkpoint and report the live heap (leak check; flattens RSS). */
+  BENCH_RSS_GC: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Extra node flags for every worker child, space-separated (e.g. `--max-semi-space-size=32`). */
+  BENCH_CHILD_NODE_FLAGS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/\s+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^--[a-z0-9-]+(=[A-Za-z0-9._-]+)?$/, 'node flags such as --max-semi-space-size=32'))),
+  /** Git ref whose packages/ the *-baseline variants' worker child is built from. */
+  BENCH_BASELINE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/~^-]*$/, 'a git ref (branch, tag or commit)').default('main'),
   /** Run the worker child of these variants under `node --cpu-prof` (comma-separated; e.g. `fleet`). */
   BENCH_PROFILE: z
     .string()
     .default('')
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(z.enum(VARIANTS))),
+  /** The fleet's effect as for a vendor that dedupes by our token (the PMS), or not (SMS: an intent row first). */
+  BENCH_VENDOR_DEDUPES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Basename of the result files in bench/results/ (`latest` → latest.json and latest.md). */
   BENCH_OUT: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).default('latest'),
+  /** Every run is also kept as bench/results/history/<UTC date and time>-<label>.{json,md}. */
+  BENCH_LABEL: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).default('bench'),
   /** Redis, and the PostgreSQL server without a database (bench databases are created beside it). */
   BENCH_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   BENCH_PG_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432'),

@@ -5,6 +5,6 @@
 # them with latest.md. Extra arguments go to run.ts, e.g. `bench/profile.sh --n=2000`.
 set -eu
 cd "$(dirname "$0")/.."
-BENCH_VARIANTS="${BENCH_VARIANTS:-fleet}" BENCH_PROFILE="${BENCH_PROFILE:-fleet}" BENCH_OUT=profile \
+BENCH_VARIANTS="${BENCH_VARIANTS:-fleet}" BENCH_PROFILE="${BENCH_PROFILE:-fleet}" BENCH_OUT=profile BENCH_LABEL="${BENCH_LABEL:-profile}" \
   node --conditions=@revos/source --import tsx bench/run.ts "$@"
 node bench/top-functions.mjs --top="${TOP:-25}"

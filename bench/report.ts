@@ -8,8 +8,11 @@ export interface Check {
   vendor_calls: number;
   distinct_tokens: number;
   events: number;
-  effects: number;
-  ok_runs: number;
+  /** Distinct idempotency keys among the ok runs (fleet) or the event rows (comparators). */
+  distinct_runs: number;
+  /** Fleet only: completed effects and ok runs. */
+  effects: number | null;
+  ok_runs: number | null;
   pass: boolean;
 }
 
@@ -22,6 +25,8 @@ export interface ThroughputResult {
   /** RSS of the child after its imports and pool warm-up, before the worker starts. */
   baseline_rss_mb: number;
   check: Check | null;
+  /** Transactions committed in the variant's database per job (warm-up and set-up included). */
+  db_commits_per_job: number;
 }
 
 export interface IdleResult {
@@ -43,12 +48,24 @@ export interface IdleResult {
 }
 
 export interface Ratios {
+  fleet_over_raw_effect: number | null;
+  fleet_over_graphile_worker_effect: number | null;
+  graphile_worker_effect_over_raw_effect: number | null;
   fleet_over_raw_insert: number | null;
   fleet_over_raw_noop: number | null;
+  /** Before/after: this tree's fleet over the baseline ref's, same run. */
+  fleet_over_fleet_baseline: number | null;
+  idle_p99_fleet_minus_fleet_baseline_ms: number | null;
+  idle_p99_fleet_minus_raw_effect_ms: number | null;
   idle_p99_fleet_minus_raw_noop_ms: number | null;
-  /** (time per extra delivery) / (time per fresh run), both from the fleet-duplicates child. */
+  /** (time per extra delivery of a completed run) / (time per fresh run), both from the fleet-duplicates child. */
   duplicate_cost_fraction: number | null;
+  /** Highest peak RSS of any fleet throughput worker (fleet, fleet-duplicates, fleet-rss). */
   fleet_peak_rss_mb: number | null;
+  /** fleet-rss: peak RSS after the first BENCH_N runs and after all BENCH_RSS_N, same worker. */
+  rss_at_n_mb: number | null;
+  rss_at_rss_n_mb: number | null;
+  rss_growth_fraction: number | null;
 }
 
 export interface BenchReport {
@@ -64,11 +81,14 @@ export interface BenchReport {
     postgres_js: string;
     pino: string;
     zod: string;
+    graphile_worker: string;
     redis_server: string;
     postgres_server: string;
   };
   config: {
     n: number;
+    warmup: number;
+    rss_n: number;
     concurrency: number;
     pg_pool: number;
     redis_connections: string;
@@ -79,6 +99,8 @@ export interface BenchReport {
     idle_warmup_seconds: number;
     log_level: string;
     variants: string[];
+    /** The ref (and commit) the *-baseline variants' runtime was built from, when they ran. */
+    baseline: string | null;
   };
   throughput: ThroughputResult[];
   idle: IdleResult[];
@@ -87,11 +109,15 @@ export interface BenchReport {
   ratios?: Ratios;
 }
 
+/** Issue 14's targets (same run, quiet machine). */
 export const TARGETS = {
-  fleet_over_raw_insert: 0.7,
-  idle_p99_over_raw_noop_ms: 5,
+  fleet_over_raw_effect: 0.8,
+  fleet_over_graphile_worker_effect: 1.5,
   duplicate_cost_fraction: 0.1,
+  idle_p99_over_raw_effect_ms: 3,
   fleet_peak_rss_mb: 200,
+  /** "Flat": the peak after BENCH_RSS_N runs at most this much above the peak after BENCH_N. */
+  rss_growth_fraction: 0.1,
 } as const;
 
 export const runsPerSecond = (p: PhaseResult): number => round((p.completed / p.elapsed_ms) * 1000, 1);
@@ -102,25 +128,94 @@ function phase(report: BenchReport, variant: string, name: string): PhaseResult 
 
 export function deriveRatios(report: BenchReport): Ratios {
   const fleet = phase(report, 'fleet', 'fresh');
+  const rawEffect = phase(report, 'raw-effect', 'fresh');
+  const graphile = phase(report, 'graphile-worker-effect', 'fresh');
   const rawInsert = phase(report, 'raw-insert', 'fresh');
   const rawNoop = phase(report, 'raw-noop', 'fresh');
   const dupFresh = phase(report, 'fleet-duplicates', 'fresh');
   const dups = phase(report, 'fleet-duplicates', 'duplicates');
-  const idleFleet = report.idle.find((r) => r.variant === 'idle-fleet');
-  const idleNoop = report.idle.find((r) => r.variant === 'idle-raw-noop');
+  const idle = (variant: string) => report.idle.find((r) => r.variant === variant);
+  const idleFleet = idle('idle-fleet');
+  const p99Minus = (other: IdleResult | undefined) => (idleFleet && other ? round(idleFleet.latency.p99_ms - other.latency.p99_ms) : null);
   const ratio = (a?: PhaseResult, b?: PhaseResult) => (a && b ? round(runsPerSecond(a) / runsPerSecond(b), 3) : null);
+  const fleetPeaks = report.throughput.filter((t) => t.kind === 'fleet' && !t.variant.endsWith('-baseline')).map((t) => t.peak_rss_mb);
+  const scan = phase(report, 'fleet-rss', 'fresh')?.rss_checkpoints ?? [];
+  const first = scan[0]?.[1] ?? null;
+  const last = scan.length > 1 ? scan[scan.length - 1]![1] : null;
   return {
+    fleet_over_raw_effect: ratio(fleet, rawEffect),
+    fleet_over_graphile_worker_effect: ratio(fleet, graphile),
+    graphile_worker_effect_over_raw_effect: ratio(graphile, rawEffect),
     fleet_over_raw_insert: ratio(fleet, rawInsert),
     fleet_over_raw_noop: ratio(fleet, rawNoop),
-    idle_p99_fleet_minus_raw_noop_ms: idleFleet && idleNoop ? round(idleFleet.latency.p99_ms - idleNoop.latency.p99_ms) : null,
+    fleet_over_fleet_baseline: ratio(fleet, phase(report, 'fleet-baseline', 'fresh')),
+    idle_p99_fleet_minus_fleet_baseline_ms: p99Minus(idle('idle-fleet-baseline')),
+    idle_p99_fleet_minus_raw_effect_ms: p99Minus(idle('idle-raw-effect')),
+    idle_p99_fleet_minus_raw_noop_ms: p99Minus(idle('idle-raw-noop')),
     duplicate_cost_fraction:
       dups && dupFresh && dups.completed > 0 ? round(dups.elapsed_ms / dups.completed / (dupFresh.elapsed_ms / dupFresh.completed), 3) : null,
-    fleet_peak_rss_mb: report.throughput.find((t) => t.variant === 'fleet')?.peak_rss_mb ?? null,
+    fleet_peak_rss_mb: fleetPeaks.length > 0 ? Math.max(...fleetPeaks) : null,
+    rss_at_n_mb: first,
+    rss_at_rss_n_mb: last,
+    rss_growth_fraction: first !== null && last !== null ? round((last - first) / first, 3) : null,
   };
 }
 
 const fmt = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
-const verdict = (ok: boolean | null): string => (ok === null ? '–' : ok ? 'met' : 'not met');
+const verdict = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'PASS' : 'FAIL');
+const atLeast = (x: number | null, min: number) => (x === null ? null : x >= min);
+const atMost = (x: number | null, max: number) => (x === null ? null : x <= max);
+
+/** Every variant's runs/s, the ratios between them and issue 14's targets with PASS/FAIL. */
+function renderTargets(report: BenchReport, r: Ratios): string[] {
+  const t = TARGETS;
+  const rate = (variant: string) => {
+    const p = phase(report, variant, 'fresh');
+    return p ? fmt(runsPerSecond(p), 0) : '–';
+  };
+  const idleP99 = (variant: string) => fmt(report.idle.find((i) => i.variant === variant)?.latency.p99_ms);
+  const lines = ['## Targets (issue 14)', ''];
+  lines.push(
+    `runs/s: raw-noop ${rate('raw-noop')}, raw-insert ${rate('raw-insert')}, raw-effect ${rate('raw-effect')}, ` +
+      `graphile-worker-effect ${rate('graphile-worker-effect')}, fleet ${rate('fleet')}. ` +
+      `Idle p99 (ms): raw-noop ${idleP99('idle-raw-noop')}, raw-effect ${idleP99('idle-raw-effect')}, fleet ${idleP99('idle-fleet')}.`,
+    '',
+  );
+  lines.push('| measure | value | target | |', '|---|---:|---:|---|');
+  const row = (measure: string, value: string, target: string, ok: boolean | null) => lines.push(`| ${measure} | ${value} | ${target} | ${verdict(ok)} |`);
+  row('fleet / raw-effect (runs/s)', fmt(r.fleet_over_raw_effect, 3), `≥ ${t.fleet_over_raw_effect}`, atLeast(r.fleet_over_raw_effect, t.fleet_over_raw_effect));
+  row(
+    'fleet / graphile-worker-effect (runs/s)',
+    fmt(r.fleet_over_graphile_worker_effect, 3),
+    `≥ ${t.fleet_over_graphile_worker_effect}`,
+    atLeast(r.fleet_over_graphile_worker_effect, t.fleet_over_graphile_worker_effect),
+  );
+  row('duplicate delivery of a completed run / fresh run (time)', fmt(r.duplicate_cost_fraction, 3), `≤ ${t.duplicate_cost_fraction}`, atMost(r.duplicate_cost_fraction, t.duplicate_cost_fraction));
+  row(
+    `idle p99 at ${report.config.idle_rate} runs/s: fleet − raw-effect (ms)`,
+    fmt(r.idle_p99_fleet_minus_raw_effect_ms),
+    `≤ ${t.idle_p99_over_raw_effect_ms}`,
+    atMost(r.idle_p99_fleet_minus_raw_effect_ms, t.idle_p99_over_raw_effect_ms),
+  );
+  row('fleet worker peak RSS (MB)', fmt(r.fleet_peak_rss_mb), `< ${t.fleet_peak_rss_mb}`, r.fleet_peak_rss_mb === null ? null : r.fleet_peak_rss_mb < t.fleet_peak_rss_mb);
+  row(
+    `fleet RSS flat: peak after ${report.config.rss_n} runs vs after ${report.config.n} (MB)`,
+    r.rss_at_n_mb === null || r.rss_at_rss_n_mb === null ? '–' : `${fmt(r.rss_at_n_mb)} → ${fmt(r.rss_at_rss_n_mb)} (${fmt((r.rss_growth_fraction ?? 0) * 100)}%)`,
+    `≤ +${t.rss_growth_fraction * 100}%`,
+    atMost(r.rss_growth_fraction, t.rss_growth_fraction),
+  );
+  lines.push('', '| for reference | value |', '|---|---:|');
+  lines.push(`| graphile-worker-effect / raw-effect (runs/s) | ${fmt(r.graphile_worker_effect_over_raw_effect, 3)} |`);
+  lines.push(`| fleet / raw-insert (runs/s) | ${fmt(r.fleet_over_raw_insert, 3)} |`);
+  lines.push(`| fleet / raw-noop (runs/s) | ${fmt(r.fleet_over_raw_noop, 3)} |`);
+  lines.push(`| idle p99: fleet − raw-noop (ms) | ${fmt(r.idle_p99_fleet_minus_raw_noop_ms)} |`);
+  if (report.config.baseline) {
+    lines.push(`| before/after: fleet / fleet-baseline (runs/s; baseline ${report.config.baseline}) | ${fmt(r.fleet_over_fleet_baseline, 3)} |`);
+    lines.push(`| before/after: idle p99 fleet − fleet-baseline (ms) | ${fmt(r.idle_p99_fleet_minus_fleet_baseline_ms)} |`);
+  }
+  lines.push('');
+  return lines;
+}
 
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
@@ -130,23 +225,26 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push(`# Bench results — ${report.date}`, '');
   lines.push(
     `Machine: ${m.cpus} cores (${m.cpu_model}), ${m.total_mem_mb} MB, ${m.os}. Node ${m.node}, BullMQ ${m.bullmq}, ioredis ${m.ioredis}, ` +
-      `postgres.js ${m.postgres_js}, pino ${m.pino}, zod ${m.zod}; Redis ${m.redis_server}, PostgreSQL ${m.postgres_server}.`,
+      `postgres.js ${m.postgres_js}, pino ${m.pino}, zod ${m.zod}, graphile-worker ${m.graphile_worker}; Redis ${m.redis_server}, PostgreSQL ${m.postgres_server}.`,
     '',
-    `N = ${c.n} per throughput variant (fleet-duplicates: ${c.duplicates_n} envelopes × ${c.deliveries} deliveries), concurrency ${c.concurrency}, ` +
+    `N = ${c.n} timed runs per throughput variant after ${c.warmup} untimed warm-up runs (fleet-duplicates: ${c.duplicates_n} envelopes × ${c.deliveries} deliveries; ` +
+      `fleet-rss: ${c.rss_n}), concurrency ${c.concurrency}, ` +
       `PostgreSQL pool ${c.pg_pool}, ${c.redis_connections}, fleet log level ${c.log_level}. ` +
       `Idle latency: ${c.idle_rate} runs/s for ${c.idle_seconds} s after a ${c.idle_warmup_seconds} s warm-up.`,
     '',
   );
-  lines.push('## Throughput (queue pre-filled; worker start → last completion)', '');
-  lines.push('| variant | runs | time (s) | runs/s | processing p50 (ms) | processing p99 (ms) | peak RSS (MB) | RSS before start (MB) | exactly-once |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push(...renderTargets(report, r));
+  lines.push('## Throughput (queue pre-filled; from the end of the warm-up to the last completion)', '');
+  lines.push('| variant | runs | time (s) | runs/s | worker CPU per run (ms) | DB commits per job | processing p50 (ms) | processing p99 (ms) | peak RSS (MB) | RSS before start (MB) | exactly-once |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const t of report.throughput) {
     for (const p of t.phases) {
       const label = t.phases.length > 1 ? `${t.variant} (${p.name === 'fresh' ? 'fresh runs' : `${c.deliveries - 1} extra deliveries each`})` : t.variant;
       const check = p.name === t.phases[t.phases.length - 1]!.name && t.check ? (t.check.pass ? 'PASS' : 'FAIL') : '';
-      const incomplete = p.completed < p.target ? ` (of ${p.target}${p.timed_out ? ', timed out' : ''})` : '';
+      const timed = p.target - p.warmup;
+      const incomplete = p.completed < timed ? ` (of ${timed}${p.timed_out ? ', timed out' : ''})` : '';
       lines.push(
-        `| ${label} | ${p.completed}${incomplete} | ${fmt(p.elapsed_ms / 1000, 2)} | ${fmt(runsPerSecond(p), 0)} | ${fmt(p.processing.p50_ms)} | ${fmt(p.processing.p99_ms)} | ` +
+        `| ${label} | ${p.completed}${incomplete} | ${fmt(p.elapsed_ms / 1000, 2)} | ${fmt(runsPerSecond(p), 0)} | ${fmt(p.cpu_ms_per_run, 3)} | ${p === t.phases[0] ? fmt(t.db_commits_per_job, 2) : '″'} | ${fmt(p.processing.p50_ms)} | ${fmt(p.processing.p99_ms)} | ` +
           `${p === t.phases[0] ? fmt(t.peak_rss_mb) : '″'} | ${p === t.phases[0] ? fmt(t.baseline_rss_mb) : '″'} | ${check} |`,
       );
     }
@@ -164,25 +262,15 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('');
   }
   if (report.voice) lines.push(...renderVoice(report.voice));
-  lines.push('## Ratios and targets', '');
-  lines.push('| measure | value | target | |');
-  lines.push('|---|---:|---:|---|');
-  lines.push(`| fleet / raw-insert (runs/s) | ${fmt(r.fleet_over_raw_insert, 3)} | ≥ ${TARGETS.fleet_over_raw_insert} | ${verdict(r.fleet_over_raw_insert === null ? null : r.fleet_over_raw_insert >= TARGETS.fleet_over_raw_insert)} |`);
-  lines.push(`| fleet / raw-noop (runs/s) | ${fmt(r.fleet_over_raw_noop, 3)} | | |`);
-  lines.push(
-    `| idle p99: fleet − raw-noop (ms) | ${fmt(r.idle_p99_fleet_minus_raw_noop_ms)} | ≤ ${TARGETS.idle_p99_over_raw_noop_ms} | ${verdict(r.idle_p99_fleet_minus_raw_noop_ms === null ? null : r.idle_p99_fleet_minus_raw_noop_ms <= TARGETS.idle_p99_over_raw_noop_ms)} |`,
-  );
-  lines.push(
-    `| duplicate delivery cost / fresh run | ${fmt(r.duplicate_cost_fraction, 3)} | < ${TARGETS.duplicate_cost_fraction} | ${verdict(r.duplicate_cost_fraction === null ? null : r.duplicate_cost_fraction < TARGETS.duplicate_cost_fraction)} |`,
-  );
-  lines.push(`| fleet worker peak RSS (MB) | ${fmt(r.fleet_peak_rss_mb)} | < ${TARGETS.fleet_peak_rss_mb} | ${verdict(r.fleet_peak_rss_mb === null ? null : r.fleet_peak_rss_mb < TARGETS.fleet_peak_rss_mb)} |`);
   const checks = [...report.throughput, ...report.idle].flatMap((t) => (t.check ? [t.check] : []));
   if (checks.length > 0) {
     lines.push('', '## Exactly-once checks', '');
-    lines.push('| variant | expected | vendor calls | distinct tokens | events | completed effects | ok runs | |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
+    lines.push('| variant | expected | vendor calls | distinct tokens | events | distinct runs | completed effects | ok runs | |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const k of checks) {
-      lines.push(`| ${k.variant} | ${k.expected} | ${k.vendor_calls} | ${k.distinct_tokens} | ${k.events} | ${k.effects} | ${k.ok_runs} | ${k.pass ? 'PASS' : 'FAIL'} |`);
+      lines.push(
+        `| ${k.variant} | ${k.expected} | ${k.vendor_calls} | ${k.distinct_tokens} | ${k.events} | ${k.distinct_runs} | ${k.effects ?? '–'} | ${k.ok_runs ?? '–'} | ${k.pass ? 'PASS' : 'FAIL'} |`,
+      );
     }
   }
   lines.push('');

@@ -14,21 +14,24 @@ import { migrateDatabase, upsertTenant } from '@revos/db';
 import { parseEnvelope, toJobId, type Envelope } from '@revos/envelope';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { Queue } from 'bullmq';
+import { Logger as GraphileLogger, makeWorkerUtils, runMigrations as runGraphileMigrations } from 'graphile-worker';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { decodeTime, ulid } from 'ulid';
 import { makeEnvelope } from '../test/support/harness.js';
 import { startVendorStandin, type VendorStandin } from '../test/support/vendor-standin.js';
 import { buildWorkerChild } from './build-child.js';
-import { loadEnv, VARIANTS, type Variant } from './env.js';
+import { BASELINE_VARIANTS, DEFAULT_VARIANTS, loadEnv, type Variant } from './env.js';
 import { voiceVariant } from './voice.js';
 import { deriveRatios, renderMarkdown, type BenchReport, type Check, type IdleResult, type ThroughputResult } from './report.js';
 import {
   BENCH_EVENT_TYPE,
+  BENCH_EVENTS_DDL,
   BENCH_QUEUE,
   BENCH_TENANT,
   BENCH_WORKFLOW,
   benchWorkflow,
+  GRAPHILE_TASK,
   round,
   runJobOptions,
   summarise,
@@ -42,25 +45,29 @@ import {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const HISTORY_DIR = `${RESULTS_DIR}history/`;
 const BENCH_DB_PREFIX = 'revos_bench_';
 /** Databases of crashed bench runs older than this are dropped at start. */
 const STALE_AFTER_MS = 60 * 60 * 1000;
 const FILL_CHUNK = 1_000;
-const PHASE_TIMEOUT_MS = 150_000;
+/** A phase gives up after 150 s plus 5 ms a job (fleet-rss's 101,000 jobs: about 10 minutes, at 200 runs/s). */
+const phaseTimeoutMs = (phases: readonly Phase[]) => 150_000 + 5 * Math.max(0, ...phases.map((p) => p.target));
 
 const env = loadEnv();
-const variants: readonly Variant[] = env.BENCH_VARIANTS.length > 0 ? env.BENCH_VARIANTS : VARIANTS;
+const variants: readonly Variant[] = env.BENCH_VARIANTS.length > 0 ? env.BENCH_VARIANTS : DEFAULT_VARIANTS;
 const poolMax = env.BENCH_POOL || Math.min(env.BENCH_CONCURRENCY, 50);
-const attempts = benchWorkflow(createTwilioSmsProvider({ baseUrl: 'http://unused.invalid', accountSid: 'x', authToken: 'x', timeoutMs: 1 })).attempts;
+const attempts = benchWorkflow(createTwilioSmsProvider({ baseUrl: 'http://unused.invalid', accountSid: 'x', authToken: 'x', timeoutMs: 1 }), env.BENCH_VENDOR_DEDUPES).attempts;
 
 const admin = postgres(`${env.BENCH_PG_URL}/postgres`, { max: 1, onnotice: () => {} });
 const redis = new Redis(env.BENCH_REDIS_URL, { maxRetriesPerRequest: null });
 let vendor: VendorStandin | undefined;
-/** The bundled worker child (see build-child.ts). */
+/** The bundled worker child (see build-child.ts), and the one built from BENCH_BASELINE's runtime. */
 let childScript = '';
+let baselineScript = '';
 /** The child of the variant being measured, for Ctrl-C. */
 let currentChild: ChildProcess | undefined;
 let interrupted = false;
+let baselineCommit: string | null = null;
 
 function log(line: string): void {
   console.log(`[bench] ${line}`);
@@ -73,15 +80,27 @@ interface BenchDatabase {
   url: string;
 }
 
+/** graphile-worker's own lines (migrations, adding jobs) at warning and above only. */
+const graphileLogger = new GraphileLogger(() => (level, message) => {
+  if (level === 'error' || level === 'warning') log(`graphile-worker ${level}: ${message}`);
+});
+
+/**
+ * A scratch database per variant: the fleet's schema for the fleet, graphile-worker's own
+ * schema (its migrations) for graphile-worker, and only the table a raw worker writes otherwise.
+ */
 async function createBenchDatabase(kind: WorkerKind): Promise<BenchDatabase> {
   const name = `${BENCH_DB_PREFIX}${ulid().toLowerCase()}`;
   const url = `${env.BENCH_PG_URL}/${name}`;
-  await migrateDatabase(url);
+  if (kind === 'fleet') await migrateDatabase(url);
+  else await admin`create database ${admin(name)}`;
+  if (kind === 'graphile-effect') await runGraphileMigrations({ connectionString: url, logger: graphileLogger });
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     if (kind === 'raw-insert') {
       await sql`create table bench_log (id bigserial primary key, job_id text, payload jsonb not null, created_at timestamptz not null default now())`;
     }
+    if (kind === 'raw-effect' || kind === 'graphile-effect') await sql.unsafe(BENCH_EVENTS_DDL);
     if (kind === 'fleet') await upsertTenant(sql, { tenantId: BENCH_TENANT, name: 'Bench Practice' });
   } finally {
     await sql.end({ timeout: 5 });
@@ -170,6 +189,24 @@ async function fill(prefix: string, jobs: Iterable<BulkJob>): Promise<number> {
   return count;
 }
 
+/**
+ * graphile-worker's queue is its jobs table: the same envelopes as job payloads, added with its
+ * own bulk `addJobs` (one statement per chunk), keyed by the same idempotency key as the BullMQ jobId.
+ */
+async function fillGraphile(dbUrl: string, envelopes: readonly Envelope[]): Promise<number> {
+  const utils = await makeWorkerUtils({ connectionString: dbUrl, logger: graphileLogger });
+  try {
+    for (let i = 0; i < envelopes.length; i += FILL_CHUNK) {
+      await utils.addJobs(
+        envelopes.slice(i, i + FILL_CHUNK).map((e) => ({ identifier: GRAPHILE_TASK, payload: e, maxAttempts: attempts, jobKey: toJobId(e.meta.idempotency_key) })),
+      );
+    }
+  } finally {
+    await utils.release();
+  }
+  return envelopes.length;
+}
+
 /** The same envelopes (validated as `enqueueRun` does) for every variant; raw workers just get them as data. */
 function* freshJobs(envelopes: readonly Envelope[]): Generator<BulkJob> {
   for (const e of envelopes) yield { name: e.meta.workflow_name, data: e, opts: runJobOptions(toJobId(e.meta.idempotency_key), attempts) };
@@ -244,13 +281,17 @@ class ChildHandle {
 
 function startChild(config: ChildConfig): ChildHandle {
   // Plain node: the bundle needs no loader and no export condition.
-  const execArgv: string[] = [];
+  // --rss-gc: fleet-rss forces a full collection at each checkpoint and reads the live heap (a leak
+  // check). Off by default: forced collections would flatten the very RSS curve being measured.
+  const execArgv: string[] = config.variant === 'fleet-rss' && env.BENCH_RSS_GC ? ['--expose-gc'] : [];
+  execArgv.push(...env.BENCH_CHILD_NODE_FLAGS);
   if ((env.BENCH_PROFILE as string[]).includes(config.variant)) {
     const name = `${config.variant}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${RESULTS_DIR}`, `--cpu-prof-name=${name}`);
     log(`profiling the ${config.variant} worker into bench/results/${name}`);
   }
-  const child = fork(childScript, [JSON.stringify(config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const script = BASELINE_VARIANTS.has(config.variant as Variant) ? baselineScript : childScript;
+  const child = fork(script, [JSON.stringify(config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   currentChild = child;
   return new ChildHandle(child);
 }
@@ -265,8 +306,9 @@ function childConfig(variant: Variant, kind: WorkerKind, mode: ChildConfig['mode
     vendorUrl: vendor!.url,
     concurrency: env.BENCH_CONCURRENCY,
     poolMax,
+    vendorDedupes: env.BENCH_VENDOR_DEDUPES,
     phases,
-    phaseTimeoutMs: PHASE_TIMEOUT_MS,
+    phaseTimeoutMs: phaseTimeoutMs(phases),
   };
 }
 
@@ -283,43 +325,85 @@ async function stopChild(child: ChildHandle): Promise<number> {
 const KIND: Record<Variant, WorkerKind> = {
   'raw-noop': 'raw-noop',
   'raw-insert': 'raw-insert',
+  'raw-effect': 'raw-effect',
+  'graphile-worker-effect': 'graphile-effect',
   fleet: 'fleet',
   'fleet-duplicates': 'fleet',
   'idle-raw-noop': 'raw-noop',
+  'idle-raw-effect': 'raw-effect',
   'idle-fleet': 'fleet',
   voice: 'fleet',
+  'fleet-rss': 'fleet',
+  'fleet-baseline': 'fleet',
+  'idle-fleet-baseline': 'fleet',
 };
 
-/** The vendor stand-in (reset when the variant started) and the database each saw every run exactly once. */
-async function exactlyOnceCheck(variant: Variant, dbUrl: string, expected: number): Promise<Check> {
+/**
+ * The vendor stand-in (reset when the variant started) and the database each saw every run
+ * exactly once: N calls with N distinct tokens, N events; for the fleet also N completed effects
+ * and N ok runs, for the comparators N distinct run keys among their event rows.
+ */
+async function exactlyOnceCheck(variant: Variant, kind: WorkerKind, dbUrl: string, expected: number): Promise<Check> {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
-    const [row] = await sql<{ events: number; effects: number; ok_runs: number }[]>`
-      select (select count(*)::int from events where event_type = ${BENCH_EVENT_TYPE}) as events,
-             (select count(*)::int from effects where state = 'completed') as effects,
-             (select count(*)::int from workflow_runs where status = 'ok') as ok_runs`;
+    const [row] =
+      kind === 'fleet'
+        ? await sql<{ events: number; effects: number | null; ok_runs: number | null; runs: number }[]>`
+            select (select count(*)::int from events where event_type = ${BENCH_EVENT_TYPE}) as events,
+                   (select count(*)::int from effects where state = 'completed') as effects,
+                   (select count(*)::int from workflow_runs where status = 'ok') as ok_runs,
+                   (select count(distinct idempotency_key)::int from workflow_runs where status = 'ok') as runs`
+        : await sql<{ events: number; effects: number | null; ok_runs: number | null; runs: number }[]>`
+            select count(*)::int as events, null::int as effects, null::int as ok_runs, count(distinct run_key)::int as runs
+            from bench_events where event_type = ${BENCH_EVENT_TYPE}`;
     const calls = vendor!.countFor('sms');
     const tokens = new Set(vendor!.requests.map((r) => r.headers['i-twilio-idempotency-token'])).size;
-    const ok = calls === expected && row!.events === expected && row!.effects === expected && row!.ok_runs === expected;
-    return { variant, expected, vendor_calls: calls, distinct_tokens: tokens, events: row!.events, effects: row!.effects, ok_runs: row!.ok_runs, pass: ok };
+    const { events, effects, ok_runs, runs } = row!;
+    const ok = calls === expected && tokens === expected && events === expected && runs === expected && (kind !== 'fleet' || (effects === expected && ok_runs === expected));
+    return { variant, expected, vendor_calls: calls, distinct_tokens: tokens, events, distinct_runs: runs, effects, ok_runs, pass: ok };
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
+
+/**
+ * Transactions committed in a variant's database (PostgreSQL counts them per database; read
+ * after the worker exited, so its backends flushed their counts). Divided by the jobs, it says
+ * how well group commit shares one commit among runs; it includes the set-up's few.
+ */
+async function committedTransactions(dbUrl: string): Promise<number> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`select pg_stat_force_next_flush()`.catch(() => {});
+    const [row] = await sql<{ n: number }[]>`select xact_commit::int as n from pg_stat_database where datname = current_database()`;
+    return row!.n;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Kinds whose every run makes the vendor call and records it, so exactly-once can be checked. */
+const CHECKED: ReadonlySet<WorkerKind> = new Set(['fleet', 'raw-effect', 'graphile-effect']);
 
 async function throughputVariant(variant: Variant, n: number): Promise<ThroughputResult> {
   const kind = KIND[variant];
   return withResources(async (own) => {
     const database = await createBenchDatabase(kind);
     own.dbs.push(database.name);
-    const envelopes = Array.from({ length: n }, (_, i) => benchEnvelope(i)).map((e) => parseEnvelope(e));
-    const phases: Phase[] = [{ name: 'fresh', prefix: newPrefix(), target: n }];
+    const warmup = env.BENCH_WARMUP;
+    const total = warmup + n;
+    const envelopes = Array.from({ length: total }, (_, i) => benchEnvelope(i)).map((e) => parseEnvelope(e));
+    // fleet-rss samples its peak RSS every BENCH_N runs of one long worker: flat, or growing with N.
+    const rssEvery = variant === 'fleet-rss' ? Math.min(env.BENCH_N, n) : 0;
+    const phases: Phase[] = [{ name: 'fresh', prefix: newPrefix(), target: total, warmup, rssEvery }];
     const copies = env.BENCH_DELIVERIES - 1;
-    if (variant === 'fleet-duplicates') phases.push({ name: 'duplicates', prefix: newPrefix(), target: n * copies });
+    // Redeliveries of runs that already completed: every fresh run finished before the first one is taken.
+    if (variant === 'fleet-duplicates') phases.push({ name: 'duplicates', prefix: newPrefix(), target: total * copies, warmup, rssEvery: 0 });
     own.prefixes.push(...phases.map((p) => p.prefix));
 
     const t0 = performance.now();
-    await fill(phases[0]!.prefix, freshJobs(envelopes));
+    if (kind === 'graphile-effect') await fillGraphile(database.url, envelopes);
+    else await fill(phases[0]!.prefix, freshJobs(envelopes));
     if (phases[1]) await fill(phases[1].prefix, duplicateJobs(envelopes, copies));
     log(`${variant}: queued ${phases.map((p) => `${p.target} ${p.name}`).join(' + ')} in ${Math.round(performance.now() - t0)} ms`);
 
@@ -332,22 +416,26 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
       const { result } = await child.next('phase');
       results.push(result);
       log(
-        `${variant}/${result.name}: ${result.completed}/${result.target} in ${result.elapsed_ms} ms = ${round((result.completed / result.elapsed_ms) * 1000, 0)}/s` +
+        `${variant}/${result.name}: ${result.completed}/${result.target} in ${result.elapsed_ms} ms = ${round((result.completed / result.elapsed_ms) * 1000, 0)}/s, worker CPU ${result.cpu_ms_per_run} ms/run` +
           ` (processing p50 ${result.processing.p50_ms} ms, p99 ${result.processing.p99_ms} ms; failed events ${result.failed}${result.timed_out ? '; TIMED OUT' : ''})`,
       );
     }
     const peak = await stopChild(child);
+    for (const [runs, rss, heap] of results[0]!.rss_checkpoints) log(`${variant}: after ${runs} runs peak RSS ${rss} MB, live heap after GC ${heap ?? '–'} MB`);
     let check: Check | null = null;
-    if (kind === 'fleet') {
-      check = await exactlyOnceCheck(variant, database.url, n);
-      log(`${variant}: exactly-once ${check.pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, events ${check.events}, expected ${n})`);
+    if (CHECKED.has(kind)) {
+      check = await exactlyOnceCheck(variant, kind, database.url, total);
+      log(`${variant}: exactly-once ${check.pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, events ${check.events}, expected ${total})`);
     } else if (kind === 'raw-insert') {
       const sql = postgres(database.url, { max: 1, onnotice: () => {} });
       const [row] = await sql<{ c: number }[]>`select count(*)::int as c from bench_log`;
       await sql.end({ timeout: 5 });
-      if (row!.c !== n) log(`${variant}: bench_log holds ${row!.c} rows, expected ${n}`);
+      if (row!.c !== total) log(`${variant}: bench_log holds ${row!.c} rows, expected ${total}`);
     }
-    return { variant, kind, phases: results, peak_rss_mb: peak, baseline_rss_mb, check };
+    const commits = await committedTransactions(database.url);
+    const runs = phases.reduce((sum, p) => sum + p.target, 0);
+    log(`${variant}: ${commits} transactions committed in its database, ${round(commits / runs, 2)} per job`);
+    return { variant, kind, phases: results, peak_rss_mb: peak, baseline_rss_mb, check, db_commits_per_job: round(commits / runs, 3) };
   });
 }
 
@@ -359,7 +447,7 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
     const prefix = newPrefix();
     own.prefixes.push(prefix);
     vendor!.reset();
-    const child = startChild(childConfig(variant, kind, 'idle', database.url, [{ name: 'idle', prefix, target: 0 }]));
+    const child = startChild(childConfig(variant, kind, 'idle', database.url, [{ name: 'idle', prefix, target: 0, warmup: 0, rssEvery: 0 }]));
     const { baseline_rss_mb } = await child.next('ready');
     child.send({ type: 'start' });
     await child.next('running');
@@ -401,8 +489,8 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
     const peak = await stopChild(child);
     log(`${variant}: ${measured.length} runs at ${achievedRate}/s: enqueue→completed p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms (max ${latency.max_ms}; failed events ${failed}); p50 by second ${p50BySecond.join(', ')}`);
     let check: Check | null = null;
-    if (kind === 'fleet') {
-      check = await exactlyOnceCheck(variant, database.url, total);
+    if (CHECKED.has(kind)) {
+      check = await exactlyOnceCheck(variant, kind, database.url, total);
       log(`${variant}: exactly-once ${check.pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, events ${check.events}, expected ${total})`);
     }
     return { variant, kind, rate_target: env.BENCH_IDLE_RATE, rate_achieved: achievedRate, enqueued: total, warmup, completed: samples.length, failed, latency, p50_by_second_ms: p50BySecond, peak_rss_mb: peak, baseline_rss_mb, check };
@@ -410,6 +498,12 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
 }
 
 // ---------------------------------------------------------------------------- main
+
+function runsOf(variant: Variant): number {
+  if (variant === 'fleet-duplicates') return env.BENCH_DUPLICATES_N || env.BENCH_N;
+  if (variant === 'fleet-rss') return env.BENCH_RSS_N;
+  return env.BENCH_N;
+}
 
 function packageVersion(name: string): string {
   try {
@@ -434,6 +528,7 @@ async function machine(): Promise<BenchReport['machine']> {
     postgres_js: packageVersion('postgres'),
     pino: packageVersion('pino'),
     zod: packageVersion('zod'),
+    graphile_worker: packageVersion('graphile-worker'),
     redis_server: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
     postgres_server: pg?.server_version ?? 'unknown',
   };
@@ -446,13 +541,21 @@ async function main(): Promise<void> {
     currentChild?.kill('SIGKILL');
   });
   await sweepStaleDatabases();
-  childScript = await buildWorkerChild();
+  childScript = (await buildWorkerChild()).file;
+  if (variants.some((v) => BASELINE_VARIANTS.has(v))) {
+    const baseline = await buildWorkerChild(env.BENCH_BASELINE);
+    baselineScript = baseline.file;
+    baselineCommit = baseline.commit;
+    log(`*-baseline variants run the runtime of ${env.BENCH_BASELINE} (${baseline.commit})`);
+  }
   vendor = await startVendorStandin();
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: await machine(),
     config: {
       n: env.BENCH_N,
+      warmup: env.BENCH_WARMUP,
+      rss_n: env.BENCH_RSS_N,
       concurrency: env.BENCH_CONCURRENCY,
       pg_pool: poolMax,
       redis_connections: '1 shared ioredis connection (+ the blocking duplicate BullMQ opens)',
@@ -463,6 +566,7 @@ async function main(): Promise<void> {
       idle_warmup_seconds: env.BENCH_IDLE_WARMUP_SECONDS,
       log_level: 'warn',
       variants: [...variants],
+      baseline: baselineCommit ? `${env.BENCH_BASELINE} (${baselineCommit})` : null,
     },
     throughput: [],
     idle: [],
@@ -481,18 +585,21 @@ async function main(): Promise<void> {
       return voiceVariant({ dbUrl: database.url, prefix, redisUrl: env.BENCH_REDIS_URL, vendorUrl: vendor!.url, calls: env.BENCH_VOICE_CALLS, log });
     });
     else if (variant.startsWith('idle-')) report.idle.push(await idleVariant(variant));
-    else report.throughput.push(await throughputVariant(variant, variant === 'fleet-duplicates' ? env.BENCH_DUPLICATES_N || env.BENCH_N : env.BENCH_N));
+    else report.throughput.push(await throughputVariant(variant, runsOf(variant)));
   }
   if (interrupted) throw new Error('interrupted');
 
   report.ratios = deriveRatios(report);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const markdown = renderMarkdown(report);
-  writeFileSync(`${RESULTS_DIR}${env.BENCH_OUT}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(`${RESULTS_DIR}${env.BENCH_OUT}.md`, markdown);
+  mkdirSync(HISTORY_DIR, { recursive: true });
+  const dated = `history/${report.date.slice(0, 16).replace(':', '')}Z-${env.BENCH_LABEL}`;
+  for (const base of [env.BENCH_OUT, dated]) {
+    writeFileSync(`${RESULTS_DIR}${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`${RESULTS_DIR}${base}.md`, markdown);
+  }
   console.log(`\n${markdown}`);
-  console.log(JSON.stringify(report, null, 2));
-  log(`wrote bench/results/${env.BENCH_OUT}.json and bench/results/${env.BENCH_OUT}.md`);
+  log(`wrote bench/results/${env.BENCH_OUT}.{json,md} and bench/results/${dated}.{json,md}`);
   const failedChecks = [...report.throughput, ...report.idle].filter((r) => r.check && !r.check.pass);
   if (failedChecks.length > 0) {
     log(`exactly-once FAILED for ${failedChecks.map((r) => r.variant).join(', ')}`);

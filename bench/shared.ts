@@ -4,7 +4,7 @@
  */
 import type { Envelope } from '@revos/envelope';
 import { defineWorkflow, LANE_SETTINGS, queueName, type WorkflowDefinition } from '@revos/runtime';
-import type { SmsProvider } from '@revos/workflows';
+import type { SmsProvider, SmsSendOptions } from '@revos/workflows';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
@@ -18,6 +18,26 @@ export const BENCH_LANE_SETTINGS = LANE_SETTINGS[BENCH_LANE];
 export const BENCH_SMS_FROM = '+15550000001';
 export const BENCH_SMS_TO = '+15550009999';
 
+/**
+ * The one vendor call every effect variant makes (fleet, raw-effect, graphile-worker-effect):
+ * a Twilio-shaped POST through the real SMS adapter to the local stand-in.
+ */
+export function sendBenchPing(sms: SmsProvider, n: number, options: SmsSendOptions) {
+  return sms.sendMessage({ to: BENCH_SMS_TO, from: BENCH_SMS_FROM, body: `bench ${n}` }, options);
+}
+
+/**
+ * The comparators' event table: what a hand-written worker records after the vendor call
+ * (one INSERT). `run_key` is the job's idempotency key, so the exactly-once check can count
+ * distinct runs as well as rows.
+ */
+export const BENCH_EVENTS_DDL =
+  'create table bench_events (id bigserial primary key, run_key text not null, event_type text not null, data jsonb not null, created_at timestamptz not null default now())';
+export const BENCH_EVENTS_INSERT = 'insert into bench_events (run_key, event_type, data) values ($1, $2, $3::jsonb)';
+
+/** graphile-worker's task name for the bench task. */
+export const GRAPHILE_TASK = 'bench_effect';
+
 const BenchPayload = z.object({ n: z.number().int().nonnegative() });
 
 /**
@@ -26,20 +46,24 @@ const BenchPayload = z.object({ n: z.number().int().nonnegative() });
  * With `vendorDedupes` (the default) a fresh run is claim → vendor call → outcome
  * (the result and event journaled with the outcome); without it, as for SMS,
  * claim → intent → vendor call → result+event → outcome.
- * `BENCH_VENDOR_DEDUPES=false npm run bench` measures the second.
+ * `npm run bench -- --vendor-dedupes=false` measures the second.
  */
-export function benchWorkflow(sms: SmsProvider, vendorDedupes = process.env.BENCH_VENDOR_DEDUPES !== 'false'): WorkflowDefinition<typeof BenchPayload> {
+export function benchWorkflow(sms: SmsProvider, vendorDedupes: boolean): WorkflowDefinition<typeof BenchPayload> {
   return defineWorkflow({
     name: BENCH_WORKFLOW,
     version: '1.0.0',
     lane: BENCH_LANE,
+    // Tracked, never breached: the throughput variants pre-fill a backlog on purpose, so a run's
+    // time since enqueue is queueing by construction. With the channel's 8 s budget every run past
+    // the 8th second of a long run took the breach path (a count query and a warn line each),
+    // which the comparators do not have and a healthy fleet does not take.
+    latencyBudgetMs: null,
     payload: BenchPayload,
     async run(ctx) {
       const sent = await ctx.effect(
         'vendor.call',
         { service: 'standin', endpoint: 'ping', eventType: BENCH_EVENT_TYPE, vendorDedupes },
-        ({ signal, idempotencyToken }) =>
-          sms.sendMessage({ to: BENCH_SMS_TO, from: BENCH_SMS_FROM, body: `bench ${ctx.payload.n}` }, { signal, idempotencyToken }),
+        ({ signal, idempotencyToken }) => sendBenchPing(sms, ctx.payload.n, { signal, idempotencyToken }),
       );
       return { summary: 'pinged', primary_outputs: { sid: sent.sid }, next_actions: [] };
     },
@@ -67,14 +91,18 @@ export function enqueuedAtOf(data: unknown): number {
   return Date.parse((data as Envelope).meta.timestamp_utc);
 }
 
-export type WorkerKind = 'raw-noop' | 'raw-insert' | 'fleet';
+export type WorkerKind = 'raw-noop' | 'raw-insert' | 'raw-effect' | 'graphile-effect' | 'fleet';
 
 export interface Phase {
   name: string;
-  /** BullMQ prefix whose queue the phase drains. */
+  /** BullMQ prefix whose queue the phase drains (unused by graphile-worker: its queue is the database). */
   prefix: string;
-  /** Jobs that finish the phase. */
+  /** Jobs that finish the phase, warm-up included. */
   target: number;
+  /** The first `warmup` completions are not timed: the clock starts at the next one (steady state, no start-up). */
+  warmup: number;
+  /** Record the peak RSS so far every this many timed completions (0: never). */
+  rssEvery: number;
 }
 
 /** Handed to the child as its one argument (JSON). */
@@ -87,6 +115,8 @@ export interface ChildConfig {
   vendorUrl: string;
   concurrency: number;
   poolMax: number;
+  /** The bench workflow's effect: vendorDedupes (one statement fewer per run) or not, as for SMS. */
+  vendorDedupes: boolean;
   /** Throughput: drained one after another, a new worker each. Idle: exactly one, target unused. */
   phases: Phase[];
   phaseTimeoutMs: number;
@@ -103,6 +133,8 @@ export interface LatencySummary {
 export interface PhaseResult {
   name: string;
   target: number;
+  warmup: number;
+  /** Timed completions (after the warm-up). */
   completed: number;
   /** `failed` events (a retried attempt counts too). */
   failed: number;
@@ -110,6 +142,10 @@ export interface PhaseResult {
   /** Worker `active` → `completed`, per job, under a full backlog. */
   processing: LatencySummary;
   timed_out: boolean;
+  /** The worker process's CPU time (user + system) per timed run, in ms. */
+  cpu_ms_per_run: number | null;
+  /** [timed completions, peak RSS so far (MB), live heap after a full GC (MB) or null] every `rssEvery` completions. */
+  rss_checkpoints: [number, number, number | null][];
 }
 
 export type ChildMessage =

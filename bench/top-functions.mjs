@@ -109,6 +109,21 @@ function chargedTo(id) {
 }
 const byCaller = new Map();
 
+/** Our source files (packages/, bench/), by node id: the innermost one up the stack is charged. */
+const ourFileOf = new Map();
+for (const node of profile.nodes) {
+  const rel = relative(ROOT, locate(node.callFrame).path || '/');
+  if (/^(packages|apps|bench)\//.test(rel)) ourFileOf.set(node.id, rel);
+}
+function chargedToOurFile(id) {
+  for (let at = id; at !== undefined; at = parentOf.get(at)) {
+    const f = ourFileOf.get(at);
+    if (f) return f;
+  }
+  return '(not under our code: queue loop, sockets, timers)';
+}
+const byOurFile = new Map();
+
 const byFunction = new Map();
 const byCategory = new Map();
 let total = 0;
@@ -127,6 +142,8 @@ for (const node of profile.nodes) {
   if (name !== '(idle)') {
     const caller = cat === '(garbage collector)' || cat === '(program)' ? cat : chargedTo(node.id);
     byCaller.set(caller, (byCaller.get(caller) ?? 0) + us);
+    const ours = cat === '(garbage collector)' || cat === '(program)' ? cat : chargedToOurFile(node.id);
+    byOurFile.set(ours, (byOurFile.get(ours) ?? 0) + us);
   }
 }
 
@@ -149,4 +166,8 @@ for (const [cat, us] of [...byCategory].filter(([c]) => c !== '(idle)').sort((a,
 console.log(`\nself time charged to the nearest package frame up the stack (node/native work counted for its caller)`);
 for (const [cat, us] of [...byCaller].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
   console.log(`${ms(us)} ${pct(us, busy)}  ${cat}`);
+}
+console.log(`\nself time charged to the innermost file of ours up the stack (what each of our files costs, its callees included)`);
+for (const [f, us] of [...byOurFile].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+  console.log(`${ms(us)} ${pct(us, busy)}  ${f}`);
 }

@@ -8,18 +8,26 @@
  * postgres.js pool of `poolMax` connections, the same concurrency and the
  * interactive lane's lock settings.
  */
+import { EventEmitter } from 'node:events';
 import { createDb, type Db } from '@revos/db';
+import { toJobId, type Envelope } from '@revos/envelope';
 import { createLaneWorker, createLogger, TenantCache, WorkflowCatalog, type PipelineDeps } from '@revos/runtime';
-import { createTwilioSmsProvider } from '@revos/workflows';
+import { createTwilioSmsProvider, type SmsProvider } from '@revos/workflows';
 import { Worker, type Job } from 'bullmq';
+import { Logger as GraphileLogger, run as runGraphile, type Runner, type Task, type WorkerEvents } from 'graphile-worker';
 import { Redis } from 'ioredis';
 import {
+  BENCH_EVENT_TYPE,
+  BENCH_EVENTS_INSERT,
   BENCH_LANE,
   BENCH_LANE_SETTINGS,
   BENCH_QUEUE,
   benchWorkflow,
   enqueuedAtOf,
+  GRAPHILE_TASK,
   mb,
+  round,
+  sendBenchPing,
   summarise,
   type ChildConfig,
   type ChildMessage,
@@ -46,45 +54,41 @@ const rssTimer = setInterval(() => {
 }, 100);
 
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-const db: Db = createDb({ url: config.dbUrl, max: config.poolMax, applicationName: `revos-bench-${config.variant}` });
+// graphile-worker brings its own pool (node-postgres); every other kind uses this one.
+const db: Db | undefined = config.kind === 'graphile-effect' ? undefined : createDb({ url: config.dbUrl, max: config.poolMax, applicationName: `revos-bench-${config.variant}` });
+const sql = () => db!.sql;
 
-function makeWorker(prefix: string): Worker {
-  switch (config.kind) {
-    case 'raw-noop':
-    case 'raw-insert': {
-      const insert = config.kind === 'raw-insert';
-      const processor = async (job: Job) => {
-        // The naive "log it" worker: one INSERT of the job as it came, nothing else.
-        if (insert) await db.sql`insert into bench_log (job_id, payload) values (${job.id ?? null}, ${JSON.stringify(job.data)}::text::jsonb)`;
-        return { status: 'ok' };
-      };
-      return new Worker(BENCH_QUEUE, processor, {
-        connection: redis,
-        prefix,
-        concurrency: config.concurrency,
-        lockDuration: BENCH_LANE_SETTINGS.lockDurationMs,
-        stalledInterval: BENCH_LANE_SETTINGS.stalledIntervalMs,
-        maxStalledCount: BENCH_LANE_SETTINGS.maxStalledCount,
-        autorun: false,
-        settings: { backoffStrategy: () => 1_000 },
-      });
-    }
-    case 'fleet': {
-      // 'warn': the happy path writes no lines, so formatting and stdout do not dominate. The per-run
-      // child logger (bindings serialised by pino at `child()`) is still created and is measured.
-      const log = createLogger({ level: 'warn', base: { pid: process.pid, bench: config.variant } });
-      const sms = createTwilioSmsProvider({ baseUrl: config.vendorUrl, accountSid: 'AC_bench', authToken: 'bench-token', timeoutMs: 10_000 });
-      const deps: PipelineDeps = {
-        db,
-        catalog: new WorkflowCatalog([benchWorkflow(sms)]),
-        tenants: new TenantCache(db.sql, 5_000),
-        workerId: `bench-${process.pid}`,
-        log,
-        breachAlert: { count: 3, windowMs: 300_000 },
-      };
-      return createLaneWorker({ lane: BENCH_LANE, concurrency: config.concurrency, connection: redis, prefix, deps, log });
-    }
-  }
+/** The adapter every effect variant calls the stand-in through, configured the same way. */
+const sms: SmsProvider = createTwilioSmsProvider({ baseUrl: config.vendorUrl, accountSid: 'AC_bench', authToken: 'bench-token', timeoutMs: 10_000 });
+
+/** What a team writes by hand around the vendor call: send with the job's key as the token, record one event. */
+async function handWrittenEffect(envelope: Envelope, record: (key: string, data: string) => Promise<unknown>): Promise<void> {
+  const key = toJobId(envelope.meta.idempotency_key);
+  const n = (envelope.payload as { n: number }).n;
+  const sent = await sendBenchPing(sms, n, { idempotencyToken: key });
+  await record(key, JSON.stringify({ sid: sent.sid, n }));
+}
+
+/**
+ * Peak RSS so far, and the live JS heap after a full collection when the child runs with
+ * --expose-gc (fleet-rss does): a rising heap is a leak, a flat heap under a rising RSS is V8
+ * keeping freed pages.
+ */
+function rssCheckpoint(completed: number): [number, number, number | null] {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const usage = process.memoryUsage();
+  return [completed, mb(Math.max(peakRss, usage.rss)), gc ? mb(usage.heapUsed) : null];
+}
+
+/** One queue consumer, BullMQ or graphile-worker, seen the same way by the phases below. */
+interface BenchWorker {
+  onActive(listener: (id: string) => void): void;
+  onCompleted(listener: (id: string, data: unknown) => void): void;
+  onFailed(listener: (final: boolean, error: Error) => void): void;
+  /** Connects and starts taking jobs. */
+  start(): Promise<void>;
+  close(force: boolean): Promise<void>;
 }
 
 function isFinalFailure(job: Job | undefined, error: Error): boolean {
@@ -92,79 +96,209 @@ function isFinalFailure(job: Job | undefined, error: Error): boolean {
   return error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
 }
 
-/** Drains one pre-filled queue: from worker start until `target` jobs finished. */
+function bullWorker(worker: Worker): BenchWorker {
+  worker.on('error', (error) => console.error(`bench child ${config.variant}: worker error: ${error.message}`));
+  return {
+    onActive: (listener) => worker.on('active', (job: Job) => listener(job.id!)),
+    onCompleted: (listener) => worker.on('completed', (job: Job) => listener(job.id!, job.data)),
+    onFailed: (listener) => worker.on('failed', (job: Job | undefined, error: Error) => listener(isFinalFailure(job, error), error)),
+    async start() {
+      await worker.waitUntilReady();
+      void worker.run();
+    },
+    close: (force) => worker.close(force),
+  };
+}
+
+function rawBullProcessor(): (job: Job) => Promise<unknown> {
+  switch (config.kind) {
+    case 'raw-noop':
+      return async () => ({ status: 'ok' });
+    case 'raw-insert':
+      // The naive "log it" worker: one INSERT of the job as it came, nothing else.
+      return async (job) => {
+        await sql()`insert into bench_log (job_id, payload) values (${job.id ?? null}, ${JSON.stringify(job.data)}::text::jsonb)`;
+        return { status: 'ok' };
+      };
+    default:
+      return async (job) => {
+        await handWrittenEffect(job.data as Envelope, (key, data) => sql().unsafe(BENCH_EVENTS_INSERT, [key, BENCH_EVENT_TYPE, data]));
+        return { status: 'ok' };
+      };
+  }
+}
+
+/** graphile-worker's own lines at warning and above only, as the fleet logs at warn. */
+const quietGraphileLogger = new GraphileLogger(() => (level, message) => {
+  if (level === 'error' || level === 'warning') console.error(`bench child ${config.variant}: graphile-worker ${level}: ${message}`);
+});
+
+/**
+ * graphile-worker with the settings its documentation recommends for throughput: a local queue
+ * of concurrency + 1 jobs (fetched and locked in batches), completions batched, a pool as large
+ * as the other variants' PostgreSQL pool. Its schema lives in the variant's scratch database.
+ */
+function graphileWorker(): BenchWorker {
+  const events: WorkerEvents = new EventEmitter();
+  let runner: Runner | undefined;
+  const task: Task = async (payload, helpers) => {
+    await handWrittenEffect(payload as Envelope, (key, data) => helpers.withPgClient((client) => client.query(BENCH_EVENTS_INSERT, [key, BENCH_EVENT_TYPE, data])));
+  };
+  return {
+    onActive: (listener) => events.on('job:start', ({ job }) => listener(job.id)),
+    onCompleted: (listener) => events.on('job:success', ({ job }) => listener(job.id, job.payload)),
+    onFailed: (listener) => events.on('job:error', ({ job, error }) => listener(job.attempts >= job.max_attempts, error as Error)),
+    async start() {
+      runner = await runGraphile({
+        noHandleSignals: true,
+        taskList: { [GRAPHILE_TASK]: task },
+        events,
+        logger: quietGraphileLogger,
+        preset: {
+          worker: {
+            connectionString: config.dbUrl,
+            concurrentJobs: config.concurrency,
+            maxPoolSize: config.poolMax,
+            pollInterval: 2_000,
+            localQueue: { size: config.concurrency + 1 },
+            completeJobBatchDelay: 0,
+            failJobBatchDelay: 0,
+          },
+        },
+      });
+    },
+    async close() {
+      await runner?.stop();
+    },
+  };
+}
+
+function makeWorker(prefix: string): BenchWorker {
+  switch (config.kind) {
+    case 'graphile-effect':
+      return graphileWorker();
+    case 'fleet': {
+      // 'warn': the happy path writes no lines, so formatting and stdout do not dominate. The per-run
+      // child logger (bindings serialised by pino at `child()`) is still created and is measured.
+      const log = createLogger({ level: 'warn', base: { pid: process.pid, bench: config.variant } });
+      const deps: PipelineDeps = {
+        db: db!,
+        catalog: new WorkflowCatalog([benchWorkflow(sms, config.vendorDedupes)]),
+        tenants: new TenantCache(db!.sql, 5_000),
+        workerId: `bench-${process.pid}`,
+        log,
+        breachAlert: { count: 3, windowMs: 300_000 },
+      };
+      return bullWorker(createLaneWorker({ lane: BENCH_LANE, concurrency: config.concurrency, connection: redis, prefix, deps, log }));
+    }
+    default:
+      return bullWorker(
+        new Worker(BENCH_QUEUE, rawBullProcessor(), {
+          connection: redis,
+          prefix,
+          concurrency: config.concurrency,
+          lockDuration: BENCH_LANE_SETTINGS.lockDurationMs,
+          stalledInterval: BENCH_LANE_SETTINGS.stalledIntervalMs,
+          maxStalledCount: BENCH_LANE_SETTINGS.maxStalledCount,
+          autorun: false,
+          settings: { backoffStrategy: () => 1_000 },
+        }),
+      );
+  }
+}
+
+/**
+ * Drains one pre-filled queue until `target` jobs finished. The clock starts when the
+ * `warmup`-th job finished, so connection set-up, JIT warm-up and the first fetch are not measured.
+ */
 async function runPhase(phase: Phase): Promise<PhaseResult> {
   const worker = makeWorker(phase.prefix);
   const startedAt = new Map<string, number>();
-  const processing = new Float64Array(phase.target);
+  const measured = phase.target - phase.warmup;
+  const processing = new Float64Array(measured);
+  const rssCheckpoints: [number, number, number | null][] = [];
+  let finished = 0;
   let completed = 0;
-  let finalFailures = 0;
   let failed = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  let t0 = phase.warmup === 0 ? -1 : 0;
   let t1 = 0;
-  const check = () => {
-    if (completed + finalFailures >= phase.target && t1 === 0) {
+  // CPU this process spent in the timed window: far steadier than wall time on a shared machine.
+  let cpu0: NodeJS.CpuUsage | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
+  const onFinished = () => {
+    finished += 1;
+    if (finished === phase.warmup) {
+      t0 = performance.now();
+      cpu0 = process.cpuUsage();
+    }
+    if (finished >= phase.target && t1 === 0) {
       t1 = performance.now();
+      cpu = process.cpuUsage(cpu0);
       resolveDone();
     }
   };
-  worker.on('active', (job: Job) => startedAt.set(job.id!, performance.now()));
-  worker.on('completed', (job: Job) => {
+  worker.onActive((id) => startedAt.set(id, performance.now()));
+  worker.onCompleted((id) => {
     const now = performance.now();
-    const t = startedAt.get(job.id!);
-    startedAt.delete(job.id!);
-    if (t !== undefined && completed < processing.length) processing[completed] = now - t;
-    completed += 1;
-    check();
+    const t = startedAt.get(id);
+    startedAt.delete(id);
+    if (finished >= phase.warmup) {
+      if (t !== undefined && completed < processing.length) processing[completed] = now - t;
+      completed += 1;
+      if (phase.rssEvery > 0 && completed % phase.rssEvery === 0) rssCheckpoints.push(rssCheckpoint(completed));
+    }
+    onFinished();
   });
-  worker.on('failed', (job: Job | undefined, error: Error) => {
+  worker.onFailed((final, error) => {
     failed += 1;
-    if (isFinalFailure(job, error)) finalFailures += 1;
     if (failed <= 3) console.error(`bench child ${config.variant}: job failed: ${error.name}: ${error.message}`);
-    check();
+    if (final) onFinished();
   });
-  worker.on('error', (error) => console.error(`bench child ${config.variant}: worker error: ${error.message}`));
 
-  await worker.waitUntilReady();
-  const t0 = performance.now();
-  void worker.run();
+  await worker.start();
+  if (t0 === -1) {
+    t0 = performance.now();
+    cpu0 = process.cpuUsage();
+  }
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
     done.then(() => false),
     new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), config.phaseTimeoutMs))),
   ]);
   clearTimeout(timer);
-  const elapsed = (t1 || performance.now()) - t0;
+  const elapsed = (t1 || performance.now()) - (t0 || performance.now());
   await worker.close(timedOut);
   return {
     name: phase.name,
     target: phase.target,
+    warmup: phase.warmup,
     completed,
     failed,
     elapsed_ms: Math.round(elapsed),
     processing: summarise(processing.subarray(0, Math.min(completed, processing.length))),
     timed_out: timedOut,
+    cpu_ms_per_run: cpu && completed > 0 ? round((cpu.user + cpu.system) / 1000 / completed, 3) : null,
+    rss_checkpoints: rssCheckpoints,
   };
 }
 
-let idleWorker: Worker | undefined;
+let idleWorker: BenchWorker | undefined;
 const idleSamples: [number, number][] = [];
 let idleFailed = 0;
 
 async function startIdle(phase: Phase): Promise<void> {
   const worker = makeWorker(phase.prefix);
   idleWorker = worker;
-  worker.on('completed', (job: Job) => {
-    idleSamples.push([enqueuedAtOf(job.data), Date.now() - enqueuedAtOf(job.data)]);
+  worker.onCompleted((_id, data) => {
+    idleSamples.push([enqueuedAtOf(data), Date.now() - enqueuedAtOf(data)]);
   });
-  worker.on('failed', (_job: Job | undefined, error: Error) => {
+  worker.onFailed((_final, error) => {
     idleFailed += 1;
     if (idleFailed <= 3) console.error(`bench child ${config.variant}: job failed: ${error.name}: ${error.message}`);
   });
-  worker.on('error', (error) => console.error(`bench child ${config.variant}: worker error: ${error.message}`));
-  await worker.waitUntilReady();
-  void worker.run();
+  await worker.start();
   // Let the worker reach its blocking wait for jobs: the phase measures an idle worker woken by each arrival.
   await new Promise((r) => setTimeout(r, 300));
 }
@@ -180,7 +314,7 @@ async function stop(): Promise<void> {
   clearInterval(rssTimer);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   if (idleWorker) await idleWorker.close(true);
-  await db.close();
+  await db?.close();
   await redis.quit();
   // Exit once the message is flushed (a normal exit is also when --cpu-prof writes its profile).
   const message: ChildMessage = { type: 'stopped', peak_rss_mb: mb(peakRss) };
@@ -213,7 +347,7 @@ process.on('message', (message: ParentMessage) => {
 
 // Open the pool and the connection before reporting ready, so no variant pays connection setup in its timing.
 // (Concurrent queries make postgres.js open every connection of the pool now.)
-Promise.all([...Array.from({ length: config.poolMax }, () => db.sql`select pg_sleep(0.01)`), redis.ping()])
+Promise.all([...Array.from({ length: db ? config.poolMax : 0 }, () => sql()`select pg_sleep(0.01)`), redis.ping()])
   .then(() => send({ type: 'ready', baseline_rss_mb: mb(process.memoryUsage().rss) }))
   .catch((error: unknown) => {
     send({ type: 'fatal', message: error instanceof Error ? error.message : String(error) });

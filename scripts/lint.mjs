@@ -30,11 +30,10 @@ const problems = [];
 
 /**
  * The workspaces, each linted over its whole folder. Folders in GROUPS hold one workspace each; TOOLING
- * are the suites' and tools' workspaces at a fixed path, which may use any package or app (add `bench`
- * here once it has its own package.json).
+ * are the suites' and tools' workspaces at a fixed path, which may use any package or app.
  */
 const GROUPS = ['packages', 'apps', 'examples'];
-const TOOLING = ['test'];
+const TOOLING = ['test', 'bench'];
 const workspaces = [
   ...GROUPS.flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name))),
   ...TOOLING.map((name) => join(root, name)),

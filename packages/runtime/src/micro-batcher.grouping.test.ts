@@ -25,6 +25,30 @@ describe('MicroBatcher', () => {
     expect(batches.flat().sort()).toEqual(['a1', 'a2', 'a3', 'b1']);
   });
 
+  it('while maxInFlight statements are out, calls from later turns wait and go out together when one returns', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => (release = r));
+    const b = new MicroBatcher<number, number>(
+      async (xs) => {
+        batches.push(xs);
+        if (batches.length === 1) await first;
+        return xs;
+      },
+      { maxBatch: 100, keyOf: String, maxInFlight: 1 },
+    );
+    const calls = [b.submit(1)];
+    for (const x of [2, 3, 4]) {
+      await new Promise((r) => setImmediate(r));
+      calls.push(b.submit(x));
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1]]);
+    release();
+    expect(await Promise.all(calls)).toEqual([1, 2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
   it('when a batch fails, retries each item alone so only the bad one fails', async () => {
     const b = new MicroBatcher<number, number>(
       async (xs) => {
