@@ -13,6 +13,7 @@ import type { WorkflowCatalog } from './define-workflow.js';
 import type { AnyManifest } from './manifest.js';
 import type { LaneQueues, ReadyRun } from './enqueue.js';
 import { ensureRunQueued } from './run/ensure-queued.js';
+import { runIdentity } from './run/run-identity.js';
 import { cardNumberIssues, stampTenantPolicy } from './intake-policy.js';
 import { IntakeRefused, isIntakeRefused, refusal, type IntakeRefusal } from './intake-refusal.js';
 import type { Lane } from './lanes.js';
@@ -172,19 +173,9 @@ async function acceptAndEnqueue(deps: IntakeDeps, ready: ReadyRun, options: Inta
   const { envelope, jobId, lane } = ready;
   const meta = envelope.meta;
   const accepted = await acceptRun(deps.db.sql, {
-    idempotencyKey: meta.idempotency_key,
-    workflowRunId: meta.workflow_run_id,
-    parentRunId: meta.parent_run_id ?? null,
-    rootRunId: meta.root_run_id,
-    correlationId: meta.correlation_id,
-    tenantId: meta.tenant_id,
-    workflowName: meta.workflow_name,
-    workflowVersion: meta.workflow_version,
+    ...runIdentity(meta),
     jobId,
     lane,
-    triggerSource: meta.trigger_source,
-    triggerId: meta.trigger_id,
-    privacyMode: meta.privacy_mode,
     priority: options.priority ?? null,
     runAfter: options.runAfter ?? null,
     source: options.source,

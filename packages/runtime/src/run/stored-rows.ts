@@ -5,6 +5,7 @@
  */
 import { newEventId, newOutboxId, type Envelope, type OutputContract } from '@revos/envelope';
 import type { EventRow, OutboxEntry, RunRecord } from '@revos/db';
+import { runIdentity } from './run-identity.js';
 import { isPhiMinimized, redactEnvelope, redactOutput, sealContext, type PrivacyGuard } from '../privacy/privacy-mode.js';
 
 export class StoredRows {
@@ -35,19 +36,9 @@ export class StoredRows {
   runRecord(output: OutputContract, row: { jobId: string; lane: string; startedAt: Date }): RunRecord {
     const meta = this.envelope.meta;
     return {
-      workflowRunId: meta.workflow_run_id,
-      parentRunId: meta.parent_run_id ?? null,
-      rootRunId: meta.root_run_id,
-      correlationId: meta.correlation_id,
-      tenantId: meta.tenant_id,
-      workflowName: meta.workflow_name,
-      workflowVersion: meta.workflow_version,
-      idempotencyKey: meta.idempotency_key,
+      ...runIdentity(meta),
       jobId: row.jobId,
       lane: row.lane,
-      triggerSource: meta.trigger_source,
-      triggerId: meta.trigger_id,
-      privacyMode: meta.privacy_mode,
       status: output.result.status,
       failureCode: output.meta_out.failure_code,
       failureStage: output.meta_out.failure_stage,
