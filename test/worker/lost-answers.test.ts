@@ -42,8 +42,37 @@ const oneShot = defineWorkflow({
   },
 });
 
+/** A sender whose vendor lists at once (listing delay 0): an absence right after the call is proof. */
+const listsAtOnce = defineWorkflow({
+  name: 'WF97_Test_Lists_At_Once_Sms',
+  version: '1.0.0',
+  lane: 'interactive',
+  attempts: 3,
+  payload: z.object({ body: z.string() }),
+  async run(ctx) {
+    const sms = createTwilioSmsProvider({ baseUrl: h.vendor.url, accountSid: 'AC_test', authToken: 'x', timeoutMs: 2_000 });
+    const message = { to: TO, from: TENANT_CONFIG.sms_from, body: ctx.payload.body };
+    const sent = await ctx.effect<{ sid: string | null }>(
+      'sms.send',
+      {
+        service: 'twilio',
+        endpoint: 'messages.create',
+        eventType: 'sms.sent',
+        target: TO,
+        listingDelayMs: 0,
+        reconcile: async ({ intentAt, signal }) => {
+          const found = await sms.findMessages(message, intentAt, { signal });
+          return found.matches.length === 0 ? { kind: 'absent' } : { kind: 'found', resource: { sid: found.matches[0]!.sid } };
+        },
+      },
+      ({ signal, idempotencyToken }) => sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid })),
+    );
+    return { summary: 'sent', primary_outputs: { sid: sent.sid }, phi_touched: false };
+  },
+});
+
 beforeAll(async () => {
-  h = await startHarness({ lanes: ['interactive'], extraWorkflows: [oneShot] });
+  h = await startHarness({ lanes: ['interactive'], extraWorkflows: [oneShot, listsAtOnce] });
   await allowSms(h.db, 'p_lost');
 });
 afterAll(async () => {
@@ -94,6 +123,8 @@ describe('the vendor acted, then its answer was lost', () => {
     expect(found?.evidence).toMatchObject({ sid: messagesWith(body)[0]?.id });
     expect(found?.question).toContain('+*******0001');
     expect(entry.target).toBe('+*******0001');
+    // One call to the vendor; the lookup that found it is no second call.
+    expect(entry.attempts).toBe(1);
   }, 40_000);
 
   it('a 201 whose body is not JSON: sent, completed with what is known, never sent again', async () => {
@@ -122,6 +153,34 @@ describe('the vendor did not act', () => {
     expect(entry.state).toBe('completed');
     expect(entry.attempts).toBe(2);
     // Absent right after the call is no proof (the vendor's lists lag); absent after the delay is.
+    expect(entry.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
+  }, 40_000);
+
+  it('reset before acting, proven absent within the same attempt: the retry makes one new call, two calls in all', async () => {
+    h.vendor.script('sms', [{ destroy: true }]);
+    const body = `lists at once ${++counter}`;
+    const envelope = h.envelope({ workflow: 'WF97_Test_Lists_At_Once_Sms', payload: { body } });
+    await h.enqueue(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id, undefined, 30_000);
+    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
+    expect(h.vendor.countFor('sms')).toBe(2);
+    expect(messagesWith(body)).toHaveLength(1);
+    const entry = await journal(envelope.meta.idempotency_key);
+    expect(entry.state).toBe('completed');
+    expect(entry.attempts).toBe(2);
+    expect(entry.reconciliations.map((r) => r.answer)).toEqual(['absent']);
+  }, 40_000);
+
+  it('a 500 before acting: asked, absent, retried once the listing delay has passed, two calls in all', async () => {
+    h.vendor.script('sms', [{ status: 500, body: { code: 20500, message: 'Internal Server Error' } }]);
+    const { envelope, body } = text();
+    await h.enqueue(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id, undefined, 30_000);
+    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
+    expect(h.vendor.countFor('sms')).toBe(2);
+    expect(messagesWith(body)).toHaveLength(1);
+    const entry = await journal(envelope.meta.idempotency_key);
+    expect(entry).toMatchObject({ state: 'completed', attempts: 2 });
     expect(entry.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
   }, 40_000);
 
