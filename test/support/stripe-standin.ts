@@ -85,6 +85,8 @@ export interface StripeStandin {
   charges(): StripeIntent[];
   /** Queue faults for the next POSTs (payment_intents and refunds alike). */
   failNext(...faults: StripeFault[]): void;
+  /** The next payment_intents search lists nothing (Stripe's search is eventually consistent: a new charge can lag). */
+  lagNextSearch(): void;
   /** How long a key is remembered; 0 forgets at once (as if the 24 h window had passed). */
   setKeyTtlMs(ms: number): void;
   reset(): void;
@@ -136,6 +138,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
   const answers = new Map<string, StoredAnswer>();
   const faults: StripeFault[] = [];
   let keyTtlMs = DAY_MS;
+  let searchLags = false;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -264,7 +267,8 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
     if (req.method === 'GET' && req.path === '/v1/payment_intents/search') {
       const search = parseSearch(req.query['query'] ?? '');
       if (!search) return send(res, 400, { error: { type: 'invalid_request_error', code: 'parameter_invalid_string', message: 'Invalid search query', param: 'query' } });
-      const data = intents.filter((i) => i.metadata[search.key] === search.value);
+      const data = searchLags ? [] : intents.filter((i) => i.metadata[search.key] === search.value);
+      searchLags = false;
       return send(res, 200, { object: 'search_result', url: '/v1/payment_intents/search', has_more: false, next_page: null, data });
     }
     if (req.method === 'GET' && req.path === '/v1/refunds') {
@@ -327,6 +331,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
     refunds,
     charges: () => intents.filter((i) => i.status === 'succeeded'),
     failNext: (...more) => void faults.push(...more),
+    lagNextSearch: () => void (searchLags = true),
     setKeyTtlMs: (ms) => void (keyTtlMs = ms),
     reset() {
       requests.length = 0;
@@ -335,6 +340,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
       answers.clear();
       faults.length = 0;
       keyTtlMs = DAY_MS;
+      searchLags = false;
     },
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
