@@ -105,7 +105,9 @@ export class EffectJournal {
       this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: false });
       const code: FailureCode = isWorkflowError(error) ? error.code : 'internal_error';
       const outcome = outcomeOfFailure(error);
-      span?.end({ success: false, code: outcome === 'not_sent' ? code : 'effect_outcome_unknown' });
+      // The call's own code and outcome, as the journal and the attempt record them (a lost answer is
+      // `unknown`; what the run makes of it comes after the vendor is asked).
+      span?.end({ success: false, code, outcome });
       // A deduping vendor's failed call leaves a `failed` entry (it wrote no intent): the call is counted.
       const failed = () => failEffect(sql, { ...entry, latencyMs, failureCode: code });
       if (outcome === 'not_sent') {
@@ -130,7 +132,7 @@ export class EffectJournal {
       throw error;
     }
     const latencyMs = Math.round(performance.now() - t0);
-    span?.end({ success: true });
+    span?.end({ success: true, outcome: 'sent' });
     this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: true });
     return this.complete(name, spec, entry, result, latencyMs);
   }
