@@ -14,62 +14,41 @@ import { lateAnswer, MISBEHAVIOUR, type ScriptedResponse } from '../support/vend
 const TO = '+15551230001';
 let h: Harness;
 
-/** A one-attempt sender: what cannot be settled now must go to staff now. */
-const oneShot = defineWorkflow({
-  name: 'WF96_Test_One_Shot_Sms',
-  version: '1.0.0',
-  lane: 'interactive',
-  attempts: 1,
-  payload: z.object({ body: z.string() }),
-  async run(ctx) {
-    const sms = createTwilioSmsProvider({ baseUrl: h.vendor.url, accountSid: 'AC_test', authToken: 'x', timeoutMs: 2_000 });
-    const message = { to: TO, from: TENANT_CONFIG.sms_from, body: ctx.payload.body };
-    const sent = await ctx.effect<{ sid: string | null }>(
-      'sms.send',
-      {
-        service: 'twilio',
-        endpoint: 'messages.create',
-        eventType: 'sms.sent',
-        target: TO,
-        reconcile: async ({ intentAt, signal }) => {
-          const found = await sms.findMessages(message, intentAt, { signal });
-          return found.matches.length === 0 ? { kind: 'absent' } : { kind: 'found', resource: { sid: found.matches[0]!.sid } };
+/** A test sender of one text, reconciled through Twilio's list; `listingDelayMs` overrides the worker's. */
+function testSender(name: string, attempts: number, listingDelayMs?: number) {
+  return defineWorkflow({
+    name,
+    version: '1.0.0',
+    lane: 'interactive',
+    attempts,
+    payload: z.object({ body: z.string() }),
+    async run(ctx) {
+      const sms = createTwilioSmsProvider({ baseUrl: h.vendor.url, accountSid: 'AC_test', authToken: 'x', timeoutMs: 2_000 });
+      const message = { to: TO, from: TENANT_CONFIG.sms_from, body: ctx.payload.body };
+      const sent = await ctx.effect<{ sid: string | null }>(
+        'sms.send',
+        {
+          service: 'twilio',
+          endpoint: 'messages.create',
+          eventType: 'sms.sent',
+          target: TO,
+          ...(listingDelayMs === undefined ? {} : { listingDelayMs }),
+          reconcile: async ({ intentAt, signal }) => {
+            const found = await sms.findMessages(message, intentAt, { signal });
+            return found.matches.length === 0 ? { kind: 'absent' } : { kind: 'found', resource: { sid: found.matches[0]!.sid } };
+          },
         },
-      },
-      ({ signal, idempotencyToken }) => sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid })),
-    );
-    return { summary: 'sent', primary_outputs: { sid: sent.sid }, phi_touched: false };
-  },
-});
+        ({ signal, idempotencyToken }) => sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid })),
+      );
+      return { summary: 'sent', primary_outputs: { sid: sent.sid }, phi_touched: false };
+    },
+  });
+}
 
+/** A one-attempt sender: what cannot be settled now must go to staff now. */
+const oneShot = testSender('WF96_Test_One_Shot_Sms', 1);
 /** A sender whose vendor lists at once (listing delay 0): an absence right after the call is proof. */
-const listsAtOnce = defineWorkflow({
-  name: 'WF97_Test_Lists_At_Once_Sms',
-  version: '1.0.0',
-  lane: 'interactive',
-  attempts: 3,
-  payload: z.object({ body: z.string() }),
-  async run(ctx) {
-    const sms = createTwilioSmsProvider({ baseUrl: h.vendor.url, accountSid: 'AC_test', authToken: 'x', timeoutMs: 2_000 });
-    const message = { to: TO, from: TENANT_CONFIG.sms_from, body: ctx.payload.body };
-    const sent = await ctx.effect<{ sid: string | null }>(
-      'sms.send',
-      {
-        service: 'twilio',
-        endpoint: 'messages.create',
-        eventType: 'sms.sent',
-        target: TO,
-        listingDelayMs: 0,
-        reconcile: async ({ intentAt, signal }) => {
-          const found = await sms.findMessages(message, intentAt, { signal });
-          return found.matches.length === 0 ? { kind: 'absent' } : { kind: 'found', resource: { sid: found.matches[0]!.sid } };
-        },
-      },
-      ({ signal, idempotencyToken }) => sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid })),
-    );
-    return { summary: 'sent', primary_outputs: { sid: sent.sid }, phi_touched: false };
-  },
-});
+const listsAtOnce = testSender('WF97_Test_Lists_At_Once_Sms', 3, 0);
 
 beforeAll(async () => {
   h = await startHarness({ lanes: ['interactive'], extraWorkflows: [oneShot, listsAtOnce] });
@@ -156,24 +135,14 @@ describe('the vendor did not act', () => {
     expect(entry.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
   }, 40_000);
 
-  it('reset before acting, proven absent within the same attempt: the retry makes one new call, two calls in all', async () => {
-    h.vendor.script('sms', [{ destroy: true }]);
-    const body = `lists at once ${++counter}`;
-    const envelope = h.envelope({ workflow: 'WF97_Test_Lists_At_Once_Sms', payload: { body } });
-    await h.enqueue(envelope);
-    const run = await h.waitForRun(envelope.meta.workflow_run_id, undefined, 30_000);
-    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
-    expect(h.vendor.countFor('sms')).toBe(2);
-    expect(messagesWith(body)).toHaveLength(1);
-    const entry = await journal(envelope.meta.idempotency_key);
-    expect(entry.state).toBe('completed');
-    expect(entry.attempts).toBe(2);
-    expect(entry.reconciliations.map((r) => r.answer)).toEqual(['absent']);
-  }, 40_000);
-
-  it('a 500 before acting: asked, absent, retried once the listing delay has passed, two calls in all', async () => {
-    h.vendor.script('sms', [{ status: 500, body: { code: 20500, message: 'Internal Server Error' } }]);
-    const { envelope, body } = text();
+  it.each<{ name: string; response: ScriptedResponse; workflow: string; answers: string[] }>([
+    // The vendor lists at once (listing delay 0): absent right after the call is proof, the retry calls once.
+    { name: 'reset before acting, proven absent within the same attempt', response: { destroy: true }, workflow: 'WF97_Test_Lists_At_Once_Sms', answers: ['absent'] },
+    { name: 'a 500 before acting, absent once the listing delay has passed', response: { status: 500, body: { code: 20500, message: 'Internal Server Error' } }, workflow: 'WF30_Send_SMS', answers: ['not_yet_provable', 'absent'] },
+  ])('$name: one retry, one new call, attempts 2', async ({ response, workflow, answers }) => {
+    h.vendor.script('sms', [response]);
+    const body = `did not act ${++counter}`;
+    const envelope = h.envelope({ workflow, payload: workflow === 'WF30_Send_SMS' ? { to: TO, body } : { body }, subject: { patient_id: 'p_lost' } });
     await h.enqueue(envelope);
     const run = await h.waitForRun(envelope.meta.workflow_run_id, undefined, 30_000);
     expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
@@ -181,7 +150,7 @@ describe('the vendor did not act', () => {
     expect(messagesWith(body)).toHaveLength(1);
     const entry = await journal(envelope.meta.idempotency_key);
     expect(entry).toMatchObject({ state: 'completed', attempts: 2 });
-    expect(entry.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
+    expect(entry.reconciliations.map((r) => r.answer)).toEqual(answers);
   }, 40_000);
 
   it('a 429 is never processed: sent again after Retry-After without asking', async () => {
