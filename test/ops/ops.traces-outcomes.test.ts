@@ -95,6 +95,23 @@ describe('a lost answer: span, attempt, journal and run agree on its code', () =
     expect(codes).not.toContain('effect_outcome_unknown');
   }, 40_000);
 
+  it("a lookup that fails too: the run retries with the call's code, not the lookup's, as the journal and the span say", async () => {
+    h.vendor.script('sms', [{ destroy: true }]);
+    h.vendor.script('sms_list', [{ status: 500, body: { code: 20500 } }]);
+    const envelope = text();
+    const runId = envelope.meta.workflow_run_id;
+    await h.enqueue(envelope);
+    const waiting = await h.waitForRun(runId, (r) => r.status === 'retry', 15_000);
+    expect(waiting.failure_code).toBe('network');
+    const entry = await h.db.sql<{ state: string; failure_code: string; reconciliations: { answer: string; evidence: Record<string, unknown> }[] }[]>`
+      select state, failure_code, reconciliations from effects where idempotency_key = ${envelope.meta.idempotency_key}`;
+    expect(entry).toEqual([{ state: 'unknown', failure_code: 'network', reconciliations: [expect.objectContaining({ answer: 'undecidable', evidence: { lookup_error: 'vendor_unavailable' } })] }]);
+    expect((await h.waitForRun(runId, undefined, 20_000)).status).toBe('ok');
+    const first = await attemptSpans(runId, 1);
+    expect(first.run.attributes).toMatchObject({ 'revos.status': 'retry', 'revos.failure_code': 'network' });
+    expect(first.calls.map((c) => c.attributes)).toEqual([expect.objectContaining({ 'revos.failure_code': 'network', 'revos.vendor_outcome': 'unknown' })]);
+  }, 40_000);
+
   it('a 500 after the vendor acted: found by the lookup in the same attempt; the call still says what it was', async () => {
     h.vendor.script('sms', [{ status: 500, accept: true, body: { code: 20500 } }]);
     const envelope = text();
