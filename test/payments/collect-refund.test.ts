@@ -39,6 +39,10 @@ async function effectOf(key: string) {
   return row;
 }
 
+/** The worker logged that the vendor's lookup found the effect (so it completed without calling again). */
+const settledByLookup = (runId: string, effect: string) =>
+  h.logLines.some((l) => l['workflow_run_id'] === runId && l['effect'] === effect && l['msg'] === 'vendor lists the effect: completed without calling again');
+
 async function eventsOf(key: string) {
   return h.db.sql<{ event_type: string; payload: Record<string, unknown> | null }[]>`
     select event_type, payload from events where idempotency_key = ${key} order by occurred_at`;
@@ -94,6 +98,7 @@ describe('collect a payment', () => {
       expect(stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/payment_intents', 'GET /v1/payment_intents/search']);
       expect(stripe.requests[1]?.query['query']).toContain(pi?.metadata['revos_effect']);
       expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 1, result: { payment_intent_id: pi?.id } });
+      expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.charge')).toBe(true);
       expect((await eventsOf(envelope.meta.idempotency_key)).map((e) => e.event_type)).toEqual(['payment.collected']);
     },
   );
@@ -112,6 +117,7 @@ describe('collect a payment', () => {
     expect(posts).toHaveLength(2);
     expect(new Set(posts.map((r) => r.idempotencyKey)).size).toBe(1);
     expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 2 });
+    expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.charge')).toBe(false);
   });
 
   it('charges once after a lost answer beyond the key window, by looking the charge up by metadata', async () => {
@@ -133,6 +139,7 @@ describe('collect a payment', () => {
       'GET /v1/payment_intents/search',
     ]);
     expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.charge')).toBe(true);
   });
 
   it('retries through a processor outage and charges once', async () => {
@@ -220,6 +227,7 @@ describe('refund a payment', () => {
     expect(stripe.refunds).toHaveLength(1);
     expect(stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/refunds', 'GET /v1/refunds']);
     expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.refund')).toBe(true);
     const [re] = stripe.refunds;
     expect(run.output?.result.primary_outputs).toMatchObject({ refund_id: re?.id, payment_intent_id: pi, amount_minor: 1000, status: 'succeeded' });
     expect(await eventsOf(envelope.meta.idempotency_key)).toEqual([
@@ -241,6 +249,7 @@ describe('refund a payment', () => {
     expect(run.output?.result.primary_outputs['refund_id']).toBe(stripe.refunds[0]?.id);
     expect(stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/refunds', 'POST /v1/refunds', 'GET /v1/refunds']);
     expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.refund')).toBe(true);
   });
 
   it('fails a refund of more than is left with the processor’s code and a staff task', async () => {
