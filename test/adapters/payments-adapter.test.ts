@@ -5,8 +5,8 @@
  */
 import { WorkflowError } from '@revos/envelope';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chargeOnce, createStripePaymentProvider, EFFECT_METADATA_KEY, type PaymentProvider } from '@revos/workflows';
-import { startStripeStandin, type StripeStandin } from '../support/stripe-standin.js';
+import { chargeOnce, createStripePaymentProvider, EFFECT_METADATA_KEY, STRIPE_API_VERSION, type PaymentProvider } from '@revos/workflows';
+import { STANDIN_STRIPE_VERSION, startStripeStandin, type StripeStandin } from '../support/stripe-standin.js';
 
 let stripe: StripeStandin;
 let payments: PaymentProvider;
@@ -126,6 +126,36 @@ describe('charge', () => {
   it('refuses to build without a secret key or with a bad base URL', () => {
     expect(() => createStripePaymentProvider({ baseUrl: stripe.url, secretKey: ' ', timeoutMs: 2_000 })).toThrow(/secretKey/);
     expect(() => createStripePaymentProvider({ baseUrl: 'not a url', secretKey: 'sk', timeoutMs: 2_000 })).toThrow(/baseUrl/);
+  });
+});
+
+describe('Stripe-Version', () => {
+  it('every request pins the API version the adapter was written against, the one the stand-in speaks', async () => {
+    expect(STRIPE_API_VERSION).toBe(STANDIN_STRIPE_VERSION);
+    const paid = await payments.charge(charge(), { idempotencyKey: 'key_version' });
+    await payments.findCharge('key_version');
+    await payments.refund({ paymentIntentId: paid.paymentIntentId, amountMinor: 100, metadata: {} }, { idempotencyKey: 'ref_version' });
+    await payments.findRefund(paid.paymentIntentId, 'ref_version');
+    expect(stripe.requests.map((r) => [r.method, r.path, r.stripeVersion])).toEqual([
+      ['POST', '/v1/payment_intents', STANDIN_STRIPE_VERSION],
+      ['GET', '/v1/payment_intents/search', STANDIN_STRIPE_VERSION],
+      ['POST', '/v1/refunds', STANDIN_STRIPE_VERSION],
+      ['GET', '/v1/refunds', STANDIN_STRIPE_VERSION],
+    ]);
+  });
+
+  it.each([
+    ['without the header', {}],
+    ['with another version', { 'stripe-version': '2020-08-27' }],
+  ])('the stand-in refuses a request %s before doing anything', async (_label, extra: Record<string, string>) => {
+    const res = await fetch(`${stripe.url}/v1/payment_intents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stripe.secretKey}`, 'content-type': 'application/x-www-form-urlencoded', ...extra },
+      body: 'amount=100&currency=usd&payment_method=pm_card_visa&confirm=true',
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('api_version_invalid');
+    expect(stripe.intents).toHaveLength(0);
   });
 });
 

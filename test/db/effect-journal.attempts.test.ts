@@ -2,6 +2,7 @@ import {
   claimIdempotencyKey,
   completeEffect,
   failEffect,
+  markEffectUnknown,
   recordRunOutcome,
   startEffect,
   type EventRow,
@@ -86,6 +87,32 @@ describe('effect completion: attempts count calls to the vendor, each once', () 
     await failEffect(t.db.sql, { ...entry(lease, runId), latencyMs: 5, failureCode: 'network' });
     expect(await recordRunOutcome(t.db.sql, retryOutcome(lease, runId, `ev_d${n}`))).toBe(true);
     expect((await journal(lease)).rows).toEqual([{ state: 'completed', attempts: 2, event_id: `ev_d${n}` }]);
+  });
+
+  it('an unknown outcome the vendor lookup finds is the one call its intent counted', async () => {
+    const { lease, runId } = await claim();
+    expect(await startEffect(t.db.sql, entry(lease, runId))).toBe(true);
+    expect(await markEffectUnknown(t.db.sql, { lease, effectName: 'sms.send', latencyMs: 5, failureCode: 'vendor_unavailable' })).toBe(true);
+    expect(await completeEffect(t.db.sql, { ...entry(lease, runId), result: { sid: 'SM1' }, latencyMs: 5, event: event(runId, `ev_u${n}`) })).toBe(true);
+    expect((await journal(lease)).rows).toEqual([{ state: 'completed', attempts: 1, event_id: `ev_u${n}` }]);
+  });
+
+  it('an unknown outcome proven absent, then called again: two calls', async () => {
+    const { lease, runId } = await claim();
+    expect(await startEffect(t.db.sql, entry(lease, runId))).toBe(true);
+    expect(await markEffectUnknown(t.db.sql, { lease, effectName: 'sms.send', latencyMs: 5, failureCode: 'network' })).toBe(true);
+    await failEffect(t.db.sql, { ...entry(lease, runId), latencyMs: 5, failureCode: 'network' });
+    expect(await startEffect(t.db.sql, entry(lease, runId))).toBe(true);
+    expect(await completeEffect(t.db.sql, { ...entry(lease, runId), result: { sid: 'SM1' }, latencyMs: 4, event: event(runId, `ev_v${n}`) })).toBe(true);
+    expect((await journal(lease)).rows).toEqual([{ state: 'completed', attempts: 2, event_id: `ev_v${n}` }]);
+  });
+
+  it('a deduping vendor writes no intent: each failed call counts itself, and the deferred result one more', async () => {
+    const { lease, runId } = await claim();
+    await failEffect(t.db.sql, { ...entry(lease, runId), latencyMs: 5, failureCode: 'vendor_unavailable' });
+    await failEffect(t.db.sql, { ...entry(lease, runId), latencyMs: 5, failureCode: 'vendor_unavailable' });
+    expect(await recordRunOutcome(t.db.sql, retryOutcome(lease, runId, `ev_w${n}`))).toBe(true);
+    expect((await journal(lease)).rows).toEqual([{ state: 'completed', attempts: 3, event_id: `ev_w${n}` }]);
   });
 
   it('neither path writes an effect under a lease that was lost', async () => {

@@ -32,6 +32,17 @@ const collect = (payload: Record<string, unknown> = copay(), patientId = PATIENT
   h.envelope({ workflow: 'WF60_Collect_Payment', payload, subject: { patient_id: patientId } });
 const intake = (envelope: Envelope) => submitRun({ db: h.db, queues: h.queues, catalog: h.catalog }, envelope, { source: 'api' });
 
+/** The journal entry of the key's one effect: state and how many calls reached the processor. */
+async function effectOf(key: string) {
+  const [row] = await h.db.sql<{ state: string; attempts: number; result: Record<string, unknown> | null }[]>`
+    select state, attempts, result from effects where idempotency_key = ${key}`;
+  return row;
+}
+
+/** The worker logged that the vendor's lookup found the effect (so it completed without calling again). */
+const settledByLookup = (runId: string, effect: string) =>
+  h.logLines.some((l) => l['workflow_run_id'] === runId && l['effect'] === effect && l['msg'] === 'vendor lists the effect: completed without calling again');
+
 async function eventsOf(key: string) {
   return h.db.sql<{ event_type: string; payload: Record<string, unknown> | null }[]>`
     select event_type, payload from events where idempotency_key = ${key} order by occurred_at`;
@@ -73,23 +84,41 @@ describe('collect a payment', () => {
   });
 
   it.each<StripeFault['kind']>(['reset_after_acting', 'error_500_after_acting', 'non_json_2xx_after_acting'])(
-    'charges once when the answer is lost after charging (%s): the retry gets the same PaymentIntent',
+    'charges once when the answer is lost after charging (%s): the lookup by our token finds the PaymentIntent, no second POST',
     async (kind) => {
       stripe.failNext({ kind } as StripeFault);
       const envelope = collect();
       await intake(envelope);
       const run = await h.waitForRun(envelope.meta.workflow_run_id);
-      expect(run.status).toBe('ok');
-      expect(run.retry_count).toBeGreaterThanOrEqual(1);
+      expect(run).toMatchObject({ status: 'ok', retry_count: 0 });
       expect(stripe.charges()).toHaveLength(1);
-      expect(run.output?.result.primary_outputs['payment_intent_id']).toBe(stripe.charges()[0]?.id);
-      // Both attempts sent the same key: the processor replayed the first charge.
-      const posts = stripe.requests.filter((r) => r.method === 'POST');
-      expect(posts).toHaveLength(2);
-      expect(new Set(posts.map((r) => r.idempotencyKey)).size).toBe(1);
+      const [pi] = stripe.charges();
+      expect(run.output?.result.primary_outputs).toMatchObject({ payment_intent_id: pi?.id, amount_minor: 2500, currency: 'usd', status: 'succeeded' });
+      // One POST, then the search for our token settled it within the same attempt.
+      expect(stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/payment_intents', 'GET /v1/payment_intents/search']);
+      expect(stripe.requests[1]?.query['query']).toContain(pi?.metadata['revos_effect']);
+      expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 1, result: { payment_intent_id: pi?.id } });
+      expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.charge')).toBe(true);
       expect((await eventsOf(envelope.meta.idempotency_key)).map((e) => e.event_type)).toEqual(['payment.collected']);
     },
   );
+
+  it('a lost answer the lookup does not find is sent again under the same key, answered from Stripe\'s dedupe', async () => {
+    // The search lags (Stripe's search is eventually consistent): the new charge is not listed yet.
+    stripe.failNext({ kind: 'reset_after_acting' });
+    stripe.lagNextSearch();
+    const envelope = collect();
+    await intake(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id);
+    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
+    expect(stripe.charges()).toHaveLength(1);
+    expect(run.output?.result.primary_outputs['payment_intent_id']).toBe(stripe.charges()[0]?.id);
+    const posts = stripe.requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    expect(new Set(posts.map((r) => r.idempotencyKey)).size).toBe(1);
+    expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 2 });
+    expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.charge')).toBe(false);
+  });
 
   it('charges once after a lost answer beyond the key window, by looking the charge up by metadata', async () => {
     stripe.setKeyTtlMs(0); // the processor has forgotten every key, as 24 h after the first request
@@ -99,7 +128,9 @@ describe('collect a payment', () => {
     const envelope = { ...fresh, meta: { ...fresh.meta, timestamp_utc: new Date(Date.now() - 25 * 3600_000).toISOString() } };
     await intake(envelope);
     const run = await h.waitForRun(envelope.meta.workflow_run_id);
-    expect(run.status).toBe('ok');
+    // Settled within the first attempt: the search before the POST (the key may be forgotten) found
+    // nothing, the lookup after the lost answer found the charge.
+    expect(run).toMatchObject({ status: 'ok', retry_count: 0 });
     expect(stripe.charges()).toHaveLength(1);
     expect(run.output?.result.primary_outputs['payment_intent_id']).toBe(stripe.charges()[0]?.id);
     expect(stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -107,6 +138,8 @@ describe('collect a payment', () => {
       'POST /v1/payment_intents',
       'GET /v1/payment_intents/search',
     ]);
+    expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.charge')).toBe(true);
   });
 
   it('retries through a processor outage and charges once', async () => {
@@ -117,6 +150,9 @@ describe('collect a payment', () => {
     expect(run.status).toBe('ok');
     expect(run.retry_count).toBe(2);
     expect(stripe.charges()).toHaveLength(1);
+    // Three POSTs reached the processor (two refused before acting): the journal counts each.
+    expect(stripe.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
+    expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 3 });
   });
 
   it('ends blocked on a decline with the decline code and an open staff task, and charges nothing', async () => {
@@ -181,17 +217,39 @@ describe('refund a payment', () => {
 
   it('refunds once across a lost answer, with the refund id and amount in the event', async () => {
     const pi = await paid(3000);
+    stripe.requests.length = 0;
     stripe.failNext({ kind: 'reset_after_acting' });
     const envelope = refund({ payment_intent_id: pi, amount_minor: 1000, reason: 'requested_by_customer' });
     await intake(envelope);
     const run = await h.waitForRun(envelope.meta.workflow_run_id);
-    expect(run.status).toBe('ok');
+    // Settled in the same attempt by listing the PaymentIntent's refunds for our token: one POST.
+    expect(run).toMatchObject({ status: 'ok', retry_count: 0 });
     expect(stripe.refunds).toHaveLength(1);
+    expect(stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/refunds', 'GET /v1/refunds']);
+    expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.refund')).toBe(true);
     const [re] = stripe.refunds;
     expect(run.output?.result.primary_outputs).toMatchObject({ refund_id: re?.id, payment_intent_id: pi, amount_minor: 1000, status: 'succeeded' });
     expect(await eventsOf(envelope.meta.idempotency_key)).toEqual([
       { event_type: 'payment.refunded', payload: { refund_id: re?.id, payment_intent_id: pi, amount_minor: 1000, currency: 'usd', status: 'succeeded' } },
     ]);
+  });
+
+  it('refunds once after a lost answer beyond the key window: the lookup finds the refund in the same attempt', async () => {
+    const pi = await paid(3000);
+    stripe.requests.length = 0;
+    stripe.setKeyTtlMs(0);
+    stripe.failNext({ kind: 'reset_after_acting' });
+    const fresh = refund({ payment_intent_id: pi, amount_minor: 500 });
+    const envelope = { ...fresh, meta: { ...fresh.meta, timestamp_utc: new Date(Date.now() - 25 * 3600_000).toISOString() } };
+    await intake(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id);
+    expect(run).toMatchObject({ status: 'ok', retry_count: 0 });
+    expect(stripe.refunds).toHaveLength(1);
+    expect(run.output?.result.primary_outputs['refund_id']).toBe(stripe.refunds[0]?.id);
+    expect(stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/refunds', 'POST /v1/refunds', 'GET /v1/refunds']);
+    expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(settledByLookup(envelope.meta.workflow_run_id, 'payment.refund')).toBe(true);
   });
 
   it('fails a refund of more than is left with the processor’s code and a staff task', async () => {

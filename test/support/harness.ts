@@ -25,6 +25,7 @@ import {
   type PrivacyGuard,
 } from '@revos/runtime';
 import { createDbVoiceCallStore, createHttpPmsAdapter, createTwilioSmsProvider, createTwilioVoiceProvider, referenceWorkflows } from '@revos/workflows';
+import type { Tracer } from '@opentelemetry/api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
@@ -63,6 +64,8 @@ export interface HarnessOptions {
   listingDelayMs?: number;
   /** The vendor adapters' per-call timeout (2 s by default). */
   vendorTimeoutMs?: number;
+  /** Traces each attempt (the lane workers' `tracer`); absent: off. */
+  tracer?: Tracer;
 }
 
 export interface Harness {
@@ -151,7 +154,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const dispatchFollowUps = options.immediateDispatch
         ? (parentRunId: string) => dispatchPending({ db, queues, catalog, log, privacy }, { parentRunId })
         : undefined;
-      const worker = createLaneWorker({ lane, concurrency: options.concurrency ?? 8, connection: redis, prefix, deps, log, dispatchFollowUps });
+      const worker = createLaneWorker({ lane, concurrency: options.concurrency ?? 8, connection: redis, prefix, deps, log, dispatchFollowUps, ...(options.tracer ? { tracer: options.tracer } : {}) });
       workers.push(worker);
       void worker.run();
     }

@@ -3,6 +3,11 @@
  * form-encoded bodies (`metadata[key]=value`), bearer auth, `Idempotency-Key`, search and list pages,
  * and error bodies `{ error: { type, code, decline_code, message } }`.
  *
+ * It speaks one API version, {@link STANDIN_STRIPE_VERSION}, written down here on its own (not imported
+ * from the adapter, so a change there shows up): a request without `Stripe-Version`, or with another
+ * one, is refused 400 `api_version_invalid` before anything is done, so an adapter that forgot to pin
+ * it, or pinned another, fails every test that reaches Stripe.
+ *
  * Idempotency as Stripe documents it: the first answer for a key is stored with the request's body; the
  * same key and body replay that answer (header `Idempotent-Replayed: true`); the same key with another
  * body is 400 `idempotency_error`; a key still being processed is 409; keys are forgotten after
@@ -20,6 +25,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+
+/** The only Stripe API version the stand-in answers (the shapes below are that version's). */
+export const STANDIN_STRIPE_VERSION = '2024-06-20';
 
 export type StripeFault =
   | { kind: 'reset_after_acting' }
@@ -59,6 +67,8 @@ export interface StripeRequest {
   path: string;
   query: Record<string, string>;
   idempotencyKey: string | null;
+  /** The `Stripe-Version` header as sent (null when absent). */
+  stripeVersion: string | null;
   /** Decoded form fields (`metadata[x]` kept as such). */
   form: Record<string, string>;
   rawBody: string;
@@ -75,6 +85,8 @@ export interface StripeStandin {
   charges(): StripeIntent[];
   /** Queue faults for the next POSTs (payment_intents and refunds alike). */
   failNext(...faults: StripeFault[]): void;
+  /** The next payment_intents search lists nothing (Stripe's search is eventually consistent: a new charge can lag). */
+  lagNextSearch(): void;
   /** How long a key is remembered; 0 forgets at once (as if the 24 h window had passed). */
   setKeyTtlMs(ms: number): void;
   reset(): void;
@@ -126,6 +138,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
   const answers = new Map<string, StoredAnswer>();
   const faults: StripeFault[] = [];
   let keyTtlMs = DAY_MS;
+  let searchLags = false;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -254,7 +267,8 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
     if (req.method === 'GET' && req.path === '/v1/payment_intents/search') {
       const search = parseSearch(req.query['query'] ?? '');
       if (!search) return send(res, 400, { error: { type: 'invalid_request_error', code: 'parameter_invalid_string', message: 'Invalid search query', param: 'query' } });
-      const data = intents.filter((i) => i.metadata[search.key] === search.value);
+      const data = searchLags ? [] : intents.filter((i) => i.metadata[search.key] === search.value);
+      searchLags = false;
       return send(res, 200, { object: 'search_result', url: '/v1/payment_intents/search', has_more: false, next_page: null, data });
     }
     if (req.method === 'GET' && req.path === '/v1/refunds') {
@@ -276,17 +290,24 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
       const rawBody = Buffer.concat(chunks).toString('utf8');
       const target = new URL(req.url ?? '/', 'http://standin');
       const rawKey = req.headers['idempotency-key'];
+      const rawVersion = req.headers['stripe-version'];
       const recorded: StripeRequest = {
         method: req.method ?? 'GET',
         path: target.pathname,
         query: Object.fromEntries(target.searchParams),
         idempotencyKey: typeof rawKey === 'string' ? rawKey : null,
+        stripeVersion: typeof rawVersion === 'string' ? rawVersion : null,
         form: Object.fromEntries(new URLSearchParams(rawBody)),
         rawBody,
       };
       requests.push(recorded);
       if (req.headers.authorization !== `Bearer ${secretKey}`) {
         return send(res, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
+      }
+      if (recorded.stripeVersion !== STANDIN_STRIPE_VERSION) {
+        return send(res, 400, {
+          error: { type: 'invalid_request_error', code: 'api_version_invalid', message: `this stand-in speaks Stripe-Version ${STANDIN_STRIPE_VERSION} only` },
+        });
       }
       route(recorded, res);
     })().catch(() => res.destroy());
@@ -310,6 +331,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
     refunds,
     charges: () => intents.filter((i) => i.status === 'succeeded'),
     failNext: (...more) => void faults.push(...more),
+    lagNextSearch: () => void (searchLags = true),
     setKeyTtlMs: (ms) => void (keyTtlMs = ms),
     reset() {
       requests.length = 0;
@@ -318,6 +340,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
       answers.clear();
       faults.length = 0;
       keyTtlMs = DAY_MS;
+      searchLags = false;
     },
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

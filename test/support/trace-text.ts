@@ -17,6 +17,7 @@ const SHOWN: [string, string][] = [
   ['revos.service', 'service'],
   ['revos.endpoint', 'endpoint'],
   ['revos.success', 'success'],
+  ['revos.vendor_outcome', 'outcome'],
   ['revos.action_index', 'action'],
   ['revos.dispatch_state', 'state'],
   ['revos.requeue_reason', 'reason'],

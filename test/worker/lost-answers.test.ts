@@ -14,36 +14,44 @@ import { lateAnswer, MISBEHAVIOUR, type ScriptedResponse } from '../support/vend
 const TO = '+15551230001';
 let h: Harness;
 
-/** A one-attempt sender: what cannot be settled now must go to staff now. */
-const oneShot = defineWorkflow({
-  name: 'WF96_Test_One_Shot_Sms',
-  version: '1.0.0',
-  lane: 'interactive',
-  attempts: 1,
-  payload: z.object({ body: z.string() }),
-  async run(ctx) {
-    const sms = createTwilioSmsProvider({ baseUrl: h.vendor.url, accountSid: 'AC_test', authToken: 'x', timeoutMs: 2_000 });
-    const message = { to: TO, from: TENANT_CONFIG.sms_from, body: ctx.payload.body };
-    const sent = await ctx.effect<{ sid: string | null }>(
-      'sms.send',
-      {
-        service: 'twilio',
-        endpoint: 'messages.create',
-        eventType: 'sms.sent',
-        target: TO,
-        reconcile: async ({ intentAt, signal }) => {
-          const found = await sms.findMessages(message, intentAt, { signal });
-          return found.matches.length === 0 ? { kind: 'absent' } : { kind: 'found', resource: { sid: found.matches[0]!.sid } };
+/** A test sender of one text, reconciled through Twilio's list; `listingDelayMs` overrides the worker's. */
+function testSender(name: string, attempts: number, listingDelayMs?: number) {
+  return defineWorkflow({
+    name,
+    version: '1.0.0',
+    lane: 'interactive',
+    attempts,
+    payload: z.object({ body: z.string() }),
+    async run(ctx) {
+      const sms = createTwilioSmsProvider({ baseUrl: h.vendor.url, accountSid: 'AC_test', authToken: 'x', timeoutMs: 2_000 });
+      const message = { to: TO, from: TENANT_CONFIG.sms_from, body: ctx.payload.body };
+      const sent = await ctx.effect<{ sid: string | null }>(
+        'sms.send',
+        {
+          service: 'twilio',
+          endpoint: 'messages.create',
+          eventType: 'sms.sent',
+          target: TO,
+          ...(listingDelayMs === undefined ? {} : { listingDelayMs }),
+          reconcile: async ({ intentAt, signal }) => {
+            const found = await sms.findMessages(message, intentAt, { signal });
+            return found.matches.length === 0 ? { kind: 'absent' } : { kind: 'found', resource: { sid: found.matches[0]!.sid } };
+          },
         },
-      },
-      ({ signal, idempotencyToken }) => sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid })),
-    );
-    return { summary: 'sent', primary_outputs: { sid: sent.sid }, phi_touched: false };
-  },
-});
+        ({ signal, idempotencyToken }) => sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid })),
+      );
+      return { summary: 'sent', primary_outputs: { sid: sent.sid }, phi_touched: false };
+    },
+  });
+}
+
+/** A one-attempt sender: what cannot be settled now must go to staff now. */
+const oneShot = testSender('WF96_Test_One_Shot_Sms', 1);
+/** A sender whose vendor lists at once (listing delay 0): an absence right after the call is proof. */
+const listsAtOnce = testSender('WF97_Test_Lists_At_Once_Sms', 3, 0);
 
 beforeAll(async () => {
-  h = await startHarness({ lanes: ['interactive'], extraWorkflows: [oneShot] });
+  h = await startHarness({ lanes: ['interactive'], extraWorkflows: [oneShot, listsAtOnce] });
   await allowSms(h.db, 'p_lost');
 });
 afterAll(async () => {
@@ -94,6 +102,8 @@ describe('the vendor acted, then its answer was lost', () => {
     expect(found?.evidence).toMatchObject({ sid: messagesWith(body)[0]?.id });
     expect(found?.question).toContain('+*******0001');
     expect(entry.target).toBe('+*******0001');
+    // One call to the vendor; the lookup that found it is no second call.
+    expect(entry.attempts).toBe(1);
   }, 40_000);
 
   it('a 201 whose body is not JSON: sent, completed with what is known, never sent again', async () => {
@@ -123,6 +133,24 @@ describe('the vendor did not act', () => {
     expect(entry.attempts).toBe(2);
     // Absent right after the call is no proof (the vendor's lists lag); absent after the delay is.
     expect(entry.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
+  }, 40_000);
+
+  it.each<{ name: string; response: ScriptedResponse; workflow: string; answers: string[] }>([
+    // The vendor lists at once (listing delay 0): absent right after the call is proof, the retry calls once.
+    { name: 'reset before acting, proven absent within the same attempt', response: { destroy: true }, workflow: 'WF97_Test_Lists_At_Once_Sms', answers: ['absent'] },
+    { name: 'a 500 before acting, absent once the listing delay has passed', response: { status: 500, body: { code: 20500, message: 'Internal Server Error' } }, workflow: 'WF30_Send_SMS', answers: ['not_yet_provable', 'absent'] },
+  ])('$name: one retry, one new call, attempts 2', async ({ response, workflow, answers }) => {
+    h.vendor.script('sms', [response]);
+    const body = `did not act ${++counter}`;
+    const envelope = h.envelope({ workflow, payload: workflow === 'WF30_Send_SMS' ? { to: TO, body } : { body }, subject: { patient_id: 'p_lost' } });
+    await h.enqueue(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id, undefined, 30_000);
+    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
+    expect(h.vendor.countFor('sms')).toBe(2);
+    expect(messagesWith(body)).toHaveLength(1);
+    const entry = await journal(envelope.meta.idempotency_key);
+    expect(entry).toMatchObject({ state: 'completed', attempts: 2 });
+    expect(entry.reconciliations.map((r) => r.answer)).toEqual(answers);
   }, 40_000);
 
   it('a 429 is never processed: sent again after Retry-After without asking', async () => {

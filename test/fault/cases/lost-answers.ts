@@ -117,6 +117,16 @@ export function lostAnswersSuite(profile: LostAnswersProfile): void {
         const sid = row?.out?.['message_sid'];
         return row?.status === 'ok' && sid !== null && sid !== messagesPerBody.get(t.body)?.[0];
       });
+      // The journal's `attempts` of a settled text is the number of creates the vendor received for it.
+      const journaled = await h.db.sql<{ idempotency_key: string; attempts: number }[]>`
+        select idempotency_key, attempts from effects
+         where idempotency_key in ${h.db.sql(texts.map((t) => t.key))} and effect_name = 'sms.send' and state = 'completed'`;
+      const attemptsOf = new Map(journaled.map((e) => [e.idempotency_key, e.attempts]));
+      const createsPerBody = new Map<string, number>();
+      for (const r of h.vendor.requests) if (r.route === 'sms') createsPerBody.set(r.form?.['Body'] ?? '', (createsPerBody.get(r.form?.['Body'] ?? '') ?? 0) + 1);
+      const miscounted = texts
+        .filter((t) => attemptsOf.has(t.key) && attemptsOf.get(t.key) !== createsPerBody.get(t.body))
+        .map((t) => ({ run: t.runId, attempts: attemptsOf.get(t.key), creates: createsPerBody.get(t.body) }));
       const appointments = h.vendor.resources.filter((r) => r.kind === 'appointment');
       const perToken = new Map<string, number>();
       for (const a of appointments) perToken.set(a.idempotencyKey ?? '', (perToken.get(a.idempotencyKey ?? '') ?? 0) + 1);
@@ -159,7 +169,8 @@ export function lostAnswersSuite(profile: LostAnswersProfile): void {
           select payload, occurred_at from events where workflow_run_id = ${t.runId} and event_type = 'run.retry_scheduled' order by occurred_at`;
         console.log(JSON.stringify({ run: t.runId, status: byRun.get(t.runId)?.status, out: byRun.get(t.runId)?.out, entry, calls, made, retries }));
       }
-      expect({ lost, failedWithoutTask, doubleSends, okWithoutSend, wrongSid }).toEqual({ lost: [], failedWithoutTask: [], doubleSends: [], okWithoutSend: [], wrongSid: [] });
+      expect({ lost, failedWithoutTask, doubleSends, okWithoutSend, wrongSid, miscounted }).toEqual({ lost: [], failedWithoutTask: [], doubleSends: [], okWithoutSend: [], wrongSid: [], miscounted: [] });
+      expect(attemptsOf.size).toBeGreaterThan(0);
       expect([...perToken.values()].every((n) => n === 1)).toBe(true);
       // Every ok booking names the appointment the PMS holds for its token.
       expect(appointments.length).toBeLessThanOrEqual(profile.bookings);

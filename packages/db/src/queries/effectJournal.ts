@@ -9,7 +9,8 @@ export interface Lease {
 /**
  * `started`: intent written, no answer yet (a worker that dies here leaves it); `unknown`: the call
  * ended without telling whether the vendor acted (see VendorOutcome); `completed`: done, result kept;
- * `failed`: the vendor did not get it or refused it, or staff settled it `not_sent`: may be called again.
+ * `failed`: the vendor did not get it or refused it, or staff settled it `not_sent`, or a vendor that
+ * dedupes by our token lost its answer (a repeat is answered from its dedupe): may be called again.
  */
 export type EffectState = 'started' | 'unknown' | 'completed' | 'failed';
 
@@ -165,8 +166,9 @@ export async function completeEffect(sql: Sql, f: FinishEffect): Promise<boolean
  * effects, so both count alike.
  *
  * `attempts` counts calls to the vendor, each once: a call that wrote an intent was counted by
- * `startEffects` (a `started` entry keeps its count); a completion without an intent of its own
- * (a deduping vendor's deferred effect over an earlier entry) is one more call.
+ * `startEffects`, so a `started` entry keeps its count, and so does an `unknown` one (its call was
+ * counted when it started; the vendor's lookup that finds it is no call); a completion without an
+ * intent of its own (a deduping vendor's deferred effect over an earlier `failed` entry) is one more call.
  * Exposes `effect_rows` (the entries written) and `effect_events` (their events) to the statement.
  */
 export function effectCompletion(sql: Sql) {
@@ -181,7 +183,7 @@ export function effectCompletion(sql: Sql) {
         set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
             failure_code = null, event_id = excluded.event_id, completed_at = now(),
             workflow_run_id = excluded.workflow_run_id,
-            attempts = case when e.state = 'started' then e.attempts else e.attempts + 1 end
+            attempts = case when e.state in ('started', 'unknown') then e.attempts else e.attempts + 1 end
         where e.state <> 'completed'
       returning e.idempotency_key, e.effect_name
     ), effect_events as (
@@ -247,7 +249,11 @@ export interface FailEffect {
   failureCode: string;
 }
 
-/** The vendor did not get the request, or refused it (`not_sent`): the effect did not happen and may be tried again. */
+/**
+ * The vendor did not get the request, or refused it (`not_sent`), or its lookup proved it absent: the
+ * effect did not happen and may be tried again. A call with an intent (`started`, or `unknown` before the
+ * lookup) was counted by its intent; a deduping vendor's call writes none, so its failure counts it.
+ */
 export async function failEffect(sql: Sql, f: FailEffect): Promise<void> {
   await sql`
     insert into effects as e (idempotency_key, effect_name, tenant_id, workflow_run_id, state, service, endpoint,
@@ -258,6 +264,6 @@ export async function failEffect(sql: Sql, f: FailEffect): Promise<void> {
      where idempotency_key = ${f.lease.idempotencyKey} and fence = ${f.lease.fence} and state = 'in_progress'
     on conflict (idempotency_key, effect_name) do update
       set state = 'failed', latency_ms = excluded.latency_ms, success = false, failure_code = excluded.failure_code,
-          attempts = case when e.state = 'started' then e.attempts else e.attempts + 1 end
+          attempts = case when e.state in ('started', 'unknown') then e.attempts else e.attempts + 1 end
       where e.state <> 'completed'`;
 }

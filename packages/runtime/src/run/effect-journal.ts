@@ -105,27 +105,34 @@ export class EffectJournal {
       this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: false });
       const code: FailureCode = isWorkflowError(error) ? error.code : 'internal_error';
       const outcome = outcomeOfFailure(error);
-      span?.end({ success: false, code: outcome === 'not_sent' ? code : 'effect_outcome_unknown' });
+      // The call's own code and outcome, as the journal and the attempt record them (a lost answer is
+      // `unknown`; what the run makes of it comes after the vendor is asked).
+      span?.end({ success: false, code, outcome });
+      // A deduping vendor's failed call leaves a `failed` entry (it wrote no intent): the call is counted.
+      const failed = () => failEffect(sql, { ...entry, latencyMs, failureCode: code });
       if (outcome === 'not_sent') {
         // Nothing reached the vendor, or it refused: calling again cannot double it.
-        if (!spec.vendorDedupes) await failEffect(sql, { ...entry, latencyMs, failureCode: code });
+        await failed();
         throw error;
       }
       // The vendor may have acted: the entry says so, and only its own records or a person settle it.
       if (!spec.vendorDedupes && !(await markEffectUnknown(sql, { lease, effectName: name, latencyMs, failureCode: code }))) {
         throw new WorkflowError('lock_lost', `lost the key during effect ${name}`);
       }
-      // Shutting down or out of time: the next attempt asks the vendor.
-      if (signal.aborted || (spec.vendorDedupes && !spec.reconcile)) throw error;
+      // Shutting down or out of time: the next attempt asks the vendor (a deduping one is simply called again).
+      if (signal.aborted || (spec.vendorDedupes && !spec.reconcile)) {
+        if (spec.vendorDedupes) await failed();
+        throw error;
+      }
       const httpStatus = isWorkflowError(error) && typeof error.details?.['httpStatus'] === 'number' ? error.details['httpStatus'] : undefined;
       const verdict = await askVendor(settle, uncertain(intentAt, { kind: 'lost_answer', code, ...(httpStatus === undefined ? {} : { httpStatus }) }));
       if (verdict.kind === 'found') return this.complete(name, spec, entry, verdict.resource, latencyMs);
       // Proven absent (or a deduping vendor): not sent after all; the retry makes the one new call.
-      if (!spec.vendorDedupes) await failEffect(sql, { ...entry, latencyMs, failureCode: code });
+      await failed();
       throw error;
     }
     const latencyMs = Math.round(performance.now() - t0);
-    span?.end({ success: true });
+    span?.end({ success: true, outcome: 'sent' });
     this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: true });
     return this.complete(name, spec, entry, result, latencyMs);
   }

@@ -69,7 +69,8 @@ export async function askVendor<T>(ctx: SettleContext, call: UncertainCall<T>): 
     log.warn({ lookup_error: code }, 'vendor lookup failed; the effect stays unknown');
     if (spec.vendorDedupes) return { kind: 'call_again' };
     if (ctx.lastAttempt) throw toStaff(call, `the vendor lookup failed (${code})`);
-    throw notYet(call, code, 0, `effect ${call.effectName}: vendor lookup failed (${code}); asking again later`);
+    // The run retries for the call's sake: its code is the call's (the lookup's is in the journal's evidence).
+    throw notYet(call, callCode(call), 0, `effect ${call.effectName}: vendor lookup failed (${code}); asking again later`);
   }
 
   switch (answer.kind) {
@@ -95,7 +96,7 @@ export async function askVendor<T>(ctx: SettleContext, call: UncertainCall<T>): 
       }
       await journal(ctx, call, { question, answer: 'not_yet_provable', evidence: { ...evidence, listing_delay_ms: delayMs, wait_ms: waitMs } });
       if (ctx.lastAttempt) throw toStaff(call, `the vendor did not list it yet and this was the last attempt`);
-      throw notYet(call, call.cause.kind === 'lost_answer' ? call.cause.code : 'vendor_unavailable', waitMs, `effect ${call.effectName}: not listed by the vendor yet; asking again after its listing delay`);
+      throw notYet(call, callCode(call), waitMs, `effect ${call.effectName}: not listed by the vendor yet; asking again after its listing delay`);
     }
     case 'undecidable': {
       await journal(ctx, call, { question, answer: 'undecidable', evidence: { ...answer.evidence, reason: answer.reason } });
@@ -107,6 +108,11 @@ export async function askVendor<T>(ctx: SettleContext, call: UncertainCall<T>): 
 
 async function journal<T>(ctx: SettleContext, call: UncertainCall<T>, r: Reconciliation): Promise<void> {
   if (call.lease) await recordReconciliation(ctx.sql, call.lease, call.effectName, r);
+}
+
+/** The uncertain call's own failure code (a worker that stopped mid-call has none: the vendor is taken as unavailable). */
+function callCode<T>(call: UncertainCall<T>): FailureCode {
+  return call.cause.kind === 'lost_answer' ? call.cause.code : 'vendor_unavailable';
 }
 
 /** Retryable: same code as the call (it is what happened), never earlier than `waitMs`. */

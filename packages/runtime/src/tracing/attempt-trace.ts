@@ -24,7 +24,12 @@ export function runAttributes(envelope: Envelope): Record<string, string> {
 }
 
 export interface VendorCallSpan {
-  end(outcome: { success: boolean; code?: string }): void;
+  /**
+   * `code` is the call's failure code as the adapter classified it (`vendor_unavailable` for a 5xx,
+   * `network` for a reset, `timeout`), the same code the journal and the attempt record; `outcome`
+   * (VendorOutcome) says whether the vendor may have acted (`unknown`) or surely did not (`not_sent`).
+   */
+  end(result: { success: boolean; code?: string; outcome?: string }): void;
 }
 
 /** What the pipeline tells the trace; the no-op below is used when nobody traces. */
@@ -103,9 +108,10 @@ export function startAttemptTrace(input: AttemptTraceInput): AttemptTrace {
         currentContext,
       );
       return {
-        end({ success, code }) {
+        end({ success, code, outcome }) {
           span.setAttribute('revos.success', success);
           if (code) span.setAttribute('revos.failure_code', code);
+          if (outcome) span.setAttribute('revos.vendor_outcome', outcome);
           if (!success) span.setStatus({ code: SpanStatusCode.ERROR, message: code ?? 'failed' });
           span.end();
         },

@@ -57,6 +57,7 @@ export {
   EFFECT_METADATA_KEY,
   PaymentIntent,
   Refund,
+  STRIPE_API_VERSION,
   STRIPE_IDEMPOTENCY_WINDOW_MS,
   type ChargeInput,
   type ChargeResult,

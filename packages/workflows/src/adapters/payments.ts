@@ -6,10 +6,13 @@
  * - `POST {baseUrl}/v1/refunds` form `payment_intent, amount?, reason?, metadata[...]` → a Refund
  * - `GET {baseUrl}/v1/refunds?payment_intent=pi_…&limit=100` → `{ data: [Refund], has_more }`
  *
+ * Every request pins {@link STRIPE_API_VERSION} in `Stripe-Version`, so the shapes read here do not change
+ * when someone upgrades the account's default version in Stripe's dashboard.
+ *
  * "Once" for this vendor: Stripe keeps an idempotency key for 24 hours and answers a repeat of the same
- * key and body with the first answer, so a lost answer is settled by sending the same request again.
- * Past that window the key is forgotten; every request therefore also carries our effect token in
- * `metadata[revos_effect]`, and `findPaymentIntent` / `findRefund` look the operation up by it.
+ * key and body with the first answer. Every request also carries our effect token in
+ * `metadata[revos_effect]`, and `findCharge` / `findRefund` look the operation up by it: a lost answer
+ * is settled by that lookup (the workflows' `reconcile`), and past the key's window a repeat looks first.
  *
  * No card data ever passes through here: a charge names a saved payment method (`pm_…`).
  */
@@ -18,6 +21,12 @@ import { z } from 'zod';
 import { joinUrl, parseVendorJson, requireAdapterConfig, vendorRequest, type VendorResponse } from './http.js';
 
 const STRIPE_SERVICE = 'stripe';
+/**
+ * The Stripe API version this adapter was written against (the PaymentIntent, Refund, search and error
+ * shapes above), sent as `Stripe-Version` on every request. Change it only together with those shapes
+ * and the stand-in (test/support/stripe-standin.ts), which refuses any other version.
+ */
+export const STRIPE_API_VERSION = '2024-06-20';
 /** Stripe's documented idempotency window. */
 export const STRIPE_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60_000;
 /** Metadata key holding our effect token on every PaymentIntent and Refund we create. */
@@ -198,6 +207,7 @@ export function createStripePaymentProvider(options: StripeOptions & { idempoten
   const headers = (idempotencyKey: string | undefined, hasBody: boolean): Record<string, string> => ({
     authorization: `Bearer ${options.secretKey}`,
     accept: 'application/json',
+    'stripe-version': STRIPE_API_VERSION,
     ...(hasBody ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
     ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
   });

@@ -1,7 +1,8 @@
 import { TenantRuleset, WorkflowError } from '@revos/envelope';
 import { defineWorkflow } from '@revos/runtime';
-import type { PaymentProvider } from '../adapters/index.js';
+import type { ChargeResult, PaymentProvider } from '../adapters/index.js';
 import { chargeOnce } from './payments-once.js';
+import { stripeAnswer } from './reconcile-answers.js';
 import { WF60Manifest } from '../manifests/WF60_Collect_Payment.js';
 
 /** A charge as the event and the output keep it: ids and amounts, never card data. */
@@ -31,6 +32,10 @@ export function WF60_Collect_Payment(payments: PaymentProvider) {
           eventType: 'payment.collected',
           // Stripe answers a repeated key with the first charge; past its window chargeOnce looks it up.
           vendorDedupes: true,
+          // A lost answer is settled at once by finding the PaymentIntent that carries our token: no
+          // second POST, and no reliance on Stripe still holding the key.
+          reconcile: async ({ signal, idempotencyToken }) =>
+            stripeAnswer(await payments.findCharge(idempotencyToken, { signal }).then((r) => r && collected(r)), (c) => c.payment_intent_id),
         },
         async ({ signal, idempotencyToken }) => {
           const r = await chargeOnce(
@@ -45,7 +50,7 @@ export function WF60_Collect_Payment(payments: PaymentProvider) {
             },
             { idempotencyKey: idempotencyToken, triggeredAt: new Date(ctx.envelope.meta.timestamp_utc), signal },
           );
-          return { payment_intent_id: r.paymentIntentId, amount_minor: r.amountMinor, currency: r.currency, status: r.status };
+          return collected(r);
         },
       );
       ctx.recordDataWritten('stripe.payment_intents', charge.payment_intent_id);
@@ -55,6 +60,10 @@ export function WF60_Collect_Payment(payments: PaymentProvider) {
       };
     },
   });
+}
+
+function collected(r: ChargeResult): Collected {
+  return { payment_intent_id: r.paymentIntentId, amount_minor: r.amountMinor, currency: r.currency, status: r.status };
 }
 
 /** The tenant's payment rules (ruleset `payments`), as a policy the run must not break. */

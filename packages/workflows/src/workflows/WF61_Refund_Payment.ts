@@ -1,6 +1,7 @@
 import { defineWorkflow } from '@revos/runtime';
-import type { PaymentProvider } from '../adapters/index.js';
+import type { PaymentProvider, RefundResult } from '../adapters/index.js';
 import { refundOnce } from './payments-once.js';
+import { stripeAnswer } from './reconcile-answers.js';
 import { WF61Manifest } from '../manifests/WF61_Refund_Payment.js';
 
 interface Refunded extends Record<string, unknown> {
@@ -24,7 +25,15 @@ export function WF61_Refund_Payment(payments: PaymentProvider) {
       const p = ctx.payload;
       const refund = await ctx.effect<Refunded>(
         'payment.refund',
-        { service: 'stripe', endpoint: 'refunds.create', eventType: 'payment.refunded', vendorDedupes: true },
+        {
+          service: 'stripe',
+          endpoint: 'refunds.create',
+          eventType: 'payment.refunded',
+          vendorDedupes: true,
+          // A lost answer is settled at once by listing the PaymentIntent's refunds for the one with our token.
+          reconcile: async ({ signal, idempotencyToken }) =>
+            stripeAnswer(await payments.findRefund(p.payment_intent_id, idempotencyToken, { signal }).then((r) => r && refunded(r)), (r) => r.refund_id),
+        },
         async ({ signal, idempotencyToken }) => {
           const r = await refundOnce(
             payments,
@@ -36,11 +45,15 @@ export function WF61_Refund_Payment(payments: PaymentProvider) {
             },
             { idempotencyKey: idempotencyToken, triggeredAt: new Date(ctx.envelope.meta.timestamp_utc), signal },
           );
-          return { refund_id: r.refundId, payment_intent_id: r.paymentIntentId, amount_minor: r.amountMinor, currency: r.currency, status: r.status };
+          return refunded(r);
         },
       );
       ctx.recordDataWritten('stripe.refunds', refund.refund_id);
       return { summary: `refund ${refund.status}: ${refund.amount_minor} ${refund.currency}`, phi_touched: false, primary_outputs: refund };
     },
   });
+}
+
+function refunded(r: RefundResult): Refunded {
+  return { refund_id: r.refundId, payment_intent_id: r.paymentIntentId, amount_minor: r.amountMinor, currency: r.currency, status: r.status };
 }

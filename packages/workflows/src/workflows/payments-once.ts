@@ -1,8 +1,9 @@
 /**
- * "Once" for payments: within the processor's idempotency window the same request under the same key
- * is answered with the first result, so a retry after a lost answer, a 5xx or a killed worker simply
- * sends it again. Past the window the processor has forgotten the key: a retry first looks the
- * operation up by the key we stored in its metadata, and only sends when nothing was done.
+ * "Once" for payments. A lost answer (a reset, a 5xx, an unreadable 2xx) is settled in the same attempt
+ * by the effect's `reconcile`, which finds the operation by the key we stored in its metadata. What that
+ * lookup does not find, and a worker killed mid-call, is sent again under the same key: within the
+ * processor's idempotency window it answers with the first result. Past the window it has forgotten the
+ * key, so the request first looks the operation up here, and only sends when nothing was done.
  */
 import type { ChargeInput, ChargeResult, PaymentProvider, RefundInput, RefundResult } from '../adapters/index.js';
 

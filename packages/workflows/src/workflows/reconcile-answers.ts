@@ -38,3 +38,13 @@ export function bookingAnswer(lookup: FindBookingsResult): ReconcileAnswer<Booki
   }
   return { kind: 'undecidable', reason: `${lookup.bookings.length} bookings carry our key`, evidence: { appointment_ids: lookup.bookings.map((b) => b.appointmentId) } };
 }
+
+/**
+ * A charge or refund looked up at Stripe by our effect token (kept in its metadata), so the lookup is
+ * exact: the one it finds is ours. Stripe dedupes by the same token, so an absence needs no listing
+ * delay: the retry sends the same request again and Stripe answers it from its idempotency record.
+ */
+export function stripeAnswer<T>(found: T | null, stripeId: (resource: T) => string): ReconcileAnswer<T> {
+  if (found === null) return { kind: 'absent', evidence: { matches: 0 } };
+  return { kind: 'found', resource: found, evidence: { stripe_id: stripeId(found) } };
+}
