@@ -19,8 +19,13 @@
  *
  * Faults (`failNext`) land on the next POSTs: `reset_after_acting`, `error_500_after_acting` and
  * `non_json_2xx_after_acting` do the work (the charge exists, the key's answer is stored) and then lose
- * the answer on the wire; `outage_503` refuses before acting; `delay_after_acting` holds the answer for
- * a while (a worker can be killed mid-call).
+ * the answer on the wire; `outage_503` refuses before acting; `reset_before_acting` cuts the connection
+ * before acting (nothing is charged, yet the caller cannot tell); `delay_after_acting` holds the answer
+ * for a while (a worker can be killed mid-call).
+ *
+ * Lookups can lag creation as Stripe's search does: `lagNextSearch()` hides everything from the next
+ * search, `setListingLagMs(ms)` keeps each new charge and refund out of searches and refund lists for
+ * `ms` after it was created.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -31,6 +36,7 @@ export const STANDIN_STRIPE_VERSION = '2024-06-20';
 
 export type StripeFault =
   | { kind: 'reset_after_acting' }
+  | { kind: 'reset_before_acting' }
   | { kind: 'error_500_after_acting' }
   | { kind: 'non_json_2xx_after_acting' }
   | { kind: 'outage_503' }
@@ -72,6 +78,7 @@ export interface StripeRequest {
   /** Decoded form fields (`metadata[x]` kept as such). */
   form: Record<string, string>;
   rawBody: string;
+  receivedAt: Date;
 }
 
 export interface StripeStandin {
@@ -87,6 +94,8 @@ export interface StripeStandin {
   failNext(...faults: StripeFault[]): void;
   /** The next payment_intents search lists nothing (Stripe's search is eventually consistent: a new charge can lag). */
   lagNextSearch(): void;
+  /** Searches and refund lists show a new charge or refund only this long after its creation (0 by default). */
+  setListingLagMs(ms: number): void;
   /** How long a key is remembered; 0 forgets at once (as if the 24 h window had passed). */
   setKeyTtlMs(ms: number): void;
   reset(): void;
@@ -139,6 +148,10 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
   const faults: StripeFault[] = [];
   let keyTtlMs = DAY_MS;
   let searchLags = false;
+  let listingLagMs = 0;
+  /** When each charge and refund was created, in ms (Stripe's `created` is whole seconds). */
+  const createdAt = new Map<string, number>();
+  const listed = (object: { id: string }) => Date.now() - (createdAt.get(object.id) ?? 0) >= listingLagMs;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -164,6 +177,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
       created: Math.floor(Date.now() / 1000),
     };
     intents.push(intent);
+    createdAt.set(intent.id, Date.now());
     if (decline) {
       return stripeError(402, 'card_error', decline.code, 'Your card was declined.', {
         ...(decline.decline_code ? { decline_code: decline.decline_code } : {}),
@@ -195,6 +209,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
       created: Math.floor(Date.now() / 1000),
     };
     refunds.push(refund);
+    createdAt.set(refund.id, Date.now());
     return { status: 200, body: refund };
   }
 
@@ -210,6 +225,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
       case undefined:
         return send(res, answer.status, answer.body, headers);
       case 'reset_after_acting':
+      case 'reset_before_acting':
         res.socket?.destroy();
         return;
       case 'error_500_after_acting':
@@ -233,7 +249,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
 
   function handlePost(req: StripeRequest, res: ServerResponse, act: () => { status: number; body: unknown }): void {
     const fault = faults.shift();
-    if (fault?.kind === 'outage_503') return deliver(res, fault, { status: 503, body: null });
+    if (fault?.kind === 'outage_503' || fault?.kind === 'reset_before_acting') return deliver(res, fault, { status: 503, body: null });
     const key = req.idempotencyKey;
     if (key === null) return deliver(res, fault, act());
     const bodyHash = createHash('sha256').update(`${req.path}\n${req.rawBody}`).digest('hex');
@@ -267,12 +283,12 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
     if (req.method === 'GET' && req.path === '/v1/payment_intents/search') {
       const search = parseSearch(req.query['query'] ?? '');
       if (!search) return send(res, 400, { error: { type: 'invalid_request_error', code: 'parameter_invalid_string', message: 'Invalid search query', param: 'query' } });
-      const data = searchLags ? [] : intents.filter((i) => i.metadata[search.key] === search.value);
+      const data = searchLags ? [] : intents.filter((i) => i.metadata[search.key] === search.value && listed(i));
       searchLags = false;
       return send(res, 200, { object: 'search_result', url: '/v1/payment_intents/search', has_more: false, next_page: null, data });
     }
     if (req.method === 'GET' && req.path === '/v1/refunds') {
-      const data = refunds.filter((r) => req.query['payment_intent'] === undefined || r.payment_intent === req.query['payment_intent']);
+      const data = refunds.filter((r) => (req.query['payment_intent'] === undefined || r.payment_intent === req.query['payment_intent']) && listed(r));
       return send(res, 200, { object: 'list', url: '/v1/refunds', has_more: false, data });
     }
     const intent = /^\/v1\/payment_intents\/(pi_[A-Za-z0-9]+)$/.exec(req.path);
@@ -299,6 +315,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
         stripeVersion: typeof rawVersion === 'string' ? rawVersion : null,
         form: Object.fromEntries(new URLSearchParams(rawBody)),
         rawBody,
+        receivedAt: new Date(),
       };
       requests.push(recorded);
       if (req.headers.authorization !== `Bearer ${secretKey}`) {
@@ -332,6 +349,7 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
     charges: () => intents.filter((i) => i.status === 'succeeded'),
     failNext: (...more) => void faults.push(...more),
     lagNextSearch: () => void (searchLags = true),
+    setListingLagMs: (ms) => void (listingLagMs = ms),
     setKeyTtlMs: (ms) => void (keyTtlMs = ms),
     reset() {
       requests.length = 0;
@@ -341,6 +359,8 @@ export async function startStripeStandin(options: { secretKey?: string; port?: n
       faults.length = 0;
       keyTtlMs = DAY_MS;
       searchLags = false;
+      listingLagMs = 0;
+      createdAt.clear();
     },
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
