@@ -40,6 +40,7 @@ export interface EffectSpec<T = unknown> {
    * True when the vendor dedupes requests by the idempotency token we send. Only
    * then may a call whose outcome is unknown (the answer was lost, or the worker
    * died mid-call) be sent again unasked; otherwise it is reconciled or escalated.
+   * A vendor that forgets tokens (Stripe, after 24 h) is false once it may have forgotten ours.
    */
   vendorDedupes?: boolean;
   /** What the event row keeps as payload (never raw PHI in phi_minimized mode). Defaults to the effect's result. */

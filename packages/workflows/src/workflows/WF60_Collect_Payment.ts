@@ -1,7 +1,7 @@
 import { TenantRuleset, WorkflowError } from '@revos/envelope';
 import { defineWorkflow } from '@revos/runtime';
 import type { ChargeResult, PaymentProvider } from '../adapters/index.js';
-import { chargeOnce } from './payments-once.js';
+import { beyondKeyWindow, chargeOnce } from './payments-once.js';
 import { stripeAnswer } from './reconcile-answers.js';
 import { WF60Manifest } from '../manifests/WF60_Collect_Payment.js';
 
@@ -24,14 +24,18 @@ export function WF60_Collect_Payment(payments: PaymentProvider) {
     async run(ctx) {
       const p = ctx.payload;
       checkPaymentRules(ctx.policy.ruleset, p.amount_minor, p.currency);
+      const triggeredAt = new Date(ctx.envelope.meta.timestamp_utc);
+      const now = new Date();
       const charge = await ctx.effect<Collected>(
         'payment.charge',
         {
           service: 'stripe',
           endpoint: 'payment_intents.create',
           eventType: 'payment.collected',
-          // Stripe answers a repeated key with the first charge; past its window chargeOnce looks it up.
-          vendorDedupes: true,
+          // Stripe answers a repeated key with the first charge, for 24 h. Past that it may have forgotten
+          // the key: the intent is journaled, and a charge the search does not list is proof of absence
+          // only after the listing delay (its search lags new charges), so a lag never becomes a second charge.
+          vendorDedupes: !beyondKeyWindow(payments, triggeredAt, now),
           // A lost answer is settled at once by finding the PaymentIntent that carries our token: no
           // second POST, and no reliance on Stripe still holding the key.
           reconcile: async ({ signal, idempotencyToken }) =>
@@ -48,7 +52,7 @@ export function WF60_Collect_Payment(payments: PaymentProvider) {
               // Ids only: the processor's dashboard shows metadata to everyone with access.
               metadata: { tenant_id: ctx.envelope.meta.tenant_id, purpose: p.purpose, ...(p.reference ? { reference: p.reference } : {}) },
             },
-            { idempotencyKey: idempotencyToken, triggeredAt: new Date(ctx.envelope.meta.timestamp_utc), signal },
+            { idempotencyKey: idempotencyToken, triggeredAt, signal, now },
           );
           return collected(r);
         },

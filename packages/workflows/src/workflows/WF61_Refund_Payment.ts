@@ -1,6 +1,6 @@
 import { defineWorkflow } from '@revos/runtime';
 import type { PaymentProvider, RefundResult } from '../adapters/index.js';
-import { refundOnce } from './payments-once.js';
+import { beyondKeyWindow, refundOnce } from './payments-once.js';
 import { stripeAnswer } from './reconcile-answers.js';
 import { WF61Manifest } from '../manifests/WF61_Refund_Payment.js';
 
@@ -23,13 +23,16 @@ export function WF61_Refund_Payment(payments: PaymentProvider) {
     ...WF61Manifest,
     async run(ctx) {
       const p = ctx.payload;
+      const triggeredAt = new Date(ctx.envelope.meta.timestamp_utc);
+      const now = new Date();
       const refund = await ctx.effect<Refunded>(
         'payment.refund',
         {
           service: 'stripe',
           endpoint: 'refunds.create',
           eventType: 'payment.refunded',
-          vendorDedupes: true,
+          // As for charges: deduped by Stripe for 24 h; past that, an absence is proof only after the listing delay.
+          vendorDedupes: !beyondKeyWindow(payments, triggeredAt, now),
           // A lost answer is settled at once by listing the PaymentIntent's refunds for the one with our token.
           reconcile: async ({ signal, idempotencyToken }) =>
             stripeAnswer(await payments.findRefund(p.payment_intent_id, idempotencyToken, { signal }).then((r) => r && refunded(r)), (r) => r.refund_id),
@@ -43,7 +46,7 @@ export function WF61_Refund_Payment(payments: PaymentProvider) {
               ...(p.reason === undefined ? {} : { reason: p.reason }),
               metadata: { tenant_id: ctx.envelope.meta.tenant_id },
             },
-            { idempotencyKey: idempotencyToken, triggeredAt: new Date(ctx.envelope.meta.timestamp_utc), signal },
+            { idempotencyKey: idempotencyToken, triggeredAt, signal, now },
           );
           return refunded(r);
         },

@@ -1,9 +1,10 @@
 /**
  * "Once" for payments. A lost answer (a reset, a 5xx, an unreadable 2xx) is settled in the same attempt
- * by the effect's `reconcile`, which finds the operation by the key we stored in its metadata. What that
- * lookup does not find, and a worker killed mid-call, is sent again under the same key: within the
- * processor's idempotency window it answers with the first result. Past the window it has forgotten the
- * key, so the request first looks the operation up here, and only sends when nothing was done.
+ * by the effect's `reconcile`, which finds the operation by the key we stored in its metadata. Within the
+ * processor's idempotency window, what that lookup does not find, and a worker killed mid-call, is sent
+ * again under the same key: the processor answers with the first result. Past the window it has forgotten
+ * the key, so the effect no longer counts as deduped (`vendorDedupes` false): its intent is journaled, an
+ * absence is proof only after the listing delay, and the request first looks the operation up here.
  */
 import type { ChargeInput, ChargeResult, PaymentProvider, RefundInput, RefundResult } from '../adapters/index.js';
 

@@ -41,8 +41,9 @@ export function bookingAnswer(lookup: FindBookingsResult): ReconcileAnswer<Booki
 
 /**
  * A charge or refund looked up at Stripe by our effect token (kept in its metadata), so the lookup is
- * exact: the one it finds is ours. Stripe dedupes by the same token, so an absence needs no listing
- * delay: the retry sends the same request again and Stripe answers it from its idempotency record.
+ * exact: the one it finds is ours. Within Stripe's key window an absence needs no listing delay: the
+ * retry sends the same request again and Stripe answers it from its idempotency record. Past it the
+ * effect is not deduped, and the runtime waits out the listing delay before it trusts an absence.
  */
 export function stripeAnswer<T>(found: T | null, stripeId: (resource: T) => string): ReconcileAnswer<T> {
   if (found === null) return { kind: 'absent', evidence: { matches: 0 } };

@@ -1,0 +1,138 @@
+/**
+ * WF60/WF61 on a trigger older than Stripe's 24 h idempotency-key window, whose answer is lost while
+ * Stripe's lookups still lag the new charge or refund. Stripe has forgotten our key, so a second POST
+ * would charge (or refund) twice: an absence is proof only once the listing delay has passed since the
+ * call, and until then the run waits instead of sending again. Through the Stripe stand-in over HTTP.
+ */
+import { setConsent } from '@revos/db';
+import type { Envelope } from '@revos/envelope';
+import { submitRun } from '@revos/runtime';
+import { createStripePaymentProvider, WF60_Collect_Payment, WF61_Refund_Payment } from '@revos/workflows';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeEnvelope, startHarness, TENANT, type Harness } from '../support/harness.js';
+import { startStripeStandin, type StripeStandin } from '../support/stripe-standin.js';
+
+/** The worker trusts an absence this long after the call (RECONCILE_LISTING_DELAY_MS). */
+const LISTING_DELAY_MS = 2_000;
+/** Stripe lists a new charge or refund this long after creating it: shorter than the delay, longer than a retry's backoff. */
+const STRIPE_LAG_MS = 1_500;
+const PATIENT = 'p_payer_late';
+
+let h: Harness;
+let stripe: StripeStandin;
+
+beforeAll(async () => {
+  stripe = await startStripeStandin();
+  const payments = createStripePaymentProvider({ baseUrl: stripe.url, secretKey: stripe.secretKey, timeoutMs: 2_000 });
+  h = await startHarness({ extraWorkflows: [WF60_Collect_Payment(payments), WF61_Refund_Payment(payments)], listingDelayMs: LISTING_DELAY_MS });
+  await setConsent(h.db.sql, { tenantId: TENANT, subjectId: PATIENT, channel: 'payment', status: 'allow', source: 'test' });
+});
+beforeEach(() => stripe.reset());
+afterAll(async () => {
+  await h?.close();
+  await stripe?.close();
+});
+
+const intake = (envelope: Envelope) => submitRun({ db: h.db, queues: h.queues, catalog: h.catalog }, envelope, { source: 'api' });
+const collect = (amount = 2500) =>
+  makeEnvelope({ workflow: 'WF60_Collect_Payment', payload: { amount_minor: amount, currency: 'usd', payment_method: 'pm_card_visa', purpose: 'copay' }, subject: { patient_id: PATIENT } });
+const refund = (paymentIntentId: string, amount: number) =>
+  makeEnvelope({ workflow: 'WF61_Refund_Payment', payload: { payment_intent_id: paymentIntentId, amount_minor: amount }, subject: { patient_id: PATIENT } });
+
+/** The same trigger, arrived 25 hours ago (its retry, or a replay, comes now). */
+function dayOld(envelope: Envelope): Envelope {
+  return { ...envelope, meta: { ...envelope.meta, timestamp_utc: new Date(Date.now() - 25 * 3600_000).toISOString() } };
+}
+
+/** Stripe has forgotten every key (as 24 h after the first request) and lists new objects late. */
+function pastTheWindowWithLag(): void {
+  stripe.setKeyTtlMs(0);
+  stripe.setListingLagMs(STRIPE_LAG_MS);
+}
+
+async function effectOf(key: string) {
+  const [row] = await h.db.sql<{ state: string; attempts: number; reconciliations: { answer: string }[] }[]>`
+    select state, attempts, reconciliations from effects where idempotency_key = ${key}`;
+  return row;
+}
+
+const postsTo = (path: string) => stripe.requests.filter((r) => r.method === 'POST' && r.path === path);
+
+async function paid(amount: number): Promise<string> {
+  const envelope = collect(amount);
+  await intake(envelope);
+  const run = await h.waitForRun(envelope.meta.workflow_run_id);
+  expect(run.status).toBe('ok');
+  return run.output?.result.primary_outputs['payment_intent_id'] as string;
+}
+
+describe('a charge past the key window whose answer is lost', () => {
+  it('while the search lags: no second POST, one charge, and the run ends ok once the search lists it', async () => {
+    pastTheWindowWithLag();
+    stripe.failNext({ kind: 'reset_after_acting' });
+    const envelope = dayOld(collect());
+    await intake(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id);
+    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
+    expect(postsTo('/v1/payment_intents')).toHaveLength(1);
+    expect(stripe.charges()).toHaveLength(1);
+    expect(run.output?.result.primary_outputs['payment_intent_id']).toBe(stripe.charges()[0]?.id);
+    const entry = await effectOf(envelope.meta.idempotency_key);
+    expect(entry).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(entry?.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'found']);
+  });
+
+  it('when nothing was charged: exactly one new POST, sent only after the listing delay', async () => {
+    pastTheWindowWithLag();
+    stripe.failNext({ kind: 'reset_before_acting' });
+    const envelope = dayOld(collect());
+    await intake(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id);
+    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
+    const posts = postsTo('/v1/payment_intents');
+    expect(posts).toHaveLength(2);
+    expect(posts[1]!.receivedAt.getTime() - posts[0]!.receivedAt.getTime()).toBeGreaterThanOrEqual(LISTING_DELAY_MS);
+    expect(stripe.charges()).toHaveLength(1);
+    expect(run.output?.result.primary_outputs['payment_intent_id']).toBe(stripe.charges()[0]?.id);
+    const entry = await effectOf(envelope.meta.idempotency_key);
+    expect(entry).toMatchObject({ state: 'completed', attempts: 2 });
+    expect(entry?.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
+  });
+});
+
+describe('a refund past the key window whose answer is lost', () => {
+  it('while the refunds list lags: no second POST, one refund, and the run ends ok once it is listed', async () => {
+    const pi = await paid(3000);
+    pastTheWindowWithLag();
+    stripe.failNext({ kind: 'reset_after_acting' });
+    const envelope = dayOld(refund(pi, 1000));
+    await intake(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id);
+    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
+    expect(postsTo('/v1/refunds')).toHaveLength(1);
+    expect(stripe.refunds).toHaveLength(1);
+    expect(stripe.intents[0]?.amount_refunded).toBe(1000);
+    expect(run.output?.result.primary_outputs['refund_id']).toBe(stripe.refunds[0]?.id);
+    const entry = await effectOf(envelope.meta.idempotency_key);
+    expect(entry).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(entry?.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'found']);
+  });
+
+  it('when nothing was refunded: exactly one new POST, sent only after the listing delay', async () => {
+    const pi = await paid(3000);
+    pastTheWindowWithLag();
+    stripe.failNext({ kind: 'reset_before_acting' });
+    const envelope = dayOld(refund(pi, 1000));
+    await intake(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id);
+    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
+    const posts = postsTo('/v1/refunds');
+    expect(posts).toHaveLength(2);
+    expect(posts[1]!.receivedAt.getTime() - posts[0]!.receivedAt.getTime()).toBeGreaterThanOrEqual(LISTING_DELAY_MS);
+    expect(stripe.refunds).toHaveLength(1);
+    expect(stripe.intents[0]?.amount_refunded).toBe(1000);
+    const entry = await effectOf(envelope.meta.idempotency_key);
+    expect(entry).toMatchObject({ state: 'completed', attempts: 2 });
+    expect(entry?.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
+  });
+});
