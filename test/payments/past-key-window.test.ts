@@ -6,7 +6,7 @@
  */
 import { setConsent } from '@revos/db';
 import type { Envelope } from '@revos/envelope';
-import { submitRun } from '@revos/runtime';
+import { defineWorkflow, submitRun } from '@revos/runtime';
 import { createStripePaymentProvider, WF60_Collect_Payment, WF61_Refund_Payment } from '@revos/workflows';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeEnvelope, startHarness, TENANT, type Harness } from '../support/harness.js';
@@ -17,6 +17,8 @@ const LISTING_DELAY_MS = 2_000;
 /** Stripe lists a new charge or refund this long after creating it: shorter than the delay, longer than a retry's backoff. */
 const STRIPE_LAG_MS = 1_500;
 const PATIENT = 'p_payer_late';
+/** WF60 with one attempt in all: what the first attempt cannot prove goes to staff. */
+const ONE_SHOT_COLLECT = 'WF97_Test_One_Shot_Collect';
 
 let h: Harness;
 let stripe: StripeStandin;
@@ -24,7 +26,8 @@ let stripe: StripeStandin;
 beforeAll(async () => {
   stripe = await startStripeStandin();
   const payments = createStripePaymentProvider({ baseUrl: stripe.url, secretKey: stripe.secretKey, timeoutMs: 2_000 });
-  h = await startHarness({ extraWorkflows: [WF60_Collect_Payment(payments), WF61_Refund_Payment(payments)], listingDelayMs: LISTING_DELAY_MS });
+  const collectOnce = defineWorkflow({ ...WF60_Collect_Payment(payments), name: ONE_SHOT_COLLECT, attempts: 1 });
+  h = await startHarness({ extraWorkflows: [WF60_Collect_Payment(payments), WF61_Refund_Payment(payments), collectOnce], listingDelayMs: LISTING_DELAY_MS });
   await setConsent(h.db.sql, { tenantId: TENANT, subjectId: PATIENT, channel: 'payment', status: 'allow', source: 'test' });
 });
 beforeEach(() => stripe.reset());
@@ -34,8 +37,8 @@ afterAll(async () => {
 });
 
 const intake = (envelope: Envelope) => submitRun({ db: h.db, queues: h.queues, catalog: h.catalog }, envelope, { source: 'api' });
-const collect = (amount = 2500) =>
-  makeEnvelope({ workflow: 'WF60_Collect_Payment', payload: { amount_minor: amount, currency: 'usd', payment_method: 'pm_card_visa', purpose: 'copay' }, subject: { patient_id: PATIENT } });
+const collect = (amount = 2500, workflow = 'WF60_Collect_Payment') =>
+  makeEnvelope({ workflow, payload: { amount_minor: amount, currency: 'usd', payment_method: 'pm_card_visa', purpose: 'copay' }, subject: { patient_id: PATIENT } });
 const refund = (paymentIntentId: string, amount: number) =>
   makeEnvelope({ workflow: 'WF61_Refund_Payment', payload: { payment_intent_id: paymentIntentId, amount_minor: amount }, subject: { patient_id: PATIENT } });
 
@@ -97,6 +100,21 @@ describe('a charge past the key window whose answer is lost', () => {
     const entry = await effectOf(envelope.meta.idempotency_key);
     expect(entry).toMatchObject({ state: 'completed', attempts: 2 });
     expect(entry?.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
+  });
+
+  it('on the last attempt, a charge not listed yet goes to staff with the question, never a second POST', async () => {
+    pastTheWindowWithLag();
+    stripe.failNext({ kind: 'reset_after_acting' });
+    const envelope = dayOld(collect(2500, ONE_SHOT_COLLECT));
+    await h.enqueue(envelope);
+    const run = await h.waitForRun(envelope.meta.workflow_run_id);
+    expect(run).toMatchObject({ status: 'failed', failure_code: 'effect_outcome_unknown' });
+    expect(run.output?.meta_out.failure_reason).toContain('revos effects settle');
+    expect(postsTo('/v1/payment_intents')).toHaveLength(1);
+    expect(stripe.charges()).toHaveLength(1);
+    expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'unknown' });
+    const tasks = await h.db.sql`select status from tasks where workflow_run_id = ${envelope.meta.workflow_run_id}`;
+    expect(tasks).toEqual([{ status: 'open' }]);
   });
 });
 
