@@ -10,7 +10,7 @@ import { defineWorkflow, submitRun } from '@revos/runtime';
 import { createStripePaymentProvider, WF60_Collect_Payment, WF61_Refund_Payment } from '@revos/workflows';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeEnvelope, startHarness, TENANT, type Harness } from '../support/harness.js';
-import { startStripeStandin, type StripeStandin } from '../support/stripe-standin.js';
+import { startStripeStandin, type StripeFault, type StripeStandin } from '../support/stripe-standin.js';
 
 /** The worker trusts an absence this long after the call (RECONCILE_LISTING_DELAY_MS). */
 const LISTING_DELAY_MS = 2_000;
@@ -69,40 +69,54 @@ async function paid(amount: number): Promise<string> {
   return run.output?.result.primary_outputs['payment_intent_id'] as string;
 }
 
-describe('a charge past the key window whose answer is lost', () => {
-  it('while the search lags: no second POST, one charge, and the run ends ok once the search lists it', async () => {
+/** A charge or a refund: how to trigger one a day late, where its POSTs go, what Stripe made of them. */
+interface Operation {
+  what: string;
+  /** A trigger from 25 hours ago (a refund's charge is made first, now, inside the window). */
+  trigger(): Promise<Envelope>;
+  postPath: string;
+  made(): { id: string }[];
+  outputId: string;
+}
+
+const operations: Operation[] = [
+  { what: 'charge', trigger: async () => dayOld(collect()), postPath: '/v1/payment_intents', made: () => stripe.charges(), outputId: 'payment_intent_id' },
+  { what: 'refund', trigger: async () => dayOld(refund(await paid(3000), 1000)), postPath: '/v1/refunds', made: () => stripe.refunds, outputId: 'refund_id' },
+];
+
+describe.each(operations)('a $what past the key window whose answer is lost', (op) => {
+  /** Runs one late trigger whose first POST meets `fault`, with Stripe's lookups lagging; checks the one thing made. */
+  async function runLate(fault: StripeFault) {
+    const envelope = await op.trigger();
+    stripe.requests.length = 0;
     pastTheWindowWithLag();
-    stripe.failNext({ kind: 'reset_after_acting' });
-    const envelope = dayOld(collect());
+    stripe.failNext(fault);
     await intake(envelope);
     const run = await h.waitForRun(envelope.meta.workflow_run_id);
     expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
-    expect(postsTo('/v1/payment_intents')).toHaveLength(1);
-    expect(stripe.charges()).toHaveLength(1);
-    expect(run.output?.result.primary_outputs['payment_intent_id']).toBe(stripe.charges()[0]?.id);
-    const entry = await effectOf(envelope.meta.idempotency_key);
+    expect(op.made()).toHaveLength(1);
+    expect(run.output?.result.primary_outputs[op.outputId]).toBe(op.made()[0]?.id);
+    return { posts: postsTo(op.postPath), entry: await effectOf(envelope.meta.idempotency_key) };
+  }
+
+  it(`while the lookup lags: no second POST, one ${op.what}, and the run ends ok once it is listed`, async () => {
+    const { posts, entry } = await runLate({ kind: 'reset_after_acting' });
+    expect(posts).toHaveLength(1);
     expect(entry).toMatchObject({ state: 'completed', attempts: 1 });
     expect(entry?.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'found']);
   });
 
-  it('when nothing was charged: exactly one new POST, sent only after the listing delay', async () => {
-    pastTheWindowWithLag();
-    stripe.failNext({ kind: 'reset_before_acting' });
-    const envelope = dayOld(collect());
-    await intake(envelope);
-    const run = await h.waitForRun(envelope.meta.workflow_run_id);
-    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
-    const posts = postsTo('/v1/payment_intents');
+  it(`when nothing was made: exactly one new POST, sent only after the listing delay`, async () => {
+    const { posts, entry } = await runLate({ kind: 'reset_before_acting' });
     expect(posts).toHaveLength(2);
     expect(posts[1]!.receivedAt.getTime() - posts[0]!.receivedAt.getTime()).toBeGreaterThanOrEqual(LISTING_DELAY_MS);
-    expect(stripe.charges()).toHaveLength(1);
-    expect(run.output?.result.primary_outputs['payment_intent_id']).toBe(stripe.charges()[0]?.id);
-    const entry = await effectOf(envelope.meta.idempotency_key);
     expect(entry).toMatchObject({ state: 'completed', attempts: 2 });
     expect(entry?.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
   });
+});
 
-  it('on the last attempt, a charge not listed yet goes to staff with the question, never a second POST', async () => {
+describe('the last attempt past the key window', () => {
+  it('sends a charge not listed yet to staff with the question, never a second POST', async () => {
     pastTheWindowWithLag();
     stripe.failNext({ kind: 'reset_after_acting' });
     const envelope = dayOld(collect(2500, ONE_SHOT_COLLECT));
@@ -115,42 +129,5 @@ describe('a charge past the key window whose answer is lost', () => {
     expect(await effectOf(envelope.meta.idempotency_key)).toMatchObject({ state: 'unknown' });
     const tasks = await h.db.sql`select status from tasks where workflow_run_id = ${envelope.meta.workflow_run_id}`;
     expect(tasks).toEqual([{ status: 'open' }]);
-  });
-});
-
-describe('a refund past the key window whose answer is lost', () => {
-  it('while the refunds list lags: no second POST, one refund, and the run ends ok once it is listed', async () => {
-    const pi = await paid(3000);
-    pastTheWindowWithLag();
-    stripe.failNext({ kind: 'reset_after_acting' });
-    const envelope = dayOld(refund(pi, 1000));
-    await intake(envelope);
-    const run = await h.waitForRun(envelope.meta.workflow_run_id);
-    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
-    expect(postsTo('/v1/refunds')).toHaveLength(1);
-    expect(stripe.refunds).toHaveLength(1);
-    expect(stripe.intents[0]?.amount_refunded).toBe(1000);
-    expect(run.output?.result.primary_outputs['refund_id']).toBe(stripe.refunds[0]?.id);
-    const entry = await effectOf(envelope.meta.idempotency_key);
-    expect(entry).toMatchObject({ state: 'completed', attempts: 1 });
-    expect(entry?.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'found']);
-  });
-
-  it('when nothing was refunded: exactly one new POST, sent only after the listing delay', async () => {
-    const pi = await paid(3000);
-    pastTheWindowWithLag();
-    stripe.failNext({ kind: 'reset_before_acting' });
-    const envelope = dayOld(refund(pi, 1000));
-    await intake(envelope);
-    const run = await h.waitForRun(envelope.meta.workflow_run_id);
-    expect(run).toMatchObject({ status: 'ok', retry_count: 1 });
-    const posts = postsTo('/v1/refunds');
-    expect(posts).toHaveLength(2);
-    expect(posts[1]!.receivedAt.getTime() - posts[0]!.receivedAt.getTime()).toBeGreaterThanOrEqual(LISTING_DELAY_MS);
-    expect(stripe.refunds).toHaveLength(1);
-    expect(stripe.intents[0]?.amount_refunded).toBe(1000);
-    const entry = await effectOf(envelope.meta.idempotency_key);
-    expect(entry).toMatchObject({ state: 'completed', attempts: 2 });
-    expect(entry?.reconciliations.map((r) => r.answer)).toEqual(['not_yet_provable', 'absent']);
   });
 });
