@@ -1,23 +1,12 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { captureLogLines } from './log-lines.fixtures.js';
 import { createLogger, lazyChild } from './logger.js';
-
-function capture(): { lines: Record<string, unknown>[]; stream: Writable } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, stream };
-}
 
 const RUN = { workflow: 'WF01_Test', workflow_run_id: 'run_01', tenant_id: 't_1', attempt: 1 };
 
 describe('the per-run logger made lazily', () => {
   it('writes every line with the run bindings and still redacts PHI in payloads', () => {
-    const { lines, stream } = capture();
+    const { lines, stream } = captureLogLines();
     const log = lazyChild(createLogger({ destination: stream, level: 'info' }), RUN);
     log.info({ to: '+15551234567', detail: { phone: '+15551234567' } }, 'sent');
     log.child({ effect: 'sms.send' }).warn('nested');
@@ -28,7 +17,7 @@ describe('the per-run logger made lazily', () => {
   });
 
   it('writes nothing at a disabled level and does not make the child for it', () => {
-    const { lines, stream } = capture();
+    const { lines, stream } = captureLogLines();
     const parent = createLogger({ destination: stream, level: 'warn' });
     let made = 0;
     const child = parent.child.bind(parent);
