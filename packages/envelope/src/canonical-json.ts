@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** Matches a UTF-16 surrogate that is not part of a pair (with the `u` flag, pairs are one code point). */
 const LONE_SURROGATE_RE = /\p{Surrogate}/u;
@@ -111,10 +111,18 @@ export function canonicalJson(value: unknown): string {
   return serialise(value, [], new Set());
 }
 
+/**
+ * One-shot `crypto.hash` (Node ≥ 20.12): no Hash object per call, half the time of
+ * createHash().update().digest(); the engines field still admits 20.11, which lacks it.
+ */
+const sha256HexOf: (data: string | Uint8Array) => string =
+  typeof crypto.hash === "function" ? (data) => crypto.hash("sha256", data, "hex") : (data) => crypto.createHash("sha256").update(data).digest("hex");
+
 /** Lowercase hex SHA-256. Strings are hashed as UTF-8. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+  return sha256HexOf(data);
 }
+
 
 /**
  * The convention's `payload_hash = sha256(stable_json(payload))`: 64 lowercase hex characters, the
