@@ -172,8 +172,8 @@ async function admit(deps: IntakeDeps, checked: CheckedRun, options: IntakeOptio
 async function acceptAndEnqueue(deps: IntakeDeps, ready: ReadyRun, options: IntakeOptions, phi: boolean, traceContext: string | undefined): Promise<IntakeResult> {
   const { envelope, jobId, lane } = ready;
   const meta = envelope.meta;
-  const accepted = await acceptRun(deps.db.sql, {
-    ...runIdentity(meta),
+  // Object.assign, not a spread: see StoredRows.runRecord (a spread and this many fields cost 20–30 µs).
+  const accepted = await acceptRun(deps.db.sql, Object.assign(runIdentity(meta), {
     jobId,
     lane,
     priority: options.priority ?? null,
@@ -182,7 +182,7 @@ async function acceptAndEnqueue(deps: IntakeDeps, ready: ReadyRun, options: Inta
     envelope: phi && deps.privacy ? redactEnvelope(deps.privacy, envelope) : envelope,
     sealedEnvelope: phi && deps.privacy ? deps.privacy.sealer.seal(envelope, sealContext.acceptedRun(meta.idempotency_key)) : null,
     traceContext: traceContext ?? null,
-  });
+  }));
   const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane, root_run_id: accepted.rootRunId };
   if (!accepted.accepted) return { status: 'duplicate', workflow_run_id: accepted.workflowRunId, ...base };
   // Not a bare enqueue: a finished job left under this jobId (a restored database) would absorb it.
