@@ -12,6 +12,7 @@ export const VARIANTS = [
   'graphile-worker-effect',
   'fleet',
   'fleet-duplicates',
+  'intake-duplicates',
   'idle-raw-noop',
   'idle-raw-effect',
   'idle-fleet',
@@ -43,7 +44,7 @@ const BenchEnv = z.object({
     .pipe(z.array(z.enum(VARIANTS))),
   /** Deliveries of each envelope in fleet-duplicates (the first is the fresh run). */
   BENCH_DELIVERIES: z.coerce.number().int().min(2).max(50).default(10),
-  /** Envelopes in fleet-duplicates; 0 means BENCH_N. 5,000 × 9 redeliveries keeps the whole run under 10 minutes. */
+  /** Envelopes in fleet-duplicates and intake-duplicates; 0 means BENCH_N. 5,000 × 9 redeliveries keeps the whole run under 10 minutes. */
   BENCH_DUPLICATES_N: z.coerce.number().int().min(0).default(5_000),
   /** fleet-rss: runs of its one long worker; its peak RSS is sampled every BENCH_N runs (flat or not). */
   BENCH_RSS_N: z.coerce.number().int().min(200).default(100_000),

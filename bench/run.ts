@@ -21,9 +21,10 @@ import { decodeTime, ulid } from 'ulid';
 import { makeEnvelope } from '../test/support/harness.js';
 import { startVendorStandin, type VendorStandin } from '../test/support/vendor-standin.js';
 import { buildWorkerChild } from './build-child.js';
+import { intakeBody, openBenchIntake } from './intake.js';
 import { BASELINE_VARIANTS, DEFAULT_VARIANTS, loadEnv, type Variant } from './env.js';
 import { voiceVariant } from './voice.js';
-import { deriveRatios, renderMarkdown, type BenchReport, type Check, type IdleResult, type ThroughputResult } from './report.js';
+import { deriveRatios, renderMarkdown, type BenchReport, type Check, type IdleResult, type IntakeDuplicatesResult, type ThroughputResult } from './report.js';
 import {
   BENCH_EVENT_TYPE,
   BENCH_EVENTS_DDL,
@@ -329,6 +330,7 @@ const KIND: Record<Variant, WorkerKind> = {
   'graphile-worker-effect': 'graphile-effect',
   fleet: 'fleet',
   'fleet-duplicates': 'fleet',
+  'intake-duplicates': 'fleet',
   'idle-raw-noop': 'raw-noop',
   'idle-raw-effect': 'raw-effect',
   'idle-fleet': 'fleet',
@@ -436,6 +438,54 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
     const runs = phases.reduce((sum, p) => sum + p.target, 0);
     log(`${variant}: ${commits} transactions committed in its database, ${round(commits / runs, 2)} per job`);
     return { variant, kind, phases: results, peak_rss_mb: peak, baseline_rss_mb, check, db_commits_per_job: round(commits / runs, 3) };
+  });
+}
+
+/**
+ * A repeated delivery where production absorbs it: `duplicates-n` + warm-up bodies submitted through
+ * the producer's intake (`submitRequest`, what POST /v1/runs calls), drained by a fleet worker child,
+ * then every body submitted `deliveries - 1` more times. Each repeat must be answered 200 "duplicate"
+ * with the first run's id and add no job. Cost: time per repeat / (time per fresh submission + the
+ * worker's time per fresh run), both at the bench's concurrency.
+ */
+async function intakeDuplicatesVariant(): Promise<IntakeDuplicatesResult> {
+  const variant: Variant = 'intake-duplicates';
+  return withResources(async (own) => {
+    const database = await createBenchDatabase('fleet');
+    own.dbs.push(database.name);
+    const prefix = newPrefix();
+    own.prefixes.push(prefix);
+    const warmup = env.BENCH_WARMUP;
+    const total = warmup + (env.BENCH_DUPLICATES_N || env.BENCH_N);
+    const copies = env.BENCH_DELIVERIES - 1;
+    const bodies = Array.from({ length: total }, (_, i) => intakeBody(benchEnvelope(i)));
+    const intake = openBenchIntake({ dbUrl: database.url, redisUrl: env.BENCH_REDIS_URL, prefix, concurrency: env.BENCH_CONCURRENCY, vendorDedupes: env.BENCH_VENDOR_DEDUPES });
+    try {
+      const fresh = await intake.pass('fresh', bodies, 1);
+      log(`${variant}/intake fresh: ${total} submissions in ${fresh.pass.elapsed_ms} ms = ${fresh.pass.ms_per_submission} ms each, CPU ${fresh.pass.cpu_ms_per_submission} ms (answers ${JSON.stringify(fresh.pass.answers)})`);
+      const firstRunId = new Map<string, string>();
+      for (const out of fresh.outcomes) if (out.ok) firstRunId.set(out.body.idempotency_key, out.body.workflow_run_id);
+
+      vendor!.reset();
+      const child = startChild(childConfig(variant, 'fleet', 'throughput', database.url, [{ name: 'fresh', prefix, target: total, warmup, rssEvery: 0 }]));
+      await child.next('ready');
+      child.send({ type: 'start' });
+      const { result: worker } = await child.next('phase');
+      await stopChild(child);
+      log(`${variant}/worker fresh: ${worker.completed} in ${worker.elapsed_ms} ms = ${round((worker.completed / worker.elapsed_ms) * 1000, 0)}/s, worker CPU ${worker.cpu_ms_per_run} ms/run`);
+      const jobsBefore = await intake.jobCount();
+
+      const dups = await intake.pass('duplicates', bodies, copies);
+      const jobsAfter = await intake.jobCount();
+      const absorbed = dups.outcomes.filter((out) => out.ok && out.httpStatus === 200 && out.body.status === 'duplicate' && firstRunId.get(out.body.idempotency_key) === out.body.workflow_run_id).length;
+      log(`${variant}/intake duplicates: ${dups.pass.submissions} submissions in ${dups.pass.elapsed_ms} ms = ${dups.pass.ms_per_submission} ms each, CPU ${dups.pass.cpu_ms_per_submission} ms; ${absorbed} answered duplicate of the first run; jobs ${jobsBefore} → ${jobsAfter}`);
+      const check = await exactlyOnceCheck(variant, 'fleet', database.url, total);
+      const pass = check.pass && fresh.pass.answers['202'] === total && absorbed === dups.pass.submissions && jobsAfter === jobsBefore;
+      log(`${variant}: exactly-once ${pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, expected ${total}; every repeat absorbed at intake: ${absorbed === dups.pass.submissions && jobsAfter === jobsBefore})`);
+      return { variant, envelopes: total, copies, fresh_intake: fresh.pass, worker, duplicates: dups.pass, jobs_before: jobsBefore, jobs_after: jobsAfter, absorbed, check: { ...check, pass } };
+    } finally {
+      await intake.close();
+    }
   });
 }
 
@@ -584,6 +634,7 @@ async function main(): Promise<void> {
       own.prefixes.push(prefix);
       return voiceVariant({ dbUrl: database.url, prefix, redisUrl: env.BENCH_REDIS_URL, vendorUrl: vendor!.url, calls: env.BENCH_VOICE_CALLS, log });
     });
+    else if (variant === 'intake-duplicates') report.intake = await intakeDuplicatesVariant();
     else if (variant.startsWith('idle-')) report.idle.push(await idleVariant(variant));
     else report.throughput.push(await throughputVariant(variant, runsOf(variant)));
   }
@@ -600,7 +651,7 @@ async function main(): Promise<void> {
   }
   console.log(`\n${markdown}`);
   log(`wrote bench/results/${env.BENCH_OUT}.{json,md} and bench/results/${dated}.{json,md}`);
-  const failedChecks = [...report.throughput, ...report.idle].filter((r) => r.check && !r.check.pass);
+  const failedChecks = [...report.throughput, ...report.idle, ...(report.intake ? [report.intake] : [])].filter((r) => r.check && !r.check.pass);
   if (failedChecks.length > 0) {
     log(`exactly-once FAILED for ${failedChecks.map((r) => r.variant).join(', ')}`);
     process.exitCode = 1;

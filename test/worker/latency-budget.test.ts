@@ -149,6 +149,15 @@ describe('latency budgets', () => {
     expect(Number(alerts[0]!.details.breaches)).toBeGreaterThanOrEqual(3);
   });
 
+  it('breaches after the alert, within its window, raise no second one and are still recorded', async () => {
+    const before = await latencyAlerts();
+    expect(before).toHaveLength(1);
+    const late = [];
+    for (let i = 0; i < 3; i++) late.push(await run('WF94_Test_Slow_Voice_Turn', { think_ms: 0 }, { arrivedMsAgo: SLOW_MS }));
+    for (const { row } of late) expect(row.latency_breach).toBe(true);
+    expect(await latencyAlerts()).toEqual(before);
+  });
+
   it('a failed voice turn records its breach and hands the call to WF71, as does a fast failure', async () => {
     const late = await run('WF97_Test_Failing_Voice_Turn', { call_sid: CALL_SID }, { arrivedMsAgo: SLOW_MS });
     expect(late.row.status).toBe('failed');

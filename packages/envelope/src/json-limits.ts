@@ -22,30 +22,52 @@ export interface JsonLimits {
  * `max_keys` for the value as a whole). Iterative, so a 100,000-deep value is measured, not overflowed.
  */
 export function jsonLimitIssues(value: unknown, limits: JsonLimits = JSON_LIMITS): FieldIssue[] {
+  // Each pending object knows its parent and key, not its whole path: the path is only built for an issue.
+  interface Pending {
+    value: object;
+    parent: Pending | null;
+    key: PropertyKey;
+    depth: number;
+  }
+  const pathOf = (item: Pending): PropertyKey[] => {
+    const path: PropertyKey[] = [];
+    for (let at: Pending | null = item; at?.parent; at = at.parent) path.push(at.key);
+    return path.reverse();
+  };
+  if (typeof value !== "object" || value === null) return [];
   const issues: FieldIssue[] = [];
-  const stack: { value: unknown; path: PropertyKey[]; depth: number }[] = [{ value, path: [], depth: 0 }];
+  const stack: Pending[] = [{ value, parent: null, key: "", depth: 0 }];
   let nodes = 0;
   let tooDeep = false;
   while (stack.length > 0) {
     const item = stack.pop()!;
-    if (typeof item.value !== "object" || item.value === null) continue;
     const depth = item.depth + 1;
     if (depth > limits.maxDepth) {
       if (!tooDeep) {
         tooDeep = true;
-        issues.push({ path: joinPath(item.path), rule: "max_depth", message: `nested deeper than ${limits.maxDepth} levels` });
+        issues.push({ path: joinPath(pathOf(item)), rule: "max_depth", message: `nested deeper than ${limits.maxDepth} levels` });
       }
       continue;
     }
-    const children: [PropertyKey, unknown][] = Array.isArray(item.value) ? item.value.map((v, i) => [i, v]) : Object.entries(item.value);
-    nodes += children.length;
-    if (nodes > limits.maxNodes) {
-      issues.push({ path: "", rule: "max_keys", message: `more than ${limits.maxNodes} keys and array items in all` });
-      break;
-    }
-    for (const [key, child] of children) {
-      if (typeof child === "object" && child !== null) stack.push({ value: child, path: [...item.path, key], depth });
+    if (Array.isArray(item.value)) {
+      const array = item.value as unknown[];
+      nodes += array.length;
+      if (nodes > limits.maxNodes) break;
+      for (let i = 0; i < array.length; i++) {
+        const child = array[i];
+        if (typeof child === "object" && child !== null) stack.push({ value: child, parent: item, key: i, depth });
+      }
+    } else {
+      const record = item.value as Record<string, unknown>;
+      const keys = Object.keys(record);
+      nodes += keys.length;
+      if (nodes > limits.maxNodes) break;
+      for (const key of keys) {
+        const child = record[key];
+        if (typeof child === "object" && child !== null) stack.push({ value: child, parent: item, key, depth });
+      }
     }
   }
+  if (nodes > limits.maxNodes) issues.push({ path: "", rule: "max_keys", message: `more than ${limits.maxNodes} keys and array items in all` });
   return issues;
 }

@@ -70,36 +70,46 @@ export const IdempotencyKey = z.string().superRefine((s, ctx) => {
   }
 });
 
-function firstNonJsonPath(value: unknown, path: (string | number)[], seen: Set<object>): (string | number)[] | null {
+/**
+ * The path of the first value in `value` that is not JSON, or null. `trail` is the walk's current
+ * path, pushed and popped as it goes (no array per member): it is copied only for the answer.
+ */
+function firstNonJsonPath(value: unknown, trail: (string | number)[], seen: Set<object>): (string | number)[] | null {
   switch (typeof value) {
     case "string":
     case "boolean":
       return null;
     case "number":
-      return Number.isFinite(value) ? null : path;
+      return Number.isFinite(value) ? null : trail.slice();
     case "object":
       break;
     default:
-      return path;
+      return trail.slice();
   }
   if (value === null) return null;
-  if (seen.has(value)) return path;
+  if (seen.has(value)) return trail.slice();
   seen.add(value);
   try {
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const element: unknown = value[i];
-        const bad = element === undefined ? [...path, i] : firstNonJsonPath(element, [...path, i], seen);
+        trail.push(i);
+        const bad = element === undefined ? trail.slice() : firstNonJsonPath(element, trail, seen);
+        trail.pop();
         if (bad) return bad;
       }
       return null;
     }
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return path;
-    for (const [key, member] of Object.entries(value)) {
+    if (proto !== Object.prototype && proto !== null) return trail.slice();
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const member = record[key];
       // Undefined properties are dropped by JSON and by canonicalJson alike.
       if (member === undefined) continue;
-      const bad = firstNonJsonPath(member, [...path, key], seen);
+      trail.push(key);
+      const bad = firstNonJsonPath(member, trail, seen);
+      trail.pop();
       if (bad) return bad;
     }
     return null;

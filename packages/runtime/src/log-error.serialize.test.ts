@@ -1,23 +1,12 @@
 import { WorkflowError } from '@revos/envelope';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { errorForLog } from './log-error.js';
+import { captureLogLines } from './log-lines.fixtures.js';
 import { createLogger } from './logger.js';
-
-function capture(): { lines: Record<string, unknown>[]; stream: Writable } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, stream };
-}
 
 describe('errors in log lines', () => {
   it('keep the class, our failure code, our own message and the stack frames', () => {
-    const { lines, stream } = capture();
+    const { lines, stream } = captureLogLines();
     const log = createLogger({ destination: stream });
     log.error({ err: new WorkflowError('vendor_unavailable', 'twilio messages.create: HTTP 504') }, 'failed');
     const err = lines[0]?.['err'] as Record<string, unknown>;

@@ -65,3 +65,32 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 export type { Logger };
+
+/** pino's level methods: a call at a level the parent has disabled writes nothing, so it needs no child. */
+const LEVEL_METHODS: ReadonlySet<PropertyKey> = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+
+/**
+ * `parent.child(bindings)`, made only when first needed. pino serialises a child's bindings when
+ * the child is made, and with wildcard redact paths every binding value goes through the redactor:
+ * for the per-run logger that cost was paid on every run even when no line was written. Until a
+ * line at an enabled level (or anything else) asks for it, calls at disabled levels go to the
+ * parent's no-op. Every line written still carries the same bindings and the same redaction.
+ */
+export function lazyChild(parent: Logger, bindings: pino.Bindings): Logger {
+  let child: Logger | undefined;
+  const real = (): Logger => (child ??= parent.child(bindings));
+  // The target is a blank object: the proxy's answers come from the parent or the child, never from it.
+  return new Proxy({} as Logger, {
+    get(_target, prop) {
+      if (child === undefined && LEVEL_METHODS.has(prop) && !parent.isLevelEnabled(prop as pino.Level)) return parent[prop as pino.Level];
+      const value: unknown = Reflect.get(real(), prop);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real()) : value;
+    },
+    set(_target, prop, value: unknown) {
+      return Reflect.set(real(), prop, value);
+    },
+    has(_target, prop) {
+      return Reflect.has(real(), prop);
+    },
+  });
+}

@@ -111,7 +111,23 @@ export class OutputBuilder {
   constructor(private readonly frame: OutputFrame) {}
 
   build(ending: OutputEnding, timing: OutputTiming): OutputContract {
-    return buildOutput({ ...this.frame, ...timing, ...ending, inputsHash: this.frame.inputsHash(), failure: ending.failure });
+    // Named fields, not three spreads: every ending of every run comes through here.
+    const f = this.frame;
+    return buildOutput({
+      meta: f.meta,
+      startedAt: f.startedAt,
+      clockStart: f.clockStart,
+      audit: f.audit,
+      inputsHash: f.inputsHash(),
+      endedAt: timing.endedAt,
+      retryCount: timing.retryCount,
+      latencyBreach: timing.latencyBreach,
+      status: ending.status,
+      summary: ending.summary,
+      primaryOutputs: ending.primaryOutputs,
+      nextActions: ending.nextActions,
+      failure: ending.failure,
+    });
   }
 }
 

@@ -22,6 +22,7 @@ import { computeBackoffMs } from './backoff.js';
 import type { WorkflowCatalog } from './define-workflow.js';
 import { groupCommitFor } from './group-commit.js';
 import { LANE_SETTINGS } from './lanes.js';
+import { lazyChild } from './logger.js';
 import { payloadSchemaIssues } from './payload-schema.js';
 import { isPhiMinimized, type PrivacyGuard } from './privacy/privacy-mode.js';
 import type { TenantCache } from './tenant-cache.js';
@@ -68,7 +69,8 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
   const envelope = validated.value;
   const meta = envelope.meta;
   trace.identify(envelope);
-  const log = deps.log.child({
+  // Made lazily: at warn a fresh run writes no line, so its bindings need not be serialised and redacted.
+  const log = lazyChild(deps.log, {
     workflow: meta.workflow_name,
     workflow_run_id: meta.workflow_run_id,
     root_run_id: meta.root_run_id,

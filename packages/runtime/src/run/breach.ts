@@ -2,7 +2,7 @@
  * What a slow or failed run owes beyond its own row: a real-time caller's fallback (WF71), and an
  * alert when one workflow of one tenant keeps breaching its budget.
  */
-import { countRecentBreaches, recordAlertUnlessRecent, type Sql } from '@revos/db';
+import { countRecentBreaches, latestAlertAt, recordAlertUnlessRecent, type Sql } from '@revos/db';
 import { newAlertId, type EnvelopeMeta, type FailureCode, type NextAction } from '@revos/envelope';
 import type { Logger } from 'pino';
 import type { AnyWorkflow } from '../define-workflow.js';
@@ -41,6 +41,21 @@ export interface BreachAlertRule {
   windowMs: number;
 }
 
+const ALERT_KIND = 'latency_breach_repeated';
+
+/**
+ * Per rule (one per worker process), tenant and workflow: until when an alert for the current window
+ * is known to be written. Under a backlog every run is late; while such an alert stands, no breach can
+ * raise another, so the count query and the insert attempt are skipped.
+ */
+const alertStandsUntil = new WeakMap<BreachAlertRule, Map<string, number>>();
+
+function standingAlerts(rule: BreachAlertRule): Map<string, number> {
+  let standing = alertStandsUntil.get(rule);
+  if (!standing) alertStandsUntil.set(rule, (standing = new Map()));
+  return standing;
+}
+
 /** Logs a breach and raises one alert per tenant, workflow and window once the rule's count is reached. */
 export async function alertOnRepeatedBreach(
   sql: Sql,
@@ -50,6 +65,13 @@ export async function alertOnRepeatedBreach(
   log: Logger,
 ): Promise<void> {
   const { count, windowMs } = rule;
+  const standing = standingAlerts(rule);
+  const scope = `${meta.tenant_id}\u0000${meta.workflow_name}`;
+  const until = standing.get(scope);
+  if (until !== undefined && Date.now() < until) {
+    log.warn({ latency_ms: breach.latencyMs, budget_ms: breach.budgetMs, alert_standing: true }, 'latency budget breached');
+    return;
+  }
   const breaches = await countRecentBreaches(sql, meta.tenant_id, meta.workflow_name, windowMs);
   log.warn({ latency_ms: breach.latencyMs, budget_ms: breach.budgetMs, breaches_in_window: breaches }, 'latency budget breached');
   if (breaches < count) return;
@@ -57,11 +79,14 @@ export async function alertOnRepeatedBreach(
   const created = await recordAlertUnlessRecent(sql, {
     alertId: newAlertId(),
     tenantId: meta.tenant_id,
-    kind: 'latency_breach_repeated',
+    kind: ALERT_KIND,
     workflowName: meta.workflow_name,
     workflowRunId: meta.workflow_run_id,
     dedupeKey: `latency:${meta.tenant_id}:${meta.workflow_name}:${meta.workflow_run_id}`,
     details: { breaches, window_ms: windowMs, threshold: count, budget_ms: breach.budgetMs },
   }, windowMs);
+  // Written here, or already by another worker: either way none can be written until its window ends.
+  const writtenAt = created ? Date.now() : (await latestAlertAt(sql, ALERT_KIND, meta.tenant_id, meta.workflow_name))?.getTime();
+  if (writtenAt !== undefined) standing.set(scope, writtenAt + windowMs);
   if (created) log.error({ breaches, window_ms: windowMs }, 'repeated latency breaches: alert raised');
 }
