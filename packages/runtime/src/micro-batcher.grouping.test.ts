@@ -10,42 +10,6 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([[1, 2, 3]]);
   });
 
-  it('with nothing in flight, sends a call within the same tick, before any check-phase callback', async () => {
-    const batches: number[][] = [];
-    const b = new MicroBatcher<number, number>(async (xs) => (batches.push(xs), xs), { maxBatch: 100, keyOf: String });
-    let sentBeforeCheckPhase: boolean | undefined;
-    const call = b.submit(1);
-    setImmediate(() => (sentBeforeCheckPhase = batches.length === 1));
-    await Promise.resolve();
-    expect(batches).toEqual([[1]]);
-    expect(await call).toBe(1);
-    await new Promise((r) => setImmediate(r));
-    expect(sentBeforeCheckPhase).toBe(true);
-  });
-
-  it('while a statement is out, calls of one turn gather into the next batch', async () => {
-    const batches: number[][] = [];
-    let release!: () => void;
-    const first = new Promise<void>((r) => (release = r));
-    const b = new MicroBatcher<number, number>(
-      async (xs) => {
-        batches.push(xs);
-        if (batches.length === 1) await first;
-        return xs;
-      },
-      { maxBatch: 100, keyOf: String },
-    );
-    const calls = [b.submit(1)];
-    await Promise.resolve();
-    calls.push(b.submit(2));
-    await Promise.resolve();
-    calls.push(b.submit(3));
-    await new Promise((r) => setImmediate(r));
-    expect(batches).toEqual([[1], [2, 3]]);
-    release();
-    expect(await Promise.all(calls)).toEqual([1, 2, 3]);
-  });
-
   it('caps a batch at maxBatch', async () => {
     const sizes: number[] = [];
     const b = new MicroBatcher<number, number>(async (xs) => (sizes.push(xs.length), xs), { maxBatch: 2, keyOf: String });
