@@ -110,7 +110,9 @@ export async function startEffects(sql: Sql, entries: StartEffect[]): Promise<bo
       insert into effects as f (idempotency_key, effect_name, tenant_id, workflow_run_id, state, service, endpoint, intent_at, target)
       select i.key, i.name, i.tenant, i.run, 'started', i.service, i.endpoint, now(), i.target
         from input i
-        join idempotency_keys k on k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress'
+        cross join lateral (
+          select 1 from idempotency_keys k
+           where k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress' limit 1) k
       on conflict (idempotency_key, effect_name) do update
         set state = 'started', attempts = f.attempts + 1, workflow_run_id = excluded.workflow_run_id,
             intent_at = now(), target = coalesce(excluded.target, f.target)
@@ -178,7 +180,11 @@ export function effectCompletion(sql: Sql) {
                                 latency_ms, success, event_id, completed_at)
       select i.key, i.name, i.tenant, i.run, 'completed', i.result, i.service, i.endpoint, i.latency_ms, true, i.event_id, now()
         from effect_input i
-        join idempotency_keys k on k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress'
+        -- A lateral probe, not a join: the planner guesses 100 rows per jsonb_to_recordset and then
+        -- hashes a sequential scan of the whole ledger, so each batch cost grew with the table.
+        cross join lateral (
+          select 1 from idempotency_keys k
+           where k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress' limit 1) k
       on conflict (idempotency_key, effect_name) do update
         set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
             failure_code = null, event_id = excluded.event_id, completed_at = now(),
