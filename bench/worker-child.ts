@@ -14,7 +14,9 @@ import { toJobId, type Envelope } from '@revos/envelope';
 import { createLaneWorker, createLogger, TenantCache, WorkflowCatalog, type PipelineDeps } from '@revos/runtime';
 import { createTwilioSmsProvider, type SmsProvider } from '@revos/workflows';
 import { Worker, type Job } from 'bullmq';
-import { Logger as GraphileLogger, run as runGraphile, type Runner, type Task, type WorkerEvents } from 'graphile-worker';
+// graphile-worker is imported only by its own variant (below): loaded in every child, it added about
+// 20 MB to the fleet worker's RSS, which the production worker never loads.
+import type { Runner, Task, WorkerEvents } from 'graphile-worker';
 import { Redis } from 'ioredis';
 import {
   BENCH_EVENT_TYPE,
@@ -128,11 +130,6 @@ function rawBullProcessor(): (job: Job) => Promise<unknown> {
   }
 }
 
-/** graphile-worker's own lines at warning and above only, as the fleet logs at warn. */
-const quietGraphileLogger = new GraphileLogger(() => (level, message) => {
-  if (level === 'error' || level === 'warning') console.error(`bench child ${config.variant}: graphile-worker ${level}: ${message}`);
-});
-
 /**
  * graphile-worker with the settings its documentation recommends for throughput: a local queue
  * of concurrency + 1 jobs (fetched and locked in batches), completions batched, a pool as large
@@ -149,7 +146,12 @@ function graphileWorker(): BenchWorker {
     onCompleted: (listener) => events.on('job:success', ({ job }) => listener(job.id, job.payload)),
     onFailed: (listener) => events.on('job:error', ({ job, error }) => listener(job.attempts >= job.max_attempts, error as Error)),
     async start() {
-      runner = await runGraphile({
+      const { Logger, run } = await import('graphile-worker');
+      // graphile-worker's own lines at warning and above only, as the fleet logs at warn.
+      const quietGraphileLogger = new Logger(() => (level, message) => {
+        if (level === 'error' || level === 'warning') console.error(`bench child ${config.variant}: graphile-worker ${level}: ${message}`);
+      });
+      runner = await run({
         noHandleSignals: true,
         taskList: { [GRAPHILE_TASK]: task },
         events,
