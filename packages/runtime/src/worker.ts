@@ -134,7 +134,9 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
       case 'terminal':
         throw new UnrecoverableError(`${outcome.code}: ${outcome.reason}`.slice(0, 1000));
       case 'lost':
-        // Another worker owns the key now and will finish the run; this job has nothing left to do.
+        // Another worker owns the key now and will finish the run; or a PostgreSQL crash lost this
+        // attempt's claim (claims commit asynchronously), and the reconciler enqueues the unsettled run
+        // again. Either way this job has nothing left to do.
         return { workflow_run_id: null, status: 'lease_lost', outputs_hash: null };
     }
   };
