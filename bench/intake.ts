@@ -2,13 +2,14 @@
  * The `intake-duplicates` variant's producer side: what a repeated delivery costs where production
  * absorbs it. A webhook sent twice or a producer's retry reaches `submitRequest` (what
  * `POST /v1/runs` calls) with the same body: intake computes the same idempotency key, the
- * accepted_runs row answers "duplicate" with the first run's id, and nothing is enqueued, so no
- * worker sees it. Measured here against real PostgreSQL and Redis, in the bench process.
+ * producer's repeat cache (filled by the fresh pass; the accepted_runs row for a key it no longer
+ * holds) answers "duplicate" with the first run's id, and nothing is enqueued, so no worker sees it.
+ * Measured here against real PostgreSQL and Redis, in the bench process.
  */
 import { createDb, type Db } from '@revos/db';
 import type { Envelope } from '@revos/envelope';
-import { submitRequest, type SubmitOutcome } from '@revos/producer';
-import { closeLaneQueues, createLaneQueues, WorkflowCatalog, type IntakeDeps } from '@revos/runtime';
+import { loadProducerEnv, submitRequest, type SubmitOutcome } from '@revos/producer';
+import { closeLaneQueues, createLaneQueues, IntakeRepeatCache, WorkflowCatalog, type IntakeDeps } from '@revos/runtime';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -52,7 +53,10 @@ export function openBenchIntake(o: { dbUrl: string; redisUrl: string; prefix: st
   const queues = createLaneQueues(redis, o.prefix);
   // Intake reads manifests only: the adapter is built, never called here.
   const sms = createTwilioSmsProvider({ baseUrl: 'http://unused.invalid', accountSid: 'x', authToken: 'x', timeoutMs: 1 });
-  const deps: IntakeDeps = { db, queues, catalog: new WorkflowCatalog([benchWorkflow(sms, o.vendorDedupes)]) };
+  // The producer's repeat cache at its defaults, as a producer runs unless configured otherwise.
+  const defaults = loadProducerEnv({});
+  const repeats = new IntakeRepeatCache({ maxEntries: defaults.INTAKE_REPEAT_CACHE_SIZE, ttlMs: defaults.INTAKE_REPEAT_CACHE_TTL_MS });
+  const deps: IntakeDeps = { db, queues, catalog: new WorkflowCatalog([benchWorkflow(sms, o.vendorDedupes)]), repeats };
   return {
     async pass(name, bodies, copies) {
       const total = bodies.length * copies;

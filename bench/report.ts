@@ -50,7 +50,8 @@ export interface IdleResult {
 
 /**
  * `intake-duplicates`: the same bodies through the producer's intake, once fresh (then drained by a
- * fleet worker), then `copies` more times, each absorbed at intake by the accepted_runs row.
+ * fleet worker), then `copies` more times, each absorbed at intake (the producer's repeat cache, else
+ * the accepted_runs row).
  */
 export interface IntakeDuplicatesResult {
   variant: 'intake-duplicates';

@@ -1,5 +1,5 @@
 import type { Db } from '@revos/db';
-import type { CronSchedule, LaneQueues, Logger, ManifestCatalog, PrivacyGuard, RedisConnection, RunReplies } from '@revos/runtime';
+import type { CronSchedule, IntakeRepeatCache, LaneQueues, Logger, ManifestCatalog, PrivacyGuard, RedisConnection, RunReplies } from '@revos/runtime';
 import type { Tracer } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import type { ProducerEnv } from './env.js';
@@ -26,6 +26,8 @@ export interface ProducerDeps {
   tracer?: Tracer;
   /** Request–reply: waits for a run's output until a deadline (the voice webhook). */
   replies: RunReplies;
+  /** Recent acceptances: every intake of this process (API, webhooks, cron, dispatcher) answers repeats from it. */
+  repeats: IntakeRepeatCache;
 }
 
 /** Hono context variables: the tenant an API key authenticated. */

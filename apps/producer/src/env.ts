@@ -3,6 +3,7 @@
  * start. A missing or bad value stops the process with the variable's name and rule. The settings
  * every fleet process shares (database, Redis, logs, traces, PHI keys, ...) come from @revos/settings.
  */
+import { INTAKE_REPEAT_CACHE_MAX_TTL_MS } from '@revos/runtime';
 import { booleanSetting, fleetRules, fleetSettings, optionalSetting as optional, parseSettings, urlSetting as url } from '@revos/settings';
 import { z } from 'zod';
 
@@ -37,6 +38,18 @@ export const ProducerEnv = z.object({
   RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Path to a JSON file of cron schedules; absent: no schedules. */
   CRON_SCHEDULES: optional(z.string().min(1)),
+  /**
+   * Keys this producer accepted (or was told were duplicates) that it remembers, so a repeat within
+   * the TTL is answered `duplicate` without asking PostgreSQL; 0 turns that off. About 0.7 KB a key.
+   */
+  INTAKE_REPEAT_CACHE_SIZE: z.coerce.number().int().min(0, 'at least 0 (0 turns the cache off)').max(1_000_000, 'at most 1000000').default(10_000),
+  /** How long a remembered key answers repeats, from PostgreSQL's answer; capped far below any retention. */
+  INTAKE_REPEAT_CACHE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1, 'at least 1 (turn the cache off with INTAKE_REPEAT_CACHE_SIZE=0)')
+    .max(INTAKE_REPEAT_CACHE_MAX_TTL_MS, `at most ${INTAKE_REPEAT_CACHE_MAX_TTL_MS} (an hour)`)
+    .default(600_000),
   // --- Operations: /admin (Bull Board, run explorer), /metrics, alerts, logs ---
   /** The operator's login name for /admin (login form or HTTP basic auth). */
   ADMIN_USER: z.string().min(1).default('admin'),

@@ -6,7 +6,7 @@
  * vendor calls are counted by the workers that ran them (apps/worker/src/metrics.ts).
  */
 import { countOpenTasks, oldestWaitingRunByLane, outboxLagSeconds, type Db } from '@revos/db';
-import { LANES, type LaneQueues, type Logger, type RedisConnection } from '@revos/runtime';
+import { LANES, type IntakeRepeatCache, type LaneQueues, type Logger, type RedisConnection } from '@revos/runtime';
 import { QueueEvents, type Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
@@ -32,6 +32,8 @@ export interface ProducerMetricsDeps {
   redis: RedisConnection;
   prefix: string;
   log: Logger;
+  /** Intake's repeat cache: its hits are read at scrape time. */
+  repeats: IntakeRepeatCache;
 }
 
 export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetrics {
@@ -54,6 +56,16 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
     help: 'Alert rows written by this producer\'s checks, by kind',
     labelNames: ['kind'] as const,
     registers: [registry],
+  });
+  new Counter({
+    name: 'revos_intake_repeat_cache_hits_total',
+    help: 'Repeats of a key intake answered duplicate from this producer\'s memory of recent acceptances, without PostgreSQL (every intake of the process: api, webhook, cron, dispatcher); each is also counted as a duplicate',
+    registers: [registry],
+    collect() {
+      // The cache counts its own hits; the series follows it on every scrape.
+      this.reset();
+      this.inc(deps.repeats.hits);
+    },
   });
   // Start both label sets at 0 so a rate() has a series before the first duplicate.
   duplicates.inc({ layer: 'intake' }, 0);

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createDb, migrateDatabase } from '@revos/db';
-import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, createRunReplies, createTracing, CRON_QUEUE, parseOtlpHeaders, type AnyManifest, type Logger } from '@revos/runtime';
+import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, createRunReplies, createTracing, CRON_QUEUE, IntakeRepeatCache, parseOtlpHeaders, type AnyManifest, type Logger } from '@revos/runtime';
 import { Queue } from 'bullmq';
 import type { Hono } from 'hono';
 import { createProducerApp } from './app.js';
@@ -55,12 +55,13 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   const queues = createLaneQueues(redis, env.QUEUE_PREFIX);
   // Bull Board shows the cron schedulers' queue beside the lanes; this handle only reads it.
   const cronQueue = new Queue(CRON_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
-  const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log });
+  const repeats = new IntakeRepeatCache({ maxEntries: env.INTAKE_REPEAT_CACHE_SIZE, ttlMs: env.INTAKE_REPEAT_CACHE_TTL_MS });
+  const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log, repeats });
   const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY, previousSealKeys: env.PHI_SEAL_KEYS_PREVIOUS });
   const tracing = await createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
   // One subscriber connection for every request waiting on a run's output.
   const replies = createRunReplies(redis, env.QUEUE_PREFIX, log);
-  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, schedules, replies, tracer: tracing.enabled ? tracing.tracer : undefined };
+  const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, schedules, replies, repeats, tracer: tracing.enabled ? tracing.tracer : undefined };
   const closeConnections = async () => {
     await replies.close();
     await metrics.close();

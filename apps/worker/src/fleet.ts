@@ -88,6 +88,8 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   const queues = createLaneQueues(connection, env.QUEUE_PREFIX);
   const tracing = await createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
   const tracer = tracing.enabled ? tracing.tracer : undefined;
+  // No intake repeat cache here: a worker submits each follow-up once, right after committing it; a
+  // repeat of one comes from the producer's outbox sweep, in another process, so it would never hit.
   const dispatchFollowUps = (parentRunId: string, traceParent?: Context) =>
     dispatchPending({ db, queues, catalog, log, privacy, tracer }, { parentRunId, limit: 50, traceParent });
   const metrics = createWorkerMetrics(catalog.list());

@@ -10,6 +10,7 @@ export { runAttempt, isInfrastructureError, ESCALATION_WORKFLOW, FALLBACK_WORKFL
 export * from './worker.js';
 export * from './enqueue.js';
 export * from './intake.js';
+export { IntakeRepeatCache, INTAKE_REPEAT_CACHE_MAX_TTL_MS, type IntakeRepeatCacheOptions } from './intake-repeat-cache.js';
 export * from './dispatcher.js';
 export * from './reconciler.js';
 export * from './complete-envelope.js';

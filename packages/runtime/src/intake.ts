@@ -16,6 +16,7 @@ import { ensureRunQueued } from './run/ensure-queued.js';
 import { runIdentity } from './run/run-identity.js';
 import { cardNumberIssues, stampTenantPolicy } from './intake-policy.js';
 import { IntakeRefused, isIntakeRefused, refusal, type IntakeRefusal } from './intake-refusal.js';
+import type { AcceptedRunIds, IntakeRepeatCache } from './intake-repeat-cache.js';
 import type { Lane } from './lanes.js';
 import { payloadIssuesFor } from './payload-schema.js';
 import { isPhiMinimized, redactEnvelope, sealContext, type PrivacyGuard } from './privacy/privacy-mode.js';
@@ -35,6 +36,8 @@ export interface IntakeDeps {
   privacy?: PrivacyGuard;
   /** Traces intake (a `revos.intake` span whose context the job carries); absent: not traced. */
   tracer?: Tracer;
+  /** Answers a repeat of a key this process saw accepted recently without asking PostgreSQL; absent: every repeat asks. */
+  repeats?: IntakeRepeatCache;
 }
 
 export interface IntakeOptions {
@@ -142,7 +145,8 @@ function checkEnvelope(
  * Card numbers refused for payment workflows, the tenant's current policy versions stamped (see
  * intake-policy.ts), then recorded durably (the accepted_runs row and the run's `queued` row, one
  * statement) and enqueued with jobId = encoded key. A key seen before is a duplicate, answered with
- * the run it was first accepted as: read from PostgreSQL, never from BullMQ.
+ * the run it was first accepted as: read from PostgreSQL (or from `deps.repeats`, which holds only
+ * what PostgreSQL answered), never from BullMQ.
  */
 async function admit(deps: IntakeDeps, checked: CheckedRun, options: IntakeOptions): Promise<IntakeResult> {
   const { workflow } = checked;
@@ -156,6 +160,9 @@ async function admit(deps: IntakeDeps, checked: CheckedRun, options: IntakeOptio
       refusal('privacy_not_configured', [{ path: 'meta.privacy_mode', rule: 'privacy_not_configured', message: 'phi_minimized runs need PHI_TOKEN_KEY and PHI_SEAL_KEY configured on the producer' }]),
     );
   }
+  // After every refusal above, so a repeat is refused exactly as a fresh submission would be.
+  const known = deps.repeats?.get(checked.envelope.meta.tenant_id, checked.envelope.meta.idempotency_key);
+  if (known) return repeatAnswer(deps, checked, options, known);
   const envelope = await stampTenantPolicy(deps.db.sql, checked.envelope, workflow);
   const ready: ReadyRun = { envelope, jobId: toJobId(envelope.meta.idempotency_key), lane: workflow.lane, attempts: workflow.attempts };
   const span = startIntakeSpan(deps.tracer, envelope, options.source, workflow.lane, options.traceParent);
@@ -167,6 +174,14 @@ async function admit(deps: IntakeDeps, checked: CheckedRun, options: IntakeOptio
     span.end({ status: 'error', error });
     throw error;
   }
+}
+
+/** What acceptAndEnqueue answers for a duplicate, and its span, from the ids PostgreSQL gave earlier. */
+function repeatAnswer(deps: IntakeDeps, checked: CheckedRun, options: IntakeOptions, known: AcceptedRunIds): IntakeResult {
+  const { envelope, workflow } = checked;
+  const key = envelope.meta.idempotency_key;
+  startIntakeSpan(deps.tracer, envelope, options.source, workflow.lane, options.traceParent).end({ status: 'duplicate' });
+  return { status: 'duplicate', workflow_run_id: known.workflowRunId, idempotency_key: key, job_id: toJobId(key), lane: workflow.lane, root_run_id: known.rootRunId };
 }
 
 async function acceptAndEnqueue(deps: IntakeDeps, ready: ReadyRun, options: IntakeOptions, phi: boolean, traceContext: string | undefined): Promise<IntakeResult> {
@@ -184,12 +199,17 @@ async function acceptAndEnqueue(deps: IntakeDeps, ready: ReadyRun, options: Inta
     traceContext: traceContext ?? null,
   }));
   const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane, root_run_id: accepted.rootRunId };
-  if (!accepted.accepted) return { status: 'duplicate', workflow_run_id: accepted.workflowRunId, ...base };
+  if (!accepted.accepted) {
+    deps.repeats?.remember(meta.tenant_id, meta.idempotency_key, accepted);
+    return { status: 'duplicate', workflow_run_id: accepted.workflowRunId, ...base };
+  }
   // Not a bare enqueue: a finished job left under this jobId (a restored database) would absorb it.
   await ensureRunQueued(
     deps,
     { idempotencyKey: meta.idempotency_key, workflowRunId: meta.workflow_run_id, jobId, lane, priority: options.priority ?? null, runAfter: options.runAfter ?? null, envelope, sealedEnvelope: null, traceContext: traceContext ?? null },
     { envelope, traceContext, ready },
   );
+  // Only now: a failed enqueue above throws, and the caller's retry must reach acceptRun (as a duplicate of this run).
+  deps.repeats?.remember(meta.tenant_id, meta.idempotency_key, accepted);
   return { status: 'queued', workflow_run_id: meta.workflow_run_id, ...base };
 }
