@@ -15,6 +15,7 @@
  */
 import { createDb, type Db } from '@revos/db';
 import { createLogger, reconcileOnce } from '@revos/runtime';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditFaultRuns, effectToken, NO_VIOLATIONS, violations, waitForFinal, type AcceptedRun } from '../../support/fault-audit.js';
 import { startFaultFleet, type FaultFleet } from '../../support/fault-fleet.js';
@@ -185,7 +186,19 @@ export function postgresCrashSuite(profile: PostgresCrashProfile): void {
       })();
 
       // The reconciler, as the producer runs it (every() there logs and goes on when a sweep fails).
-      const log = createLogger({ level: 'silent' });
+      // Its warn lines say which runs it re-enqueued, and when.
+      const healedRuns: { run: string; msg: string; at: number }[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          for (const line of chunk.toString('utf8').split('\n')) {
+            if (!line.trim()) continue;
+            const parsed = JSON.parse(line) as { workflow_run_id?: string; msg?: string };
+            if (parsed.workflow_run_id) healedRuns.push({ run: parsed.workflow_run_id, msg: parsed.msg ?? '', at: Date.now() });
+          }
+          done();
+        },
+      });
+      const log = createLogger({ level: 'warn', destination: sink });
       const healed = { reenqueued: 0, replaced: 0, retried: 0, sweeps: 0, failedSweeps: 0 };
       let reconciling = true;
       const reconciler = (async () => {
@@ -252,6 +265,13 @@ export function postgresCrashSuite(profile: PostgresCrashProfile): void {
         const first = vendorPhases.find((t) => t >= c.readyAt);
         return first === undefined ? 'never' : String(first - c.readyAt);
       });
+      // A replaced job is either the 'lost' attempt's (its job ended without an outcome) or a run that
+      // finished between the sweep's list and its look at the job (harmless: the new job is a noop).
+      const replacedIds = healedRuns.filter((h) => h.msg.includes('replaced')).map((h) => h.run);
+      const ended = replacedIds.length === 0 ? [] : await fleet.db.sql<{ workflow_run_id: string; ended_ms: string }[]>`
+        select workflow_run_id, (extract(epoch from ended_at) * 1000)::bigint::text as ended_ms from workflow_runs where workflow_run_id in ${fleet.db.sql(replacedIds)}`;
+      const endedAt = new Map(ended.map((r) => [r.workflow_run_id, Number(r.ended_ms)]));
+      const replacedAfterFinish = healedRuns.filter((h) => h.msg.includes('replaced') && (endedAt.get(h.run) ?? Infinity) <= h.at).length;
       const sum = (pick: (c: CrashFigures) => number) => crashes.reduce((n, c) => n + pick(c), 0);
 
       console.log(
@@ -260,7 +280,7 @@ export function postgresCrashSuite(profile: PostgresCrashProfile): void {
           `unwritten_wal_bytes=${crashes.map((c) => c.unwrittenWalBytes).join('/')} claims_seen=${sum((c) => c.claimsSeen)} claims_lost=${sum((c) => c.claimsLost)} ` +
           `down_ms=${crashes.map((c) => c.downMs).join('/')} recovery_ms=${crashes.map((c) => c.recoveryMs).join('/')} resume_ms=${resumeMs.join('/')} ` +
           `unhandled_type_fetch_rejections=${typeFetchRejections} lease_lost_jobs=${leaseLostJobs} lease_lost_logged=${leaseLostLogged} parked=${parked} ` +
-          `reconciler_reenqueued=${healed.reenqueued} reconciler_replaced=${healed.replaced} reconciler_retried=${healed.retried} reconciler_sweeps=${healed.sweeps} failed_sweeps=${healed.failedSweeps} ` +
+          `reconciler_reenqueued=${healed.reenqueued} reconciler_replaced=${healed.replaced} (finished_meanwhile=${replacedAfterFinish}) reconciler_retried=${healed.retried} reconciler_sweeps=${healed.sweeps} failed_sweeps=${healed.failedSweeps} ` +
           `ok=${f.ok} outcome_unknown=${f.outcomeUnknown} settled_by_lookup=${f.settledByLookup} dedupe_resends=${f.dedupedResends} double_sends=${f.doubleSends.length} ` +
           `duplicate_events=${f.duplicateEvents} unexpected=${f.unexpected.length} lost=${f.lost.length} answered_but_lost=${answeredButLost.length} drain_ms=${drainMs}`,
       );
