@@ -60,7 +60,6 @@ interface CrashFigures {
 
 const rand = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 
-
 export function postgresCrashSuite(profile: PostgresCrashProfile): void {
   let pg: PrivatePostgres;
   let fleet: FaultFleet;
@@ -125,7 +124,8 @@ export function postgresCrashSuite(profile: PostgresCrashProfile): void {
     }
     const done = crashed as { at: 'pre' | 'timeout'; inFlight: number; trigger?: string; down: Promise<void> };
     await done.down;
-    // The run that pulled the trigger had its claim committed; the probe may not have seen it.
+    // The run that pulled the trigger had its claim committed; the probe may not have seen it (fence
+    // unknown: it counts as lost only if its row is gone).
     const triggerKey = done.trigger ? keyOf.get(done.trigger) : undefined;
     if (triggerKey && !seen.has(triggerKey)) seen.set(triggerKey, 1);
     return { timed: done.at === 'pre', inFlight: done.inFlight, unwrittenWalBytes: unwritten, claimsSeen: seen.size, seen };
