@@ -34,6 +34,8 @@ import type { AcceptedRun } from './fault-audit.js';
 export interface FaultFleetOptions {
   /** Redis of the fleet and the intake (default: the test Redis). */
   redisUrl?: string;
+  /** Where the fleet's database lives (default: a clone on the test server; a private cluster the test crashes). */
+  createDatabase?: () => Promise<TestDatabase>;
   /** The URL the workers reach this database by (default: its own URL). */
   workerDatabaseUrl?: (database: TestDatabase) => string;
   /** Vendor answer delay, so faults land during calls. */
@@ -64,7 +66,7 @@ export interface FaultFleet {
 }
 
 export async function startFaultFleet(options: FaultFleetOptions = {}): Promise<FaultFleet> {
-  const database = await createTestDatabase();
+  const database = await (options.createDatabase ?? createTestDatabase)();
   const db = database.db;
   await upsertTenant(db.sql, { tenantId: TENANT, name: 'Fault Practice', config: TENANT_CONFIG });
   const workerDb = options.workerDatabaseUrl ? createDb({ url: options.workerDatabaseUrl(database), max: 10, applicationName: 'revos-fault-fleet' }) : db;

@@ -53,6 +53,8 @@ export const TENANT_CONFIG = {
 
 export interface HarnessOptions {
   extraWorkflows?: AnyWorkflow[];
+  /** Where the database lives (default: a clone on the test server; a private cluster a test crashes). */
+  createDatabase?: () => Promise<TestDatabase>;
   lanes?: readonly Lane[];
   concurrency?: number;
   breachAlert?: { count: number; windowMs: number };
@@ -111,7 +113,7 @@ export interface RunRow {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const database = await createTestDatabase();
+  const database = await (options.createDatabase ?? createTestDatabase)();
   const db = database.db;
   const vendor = await startVendorStandin();
   const prefix = `revos-test-${ulid().toLowerCase()}`;

@@ -17,6 +17,11 @@ const KNOWN_PORTS = new Map([
   [new URL(TEST_PG_URL).port || '5432', 'PostgreSQL'],
 ]);
 
+/** Names a server a test starts on its own port (a private PostgreSQL), so a connection left to it says what it is. */
+export function nameServicePort(port: number, name: string): void {
+  KNOWN_PORTS.set(String(port), name);
+}
+
 interface Address {
   address?: string;
   port?: number;
