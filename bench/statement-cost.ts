@@ -87,7 +87,8 @@ function freshRun(n: number): { claim: ClaimRequest; outcome: RunOutcome } {
       external_calls: [{ service: 'standin', endpoint: 'ping', latency_ms: 28, success: true }],
     },
   };
-  const lease = { idempotencyKey: key, fence: 1 };
+  // The claim's token is filled in once the claim answered (see measure).
+  const lease = { idempotencyKey: key, fence: 1, token: '' };
   return {
     claim: { idempotencyKey: key, tenantId: TENANT, workflowName: WORKFLOW, payloadHash: hash('payload'), workflowRunId: runId, workerId: 'stmtcost', lockMs: 30_000 },
     outcome: {
@@ -136,7 +137,12 @@ async function measure(variant: string) {
     let n = 0;
     for (let b = 0; b < batches; b++) {
       const runs = Array.from({ length: batchSize }, () => freshRun(n++));
-      await claimIdempotencyKeys(sql, runs.map((r) => r.claim));
+      const claims = await claimIdempotencyKeys(sql, runs.map((r) => r.claim));
+      claims.forEach((claim, i) => {
+        if (claim.kind !== 'claimed') throw new Error(`${variant}: claim answered ${claim.kind}`);
+        const ledger = runs[i]!.outcome.ledger!;
+        ledger.lease.token = claim.token;
+      });
       const written = await recordRunOutcomes(sql, runs.map((r) => r.outcome));
       if (written.some((w) => !w)) throw new Error(`${variant}: an outcome lost its lease`);
     }

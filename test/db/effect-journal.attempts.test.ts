@@ -32,7 +32,7 @@ async function claim(): Promise<{ lease: Lease; runId: string }> {
     workflowRunId: runId, workerId: 'test', lockMs: 30_000,
   });
   if (claimed.kind !== 'claimed') throw new Error(`claim: ${claimed.kind}`);
-  return { lease: { idempotencyKey: key, fence: claimed.fence }, runId };
+  return { lease: { idempotencyKey: key, fence: claimed.fence, token: claimed.token }, runId };
 }
 
 function event(runId: string, eventId: string): EventRow {

@@ -7,19 +7,20 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/postgres-server.js';
 
 /**
- * KNOWN FAILING (found by fault#9's review, issue 14): a claim lost to a PostgreSQL crash is not
- * always safe. A lost *fresh* claim leaves no row, so the next claim of the key inserts it again
- * with fence 1: the same fence the first attempt still holds in memory. If a second delivery of
- * the same trigger (another run, another job: fault#2's fifty producer replicas) claims the key
- * before the first attempt's next write, both hold the lease (key, fence 1, in_progress), both
- * write the intent (startEffects updates a 'started' entry), and a vendor that does not dedupe
- * is called twice.
+ * A claim lost to a PostgreSQL crash, and the key claimed again by another delivery before the
+ * first attempt's next write (found by fault#9, issue 14). A lost *fresh* claim leaves no row, so
+ * the next claim of the key inserts it again with fence 1: the same fence the first attempt still
+ * holds in memory. With the fence alone as the lease, both attempts held (key, fence 1,
+ * in_progress), both wrote the intent, and a vendor that does not dedupe was called twice. Each
+ * claim now draws its own lease token, and every write is conditioned on it: the first attempt's
+ * intent is refused, it does not call the vendor, and it ends 'lost'.
  *
- * Sequence, as the crash leaves it (the row is deleted here, as lost-claim.test.ts does):
+ * Sequence, as the crash leaves it (the row is deleted in one case, the private server crashed in
+ * the other):
  *   A claims (fence 1, async commit) → A is in its step before the vendor call → the server
  *   crashes; A's claim was not yet written → B (same key, its own run) claims: row absent, inserted,
  *   fence 1, fresh → B writes its intent and calls Twilio → A reaches ctx.effect: its lease
- *   (key, 1) matches B's row, the intent is updated, A calls Twilio → two texts.
+ *   (key, 1, its token) no longer matches B's row, so its intent is refused and A calls nobody.
  */
 let h: Harness;
 let crashH: Harness;

@@ -204,6 +204,12 @@ export const idempotencyKeys = pgTable(
     workflowRunId: text('workflow_run_id').notNull(),
     state: text('state', { enum: ['in_progress', 'completed', 'failed'] }).notNull(),
     fence: bigint('fence', { mode: 'number' }).notNull().default(1),
+    /**
+     * Random, drawn at every claim; later writes of the run are conditioned on it with `fence`. A claim
+     * commits asynchronously, so a server crash can lose one and the next claim then computes the same
+     * fence again: the token is what tells the two leases apart. Null for rows claimed before 0010.
+     */
+    leaseToken: text('lease_token'),
     lockedBy: text('locked_by'),
     lockExpiresAt: tstz('lock_expires_at'),
     resultStatus: text('result_status'),

@@ -131,7 +131,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
       return { kind: 'wait', delayMs, reason: `key in progress under ${claim.priorRunId}` };
     }
     case 'claimed': {
-      const lease = { idempotencyKey: meta.idempotency_key, fence: claim.fence };
+      const lease = { idempotencyKey: meta.idempotency_key, fence: claim.fence, token: claim.token };
       run.claimed(lease, claim.fresh ? undefined : await loadEffectJournal(deps.db.sql, meta.idempotency_key));
     }
   }

@@ -1,9 +1,10 @@
 import type { Sql } from '../client.js';
 
-/** A lease: the key and the fence the run claimed it with. */
+/** A lease: the key, and the fence and token the run claimed it with (see claimIdempotencyKeys). */
 export interface Lease {
   idempotencyKey: string;
   fence: number;
+  token: string;
 }
 
 /**
@@ -95,6 +96,7 @@ export async function startEffects(sql: Sql, entries: StartEffect[]): Promise<bo
     idx,
     key: e.lease.idempotencyKey,
     fence: e.lease.fence,
+    token: e.lease.token,
     name: e.effectName,
     tenant: e.tenantId,
     run: e.workflowRunId,
@@ -105,14 +107,14 @@ export async function startEffects(sql: Sql, entries: StartEffect[]): Promise<bo
   const rows = await sql<{ idx: number }[]>`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb)
-        as i(idx int, key text, fence bigint, name text, tenant text, run text, service text, endpoint text, target text)
+        as i(idx int, key text, fence bigint, token text, name text, tenant text, run text, service text, endpoint text, target text)
     ), ins as (
       insert into effects as f (idempotency_key, effect_name, tenant_id, workflow_run_id, state, service, endpoint, intent_at, target)
       select i.key, i.name, i.tenant, i.run, 'started', i.service, i.endpoint, now(), i.target
         from input i
         cross join lateral (
           select 1 from idempotency_keys k
-           where k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress' limit 1) k
+           where k.idempotency_key = i.key and k.fence = i.fence and k.lease_token = i.token and k.state = 'in_progress' limit 1) k
       on conflict (idempotency_key, effect_name) do update
         set state = 'started', attempts = f.attempts + 1, workflow_run_id = excluded.workflow_run_id,
             intent_at = now(), target = coalesce(excluded.target, f.target)
@@ -184,7 +186,7 @@ export function effectCompletion(sql: Sql) {
         -- hashes a sequential scan of the whole ledger, so each batch cost grew with the table.
         cross join lateral (
           select 1 from idempotency_keys k
-           where k.idempotency_key = i.key and k.fence = i.fence and k.state = 'in_progress' limit 1) k
+           where k.idempotency_key = i.key and k.fence = i.fence and k.lease_token = i.token and k.state = 'in_progress' limit 1) k
       on conflict (idempotency_key, effect_name) do update
         set state = 'completed', result = excluded.result, latency_ms = excluded.latency_ms, success = true,
             failure_code = null, event_id = excluded.event_id, completed_at = now(),
@@ -204,7 +206,7 @@ export function effectCompletion(sql: Sql) {
 
 /** The columns of `effect_input` (see {@link effectCompletion}), as a record definition. */
 export const EFFECT_INPUT_COLUMNS =
-  'key text, fence bigint, name text, tenant text, run text, service text, endpoint text, result jsonb, latency_ms int, ' +
+  'key text, fence bigint, token text, name text, tenant text, run text, service text, endpoint text, result jsonb, latency_ms int, ' +
   'event_id text, event_run text, event_root text, event_tenant text, subject jsonb, event_type text, direction text, ' +
   'payload_ref text, payload jsonb';
 
@@ -213,6 +215,7 @@ export function effectInputRow(f: FinishEffect) {
   return {
     key: f.lease.idempotencyKey,
     fence: f.lease.fence,
+    token: f.lease.token,
     name: f.effectName,
     tenant: f.tenantId,
     run: f.workflowRunId,
@@ -267,7 +270,8 @@ export async function failEffect(sql: Sql, f: FailEffect): Promise<void> {
     select ${f.lease.idempotencyKey}, ${f.effectName}, ${f.tenantId}, ${f.workflowRunId}, 'failed', ${f.service},
            ${f.endpoint}, ${f.latencyMs}, false, ${f.failureCode}
       from idempotency_keys
-     where idempotency_key = ${f.lease.idempotencyKey} and fence = ${f.lease.fence} and state = 'in_progress'
+     where idempotency_key = ${f.lease.idempotencyKey} and fence = ${f.lease.fence} and lease_token = ${f.lease.token}
+       and state = 'in_progress'
     on conflict (idempotency_key, effect_name) do update
       set state = 'failed', latency_ms = excluded.latency_ms, success = false, failure_code = excluded.failure_code,
           attempts = case when e.state in ('started', 'unknown') then e.attempts else e.attempts + 1 end

@@ -22,7 +22,7 @@ export async function markEffectUnknown(sql: Sql, m: MarkEffectUnknown): Promise
       from idempotency_keys k
      where e.idempotency_key = ${m.lease.idempotencyKey} and e.effect_name = ${m.effectName}
        and e.state in ('started', 'unknown')
-       and k.idempotency_key = e.idempotency_key and k.fence = ${m.lease.fence} and k.state = 'in_progress'
+       and k.idempotency_key = e.idempotency_key and k.fence = ${m.lease.fence} and k.lease_token = ${m.lease.token} and k.state = 'in_progress'
     returning 1`;
   return rows.length === 1;
 }

@@ -22,7 +22,7 @@ export async function recordReconciliation(sql: Sql, lease: Lease, effectName: s
        set reconciliations = e.reconciliations || jsonb_build_array(${jsonb(entry)}::text::jsonb)
       from idempotency_keys k
      where e.idempotency_key = ${lease.idempotencyKey} and e.effect_name = ${effectName}
-       and k.idempotency_key = e.idempotency_key and k.fence = ${lease.fence} and k.state = 'in_progress'
+       and k.idempotency_key = e.idempotency_key and k.fence = ${lease.fence} and k.lease_token = ${lease.token} and k.state = 'in_progress'
     returning 1`;
   return rows.length === 1;
 }

@@ -112,6 +112,7 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
       has_ledger: ledger !== undefined,
       lkey: ledger?.lease.idempotencyKey ?? null,
       fence: ledger?.lease.fence ?? null,
+      ltoken: ledger?.lease.token ?? null,
       finish: finish !== null,
       lstate: finish?.state ?? null,
       result_status: finish?.resultStatus ?? null,
@@ -176,7 +177,7 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
   const rows = await sql<{ idx: number }[]>`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb) as i(
-        idx int, has_ledger boolean, lkey text, fence bigint, finish boolean, lstate text, result_status text,
+        idx int, has_ledger boolean, lkey text, fence bigint, ltoken text, finish boolean, lstate text, result_status text,
         louts text, run jsonb, outbox jsonb, tasks jsonb, events jsonb, effects jsonb)
     ), lease as (
       update idempotency_keys k
@@ -187,7 +188,8 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
              locked_by = null,
              lock_expires_at = case when i.finish then null else now() end
         from input i
-       where i.has_ledger and k.idempotency_key = i.lkey and k.fence = i.fence and k.state = 'in_progress'
+       where i.has_ledger and k.idempotency_key = i.lkey and k.fence = i.fence and k.lease_token = i.ltoken
+         and k.state = 'in_progress'
       returning i.idx
     ), ok as (
       select i.* from input i where not i.has_ledger or i.idx in (select idx from lease)
@@ -238,7 +240,7 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
       returning 1
     ), effect_input as (
       -- The deferred effects of the outcomes that hold their lease, as the shared completion reads them.
-      select x.key, x.fence, x.name, x.tenant, x.run, x.service, x.endpoint, x.result, x.latency_ms, x.event_id,
+      select x.key, x.fence, x.token, x.name, x.tenant, x.run, x.service, x.endpoint, x.result, x.latency_ms, x.event_id,
              x.event_run, x.event_root, x.event_tenant, x.subject, x.event_type, x.direction, x.payload_ref, x.payload
         from ok cross join lateral jsonb_to_recordset(ok.effects) as x(${sql.unsafe(EFFECT_INPUT_COLUMNS)})
     ), ${effectCompletion(sql)}
