@@ -30,10 +30,21 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/**
+ * Seconds before a connection of the pool reconnects. postgres.js counts failed connects per pool (reset
+ * only by a successful one) and by default waits up to 20 s, so after an outage in which a few connections
+ * failed, queries queued on a waiting connection hung for 10–20 s although the server was back (fault#9,
+ * finding 9b). Capped at 2 s here, with jitter so the pool's connections do not all retry at once.
+ */
+function reconnectBackoffSeconds(failedConnects: number): number {
+  return Math.min(0.05 * 2 ** failedConnects, 2) * (0.5 + Math.random() / 2);
+}
+
 /** Creates a pool; no module-level singleton, so tests and processes own their pools. */
 export function createDb(options: DbOptions): Db {
   const sql = postgres(options.url, {
     max: options.max ?? 10,
+    backoff: reconnectBackoffSeconds,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'revos' },
   });
@@ -43,7 +54,7 @@ export function createDb(options: DbOptions): Db {
     sql,
     get orm() {
       if (!orm) {
-        ormClient = postgres(options.url, { max: 2, onnotice: () => {}, connection: { application_name: `${options.applicationName ?? 'revos'}:orm` } });
+        ormClient = postgres(options.url, { max: 2, backoff: reconnectBackoffSeconds, onnotice: () => {}, connection: { application_name: `${options.applicationName ?? 'revos'}:orm` } });
         orm = drizzle(ormClient, { schema });
       }
       return orm;
