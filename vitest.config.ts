@@ -1,16 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { isTypeFetchCutByConnectionLoss } from './packages/db/src/connection-loss.js';
 
 // Tests run the TypeScript sources of the workspace packages directly (the same
 // files the `@revos/source` export condition names for tsx and tsc).
 const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
 const appsDir = fileURLToPath(new URL('./apps/', import.meta.url));
-
-const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03']);
-export function isTypeFetchCutByCrash(error: unknown): boolean {
-  const e = error as { code?: unknown; query?: unknown };
-  return typeof e.query === 'string' && e.query.includes('from pg_catalog.pg_type a') && CONNECTION_LOST.has(String(e.code));
-}
 
 export default defineConfig({
   resolve: {
@@ -28,11 +23,9 @@ export default defineConfig({
     setupFiles: ['test/support/open-handle-guard.ts'],
     // Two cores: two test files at a time keeps Redis/PostgreSQL timings honest.
     maxWorkers: 2,
-    // postgres.js fetches array types on every new connection without handling that query's failure
-    // (connection.js, fetchArrayTypes): a PostgreSQL crash that lands while a pool is connecting
-    // rejects it unhandled. fault#9 crashes the server on purpose and counts these itself; any other
-    // unhandled error still fails the run.
-    onUnhandledError: (error) => (isTypeFetchCutByCrash(error) ? false : undefined),
+    // postgres.js's unhandled array-type query cut by a server crash (see connection-loss.ts): the
+    // processes log and survive it, fault#9 counts it; any other unhandled error still fails the run.
+    onUnhandledError: (error) => (isTypeFetchCutByConnectionLoss(error) ? false : undefined),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],

@@ -1,4 +1,5 @@
 export * from './schema.js';
+export { isTypeFetchCutByConnectionLoss } from './connection-loss.js';
 export { createDb, type Db, type DbOptions, type Queryable, type Sql, type Schema, type TransactionSql } from './client.js';
 export { InvalidTenantIdError, TENANT_ROLE, TENANT_SETTING, withTenant } from './tenant-scope.js';
 export { ensureDatabase, migrateDatabase, MIGRATIONS_FOLDER } from './migrate.js';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { InvalidConfigurationError } from '@revos/settings';
+import { isTypeFetchCutByConnectionLoss } from '@revos/db';
 
 /** Thrown by a start function (or anything it calls) to stop the process with exit 78 and the message. */
 export { InvalidConfigurationError };
@@ -33,6 +34,11 @@ export function runMain(service: string, start: () => Promise<RunningProcess>): 
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
       process.on('unhandledRejection', (reason) => {
+        if (isTypeFetchCutByConnectionLoss(reason)) {
+          // postgres.js's own connection setup, cut by a PostgreSQL restart: its pool reconnects.
+          running.log.warn({ err: reason }, 'postgres.js connection setup cut by a lost connection; reconnecting');
+          return;
+        }
         running.log.fatal({ err: reason }, 'unhandled rejection');
         process.exit(1);
       });

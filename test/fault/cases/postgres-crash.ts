@@ -23,7 +23,7 @@ import { tokenOf } from '../../support/fault-vendor.js';
 import { reportPhases, SEND_DEDUPED, SEND_ONCE } from '../../support/fault-workflows.js';
 import { sleep } from '../../support/harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../../support/postgres-server.js';
-import { isTypeFetchCutByCrash } from '../../../vitest.config.js';
+import { isTypeFetchCutByConnectionLoss } from '@revos/db';
 
 export interface PostgresCrashProfile {
   name: 'short' | 'full';
@@ -140,7 +140,7 @@ export function postgresCrashSuite(profile: PostgresCrashProfile): void {
    */
   let typeFetchRejections = 0;
   const countTypeFetch = (reason: unknown) => {
-    if (isTypeFetchCutByCrash(reason)) typeFetchRejections += 1;
+    if (isTypeFetchCutByConnectionLoss(reason)) typeFetchRejections += 1;
   };
   /** When runs last reached the vendor (to see how long the fleet takes to resume after a restart). */
   const vendorPhases: number[] = [];
