@@ -1,11 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { isTypeFetchCutByConnectionLoss } from './packages/db/src/connection-loss.js';
 
 // Tests run the TypeScript sources of the workspace packages directly (the same
 // files the `@revos/source` export condition names for tsx and tsc).
 const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
 const appsDir = fileURLToPath(new URL('./apps/', import.meta.url));
+
+// The rule of packages/db/src/connection-loss.ts (isTypeFetchCutByConnectionLoss), restated: the config is
+// loaded before the workspace sources can be imported, and @revos/db's dist may not be built yet.
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03']);
+function isTypeFetchCutByConnectionLoss(error: unknown): boolean {
+  const e = error as { code?: unknown; query?: unknown } | null;
+  return typeof e?.query === 'string' && e.query.includes('from pg_catalog.pg_type a') && CONNECTION_LOST.has(String(e.code));
+}
 
 export default defineConfig({
   resolve: {
