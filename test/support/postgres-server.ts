@@ -116,8 +116,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     const pid = postmasterPid();
     if (pid === null) throw new Error('private PostgreSQL is not running');
     process.kill(pid, 'SIGQUIT');
-    // As pg_ctl does: down once the postmaster has removed its pid file (it may not be our child to wait on).
-    for (let i = 0; i < 600 && existsSync(join(dataDir, 'postmaster.pid')); i++) await new Promise((r) => setTimeout(r, 10));
+    // As pg_ctl does: down once the postmaster has removed its pid file (it may not be our child to wait on). Up to
+    // 30 s: an immediate shutdown waits 5 s for its children before it kills them, longer on a loaded machine.
+    for (let i = 0; i < 3_000 && existsSync(join(dataDir, 'postmaster.pid')); i++) await new Promise((r) => setTimeout(r, 10));
     if (existsSync(join(dataDir, 'postmaster.pid'))) throw new Error(`private PostgreSQL (pid ${pid}) did not stop:\n${logTail()}`);
   };
   const logTail = (lines = 20) => (existsSync(logFile) ? readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)');
