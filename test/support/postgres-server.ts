@@ -20,11 +20,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, migrateDatabase } from '@revos/db';
 import { nameServicePort } from './open-handles.js';
+import { freePort } from './processes.js';
 import type { TestDatabase } from './pg.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -45,14 +45,6 @@ export interface PrivatePostgres {
   stop(): Promise<void>;
   /** The server log's last lines (for a failure message). */
   logTail(lines?: number): string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Runs a PostgreSQL binary as the postgres user; rejects with its output on a non-zero exit. */
