@@ -65,6 +65,10 @@ describe('a claim lost to a PostgreSQL crash', () => {
 
     const first = await attempt(0);
     expect(first.kind).toBe('lost');
+    // Operators see the abandoned attempt, bound to its run.
+    expect(h.logLines).toContainEqual(
+      expect.objectContaining({ level: 'warn', workflow_run_id: envelope.meta.workflow_run_id, msg: expect.stringMatching(/^lease lost .*abandoning this attempt$/) }),
+    );
     const [afterFirst] = await h.db.sql<{ n: number }[]>`
       select (select count(*) from workflow_runs where workflow_run_id = ${envelope.meta.workflow_run_id})::int
            + (select count(*) from events where idempotency_key = ${envelope.meta.idempotency_key})::int

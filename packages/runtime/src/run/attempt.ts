@@ -221,7 +221,7 @@ export class RunAttempt {
     const event = this.rows.internalEvent('run.retry_scheduled', { failure_code: failure.code, retry_in_ms: delayMs });
     const lease = this.journal.lease;
     const written = await this.record(output, lease ? { lease, action: 'release' } : undefined, { events: [event], outbox: false });
-    if (!written) return { kind: 'lost', reason: 'lease lost before the retry was recorded' };
+    if (!written) return this.lostOutcome('lease lost before the retry was recorded');
     this.log.warn({ code: failure.code, delay_ms: delayMs, latency_ms: latencyMs, latency_breach: breach }, 'attempt failed; retry scheduled');
     if (breach) await this.alertOnRepeatedBreach(latencyMs);
     return { kind: 'retry', output, delayMs, code: failure.code, reason: failure.message, callsMade: this.journal.callsMade };
@@ -307,8 +307,13 @@ export class RunAttempt {
     });
   }
 
-  private lostOutcome(): AttemptOutcome {
-    return { kind: 'lost', reason: 'lease lost before the outcome was recorded' };
+  /**
+   * A write found the lease gone: another worker took the key over, or a PostgreSQL crash lost this
+   * attempt's (asynchronously committed) claim. Nothing of this attempt was written.
+   */
+  private lostOutcome(reason = 'lease lost before the outcome was recorded'): AttemptOutcome {
+    this.log.warn({ code: 'lock_lost' }, `${reason}; abandoning this attempt`);
+    return { kind: 'lost', reason };
   }
 
   private latency(endedAt: Date) {
