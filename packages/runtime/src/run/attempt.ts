@@ -170,10 +170,7 @@ export class RunAttempt {
   /** Maps anything thrown after the claim to retry, terminal, or lost. */
   async finishFailure(error: unknown): Promise<AttemptOutcome> {
     const failure = toStagedFailure(error);
-    if (failure.code === 'lock_lost') {
-      this.log.warn({ code: failure.code }, 'lease lost to another worker; abandoning this attempt');
-      return { kind: 'lost', reason: failure.message };
-    }
+    if (failure.code === 'lock_lost') return this.lostOutcome(failure.message);
     if (!classifyFailure(failure.code).retryable) return this.finishTerminal(failure);
     if (this.attempt.attemptsMade + 1 >= this.attempt.maxAttempts) {
       return this.finishTerminal(
@@ -312,7 +309,7 @@ export class RunAttempt {
    * attempt's (asynchronously committed) claim. Nothing of this attempt was written.
    */
   private lostOutcome(reason = 'lease lost before the outcome was recorded'): AttemptOutcome {
-    this.log.warn({ code: 'lock_lost' }, `${reason}; abandoning this attempt`);
+    this.log.warn({ code: 'lock_lost', reason }, 'lease lost; abandoning this attempt');
     return { kind: 'lost', reason };
   }
 
