@@ -1,48 +1,90 @@
-export * from './claimIdempotencyKey.js';
-export * from './effectJournal.js';
-export * from './recordRunOutcome.js';
-export * from './loadTenant.js';
-export * from './consents.js';
-export * from './alerts.js';
-export * from './tasks.js';
-export * from './acceptRun.js';
-export * from './outbox.js';
-export * from './runs.js';
-export * from './apiKeys.js';
-export * from './findRunByAnyId.js';
-export * from './listFailedRuns.js';
-export * from './listOpenTasks.js';
-export * from './replays.js';
-export * from './healthSignals.js';
-export * from './listRunsForPhiScan.js';
-export * from './listRunsForExport.js';
-export * from './listRunEffects.js';
-export * from './loadTenantPolicy.js';
-export * from './changeTenantPolicy.js';
-export * from './recordConsentChange.js';
-export * from './checkOutboundConsent.js';
-export * from './listConsents.js';
-export * from './rememberSubjectContact.js';
-export * from './findSubjectByAddress.js';
-export * from './recordAppointmentPrompt.js';
-export * from './findOpenAppointmentPrompt.js';
-export * from './answerAppointmentPrompt.js';
-export * from './transitionTask.js';
-export * from './listTasks.js';
-export * from './findUnsettledEffect.js';
-export * from './openStaffTask.js';
-export * from './retentionPolicy.js';
-export * from './listPrunableRuns.js';
-export * from './deleteRuns.js';
-export * from './pruneLedger.js';
-export * from './countPrunable.js';
-export * from './pruneAlerts.js';
-export * from './listTenantRetentionSettings.js';
-export * from './countOpenTasks.js';
-export * from './oldestWaitingRunByLane.js';
-export * from './markEffectUnknown.js';
-export * from './recordReconciliation.js';
-export * from './settleUnknownEffect.js';
-export * from './findAcceptedRun.js';
-export * from './saveVoiceTurn.js';
-export * from './loadVoiceCallState.js';
+// The queries, one operation a file, in folders by table or subject. Row types are exported by ../rows.ts.
+// runs
+export * from './runs/acceptRun.js';
+export * from './runs/countRecentBreaches.js';
+export * from './runs/countReplays.js';
+export * from './runs/countRunsForExport.js';
+export * from './runs/findAcceptedRun.js';
+export * from './runs/findRun.js';
+export * from './runs/findRunByAnyId.js';
+export * from './runs/findRunEvents.js';
+export * from './runs/findRunTasks.js';
+export * from './runs/findRunTraceContext.js';
+export * from './runs/findRunTree.js';
+export * from './runs/listEventsForPhiScan.js';
+export * from './runs/listFailedRuns.js';
+export * from './runs/listRunsForExport.js';
+export * from './runs/listRunsForPhiScan.js';
+export * from './runs/listUnsettledRuns.js';
+export * from './runs/oldestWaitingRunByLane.js';
+export * from './runs/recordOperatorEvent.js';
+export * from './runs/recordRunOutcome.js';
+export * from './runs/recordRunOutcomes.js';
+export * from './runs/workflowFailureRates.js';
+// ledger
+export * from './ledger/claimIdempotencyKey.js';
+export * from './ledger/claimIdempotencyKeys.js';
+export * from './ledger/lease.js';
+// effects
+export * from './effects/completeEffect.js';
+export * from './effects/completeEffects.js';
+export * from './effects/effect-completion.js';
+export * from './effects/failEffect.js';
+export * from './effects/findUnsettledEffect.js';
+export * from './effects/listRunEffects.js';
+export * from './effects/loadEffectJournal.js';
+export * from './effects/markEffectUnknown.js';
+export * from './effects/recordReconciliation.js';
+export * from './effects/settleUnknownEffect.js';
+export * from './effects/startEffect.js';
+export * from './effects/startEffects.js';
+// outbox
+export * from './outbox/dispatchOutbox.js';
+export * from './outbox/oldestPendingOutbox.js';
+export * from './outbox/outboxLagSeconds.js';
+// tasks
+export * from './tasks/countOpenTasks.js';
+export * from './tasks/findTaskStatus.js';
+export * from './tasks/listOpenTasks.js';
+export * from './tasks/listTasks.js';
+export * from './tasks/openStaffTask.js';
+export * from './tasks/transitionTask.js';
+// consents
+export * from './consents/checkOutboundConsent.js';
+export * from './consents/consent-status.js';
+export * from './consents/findConsent.js';
+export * from './consents/listConsents.js';
+export * from './consents/recordConsentChange.js';
+export * from './consents/setConsent.js';
+// tenants
+export * from './tenants/changeTenantPolicy.js';
+export * from './tenants/loadTenant.js';
+export * from './tenants/loadTenantPolicy.js';
+export * from './tenants/upsertTenant.js';
+// api-keys
+export * from './api-keys/createApiKey.js';
+export * from './api-keys/hashApiKey.js';
+export * from './api-keys/tenantForApiKey.js';
+// alerts
+export * from './alerts/latestAlertAt.js';
+export * from './alerts/recordAlert.js';
+export * from './alerts/recordAlertUnlessRecent.js';
+// retention
+export * from './retention/countPrunable.js';
+export * from './retention/countPrunableAlerts.js';
+export * from './retention/deleteRuns.js';
+export * from './retention/listPrunableRuns.js';
+export * from './retention/listTenantRetentionSettings.js';
+export * from './retention/pruneAlerts.js';
+export * from './retention/pruneLedger.js';
+export * from './retention/retention-policy.js';
+// subjects
+export * from './subjects/findSubjectByAddress.js';
+export * from './subjects/rememberSubjectContact.js';
+// appointments
+export * from './appointments/answerAppointmentPrompt.js';
+export * from './appointments/findOpenAppointmentPrompt.js';
+export * from './appointments/recordAppointmentPrompt.js';
+// voice
+export * from './voice/loadVoiceCallState.js';
+export * from './voice/saveVoiceTurn.js';

@@ -1,0 +1,1 @@
+export type ConsentStatus = 'allow' | 'deny';
