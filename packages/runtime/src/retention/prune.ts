@@ -1,7 +1,7 @@
 import { countPrunable, countPrunableAlerts, deleteRuns, listPrunableRuns, pruneAlerts, pruneLedger, type DeletedCounts, type Db, type PrunableCounts } from '@revos/db';
 import type { Logger } from 'pino';
-import type { LaneQueues } from '../enqueue.js';
-import { isLane } from '../lanes.js';
+import type { LaneQueues } from '../queue/enqueue.js';
+import { isLane } from '../definition/lanes.js';
 import { loadRetentionPolicy, type RetentionDefaults } from './policy.js';
 
 export interface PruneDeps {

@@ -7,11 +7,11 @@
 import { classifyFailure, newAlertId, newTaskId, type Envelope, type ExternalCall, type FailureCode, type NextAction, type OutputContract } from '@revos/envelope';
 import { recordAlert, type Db, type EventRow, type JournalEntry, type Lease, type LedgerTransition, type TaskEntry } from '@revos/db';
 import type { Logger } from 'pino';
-import { computeBackoffMs } from '../backoff.js';
-import type { AnyWorkflow, WorkflowResult } from '../define-workflow.js';
-import { groupCommitFor } from '../group-commit.js';
-import type { Lane } from '../lanes.js';
-import { emptyAudit, inputsHashOf, OutputBuilder, validateWorkflowParts, type OutputEnding } from '../output.js';
+import { computeBackoffMs } from './backoff.js';
+import type { AnyWorkflow, WorkflowResult } from '../definition/define-workflow.js';
+import { groupCommitFor } from '../commit/group-commit.js';
+import type { Lane } from '../definition/lanes.js';
+import { emptyAudit, inputsHashOf, OutputBuilder, validateWorkflowParts, type OutputEnding } from './output.js';
 import type { PrivacyGuard } from '../privacy/privacy-mode.js';
 import type { AttemptTrace } from '../tracing/attempt-trace.js';
 import { alertOnRepeatedBreach, fallbackFor, type BreachAlertRule } from './breach.js';

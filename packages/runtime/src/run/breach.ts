@@ -5,7 +5,7 @@
 import { countRecentBreaches, latestAlertAt, recordAlertUnlessRecent, type Sql } from '@revos/db';
 import { newAlertId, type EnvelopeMeta, type FailureCode, type NextAction } from '@revos/envelope';
 import type { Logger } from 'pino';
-import type { AnyWorkflow } from '../define-workflow.js';
+import type { AnyWorkflow } from '../definition/define-workflow.js';
 import { FALLBACK_WORKFLOW, fallbackAction } from './latency.js';
 
 export interface FallbackFacts {

@@ -6,7 +6,7 @@
  */
 import { checkOutboundConsent, type ConsentStatus, type Sql } from '@revos/db';
 import type { ConsentResult, Envelope } from '@revos/envelope';
-import type { OutboundSpec } from '../define-workflow.js';
+import type { OutboundSpec } from '../definition/define-workflow.js';
 
 export type ConsentVerdict =
   | { result: 'allow' }

@@ -5,7 +5,7 @@
 import { WorkflowError, type Audit, type ConsentResult, type Envelope } from '@revos/envelope';
 import { findConsent, findTaskStatus, type Sql, type TenantRecord } from '@revos/db';
 import type { Logger } from 'pino';
-import type { AnyWorkflow, RunContext, WorkflowResult } from '../define-workflow.js';
+import type { AnyWorkflow, RunContext, WorkflowResult } from '../definition/define-workflow.js';
 import type { PrivacyGuard } from '../privacy/privacy-mode.js';
 import type { EffectJournal } from './effect-journal.js';
 import { createPatientRecords } from './patient-records.js';

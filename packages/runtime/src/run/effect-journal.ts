@@ -7,8 +7,8 @@
 import { contractHash, FailureCode, isWorkflowError, newEventId, outcomeOfFailure, sha256Hex, WorkflowError, type Audit, type Envelope, type ExternalCall } from '@revos/envelope';
 import { failEffect, markEffectUnknown, type DeferredEffect, type EventRow, type JournalEntry, type Lease, type Sql, type StartEffect } from '@revos/db';
 import type { Logger } from 'pino';
-import type { EffectIo, EffectSpec } from '../define-workflow.js';
-import { groupCommitFor } from '../group-commit.js';
+import type { EffectIo, EffectSpec } from '../definition/define-workflow.js';
+import { groupCommitFor } from '../commit/group-commit.js';
 import type { AttemptTrace } from '../tracing/attempt-trace.js';
 import { maskDestination } from './mask-destination.js';
 import type { StoredRows } from './stored-rows.js';

@@ -3,7 +3,7 @@
  * needs. The pipeline holds every run to it; WF06 reports the same decision on request.
  */
 import type { TenantRecord } from '@revos/db';
-import type { AnyWorkflow } from '../define-workflow.js';
+import type { AnyWorkflow } from '../definition/define-workflow.js';
 import { stageFailure, type StagedFailure } from './failure.js';
 
 /** `'*'` entitles every workflow; no list entitles none. */

@@ -3,7 +3,7 @@
  */
 import { EnvelopeMeta, newAlertId, type Envelope, type FieldIssue } from '@revos/envelope';
 import { recordAlert } from '@revos/db';
-import type { WorkflowCatalog } from '../define-workflow.js';
+import type { WorkflowCatalog } from '../definition/define-workflow.js';
 import { RunAttempt, type AttemptDeps, type AttemptInfo, type AttemptOutcome } from './attempt.js';
 import { stageFailure } from './failure.js';
 

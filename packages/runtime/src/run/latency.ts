@@ -6,7 +6,7 @@
  * due, not when it was accepted: waiting for the appointed time is not slowness.
  */
 import type { EnvelopeMeta, NextAction } from '@revos/envelope';
-import { REALTIME_CHANNELS, type Channel } from '../lanes.js';
+import { REALTIME_CHANNELS, type Channel } from '../definition/lanes.js';
 
 export const FALLBACK_WORKFLOW = 'WF71_RealTime_Fallback';
 

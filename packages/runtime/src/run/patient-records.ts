@@ -1,7 +1,8 @@
 /**
  * What a workflow may write about patients and staff work, always for the run's own tenant and
  * tied to the run (events carry its ids; phi_minimized runs keep no event payload; addresses in
- * events are PHI tokens, never numbers). Built per run by the pipeline as `ctx.patients`.
+ * events are PHI tokens, never numbers). Built per run by the pipeline as `ctx.patients`; the
+ * interface a workflow sees is definition/patient-records.ts.
  */
 import {
   answerAppointmentPrompt,
@@ -11,28 +12,11 @@ import {
   recordAppointmentPrompt,
   recordConsentChange,
   rememberSubjectContact,
-  type AppointmentPrompt,
-  type ConsentChangeResult,
   type Sql,
 } from '@revos/db';
-import type { ConsentChannel, ConsentStatus, Envelope } from '@revos/envelope';
+import type { Envelope } from '@revos/envelope';
+import type { PatientRecords } from '../definition/patient-records.js';
 import type { PrivacyGuard } from '../privacy/privacy-mode.js';
-
-export interface PatientRecords {
-  /** The destination address's recorded status for a channel (null: never opted out or in). */
-  addressConsent(address: string, channel: ConsentChannel): Promise<ConsentStatus | null>;
-  /** Records an address opt-out or opt-in with its event; a status the address already has changes nothing. */
-  setAddressConsent(change: { address: string; channel: ConsentChannel; status: ConsentStatus; source: string; evidenceRef?: string }): Promise<ConsentChangeResult>;
-  /** Remembers that `address` reaches the run's subject (so inbound texts from it carry that subject). */
-  rememberContact(address: string): Promise<void>;
-  /** Remembers that this run reminded `address` of `appointmentId`. */
-  recordAppointmentPrompt(appointmentId: string, address: string): Promise<void>;
-  /** The reminder a reply from `address` (message `messageSid`) answers, if any is open. */
-  findAppointmentPrompt(address: string, messageSid: string): Promise<AppointmentPrompt | null>;
-  answerAppointmentPrompt(appointmentId: string, answer: 'confirmed' | 'reschedule', messageSid: string): Promise<void>;
-  /** Opens a staff task about this run (one per kind, however often the run is retried). */
-  openTask(kind: string, reason: string): Promise<{ taskId: string; created: boolean }>;
-}
 
 /** How long after a reminder a bare "C" still confirms it. */
 export const APPOINTMENT_PROMPT_MAX_AGE_HOURS = 72;

@@ -5,7 +5,7 @@
  */
 import type { Envelope } from '@revos/envelope';
 import type { TenantRecord } from '@revos/db';
-import type { AnyWorkflow, RunPolicy } from '../define-workflow.js';
+import type { AnyWorkflow, RunPolicy } from '../definition/define-workflow.js';
 
 export function runPolicy(envelope: Envelope, tenant: TenantRecord): RunPolicy {
   const context = envelope.context;

@@ -10,7 +10,7 @@
 import { classifyFailure, isWorkflowError, WorkflowError, type FailureCode } from '@revos/envelope';
 import { recordReconciliation, type Lease, type Reconciliation, type Sql } from '@revos/db';
 import type { Logger } from 'pino';
-import type { EffectSpec, ReconcileAnswer } from '../define-workflow.js';
+import type { EffectSpec, ReconcileAnswer } from '../definition/define-workflow.js';
 
 /** Why the outcome is unknown: the call's answer was lost, or a worker stopped during the call. */
 export type UncertaintyCause =

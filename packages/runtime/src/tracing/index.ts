@@ -2,4 +2,3 @@ export * from './tracing.js';
 export * from './propagation.js';
 export * from './attempt-trace.js';
 export * from './intake-trace.js';
-export * from './parent-context.js';

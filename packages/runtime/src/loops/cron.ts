@@ -3,7 +3,7 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { cronPatternProblem } from './cron-pattern.js';
-import { acceptSubmission, IntakeRefused, type IntakeDeps } from './intake.js';
+import { acceptSubmission, IntakeRefused, type IntakeDeps } from '../intake/intake.js';
 
 /** One schedule from configuration: which tenant runs which workflow when. */
 export const CronSchedule = z

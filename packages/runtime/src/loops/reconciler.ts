@@ -1,8 +1,8 @@
 import { listUnsettledRuns } from '@revos/db';
 import type { Logger } from 'pino';
-import type { IntakeDeps } from './intake.js';
-import { isLane } from './lanes.js';
-import { ensureRunQueued } from './run/ensure-queued.js';
+import type { IntakeDeps } from '../intake/intake.js';
+import { isLane } from '../definition/lanes.js';
+import { ensureRunQueued } from '../queue/ensure-queued.js';
 
 export interface ReconcileResult {
   checked: number;
@@ -17,7 +17,7 @@ export interface ReconcileResult {
  * Redis restarted without persistence, was flushed, or the enqueue failed after
  * the intake record committed; or Redis still holds a finished job for the key
  * (a database restored from backup) that would swallow the enqueue. Every unsettled
- * accepted run must have a live job of its own (run/ensure-queued.ts).
+ * accepted run must have a live job of its own (queue/ensure-queued.ts).
  */
 export async function reconcileOnce(deps: IntakeDeps & { log: Logger }, options: { graceMs?: number; limit?: number } = {}): Promise<ReconcileResult> {
   const unsettled = await listUnsettledRuns(deps.db.sql, options.graceMs ?? 10_000, options.limit ?? 500);

@@ -2,10 +2,10 @@ import { dispatchOutbox, type ActionResolution, type PendingAction } from '@revo
 import { Envelope, keyForEnvelope, newRunId, sha256Hex, ValidationError } from '@revos/envelope';
 import type { Logger } from 'pino';
 import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
-import { isIntakeRefused, submitRun, type IntakeDeps } from './intake.js';
-import { startNextActionSpan } from './tracing/intake-trace.js';
-import { carriedContextOfParent } from './tracing/parent-context.js';
-import { sealContext } from './privacy/privacy-mode.js';
+import { isIntakeRefused, submitRun, type IntakeDeps } from '../intake/intake.js';
+import { startNextActionSpan } from '../tracing/intake-trace.js';
+import { carriedContextOfParent } from './parent-context.js';
+import { sealContext } from '../privacy/privacy-mode.js';
 
 /**
  * The trigger id of a follow-up run: derived from the parent's key and the

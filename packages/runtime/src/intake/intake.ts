@@ -9,25 +9,26 @@ import { acceptRun, type Db } from '@revos/db';
 import { jsonLimitIssues, toJobId, validateEnvelope, type Envelope, type FieldIssue, type Priority } from '@revos/envelope';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { completeEnvelope } from './complete-envelope.js';
-import type { WorkflowCatalog } from './define-workflow.js';
-import type { AnyManifest } from './manifest.js';
-import type { LaneQueues, ReadyRun } from './enqueue.js';
-import { ensureRunQueued } from './run/ensure-queued.js';
-import { runIdentity } from './run/run-identity.js';
+import type { WorkflowCatalog } from '../definition/define-workflow.js';
+import type { AnyManifest } from '../definition/manifest.js';
+import type { LaneQueues, ReadyRun } from '../queue/enqueue.js';
+import { ensureRunQueued, type QueueRepairDeps } from '../queue/ensure-queued.js';
+import { runIdentity } from '../run/run-identity.js';
 import { cardNumberIssues, stampTenantPolicy } from './intake-policy.js';
 import { IntakeRefused, isIntakeRefused, refusal, type IntakeRefusal } from './intake-refusal.js';
 import type { AcceptedRunIds, IntakeRepeatCache } from './intake-repeat-cache.js';
-import type { Lane } from './lanes.js';
-import { payloadIssuesFor } from './payload-schema.js';
-import { isPhiMinimized, redactEnvelope, sealContext, type PrivacyGuard } from './privacy/privacy-mode.js';
-import { startIntakeSpan } from './tracing/intake-trace.js';
+import type { Lane } from '../definition/lanes.js';
+import { payloadIssuesFor } from '../definition/payload-schema.js';
+import { isPhiMinimized, redactEnvelope, sealContext, type PrivacyGuard } from '../privacy/privacy-mode.js';
+import { startIntakeSpan } from '../tracing/intake-trace.js';
 
 export * from './intake-refusal.js';
 
 /** Where an accepted run came from (for operators; not part of the envelope). */
 export type IntakeSource = 'api' | 'webhook' | 'cron' | 'dispatcher' | 'replay' | 'cli';
 
-export interface IntakeDeps {
+/** Holds what a queue repair reads (QueueRepairDeps), so intake hands its deps to ensureRunQueued as they are. */
+export interface IntakeDeps extends QueueRepairDeps {
   db: Db;
   queues: LaneQueues;
   /** Manifests are all intake reads; a worker's catalog of bound workflows serves as well. */

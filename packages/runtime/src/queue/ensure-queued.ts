@@ -5,15 +5,29 @@
  * then meets the jobId and silently does nothing); or a job that belongs to another run id. Intake,
  * the reconciler and a staff settlement all go through here, so each case is healed the same way.
  */
+import type { Tracer } from '@opentelemetry/api';
 import type { UnsettledRun } from '@revos/db';
 import { parseEnvelope, type Envelope } from '@revos/envelope';
 import type { Job } from 'bullmq';
-import { addRunJob, enqueueRun, type ReadyRun } from '../enqueue.js';
-import type { IntakeDeps } from '../intake.js';
-import type { Lane } from '../lanes.js';
-import { sealContext } from '../privacy/privacy-mode.js';
+import type { WorkflowCatalog } from '../definition/define-workflow.js';
+import type { Lane } from '../definition/lanes.js';
+import type { AnyManifest } from '../definition/manifest.js';
+import { addRunJob, enqueueRun, type LaneQueues, type ReadyRun } from './enqueue.js';
+import { sealContext, type PrivacyGuard } from '../privacy/privacy-mode.js';
 import { startRequeueSpan } from '../tracing/intake-trace.js';
 import { parseSpanContext } from '../tracing/propagation.js';
+
+/**
+ * What a repair reads: the lane queues, the catalog (to enqueue a stored envelope), the privacy guard
+ * (to unseal a phi_minimized run's copy) and the tracer. Intake's deps extend it, so intake, the
+ * reconciler and a settlement hand theirs in as they are.
+ */
+export interface QueueRepairDeps {
+  queues: LaneQueues;
+  catalog: WorkflowCatalog<AnyManifest>;
+  privacy?: PrivacyGuard;
+  tracer?: Tracer;
+}
 
 /** What was done: added, a stale job replaced, a failed job retried, or nothing (a live job is in place). */
 export type QueueRepair = 'enqueued' | 'replaced_stale' | 'retried' | 'in_place';
@@ -34,7 +48,7 @@ export interface EnsureQueuedOptions {
   ready?: ReadyRun;
 }
 
-export async function ensureRunQueued(deps: IntakeDeps, run: UnsettledRun, options: EnsureQueuedOptions = {}): Promise<QueueRepair> {
+export async function ensureRunQueued(deps: QueueRepairDeps, run: UnsettledRun, options: EnsureQueuedOptions = {}): Promise<QueueRepair> {
   const queue = deps.queues[run.lane as Lane];
   const job = await queue.getJob(run.jobId);
   if (!job) {
@@ -64,7 +78,7 @@ function runIdOf(job: Job): string | undefined {
 }
 
 /** The envelope to run: the caller's, the sealed original (phi_minimized), the stored one, or the run's own job data. */
-function original(deps: IntakeDeps, run: UnsettledRun, options: EnsureQueuedOptions, ownJob?: Job): Envelope {
+function original(deps: QueueRepairDeps, run: UnsettledRun, options: EnsureQueuedOptions, ownJob?: Job): Envelope {
   if (options.envelope) return options.envelope;
   if (run.sealedEnvelope) {
     if (!deps.privacy) throw new Error('sealed envelope but no PHI_SEAL_KEY configured');
@@ -84,7 +98,7 @@ function original(deps: IntakeDeps, run: UnsettledRun, options: EnsureQueuedOpti
  * `revos.requeue` span under the context the run was first enqueued with (kept on its accepted_runs
  * row; else what its own stale job carried). With tracing off here, the first context is carried as is.
  */
-async function enqueueTraced(deps: IntakeDeps, run: UnsettledRun, envelope: Envelope, options: EnsureQueuedOptions, repair: QueueRepair, ownJob?: Job): Promise<void> {
+async function enqueueTraced(deps: QueueRepairDeps, run: UnsettledRun, envelope: Envelope, options: EnsureQueuedOptions, repair: QueueRepair, ownJob?: Job): Promise<void> {
   const enqueue = async (traceContext: string | undefined) => {
     const jobOptions = { priority: run.priority ?? undefined, runAfter: run.runAfter, traceContext };
     if (options.ready) await addRunJob(deps.queues, options.ready, jobOptions);

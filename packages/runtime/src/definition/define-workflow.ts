@@ -2,7 +2,7 @@ import type { ConsentResult, Envelope, NextAction, Priority, TaskStatus } from '
 import type { TenantRecord } from '@revos/db';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { PatientRecords } from './run/patient-records.js';
+import type { PatientRecords } from './patient-records.js';
 import { compareVersions, defineManifest, type AnyManifest, type ManifestOptions, type WorkflowManifest } from './manifest.js';
 
 export type { OutboundSpec } from './manifest.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { completeEnvelope } from './complete-envelope.js';
 import { IntakeRefused } from './intake-refusal.js';
-import { defineWorkflow, WorkflowCatalog } from './define-workflow.js';
+import { defineWorkflow, WorkflowCatalog } from '../definition/define-workflow.js';
 
 const catalog = new WorkflowCatalog([
   defineWorkflow({ name: 'WF11_Log_Event', version: '1.0.0', lane: 'batch', payload: z.object({}), run: async () => ({ summary: 'x' }) }),

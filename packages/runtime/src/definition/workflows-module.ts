@@ -12,7 +12,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnyWorkflow } from './define-workflow.js';
 import { isWorkflowManifest, type AnyManifest } from './manifest.js';
-import { InvalidConfigurationError } from './process.js';
+import { InvalidConfigurationError } from '@revos/settings';
 
 /** Workflows served beside the reference ones, built from the process's vendor services. */
 export type WorkflowFactory<Services> = (services: Services) => AnyWorkflow[];

@@ -7,8 +7,8 @@ import {
   type Envelope,
   type FieldIssue,
 } from '@revos/envelope';
-import type { WorkflowCatalog } from './define-workflow.js';
-import type { AnyManifest } from './manifest.js';
+import type { WorkflowCatalog } from '../definition/define-workflow.js';
+import type { AnyManifest } from '../definition/manifest.js';
 import { IntakeRefused, refusal, type RefusalCode } from './intake-refusal.js';
 
 /** A completed envelope (not yet parsed) and the manifest it names, when registered. */

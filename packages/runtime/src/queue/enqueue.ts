@@ -1,8 +1,8 @@
 import { parseEnvelope, toJobId, type Envelope, type Priority } from '@revos/envelope';
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { WorkflowCatalog } from './define-workflow.js';
-import type { AnyManifest } from './manifest.js';
-import { LANES, PRIORITY_TO_BULLMQ, queueName, type Lane } from './lanes.js';
+import type { WorkflowCatalog } from '../definition/define-workflow.js';
+import type { AnyManifest } from '../definition/manifest.js';
+import { LANES, PRIORITY_TO_BULLMQ, queueName, type Lane } from '../definition/lanes.js';
 
 export type LaneQueues = Record<Lane, Queue>;
 

@@ -1,10 +1,10 @@
 import { ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { findRunTraceContext, type Db } from '@revos/db';
 import { toJobId } from '@revos/envelope';
-import type { WorkflowCatalog } from '../define-workflow.js';
-import type { AnyManifest } from '../manifest.js';
-import type { LaneQueues } from '../enqueue.js';
-import { parseSpanContext } from './propagation.js';
+import type { WorkflowCatalog } from '../definition/define-workflow.js';
+import type { AnyManifest } from '../definition/manifest.js';
+import type { LaneQueues } from '../queue/enqueue.js';
+import { parseSpanContext } from '../tracing/propagation.js';
 
 /**
  * For the dispatcher's sweep, which finds a parent's next actions long after its worker let go of

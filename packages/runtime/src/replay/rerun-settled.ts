@@ -6,9 +6,9 @@
  * because the settlement set the accepted run back to unsettled.
  */
 import { findAcceptedRun } from '@revos/db';
-import type { IntakeDeps } from '../intake.js';
-import { isLane } from '../lanes.js';
-import { ensureRunQueued, type QueueRepair } from './ensure-queued.js';
+import type { IntakeDeps } from '../intake/intake.js';
+import { isLane } from '../definition/lanes.js';
+import { ensureRunQueued, type QueueRepair } from '../queue/ensure-queued.js';
 
 export type RerunOutcome =
   | { ok: true; workflowRunId: string; repair: QueueRepair }

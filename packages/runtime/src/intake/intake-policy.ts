@@ -6,7 +6,7 @@
  */
 import { loadTenantPolicy, type Sql } from '@revos/db';
 import { findCardNumbers, type Envelope, type FieldIssue } from '@revos/envelope';
-import type { AnyManifest } from './manifest.js';
+import type { AnyManifest } from '../definition/manifest.js';
 
 /** Each payload path that holds something shaped like a card number (intake refuses them for payment workflows). */
 export function cardNumberIssues(envelope: Envelope): FieldIssue[] {

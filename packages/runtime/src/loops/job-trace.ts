@@ -1,8 +1,8 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Job } from 'bullmq';
-import type { AttemptOutcome } from '../pipeline.js';
-import { startAttemptTrace, type AttemptTrace } from './attempt-trace.js';
-import { parseSpanContext } from './propagation.js';
+import type { AttemptOutcome } from '../run/pipeline.js';
+import { startAttemptTrace, type AttemptTrace } from '../tracing/attempt-trace.js';
+import { parseSpanContext } from '../tracing/propagation.js';
 
 /** The attempt's trace for a BullMQ job: continues what the job carried, with its queue wait. */
 export function traceJob(tracer: Tracer, job: Job, lane: string): AttemptTrace {

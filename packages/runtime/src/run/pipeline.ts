@@ -7,7 +7,7 @@
  * It returns what BullMQ should do with the job (done, retry after a delay, fail
  * for good, wait for another worker, or stop because the lease was lost) and has
  * already written every durable fact of the attempt when it returns. The rooms it
- * calls live in run/: the attempt's state and endings (attempt.ts), an invalid
+ * calls live beside it in run/: the attempt's state and endings (attempt.ts), an invalid
  * envelope's refusal (invalid-envelope.ts), ctx.effect
  * (effect-journal.ts), the gates (entitlement-gate.ts, consent-gate.ts), the core
  * logic's context (core-logic.ts), stored copies (stored-rows.ts), breaches (breach.ts).
@@ -19,27 +19,27 @@ import { canonicalJson, sha256Hex, tryParseIdempotencyKey, validateEnvelope, typ
 import { loadEffectJournal, type Db } from '@revos/db';
 import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
-import type { WorkflowCatalog } from './define-workflow.js';
-import { groupCommitFor } from './group-commit.js';
-import { LANE_SETTINGS } from './lanes.js';
-import { lazyChild } from './logger.js';
-import { payloadSchemaIssues } from './payload-schema.js';
-import { isPhiMinimized, type PrivacyGuard } from './privacy/privacy-mode.js';
+import type { WorkflowCatalog } from '../definition/define-workflow.js';
+import { groupCommitFor } from '../commit/group-commit.js';
+import { LANE_SETTINGS } from '../definition/lanes.js';
+import { lazyChild } from '../logging/logger.js';
+import { payloadSchemaIssues } from '../definition/payload-schema.js';
+import { isPhiMinimized, type PrivacyGuard } from '../privacy/privacy-mode.js';
 import type { TenantCache } from './tenant-cache.js';
-import { NO_ATTEMPT_TRACE } from './tracing/attempt-trace.js';
-import { RunAttempt, type AttemptInfo, type AttemptOutcome } from './run/attempt.js';
-import type { BreachAlertRule } from './run/breach.js';
-import { checkConsentGate, consentResultOf } from './run/consent-gate.js';
-import { runCoreLogic } from './run/core-logic.js';
-import { entitlementGate } from './run/entitlement-gate.js';
-import { stageFailure } from './run/failure.js';
-import { rejectInvalidEnvelope } from './run/invalid-envelope.js';
-import { budgetFor } from './run/latency.js';
+import { NO_ATTEMPT_TRACE } from '../tracing/attempt-trace.js';
+import { RunAttempt, type AttemptInfo, type AttemptOutcome } from './attempt.js';
+import type { BreachAlertRule } from './breach.js';
+import { checkConsentGate, consentResultOf } from './consent-gate.js';
+import { runCoreLogic } from './core-logic.js';
+import { entitlementGate } from './entitlement-gate.js';
+import { stageFailure } from './failure.js';
+import { rejectInvalidEnvelope } from './invalid-envelope.js';
+import { budgetFor } from './latency.js';
 
-export { ESCALATION_WORKFLOW, type AttemptInfo, type AttemptOutcome } from './run/attempt.js';
-export { DEFAULT_LISTING_DELAY_MS } from './run/effect-journal.js';
-export { isInfrastructureError } from './run/failure.js';
-export { FALLBACK_WORKFLOW } from './run/latency.js';
+export { ESCALATION_WORKFLOW, type AttemptInfo, type AttemptOutcome } from './attempt.js';
+export { DEFAULT_LISTING_DELAY_MS } from './effect-journal.js';
+export { isInfrastructureError } from './failure.js';
+export { FALLBACK_WORKFLOW } from './latency.js';
 
 export interface PipelineDeps {
   db: Db;

@@ -2,12 +2,12 @@ import { isWorkflowError } from '@revos/envelope';
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { computeBackoffMs } from './backoff.js';
-import { LANE_SETTINGS, queueName, type Lane } from './lanes.js';
-import { isInfrastructureError, runAttempt, type AttemptOutcome, type PipelineDeps } from './pipeline.js';
+import { computeBackoffMs } from '../run/backoff.js';
+import { LANE_SETTINGS, queueName, type Lane } from '../definition/lanes.js';
+import { isInfrastructureError, runAttempt, type AttemptOutcome, type PipelineDeps } from '../run/pipeline.js';
 import type { Context, Tracer } from '@opentelemetry/api';
-import { traceJob, endAttemptTrace } from './tracing/job-trace.js';
-import { publishRunOutput } from './run/request-reply.js';
+import { traceJob, endAttemptTrace } from './job-trace.js';
+import { publishRunOutput } from '../queue/request-reply.js';
 
 /** What a finished job returns to BullMQ (visible in Bull Board): ids and status, never data. */
 export interface JobReturn {
@@ -45,7 +45,7 @@ export interface LaneWorkerOptions {
   /** Traces each attempt (tracing/attempt-trace.ts), continuing the trace the job carries; absent: off. */
   tracer?: Tracer;
   /**
-   * Publish each final output for callers waiting on it (request–reply, see run/request-reply.ts).
+   * Publish each final output for callers waiting on it (request–reply, see queue/request-reply.ts).
    * Defaults to the realtime lane only: every published output stays in Redis for REPLY_TTL_MS, which a
    * busy batch lane should not pay for when nobody waits on it.
    */
