@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { TenantId } from '@revos/envelope';
-import { parseSince } from '../operator.js';
+import { parseSince } from '../services/operator.js';
 import { CommandFailed, UsageError } from './errors.js';
 
 const STRING_OPTIONS = ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'until', 'out', 'operator', 'reason', 'ruleset', 'flags', 'expect', 'subject', 'address', 'channel', 'status', 'source', 'evidence', 'resolution', 'note'] as const;

@@ -1,5 +1,5 @@
 /** What every command group of the CLI is: its name, its usage lines (its --help) and how it runs. */
-import type { ProducerEnv } from '../env.js';
+import type { ProducerEnv } from '../platform/env.js';
 import type { Parsed } from './args.js';
 import { UsageError } from './errors.js';
 import type { Session } from './session.js';

@@ -1,4 +1,4 @@
-import { setConsents, showConsents, type ConsentSetBody } from '../consents.js';
+import { setConsents, showConsents, type ConsentSetBody } from '../services/consents.js';
 import { allowOnly, noMorePositionals, operatorName, tenantOption } from './args.js';
 import { subcommand, type CommandGroup } from './command.js';
 import { UsageError } from './errors.js';

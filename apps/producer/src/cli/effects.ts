@@ -1,4 +1,4 @@
-import { settleEffect } from '../settle-effect.js';
+import { settleEffect } from '../services/settle-effect.js';
 import { allowOnly, operatorName, positional } from './args.js';
 import { subcommand, type CommandGroup } from './command.js';
 import { CommandFailed, UsageError } from './errors.js';

@@ -2,7 +2,7 @@ import { allowOnly, positional, readJsonFile, tenantOption } from './args.js';
 import type { CommandGroup } from './command.js';
 import { submissionRefused } from './errors.js';
 import { requireTenant } from './session.js';
-import { submitRequest } from '../submit.js';
+import { submitRequest } from '../services/submit.js';
 
 /** `revos enqueue`: an envelope file through the API's own intake, answered with the API's body. */
 export const enqueue: CommandGroup = {

@@ -1,6 +1,6 @@
 import { findRun, listRunEffects } from '@revos/db';
 import { newId } from '@revos/envelope';
-import { submitPartial } from '../submit.js';
+import { submitPartial } from '../services/submit.js';
 import { allowOnly, limitOption, noMorePositionals, sinceOption, tenantOption, type Parsed } from './args.js';
 import type { CommandContext, CommandGroup } from './command.js';
 import { CommandFailed, submissionRefused, UsageError } from './errors.js';

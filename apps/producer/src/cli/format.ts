@@ -1,8 +1,8 @@
 /** Text output of the CLI: aligned tables and the run views (`--json` prints the API's bodies instead). */
-import { policyVersionsOf, sideEffectLines } from '../side-effects.js';
+import { policyVersionsOf, sideEffectLines } from '../services/side-effects.js';
 import type { RunView } from '@revos/db';
-import type { RedactedRun } from '../operator.js';
-import { walkTree, type RunDetail, type RunTree } from '../views.js';
+import type { RedactedRun } from '../services/operator.js';
+import { walkTree, type RunDetail, type RunTree } from '../services/views.js';
 
 /** Left-aligned columns, two spaces apart. */
 export function table(rows: string[][]): string {

@@ -1,4 +1,4 @@
-import { currentPolicy, submitPolicyChange } from '../policy-change.js';
+import { currentPolicy, submitPolicyChange } from '../services/policy-change.js';
 import { allowOnly, noMorePositionals, operatorName, readJsonFile, tenantOption } from './args.js';
 import { subcommand, type CommandGroup } from './command.js';
 import { submissionRefused, UsageError } from './errors.js';

@@ -1,6 +1,6 @@
 import { createLogger, pruneDryRun, pruneOnce } from '@revos/runtime';
-import { retentionOptions } from '../background.js';
-import { formatPruneDryRun, formatPruneResult } from '../prune-report.js';
+import { retentionOptions } from '../services/retention.js';
+import { formatPruneDryRun, formatPruneResult } from './prune-report.js';
 import { allowOnly, noMorePositionals } from './args.js';
 import type { CommandGroup } from './command.js';
 import { table } from './format.js';

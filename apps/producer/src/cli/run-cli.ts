@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadManifestsModule, type AnyManifest } from '@revos/runtime';
-import { loadProducerEnv, type ProducerEnv } from '../env.js';
+import { loadProducerEnv, type ProducerEnv } from '../platform/env.js';
 import { parse, type Parsed } from './args.js';
 import type { CommandGroup, Out } from './command.js';
 import { consents } from './consents.js';
@@ -26,7 +26,7 @@ import { tenants } from './tenants.js';
 /** Every command group, in the order `revos --help` lists them. */
 const GROUPS: CommandGroup[] = [tenants, enqueue, runs, tasks, policy, consents, effects, exportCommand, prune];
 
-const CONFIGURATION_NOTE = 'configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, WORKFLOWS_MODULE (see apps/producer/src/env.ts)';
+const CONFIGURATION_NOTE = 'configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, WORKFLOWS_MODULE (see apps/producer/src/platform/env.ts)';
 
 /** The usage text of one group, or of all. */
 export function usage(group?: CommandGroup): string {

@@ -1,6 +1,6 @@
 import { listFailedRuns, type Db, type RunView } from '@revos/db';
-import { operatorRunDetail, operatorRunTree, replayRun, type RedactedRun, type ReplayOutcome } from '../operator.js';
-import { runDetail, runTree, type RunDetail, type RunTree } from '../views.js';
+import { operatorRunDetail, operatorRunTree, replayRun, type RedactedRun, type ReplayOutcome } from '../services/operator.js';
+import { runDetail, runTree, type RunDetail, type RunTree } from '../services/views.js';
 import { allowOnly, limitOption, noMorePositionals, operatorName, positional, sinceOption, tenantIdArgument, tenantOption, type Parsed } from './args.js';
 import { subcommand, type CommandContext, type CommandGroup } from './command.js';
 import { CommandFailed, UsageError } from './errors.js';

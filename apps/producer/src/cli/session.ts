@@ -1,7 +1,7 @@
 import { createDb, loadTenant, migrateDatabase, type Db } from '@revos/db';
 import { closeLaneQueues, createLaneQueues, createPrivacyGuard, createRedisConnection, type AnyManifest, type RedisConnection } from '@revos/runtime';
-import { createProducerCatalog } from '../catalog.js';
-import type { ProducerEnv } from '../env.js';
+import { createProducerCatalog } from '../services/catalog.js';
+import type { ProducerEnv } from '../platform/env.js';
 import { CommandFailed } from './errors.js';
 
 /** Resources opened lazily and closed once, whatever the command did. */

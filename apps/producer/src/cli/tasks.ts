@@ -1,5 +1,5 @@
 import { listOpenTasks } from '@revos/db';
-import { applyTaskAction } from '../tasks.js';
+import { applyTaskAction } from '../services/tasks.js';
 import { allowOnly, limitOption, noMorePositionals, operatorName, positional, tenantIdArgument, tenantOption, type Parsed } from './args.js';
 import { subcommand, type CommandContext, type CommandGroup } from './command.js';
 import { CommandFailed, UsageError } from './errors.js';

@@ -1,14 +1,15 @@
 /**
- * The tenant's policy over the API, under the tenant's key (the /v1/* auth of runs-api.ts):
+ * The tenant's policy over the API, under the tenant's key (the /v1 check of api-key-auth.ts):
  *   GET /v1/policy  → { policy_version, feature_flags_version, ruleset, feature_flags }
  *   PUT /v1/policy  { ruleset | feature_flags, expected_version?, reason?, changed_by? }
  *                   → 202 the WF07_Change_Policy run (200 for a repeat), 400 naming each bad field,
  *                     409 when expected_version is not current
  */
 import type { Hono } from 'hono';
-import type { AppEnv, ProducerDeps } from './deps.js';
-import { currentPolicy, submitPolicyChange, CHANGE_POLICY_WORKFLOW } from './policy-change.js';
-import { countOutcome, logOutcome } from './submit.js';
+import type { ProducerDeps } from '../../platform/deps.js';
+import { submitAtFrontDoor } from '../../services/front-door.js';
+import { currentPolicy } from '../../services/policy-change.js';
+import type { AppEnv } from '../app-env.js';
 
 /** `changed_by` a caller may pass for its own user (`u_...`, an operator name); recorded as `api:<it>`. */
 const ACTOR = /^[A-Za-z0-9_.@-]{1,80}$/;
@@ -36,9 +37,7 @@ export function registerPolicyRoutes(app: Hono<AppEnv>, deps: ProducerDeps): voi
       actor = raw;
       body = rest;
     }
-    const outcome = await submitPolicyChange({ ...deps, environment: deps.env.ENVIRONMENT, privacy: deps.privacy }, tenantId, body, `api:${actor}`, 'api');
-    logOutcome(deps.log, outcome, tenantId, CHANGE_POLICY_WORKFLOW, 'api');
-    countOutcome(deps, outcome, CHANGE_POLICY_WORKFLOW, 'api');
+    const outcome = await submitAtFrontDoor(deps, { tenantId, source: 'api' }, { kind: 'policy_change', body, changedBy: `api:${actor}` });
     return c.json(outcome.body, outcome.httpStatus);
   });
 }

@@ -7,7 +7,7 @@
  */
 import { oldestPendingOutbox, outboxLagSeconds, recordAlertUnlessRecent, workflowFailureRates, type AlertEntry } from '@revos/db';
 import { newAlertId } from '@revos/envelope';
-import type { ProducerDeps } from './deps.js';
+import type { ProducerDeps } from '../platform/deps.js';
 
 export interface AlertCheckResult {
   /** Alert rows this pass wrote (already-raised ones are not counted again). */

@@ -9,7 +9,7 @@
  */
 import { findRun, withTenant } from '@revos/db';
 import type { FieldIssue } from '@revos/envelope';
-import type { ProducerDeps } from './deps.js';
+import type { ProducerDeps } from '../platform/deps.js';
 
 /** The longest wait granted: an HTTP request held longer than this is a job for the webhook or a poll. */
 export const MAX_WAIT_MS = 30_000;

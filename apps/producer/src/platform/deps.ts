@@ -20,7 +20,7 @@ export interface ProducerDeps {
   metrics: ProducerMetrics;
   /** Redacts and seals phi_minimized runs at intake, unseals follow-ups in the dispatcher. */
   privacy: PrivacyGuard;
-  /** CRON_SCHEDULES, checked at start (cron-file.ts); the background loops register them. */
+  /** CRON_SCHEDULES, checked at start (boot/cron-file.ts); the background loops register them. */
   schedules: CronSchedule[];
   /** Traces intake and dispatch (OTEL_EXPORTER_OTLP_ENDPOINT); absent: tracing is off. */
   tracer?: Tracer;
@@ -29,6 +29,3 @@ export interface ProducerDeps {
   /** Recent acceptances: every intake of this process (API, webhooks, cron, dispatcher) answers repeats from it. */
   repeats: IntakeRepeatCache;
 }
-
-/** Hono context variables: the tenant an API key authenticated. */
-export type AppEnv = { Variables: { tenantId: string } };

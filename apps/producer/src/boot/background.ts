@@ -1,7 +1,7 @@
 import { dispatchPending, every, pruneOnce, reconcileOnce, startCronProducer } from '@revos/runtime';
+import type { ProducerDeps } from '../platform/deps.js';
+import { retentionOptions } from '../services/retention.js';
 import { checkAlerts } from './alerts.js';
-import type { ProducerDeps } from './deps.js';
-import type { ProducerEnv } from './env.js';
 import type { BackgroundHandle } from './producer.js';
 
 /** Most outbox entries one dispatcher pass takes; a full batch is followed at once by another. */
@@ -45,7 +45,3 @@ export async function startBackgroundLoops(deps: ProducerDeps): Promise<Backgrou
   };
 }
 
-/** The deployment's retention defaults and batch size, as the prune pass and `revos prune` take them. */
-export function retentionOptions(env: ProducerEnv) {
-  return { keepDays: env.RETENTION_DAYS, dedupeDays: env.DEDUPE_WINDOW_DAYS, batchSize: env.PRUNE_BATCH_SIZE };
-}

@@ -6,10 +6,11 @@
 import { EnvelopeContext, EnvelopeMeta, FieldIssue, OutputContract, Subject } from '@revos/envelope';
 import type { ManifestCatalog } from '@revos/runtime';
 import type { z } from 'zod';
-import { GenericWebhookBody, TwilioSmsForm } from '../webhooks.js';
-import { TwilioVoiceForm } from '../voice-webhook.js';
-import { RunOptions } from '../submit.js';
-import { ConsentChange, ErrorBody, PolicyChangeBody, PolicyView, TaskActionRequest, RunAccepted, RunDetail, RunRefused, RunTree, WorkflowList } from './contracts.js';
+import { ConsentChange, ErrorBody, PolicyChangeBody, PolicyView, TaskActionRequest, RunAccepted, RunDetail, RunRefused, RunTree, WorkflowList } from '../../contracts/api.js';
+import { RunOptions } from '../../services/submit.js';
+import { GenericWebhookBody } from '../webhooks/generic-webhook.js';
+import { TwilioSmsForm } from '../webhooks/sms-webhook.js';
+import { TwilioVoiceForm } from '../webhooks/voice-webhook.js';
 import { renderSchema, type JsonSchema } from './json-schema.js';
 import { ROUTES, type RouteDoc } from './routes.js';
 import { workflowEntries, type WorkflowEntry } from './workflows.js';

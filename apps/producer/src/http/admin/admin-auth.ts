@@ -5,23 +5,19 @@
  * send HTTP basic auth instead. Without ADMIN_PASSWORD every admin route answers 503
  * "admin disabled": the surfaces are never open.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
-import type { AppEnv } from './deps.js';
+import type { ProducerEnv } from '../../platform/env.js';
+import { sameSecret } from '../../security/credentials.js';
+import type { AppEnv } from '../app-env.js';
+import { escapeHtml, page } from '../html.js';
 import { LoginThrottle } from './login-throttle.js';
-import type { ProducerEnv } from './env.js';
-import { escapeHtml, page } from './html.js';
 
 export const SESSION_COOKIE = 'revos_admin';
 export const LOGIN_PATH = '/admin/login';
 
 type AdminEnv = Pick<ProducerEnv, 'ADMIN_USER' | 'ADMIN_PASSWORD' | 'ADMIN_SESSION_SECRET' | 'ADMIN_SESSION_TTL_S'>;
-
-/** Constant-time string comparison (hashing first makes the lengths equal). */
-function same(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
 
 function sessionSecret(env: AdminEnv): string {
   // Derived from the password when no secret is set: a new password invalidates old sessions.
@@ -30,8 +26,8 @@ function sessionSecret(env: AdminEnv): string {
 
 function credentialsValid(env: AdminEnv, user: string, password: string): boolean {
   // Both compared, always: no early exit that tells a wrong user from a wrong password by timing.
-  const userOk = same(user, env.ADMIN_USER);
-  const passwordOk = same(password, env.ADMIN_PASSWORD ?? '');
+  const userOk = sameSecret(user, env.ADMIN_USER);
+  const passwordOk = sameSecret(password, env.ADMIN_PASSWORD ?? '');
   return userOk && passwordOk && env.ADMIN_PASSWORD !== undefined;
 }
 
@@ -52,7 +48,7 @@ export async function adminUser(c: Context, env: AdminEnv): Promise<string | nul
   const expires = Number(session.slice(dot + 1));
   if (dot <= 0 || !Number.isFinite(expires) || expires < Date.now()) return null;
   const user = session.slice(0, dot);
-  return same(user, env.ADMIN_USER) ? user : null;
+  return sameSecret(user, env.ADMIN_USER) ? user : null;
 }
 
 const disabled = (c: Context) => c.text('admin disabled: set ADMIN_PASSWORD to enable /admin', 503);

@@ -1,6 +1,6 @@
 /**
  * The producer's process entries, for this repository's main.ts and cli.ts and for a deployment's
- * own: the same configuration (env.ts), signals and exit codes, with the deployment's workflows.
+ * own: the same configuration (platform/env.ts), signals and exit codes, with the deployment's workflows.
  *
  *   // my-producer.ts                                  // my-cli.ts
  *   import { runProducerMain } from '@revos/producer';  import { runCliMain } from '@revos/producer';
@@ -10,9 +10,9 @@
  * a module's manifests too (the stock image, `npm start` and `npx revos`).
  */
 import { createLogger, loadManifestsModule, logDestination, runMain, type AnyManifest } from '@revos/runtime';
+import { runCli } from '../cli/run-cli.js';
+import { loadProducerEnv } from '../platform/env.js';
 import { startBackgroundLoops } from './background.js';
-import { runCli } from './cli/run-cli.js';
-import { loadProducerEnv } from './env.js';
 import { startProducerProcess } from './producer.js';
 
 export interface ProducerMainOptions {

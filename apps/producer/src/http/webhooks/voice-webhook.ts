@@ -15,16 +15,17 @@
  * privacy mode allows) and nowhere else; nothing here logs them.
  */
 import { loadTenant, loadVoiceCallState, type TenantRecord } from '@revos/db';
-import { newRunId, toFieldIssues, type FieldIssue } from '@revos/envelope';
+import { E164_PHONE_RE, newRunId, PATIENT_ID_RE, toFieldIssues, type FieldIssue } from '@revos/envelope';
 import { budgetFor } from '@revos/runtime';
 import { frontDeskNumber, parseCallState, VoiceReply, GREETING, type CallState } from '@revos/workflows/voice';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import type { AppEnv, ProducerDeps } from './deps.js';
+import type { ProducerDeps } from '../../platform/deps.js';
+import { submitAtFrontDoor } from '../../services/front-door.js';
+import type { AppEnv } from '../app-env.js';
 import { signedUrl, verifyTwilioSignature } from './signatures.js';
-import { twilioFormIssues } from './webhooks.js';
-import { countOutcome, logOutcome, submitPartial } from './submit.js';
 import { fallbackTwiml, gatherTwiml, replyTwiml } from './twiml.js';
+import { twilioFormIssues } from './twilio-form.js';
 
 /** Twilio's voice webhook fields we use; Twilio sends many more, which are ignored. */
 export const TwilioVoiceForm = z.looseObject({
@@ -117,34 +118,40 @@ async function answerTurn(t: TurnInput): Promise<Response> {
 
   // Who the caller is, if an earlier turn found them on the PMS's records: the run (and the
   // confirmation text it may ask for) is about that patient.
-  const patientId = t.state.patient_id && /^p_[A-Za-z0-9_-]{1,80}$/.test(t.state.patient_id) ? t.state.patient_id : null;
+  const patientId = t.state.patient_id && PATIENT_ID_RE.test(t.state.patient_id) ? t.state.patient_id : null;
   // The run id is ours to choose, so the wait for its reply starts while intake is still writing.
   const runId = newRunId();
   const ownWait = new AbortController();
   const signal = AbortSignal.any([ownWait.signal, t.c.req.raw.signal]);
   const waitingForOwn = deps.replies.awaitRunOutput(runId, { deadline, signal });
-  const submitted = submitPartial(
+  // Aborted when the deadline answers the caller first: the late outcome is then neither logged nor counted.
+  const intakeAbandoned = new AbortController();
+  const submitted = submitAtFrontDoor(
     deps,
+    { tenantId: tenant.tenantId, source: 'webhook', abandoned: intakeAbandoned.signal },
     {
-      meta: {
-        workflow_name: workflow,
-        workflow_run_id: runId,
-        trigger_source: 'voice',
-        trigger_id: `${t.callSid}:${t.turn}`,
-        environment: deps.env.ENVIRONMENT,
-        privacy_mode: tenant.config.privacy_mode === 'phi_minimized' ? 'phi_minimized' : 'standard',
-      },
-      subject: patientId ? { patient_id: patientId } : {},
-      payload: {
-        call_sid: t.callSid,
-        turn: t.turn,
-        speech_result: t.speech,
-        ...(t.confidence === undefined ? {} : { confidence: t.confidence }),
-        ...(t.from && /^\+[1-9]\d{6,14}$/.test(t.from) ? { from: t.from } : {}),
+      kind: 'envelope',
+      workflow,
+      arrivedAt: t.arrivedAt,
+      partial: {
+        meta: {
+          workflow_name: workflow,
+          workflow_run_id: runId,
+          trigger_source: 'voice',
+          trigger_id: `${t.callSid}:${t.turn}`,
+          environment: deps.env.ENVIRONMENT,
+          privacy_mode: tenant.config.privacy_mode === 'phi_minimized' ? 'phi_minimized' : 'standard',
+        },
+        subject: patientId ? { patient_id: patientId } : {},
+        payload: {
+          call_sid: t.callSid,
+          turn: t.turn,
+          speech_result: t.speech,
+          ...(t.confidence === undefined ? {} : { confidence: t.confidence }),
+          ...(t.from && E164_PHONE_RE.test(t.from) ? { from: t.from } : {}),
+        },
       },
     },
-    tenant.tenantId,
-    { source: 'webhook', arrivedAt: t.arrivedAt },
   );
   // A caller is on the line: intake gets until the deadline like the run does. If the database or
   // Redis is slow or down, the caller hears the front desk on time; intake goes on (or fails) behind,
@@ -157,6 +164,7 @@ async function answerTurn(t: TurnInput): Promise<Response> {
   try {
     const first = await Promise.race([submitted, intakeDeadline]);
     if (first === 'deadline') {
+      intakeAbandoned.abort();
       ownWait.abort();
       submitted.catch((error: unknown) =>
         deps.log.error({ tenant_id: tenant.tenantId, call_sid: t.callSid, turn: t.turn, err: (error as Error).name }, 'late voice intake failed'),
@@ -173,8 +181,7 @@ async function answerTurn(t: TurnInput): Promise<Response> {
   } finally {
     clearTimeout(timer);
   }
-  logOutcome(deps.log, outcome, tenant.tenantId, workflow, 'webhook');
-  countOutcome(deps, outcome, workflow, 'webhook');
+  // Logged and counted by submitAtFrontDoor, as intake answered in time.
   if (!outcome.ok) {
     ownWait.abort();
     return t.c.json(outcome.body, outcome.httpStatus);

@@ -3,7 +3,7 @@
  *   /admin/queues     Bull Board: every lane's queue and the cron queue (read-only unless ADMIN_READ_ONLY=false)
  *   /admin/explorer   the run explorer: find a run from any id, its lineage tree and its detail
  *   /admin/tasks      escalation tasks: claim, resolve, reopen (tasks-page.ts)
- *   /admin/api/...    the JSON the explorer and the CLI show (same functions: operator.ts)
+ *   /admin/api/...    the JSON the explorer and the CLI show (same functions: services/operator.ts)
  *   /metrics          Prometheus, with METRICS_TOKEN as a bearer token or the admin credentials
  */
 import { createBullBoard } from '@bull-board/api';
@@ -13,12 +13,13 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { listFailedRuns, listOpenTasks } from '@revos/db';
 import { LANES } from '@revos/runtime';
 import type { Context, Hono } from 'hono';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import type { ProducerDeps } from '../../platform/deps.js';
+import { bearerToken, sameSecret } from '../../security/credentials.js';
+import { operatorRunDetail, operatorRunTree, parseSince } from '../../services/operator.js';
+import type { AppEnv } from '../app-env.js';
+import { escapeHtml, page } from '../html.js';
 import { registerAdminAuthRoutes, requireAdmin } from './admin-auth.js';
-import type { AppEnv, ProducerDeps } from './deps.js';
 import { renderExplorerHome, renderRunPage } from './explorer.js';
-import { page, escapeHtml } from './html.js';
-import { operatorRunDetail, operatorRunTree, parseSince } from './operator.js';
 import { registerTaskPage } from './tasks-page.js';
 
 export const BOARD_PATH = '/admin/queues';
@@ -100,7 +101,7 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void
 }
 
 function bearerMatches(c: Context, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
-  if (!match) return false;
-  return timingSafeEqual(createHash('sha256').update(match[1]!).digest(), createHash('sha256').update(token).digest());
+  const sent = bearerToken(c.req.header('authorization'));
+  if (!sent) return false;
+  return sameSecret(sent, token);
 }

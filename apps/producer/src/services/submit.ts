@@ -2,12 +2,12 @@
  * One intake path for every front door (API, webhooks, voice, CLI, operator): the runtime's
  * acceptSubmission, and its outcome (or refusal) turned into the same answer body. Only unexpected
  * errors are thrown; everything a caller did wrong comes back as data, listing every failing field.
+ * The HTTP doors go through front-door.ts, which adds the log line and the intake count.
  */
 import { assertNever, jsonLimitIssues, Priority, toFieldIssues, type FieldIssue } from '@revos/envelope';
-import { acceptSubmission, type IntakeDeps, type IntakeOptions, type IntakeOutcome, type IntakeResult, type IntakeSource, type Logger, type RefusalCode } from '@revos/runtime';
+import { acceptSubmission, type IntakeDeps, type IntakeOptions, type IntakeOutcome, type IntakeResult, type IntakeSource, type RefusalCode } from '@revos/runtime';
 import { z } from 'zod';
-import type { RunAccepted, RunRefused } from './api-description/contracts.js';
-import type { ProducerMetrics, SubmitSourceLabel } from './metrics.js';
+import type { RunAccepted, RunRefused } from '../contracts/api.js';
 
 /** `options` beside the envelope in a POST /v1/runs body (and an enqueue file): how, not what, to run. */
 export const RunOptions = z
@@ -19,7 +19,7 @@ export const RunOptions = z
   .strict();
 export type RunOptions = z.infer<typeof RunOptions>;
 
-export { RunAccepted, RunRefused } from './api-description/contracts.js';
+export { RunAccepted, RunRefused } from '../contracts/api.js';
 
 export type RefusalStatus = 400 | 403 | 404 | 409 | 503;
 
@@ -90,7 +90,7 @@ export async function submitRequest(deps: IntakeDeps, body: unknown, tenantId: s
   }, optionIssues);
 }
 
-/** Completes and submits a partial envelope built by a front door (webhooks call this directly). */
+/** Completes and submits a partial envelope built by a front door (the webhooks through front-door.ts; the CLI and replay directly). */
 export async function submitPartial(
   deps: IntakeDeps,
   partial: unknown,
@@ -99,31 +99,4 @@ export async function submitPartial(
   extraIssues: FieldIssue[] = [],
 ): Promise<SubmitOutcome> {
   return answerOf(await acceptSubmission(deps, partial, tenantId, options, extraIssues));
-}
-
-/** One line per intake outcome: ids and counts only, never the body. */
-export function logOutcome(log: Logger, outcome: SubmitOutcome, tenantId: string, workflow: string | undefined, source: IntakeSource): void {
-  if (outcome.ok) {
-    const b = outcome.body;
-    log.info(
-      { tenant_id: tenantId, workflow, workflow_run_id: b.workflow_run_id, root_run_id: b.root_run_id, lane: outcome.lane, source, status: b.status },
-      b.status === 'queued' ? 'run accepted' : 'duplicate run',
-    );
-  } else {
-    log.info({ tenant_id: tenantId, workflow, source, error: outcome.body.error, issues: outcome.body.issues.length }, 'run refused');
-  }
-}
-
-/**
- * Counts a front-door outcome in revos_intake_total (and a duplicate as absorbed by the intake
- * layer). An unregistered name is labelled `unregistered`: callers must not mint label values.
- */
-export function countOutcome(
-  deps: { metrics: ProducerMetrics; catalog: IntakeDeps['catalog'] },
-  outcome: SubmitOutcome,
-  workflow: string | undefined,
-  source: SubmitSourceLabel,
-): void {
-  const name = workflow !== undefined && deps.catalog.has(workflow) ? workflow : 'unregistered';
-  deps.metrics.intake(name, source, outcome.ok ? outcome.body.status : 'refused');
 }

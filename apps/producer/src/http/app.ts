@@ -4,13 +4,15 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppEnv, ProducerDeps } from './deps.js';
-import { registerAdminRoutes } from './admin.js';
-import { registerDescriptionRoutes } from './api-description/register.js';
-import { registerPolicyRoutes } from './policy-api.js';
-import { registerPatientRoutes } from './patients-api.js';
-import { registerRunRoutes } from './runs-api.js';
-import { registerWebhookRoutes } from './webhooks.js';
+import type { ProducerDeps } from '../platform/deps.js';
+import { registerAdminRoutes } from './admin/admin.js';
+import { requireApiKey } from './api/api-key-auth.js';
+import { registerPatientRoutes } from './api/patients-api.js';
+import { registerPolicyRoutes } from './api/policy-api.js';
+import { registerRunRoutes } from './api/runs-api.js';
+import type { AppEnv } from './app-env.js';
+import { PUBLIC_DESCRIPTION_PATHS, registerDescriptionRoutes } from './openapi/register.js';
+import { registerWebhookRoutes } from './webhooks/routes.js';
 
 /** Largest request body accepted; envelopes and webhook forms are far smaller. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -32,7 +34,8 @@ export function createProducerApp(deps: ProducerDeps): Hono<AppEnv> {
     }
   });
 
-  // Before the run routes: the description is public, the rest of /v1 needs an API key.
+  // One API key check for the whole /v1 tree, before any /v1 route: only the description is public.
+  app.use('/v1/*', requireApiKey(deps, PUBLIC_DESCRIPTION_PATHS));
   registerDescriptionRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerPolicyRoutes(app, deps);

@@ -4,10 +4,10 @@
  * detail is redacted (operator.ts) before it is rendered.
  */
 import type { FailedRunRow, OpenTaskRow } from '@revos/db';
-import { escapeHtml as h, page } from './html.js';
-import type { OperatorRunDetail } from './operator.js';
-import { policyVersionsOf, sideEffectLines } from './side-effects.js';
-import { walkTree, type RunTree } from './views.js';
+import type { OperatorRunDetail } from '../../services/operator.js';
+import { policyVersionsOf, sideEffectLines } from '../../services/side-effects.js';
+import { walkTree, type RunTree } from '../../services/views.js';
+import { escapeHtml as h, page } from '../html.js';
 
 const runLink = (id: string, text?: string) => `<a class="mono" href="/admin/explorer/runs/${encodeURIComponent(id)}">${h(text ?? id)}</a>`;
 const status = (s: string) => `<span class="status ${h(s)}">${h(s)}</span>`;

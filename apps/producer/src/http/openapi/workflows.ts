@@ -1,6 +1,6 @@
 import { payloadSchemaOf, type ManifestCatalog } from '@revos/runtime';
 import type { z } from 'zod';
-import type { WorkflowInfo } from './contracts.js';
+import type { WorkflowInfo } from '../../contracts/api.js';
 import { standaloneSchema } from './json-schema.js';
 
 /** One registered version with its payload schema (the zod value), ordered by name then version. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signedUrlVariants, twilioSignature, verifyTwilioSignature } from './signatures.js';
-import { twilioFormIssues } from './webhooks.js';
+import { twilioFormIssues } from './twilio-form.js';
 
 const TOKEN = 'twilio-auth-token';
 const PARAMS = { MessageSid: 'SM1', Body: 'hi' };

@@ -7,9 +7,10 @@
 import { listTasks, type ListedTask } from '@revos/db';
 import { TaskResolution } from '@revos/envelope';
 import type { Hono } from 'hono';
-import type { AppEnv, ProducerDeps } from './deps.js';
-import { escapeHtml as h, page } from './html.js';
-import { applyTaskAction, TaskActionName } from './tasks.js';
+import type { ProducerDeps } from '../../platform/deps.js';
+import { applyTaskAction, TaskActionName } from '../../services/tasks.js';
+import type { AppEnv } from '../app-env.js';
+import { escapeHtml as h, page } from '../html.js';
 
 export const TASKS_PAGE = '/admin/tasks';
 

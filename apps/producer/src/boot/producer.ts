@@ -5,11 +5,12 @@ import { createDb, migrateDatabase } from '@revos/db';
 import { closeLaneQueues, createLaneQueues, createLogger, createPrivacyGuard, createRedisConnection, createRunReplies, createTracing, CRON_QUEUE, IntakeRepeatCache, parseOtlpHeaders, type AnyManifest, type Logger } from '@revos/runtime';
 import { Queue } from 'bullmq';
 import type { Hono } from 'hono';
-import { createProducerApp } from './app.js';
-import { createProducerCatalog } from './catalog.js';
-import type { AppEnv, ProducerDeps } from './deps.js';
-import type { ProducerEnv } from './env.js';
-import { createProducerMetrics } from './metrics.js';
+import { createProducerApp } from '../http/app.js';
+import type { AppEnv } from '../http/app-env.js';
+import type { ProducerDeps } from '../platform/deps.js';
+import type { ProducerEnv } from '../platform/env.js';
+import { createProducerMetrics } from '../platform/metrics.js';
+import { createProducerCatalog } from '../services/catalog.js';
 import { loadCronSchedules } from './cron-file.js';
 
 /** Background work started beside the HTTP server (dispatcher, reconciler, cron), stopped before it. */

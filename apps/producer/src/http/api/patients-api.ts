@@ -1,12 +1,13 @@
 /**
  * The tenant API for patients and staff: `PUT/GET /v1/consents` and `GET /v1/tasks`,
  * `POST /v1/tasks/:id/claim|resolve|reopen`. Authenticated like every `/v1` route (the API key
- * decides the tenant); the handlers are thin: the rules live in consents.ts and tasks.ts.
+ * decides the tenant); the handlers are thin: the rules live in services/consents.ts and services/tasks.ts.
  */
 import type { Context, Hono } from 'hono';
-import { setConsents, showConsents } from './consents.js';
-import type { AppEnv, ProducerDeps } from './deps.js';
-import { applyTaskAction, listTenantTasks, TaskActionName } from './tasks.js';
+import type { ProducerDeps } from '../../platform/deps.js';
+import { setConsents, showConsents } from '../../services/consents.js';
+import { applyTaskAction, listTenantTasks, TaskActionName } from '../../services/tasks.js';
+import type { AppEnv } from '../app-env.js';
 
 export function registerPatientRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
   app.put('/v1/consents', async (c) => {
