@@ -1,16 +1,21 @@
 /**
- * Writes packages/client/src/reference-workflows.ts: the payload type of each reference
- * workflow's newest version, from the same JSON Schemas GET /v1/workflows serves.
+ * Writes the client's generated types, so @revos/client (which ships alone, without zod) states the
+ * API's shapes without retyping them:
+ * - packages/client/src/contracts.generated.ts: the producer's answer contracts (RunAccepted,
+ *   RunDetail, RunTree, WorkflowInfo, …), rendered from the zod values @revos/producer exports;
+ * - packages/client/src/reference-workflows.ts: the payload type of each reference workflow's newest
+ *   version, from the same JSON Schemas GET /v1/workflows serves.
  *   npm run generate:client
- * test/client/client.reference-types.test.ts fails when the file is out of date.
+ * test/client/client.contracts.test.ts fails when either file is out of date.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createProducerCatalog, describeWorkflows } from '@revos/producer';
+import { createProducerCatalog, describeWorkflows, RunAccepted, RunDetailSchema, RunRefused, RunTreeSchema, WorkflowInfo } from '@revos/producer';
 
 type Schema = Record<string, unknown>;
 
 export const REFERENCE_TYPES_FILE = fileURLToPath(new URL('../packages/client/src/reference-workflows.ts', import.meta.url));
+export const CONTRACT_TYPES_FILE = fileURLToPath(new URL('../packages/client/src/contracts.generated.ts', import.meta.url));
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const key = (name: string) => (IDENTIFIER.test(name) ? name : JSON.stringify(name));
@@ -83,7 +88,162 @@ export function renderReferencePayloadTypes(): string {
   ].join('\n');
 }
 
+// ---------------------------------------------------------------- the answer contracts
+
+/** What the renderer reads of a zod (v4) schema: its definition, shared by a schema and its `.describe()` copies. */
+interface ZodLike {
+  _zod: { def: ZodDef };
+  description?: string;
+}
+interface ZodDef {
+  type: string;
+  shape?: Record<string, ZodLike>;
+  catchall?: ZodLike;
+  innerType?: ZodLike;
+  element?: ZodLike;
+  keyType?: ZodLike;
+  valueType?: ZodLike;
+  entries?: Record<string, string | number>;
+  values?: unknown[];
+}
+
+/** A contract the client names, and the comment its type carries. */
+export interface NamedContract {
+  name: string;
+  doc: string;
+  schema: unknown;
+}
+
+const shapeOf = (schema: unknown, what: string): Record<string, ZodLike> => {
+  const shape = (schema as ZodLike)._zod.def.shape;
+  if (!shape) throw new Error(`generate-client-types: ${what} is not a zod object`);
+  return shape;
+};
+const elementOf = (schema: unknown, what: string): ZodLike => {
+  const element = (schema as ZodLike)._zod.def.element;
+  if (!element) throw new Error(`generate-client-types: ${what} is not a zod array`);
+  return element;
+};
+
+/**
+ * The answer contracts the client's types are, in the order the file lists them. The ones
+ * @revos/producer does not export by name are reached through the ones it does (RunDetail.run is
+ * RunRecord, RunTree.runs[] is RunSummary, …); a contract met again inside another is written as its name.
+ */
+export function clientContracts(): NamedContract[] {
+  const detail = shapeOf(RunDetailSchema, 'RunDetail');
+  const tree = shapeOf(RunTreeSchema, 'RunTree');
+  return [
+    { name: 'RunAccepted', doc: '202 queued (a new run) or 200 duplicate (the key was accepted before: the first run).', schema: RunAccepted },
+    {
+      name: 'FieldIssue',
+      doc: 'One problem with one field: `path` dotted (`payload.slot_start`), `rule` machine-readable (`required`).',
+      schema: elementOf(shapeOf(RunRefused, 'RunRefused').issues, 'RunRefused.issues'),
+    },
+    { name: 'RunSummary', doc: 'A run without its envelope and output: the rows of lists and trees.', schema: elementOf(tree.runs, 'RunTree.runs') },
+    { name: 'RunRecord', doc: 'A run with its envelope as stored (redacted for phi_minimized runs) and its output contract.', schema: detail.run },
+    { name: 'EventRecord', doc: 'One event of a run.', schema: elementOf(detail.events, 'RunDetail.events') },
+    { name: 'TaskRecord', doc: 'A staff task a run opened.', schema: elementOf(detail.tasks, 'RunDetail.tasks') },
+    { name: 'RunDetail', doc: 'GET /v1/runs/{id}.', schema: RunDetailSchema },
+    { name: 'RunTreeNode', doc: 'A run of a lineage with the runs it started.', schema: tree.tree },
+    { name: 'RunTree', doc: 'GET /v1/runs/{id}/tree.', schema: RunTreeSchema },
+    { name: 'WorkflowInfo', doc: 'One registered workflow version, as GET /v1/workflows lists it.', schema: WorkflowInfo },
+  ];
+}
+
+const docComment = (text: string, indent: string) => `${indent}/** ${text.replaceAll('*/', '*\\/')} */\n`;
+
+/**
+ * The TypeScript of a zod schema's output type (what z.infer gives), for the kinds the contracts use.
+ * A schema whose definition is one of `names` is written as that name. Any other kind fails the
+ * generation rather than being rendered loosely.
+ */
+export function zodType(schema: unknown, names: ReadonlyMap<unknown, string> = new Map(), indent = '', where = 'schema'): string {
+  const def = (schema as ZodLike)._zod.def;
+  const named = names.get(def);
+  if (named) return named;
+  switch (def.type) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'null':
+      return 'null';
+    case 'unknown':
+      return 'unknown';
+    case 'enum':
+      return Object.values(def.entries!).map((v) => JSON.stringify(v)).join(' | ');
+    case 'literal':
+      return def.values!.map((v) => JSON.stringify(v)).join(' | ');
+    case 'nullable':
+      return `${zodType(def.innerType, names, indent, where)} | null`;
+    case 'array': {
+      const element = zodType(def.element, names, indent, `${where}[]`);
+      return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(element) ? `${element}[]` : `Array<${element}>`;
+    }
+    case 'record':
+      if (def.keyType!._zod.def.type !== 'string') break;
+      return `Record<string, ${zodType(def.valueType, names, indent, `${where}[key]`)}>`;
+    case 'object':
+      return `{\n${members(def, names, `${indent}  `, where).join('\n')}\n${indent}}`;
+  }
+  throw new Error(`generate-client-types: cannot render zod type "${def.type}" at ${where}; extend zodType`);
+}
+
+function members(def: ZodDef, names: ReadonlyMap<unknown, string>, indent: string, where: string, skip: ReadonlySet<string> = new Set()): string[] {
+  if (def.catchall && def.catchall._zod.def.type !== 'never') throw new Error(`generate-client-types: ${where} accepts unknown keys; extend zodType`);
+  const lines: string[] = [];
+  for (const [name, member] of Object.entries(def.shape!)) {
+    if (skip.has(name)) continue;
+    const optional = member._zod.def.type === 'optional';
+    const inner = optional ? member._zod.def.innerType! : member;
+    const doc = member.description ?? inner.description;
+    lines.push(`${doc ? docComment(doc, indent) : ''}${indent}${key(name)}${optional ? '?' : ''}: ${zodType(inner, names, indent, `${where}.${name}`)};`);
+  }
+  return lines;
+}
+
+/** The named object contract `def` extends: all of its members, the very same schemas, and fewer of them (the largest such). */
+function extended(def: ZodDef, contracts: NamedContract[]): NamedContract | undefined {
+  const own = def.shape!;
+  let best: NamedContract | undefined;
+  for (const c of contracts) {
+    const base = (c.schema as ZodLike)._zod.def;
+    if (base === def || base.type !== 'object') continue;
+    const baseKeys = Object.keys(base.shape!);
+    if (baseKeys.length >= Object.keys(own).length) continue;
+    if (!baseKeys.every((k) => own[k] !== undefined && own[k]._zod.def === base.shape![k]!._zod.def)) continue;
+    if (!best || baseKeys.length > Object.keys((best.schema as ZodLike)._zod.def.shape!).length) best = c;
+  }
+  return best;
+}
+
+/** The text of packages/client/src/contracts.generated.ts. */
+export function renderContractTypes(contracts: NamedContract[] = clientContracts()): string {
+  const names = new Map<unknown, string>(contracts.map((c) => [(c.schema as ZodLike)._zod.def, c.name]));
+  const blocks = contracts.map((c) => {
+    const def = (c.schema as ZodLike)._zod.def;
+    const doc = docComment(c.doc, '');
+    // Interfaces, not type literals: a contract refers to itself (RunTreeNode) and to others by name.
+    if (def.type !== 'object') return `${doc}export type ${c.name} = ${zodType(c.schema, new Map([...names].filter(([d]) => d !== def)), '', c.name)};`;
+    const base = extended(def, contracts);
+    const skip = new Set(base ? Object.keys((base.schema as ZodLike)._zod.def.shape!) : []);
+    return `${doc}export interface ${c.name}${base ? ` extends ${base.name}` : ''} {\n${members(def, names, '  ', c.name, skip).join('\n')}\n}`;
+  });
+  return [
+    '// Generated by `npm run generate:client` from the producer\'s zod answer contracts (@revos/producer). Do not edit:',
+    '// change the contract, then regenerate. test/client/client.contracts.test.ts fails when this file is out of date.',
+    '',
+    blocks.join('\n\n'),
+    '',
+  ].join('\n');
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  writeFileSync(CONTRACT_TYPES_FILE, renderContractTypes());
+  console.log(`wrote ${CONTRACT_TYPES_FILE}`);
   writeFileSync(REFERENCE_TYPES_FILE, renderReferencePayloadTypes());
   console.log(`wrote ${REFERENCE_TYPES_FILE}`);
 }

@@ -1,8 +1,11 @@
 /**
  * The shapes the producer API takes and answers, as plain types: the client has no dependencies,
- * so no zod here. test/client/client.contracts.test.ts holds them equal to the producer's zod
- * contracts (apps/producer/src/api-description/contracts.ts), so they cannot drift apart.
+ * so no zod here. The answers (RunAccepted, FieldIssue, RunSummary, RunRecord, EventRecord,
+ * TaskRecord, RunDetail, RunTreeNode, RunTree, WorkflowInfo) are generated from the producer's zod
+ * contracts into contracts.generated.ts (`npm run generate:client`, checked by
+ * test/client/client.contracts.test.ts); what a caller submits is written here.
  */
+export type * from './contracts.generated.js';
 
 /**
  * Payload type per workflow name: the type parameter of {@link RevosClient}. Write your own as a
@@ -68,105 +71,4 @@ export interface SubmitRunBody<Payloads extends WorkflowPayloads, Name extends k
   payload: Payloads[Name];
   context?: EnvelopeContext;
   options?: RunOptions;
-}
-
-/** 202 queued (a new run) or 200 duplicate (the key was accepted before: the first run). */
-export interface RunAccepted {
-  status: 'queued' | 'duplicate';
-  workflow_run_id: string;
-  root_run_id: string;
-  idempotency_key: string;
-  job_id: string;
-  /** With `waitMs`: the run's status when the answer was given. */
-  run_status?: string;
-  /** With `waitMs`, once the run ended within it: its output contract as stored. */
-  output?: unknown;
-}
-
-/** One problem with one field: `path` dotted (`payload.slot_start`), `rule` machine-readable (`required`). */
-export interface FieldIssue {
-  path: string;
-  rule: string;
-  message: string;
-}
-
-export interface RunSummary {
-  workflow_run_id: string;
-  parent_run_id: string | null;
-  root_run_id: string;
-  correlation_id: string;
-  tenant_id: string;
-  workflow_name: string;
-  workflow_version: string;
-  idempotency_key: string;
-  job_id: string;
-  lane: string;
-  trigger_source: string;
-  privacy_mode: string;
-  /** queued | running | ok | noop | retry | failed | blocked */
-  status: string;
-  failure_code: string | null;
-  failure_stage: string | null;
-  retry_count: number;
-  latency_ms: number | null;
-  latency_breach: boolean;
-  accepted_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-}
-
-export interface RunRecord extends RunSummary {
-  /** The envelope as stored (redacted for phi_minimized runs). */
-  envelope: unknown;
-  /** The output contract (meta_out, result, audit), or null while the run has none. */
-  output: unknown;
-}
-
-export interface EventRecord {
-  event_id: string;
-  event_type: string;
-  direction: string;
-  payload_ref: string;
-  payload: unknown;
-  effect_name: string | null;
-  occurred_at: string;
-}
-
-export interface TaskRecord {
-  task_id: string;
-  workflow_run_id: string;
-  kind: string;
-  failure_code: string | null;
-  reason: string;
-  status: string;
-  created_at: string;
-}
-
-export interface RunDetail {
-  run: RunRecord;
-  events: EventRecord[];
-  external_calls: unknown[];
-  tasks: TaskRecord[];
-}
-
-export interface RunTreeNode extends RunSummary {
-  children: RunTreeNode[];
-}
-
-export interface RunTree {
-  root_run_id: string;
-  runs: RunSummary[];
-  tree: RunTreeNode;
-}
-
-export interface WorkflowInfo {
-  name: string;
-  version: string;
-  latest: boolean;
-  lane: 'realtime' | 'interactive' | 'batch';
-  channel: 'voice' | 'sms' | 'email' | 'ui' | 'batch';
-  latency_budget_ms: number | null;
-  outbound: 'sms' | 'voice' | 'email' | 'payment' | null;
-  /** JSON Schema (2020-12) of the payload. */
-  payload_schema: Record<string, unknown>;
 }

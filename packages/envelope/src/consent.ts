@@ -1,7 +1,11 @@
 import { z } from "zod";
+import { LEAD_ID_RE, PATIENT_ID_RE } from "./schemas.js";
+
+/** An E.164 phone number: `+`, then 7 to 15 digits, the first not 0. Import it rather than retyping the pattern. */
+export const E164_PHONE_RE = /^\+[1-9]\d{6,14}$/;
 
 /** A destination address as carriers name it: an E.164 phone number (`+` and 7 to 15 digits). */
-export const PhoneAddress = z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 phone number such as +15551234567");
+export const PhoneAddress = z.string().regex(E164_PHONE_RE, "must be an E.164 phone number such as +15551234567");
 export type PhoneAddress = z.infer<typeof PhoneAddress>;
 
 export const ConsentChannel = z.enum(["sms", "voice", "email", "payment"]);
@@ -12,8 +16,8 @@ export type ConsentStatus = z.infer<typeof ConsentStatus>;
 
 const SubjectRef = z
   .object({
-    patient_id: z.string().regex(/^p_[A-Za-z0-9_-]{1,80}$/, "must be a patient id such as p_1001").optional(),
-    lead_id: z.string().regex(/^l_[A-Za-z0-9_-]{1,80}$/, "must be a lead id such as l_2002").optional(),
+    patient_id: z.string().regex(PATIENT_ID_RE, "must be a patient id such as p_1001").optional(),
+    lead_id: z.string().regex(LEAD_ID_RE, "must be a lead id such as l_2002").optional(),
   })
   .strict()
   .refine((s) => (s.patient_id === undefined) !== (s.lead_id === undefined), "name exactly one of patient_id or lead_id");

@@ -38,9 +38,18 @@ export type ConsentResult = z.infer<typeof ConsentResult>;
 // ---------------------------------------------------------------- building blocks
 
 /** `^{prefix}[A-Za-z0-9_-]{1,80}$`: the shape of every prefixed reference id. */
-function prefixedId(prefix: string) {
-  return z.string().regex(new RegExp(`^${prefix}[A-Za-z0-9_-]{1,80}$`));
+function prefixedIdPattern(prefix: string): RegExp {
+  return new RegExp(`^${prefix}[A-Za-z0-9_-]{1,80}$`);
 }
+
+function prefixedId(prefix: string) {
+  return z.string().regex(prefixedIdPattern(prefix));
+}
+
+/** A patient id (`p_…`), as `subject.patient_id` takes it: import it rather than retyping the pattern. */
+export const PATIENT_ID_RE = prefixedIdPattern("p_");
+/** A lead id (`l_…`), as `subject.lead_id` takes it. */
+export const LEAD_ID_RE = prefixedIdPattern("l_");
 
 /** ISO-8601 UTC timestamp ending in `Z` (seconds required, any fraction). */
 export const UtcTimestamp = z.iso.datetime({ offset: false, local: false });

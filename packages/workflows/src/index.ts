@@ -28,6 +28,7 @@ export { WF61_Refund_Payment } from './workflows/WF61_Refund_Payment.js';
 // The manifests (schemas included) are also here for the worker's side; the producer imports `@revos/workflows/manifests`.
 export * from './manifests/index.js';
 export { beyondKeyWindow, chargeOnce, refundOnce } from './workflows/payments-once.js';
+export { bookOnce } from './workflows/booking-once.js';
 export { KEYWORD_REPLIES } from './workflows/WF31_Inbound_SMS.js';
 export { classifyReply, keywordOf, STOP_WORDS, START_WORDS, HELP_WORDS, CONFIRM_WORDS, type ReplyIntent } from './workflows/sms-keywords.js';
 export { DEFAULT_MIN_CONFIDENCE } from './workflows/WF17_RealTime_Voice_Orchestrator.js';

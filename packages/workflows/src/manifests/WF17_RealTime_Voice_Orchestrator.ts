@@ -1,3 +1,4 @@
+import { E164_PHONE_RE } from '@revos/envelope';
 import { defineManifest } from '@revos/runtime';
 import { z } from 'zod';
 
@@ -11,7 +12,7 @@ export const WF17Payload = z
     /** Twilio's Confidence, 0..1; absent when Twilio did not send one. */
     confidence: z.number().min(0).max(1).optional(),
     /** The caller's number (E.164), for the confirmation text. */
-    from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number').optional(),
+    from: z.string().regex(E164_PHONE_RE, 'must be an E.164 phone number').optional(),
   })
   .strict();
 

@@ -1,3 +1,4 @@
+import { E164_PHONE_RE } from '@revos/envelope';
 import { defineManifest } from '@revos/runtime';
 import { z } from 'zod';
 
@@ -13,7 +14,7 @@ export const WF18Manifest = defineManifest({
       provider_id: z.string().min(1).optional(),
       reason_code: z.string().max(40).optional(),
       /** E.164 number for the confirmation text; no text without it. */
-      confirm_to: z.string().regex(/^\+[1-9]\d{6,14}$/).optional(),
+      confirm_to: z.string().regex(E164_PHONE_RE).optional(),
     })
     .strict(),
 });

@@ -1,3 +1,4 @@
+import { E164_PHONE_RE } from '@revos/envelope';
 import { z } from 'zod';
 
 /**
@@ -22,7 +23,7 @@ export const NO_INPUT = 'I did not hear anything. Let me connect you to the fron
 export function frontDeskNumber(config: Record<string, unknown>): string | null {
   for (const key of ['front_desk_number', 'front_desk_phone']) {
     const value = config[key];
-    if (typeof value === 'string' && /^\+[1-9]\d{6,14}$/.test(value)) return value;
+    if (typeof value === 'string' && E164_PHONE_RE.test(value)) return value;
   }
   return null;
 }

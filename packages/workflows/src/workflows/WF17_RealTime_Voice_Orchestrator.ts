@@ -3,7 +3,7 @@ import { defineWorkflow, type NextActionInput, type RunContext } from '@revos/ru
 import type { CallState, OfferedSlot } from '../voice/call-state.js';
 import type { VoiceReply } from '../voice/reply.js';
 import { classifyUtterance, isTimeZone, parseAskedTime, speakTime, type VoiceIntent } from '../voice/understanding.js';
-import { bookingAnswer, type BookingRef } from './reconcile-answers.js';
+import { bookOnce } from './booking-once.js';
 import type { WorkflowServices } from './services.js';
 import { WF17Payload, WF17Manifest } from '../manifests/WF17_RealTime_Voice_Orchestrator.js';
 
@@ -156,23 +156,7 @@ async function book(ctx: Ctx, services: WorkflowServices, state: CallState, slot
   const practiceId = typeof ctx.tenant.config.practice_id === 'string' ? ctx.tenant.config.practice_id : null;
   const patientId = state.patient_id ?? ctx.envelope.subject.patient_id ?? null;
   if (!practiceId || !patientId) return { intent, reply: dial('Let me connect you to the front desk to book that.'), state: { ...state, stage: 'ended' } };
-  const booking = await ctx.effect<BookingRef>(
-    'pms.book',
-    {
-      service: 'pms_adapter',
-      endpoint: 'appointment.book',
-      eventType: 'appointment.booked',
-      // The PMS dedupes by our Idempotency-Key; a lost answer is looked up first all the same.
-      vendorDedupes: true,
-      reconcile: async ({ idempotencyToken, signal }) => bookingAnswer(await services.pms.findBookings(idempotencyToken, { signal })),
-    },
-    ({ signal, idempotencyToken }) =>
-      services.pms
-        .bookAppointment({ practiceId, patientId, slotStart: slot.start, providerId: slot.provider_id }, { signal, idempotencyKey: idempotencyToken })
-        .then((r) => ({ appointment_id: r.appointmentId, status: r.status })),
-  );
-  // A 2xx whose body was unreadable: booked, its id unknown.
-  if (booking.appointment_id) ctx.recordDataWritten('pms.appointments', booking.appointment_id);
+  const booking = await bookOnce(ctx, services.pms, { practiceId, patientId, slotStart: slot.start, providerId: slot.provider_id });
   const from = ctx.payload.from;
   const next: NextActionInput[] = from ? [{ workflow: 'WF30_Send_SMS', payload: { to: from, template: 'appointment_confirmation' }, priority: 'high' }] : [];
   const texted = from ? ' We will text you a confirmation.' : '';

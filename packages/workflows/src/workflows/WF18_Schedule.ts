@@ -1,6 +1,6 @@
 import { WorkflowError } from '@revos/envelope';
 import { defineWorkflow } from '@revos/runtime';
-import { bookingAnswer, type BookingRef } from './reconcile-answers.js';
+import { bookOnce } from './booking-once.js';
 import type { WorkflowServices } from './services.js';
 import { WF18Manifest } from '../manifests/WF18_Schedule.js';
 
@@ -13,30 +13,13 @@ export function WF18_Schedule(services: WorkflowServices) {
       if (!patientId) {
         throw new WorkflowError('invalid_input', 'subject.patient_id is required to book', { stage: 'core_logic' });
       }
-      const booking = await ctx.effect<BookingRef>(
-        'pms.book',
-        {
-          service: 'pms_adapter',
-          endpoint: 'appointment.book',
-          eventType: 'appointment.booked',
-          // The PMS dedupes by our Idempotency-Key; a lost answer is still looked up first, so a PMS
-          // whose dedupe window has passed cannot book twice either.
-          vendorDedupes: true,
-          reconcile: async ({ idempotencyToken, signal }) => bookingAnswer(await services.pms.findBookings(idempotencyToken, { signal })),
-        },
-        ({ signal, idempotencyToken }) =>
-          services.pms.bookAppointment(
-            {
-              practiceId: ctx.payload.practice_id,
-              patientId,
-              slotStart: ctx.payload.slot_start,
-              providerId: ctx.payload.provider_id,
-              reason: ctx.payload.reason_code,
-            },
-            { signal, idempotencyKey: idempotencyToken },
-          ).then((r) => ({ appointment_id: r.appointmentId, status: r.status })),
-      );
-      if (booking.appointment_id) ctx.recordDataWritten('pms.appointments', booking.appointment_id);
+      const booking = await bookOnce(ctx, services.pms, {
+        practiceId: ctx.payload.practice_id,
+        patientId,
+        slotStart: ctx.payload.slot_start,
+        providerId: ctx.payload.provider_id,
+        reason: ctx.payload.reason_code,
+      });
       return {
         summary: `appointment ${booking.status}`,
         primary_outputs: booking,
