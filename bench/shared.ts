@@ -71,7 +71,7 @@ export function benchWorkflow(sms: SmsProvider, vendorDedupes: boolean): Workflo
 }
 
 /**
- * The options `enqueueRun` (packages/runtime/src/enqueue.ts) gives a job, copied
+ * The options `enqueueRun` (packages/runtime/src/queue/enqueue.ts) gives a job, copied
  * because its retention constants are private. The bench adds jobs with
  * `queue.addBulk` instead of `enqueueRun` (one round trip per chunk, not per job)
  * so filling the queue stays out of the way; the job a worker sees is the same.

@@ -1,7 +1,7 @@
 /**
  * A trace the OTLP collector received, drawn as a text tree (what a trace view shows): each span
  * under its parent in start order, with its service, start offset, duration and the attributes an
- * operator reads first. Used to show real traces in the README (deploy/grafana/preview/fleet.ts).
+ * operator reads first. Used to show real traces in docs/operations.md (deploy/grafana/preview/fleet.ts).
  */
 import type { CollectedSpan } from './otlp-collector.js';
 

@@ -1,6 +1,6 @@
 /**
  * `POST /v1/runs?wait_ms=N`: the answer waits up to N ms for the run to end and carries its output.
- * Runs of the lanes whose workers publish replies (REPLY_LANES; see run/request-reply.ts) wake the wait at
+ * Runs of the lanes whose workers publish replies (REPLY_LANES; see @revos/runtime queue/request-reply.ts) wake the wait at
  * once. The producer cannot know which lanes those are, so beside the reply the run's row is read again on
  * a slow, growing interval (100 ms doubling to 1 s: at most about 35 reads in a 30 s wait), which is what
  * answers runs of the other lanes. The output answered is always read from PostgreSQL as stored, so a

@@ -1,6 +1,6 @@
 /**
  * Why intake refuses a run: a closed set of codes, each with every failing field. The producer maps
- * each code to its HTTP answer in one exhaustive switch (apps/producer/src/submit.ts); the
+ * each code to its HTTP answer in one exhaustive switch (apps/producer/src/services/submit.ts); the
  * dispatcher and cron record them. Only what a caller (or a deployment) got wrong is a refusal;
  * a database or Redis failure stays an error.
  */

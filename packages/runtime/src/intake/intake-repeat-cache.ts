@@ -9,7 +9,7 @@
  * it, or a restore from a backup taken before it. Entries live at most `ttlMs` (an hour at most,
  * far below the shortest retention, a day), counted from when PostgreSQL gave the answer: a hit
  * never extends one. Only the last two cases can make a cached answer name a run the database no
- * longer holds, for at most that TTL (see the README, Configuration).
+ * longer holds, for at most that TTL (see docs/configuration.md).
  */
 
 /** The first run of a key, as PostgreSQL answered it. */
