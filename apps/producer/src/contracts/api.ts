@@ -3,6 +3,7 @@
  * them, and the producer's answers are typed by them (one source of truth).
  */
 import { ConsentRequest, FeatureFlags, FieldIssue, TenantRuleset } from '@revos/envelope';
+import type { EventView, RunView } from '@revos/db';
 import { z } from 'zod';
 
 /** 202 for a new run, 200 for a duplicate naming the run the key was first accepted as. */
@@ -104,6 +105,19 @@ export const TaskRecord = z.object({
   status: z.string(),
   created_at: z.string(),
 });
+
+/**
+ * The API serves the database's rows as read, so the row types of @revos/db and these contracts are one
+ * shape: a column added to one side only stops the build here instead of drifting (the client's types are
+ * generated from these contracts, so three copies became one source and one check).
+ */
+type SameShape<Row, Contract> = [Exclude<keyof Row, keyof Contract> | Exclude<keyof Contract, keyof Row>] extends [never]
+  ? Row extends Contract
+    ? true
+    : false
+  : false;
+const rowsMatchContracts: [SameShape<RunView, z.infer<typeof RunRecord>>, SameShape<EventView, z.infer<typeof EventRecord>>] = [true, true];
+void rowsMatchContracts;
 
 /** GET /v1/runs/{id}. */
 export const RunDetail = z.object({
