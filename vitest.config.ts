@@ -18,7 +18,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@revos\/(worker|producer)$/, replacement: `${appsDir}$1/src/index.ts` },
-      { find: /^@revos\/workflows\/(manifests|voice)$/, replacement: `${packagesDir}workflows/src/$1/index.ts` },
+      { find: /^@revos\/workflows\/(manifests|voice|delivery)$/, replacement: `${packagesDir}workflows/src/$1/index.ts` },
       { find: /^@revos\/([a-z-]+)$/, replacement: `${packagesDir}$1/src/index.ts` },
     ],
   },

@@ -10,8 +10,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { migrateDatabase, upsertTenant } from '@revos/db';
-import { parseEnvelope, toJobId, type Envelope } from '@revos/envelope';
+import { acceptRun, migrateDatabase, upsertTenant, type Sql } from '@revos/db';
+import { envelopeHash, parseEnvelope, toJobId, type Envelope } from '@revos/envelope';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { Queue } from 'bullmq';
 import { Logger as GraphileLogger, makeWorkerUtils, runMigrations as runGraphileMigrations } from 'graphile-worker';
@@ -206,6 +206,36 @@ async function fillGraphile(dbUrl: string, envelopes: readonly Envelope[]): Prom
     await utils.release();
   }
   return envelopes.length;
+}
+
+/**
+ * Intake's acceptance of each envelope (its accepted_runs and `queued` run rows), as the producer writes
+ * it before the enqueue: the fleet's worker runs only accepted runs. Not timed (it is the producer's work);
+ * raw workers and graphile-worker need none.
+ */
+async function acceptAll(sql: Sql, envelopes: readonly Envelope[]): Promise<void> {
+  const ACCEPT_AT_ONCE = 16;
+  for (let i = 0; i < envelopes.length; i += ACCEPT_AT_ONCE) await Promise.all(envelopes.slice(i, i + ACCEPT_AT_ONCE).map((e) => accept(sql, e)));
+}
+
+/** A pool of 16 on the variant's database for `body`, then closed. */
+async function withSql<T>(url: string, body: (sql: Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 16, onnotice: () => {} });
+  try {
+    return await body(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+function accept(sql: Sql, e: Envelope): Promise<unknown> {
+  const m = e.meta;
+  return acceptRun(sql, {
+    idempotencyKey: m.idempotency_key, workflowRunId: m.workflow_run_id, parentRunId: null, rootRunId: m.root_run_id, correlationId: m.correlation_id,
+    tenantId: m.tenant_id, workflowName: m.workflow_name, workflowVersion: m.workflow_version, jobId: toJobId(m.idempotency_key), lane: 'interactive',
+    triggerSource: m.trigger_source, triggerId: m.trigger_id, privacyMode: m.privacy_mode, priority: null, runAfter: null, source: 'api',
+    envelope: e, envelopeHash: envelopeHash(e),
+  });
 }
 
 /** The same envelopes (validated as `enqueueRun` does) for every variant; raw workers just get them as data. */
@@ -404,6 +434,7 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
     own.prefixes.push(...phases.map((p) => p.prefix));
 
     const t0 = performance.now();
+    if (kind === 'fleet') await withSql(database.url, (sql) => acceptAll(sql, envelopes));
     if (kind === 'graphile-effect') await fillGraphile(database.url, envelopes);
     else await fill(phases[0]!.prefix, freshJobs(envelopes));
     if (phases[1]) await fill(phases[1].prefix, duplicateJobs(envelopes, copies));
@@ -503,6 +534,9 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
     await child.next('running');
 
     const queue = new Queue(BENCH_QUEUE, { connection: redis, prefix });
+    // The fleet runs only accepted runs: each arrival is accepted, then enqueued, as the producer does
+    // (its latency counts from the envelope's stamp, so it includes the acceptance's commit).
+    const acceptor = kind === 'fleet' ? postgres(database.url, { max: 8, onnotice: () => {} }) : undefined;
     const intervalMs = 1000 / env.BENCH_IDLE_RATE;
     const warmup = Math.round(env.BENCH_IDLE_WARMUP_SECONDS * env.BENCH_IDLE_RATE);
     const total = warmup + Math.round(env.BENCH_IDLE_SECONDS * env.BENCH_IDLE_RATE);
@@ -517,13 +551,15 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
         const wait = due - performance.now();
         if (wait > 0.5) await new Promise((r) => setTimeout(r, wait));
         if (i === warmup) measureFrom = Date.now();
-        const e = benchEnvelope(i); // stamped now: timestamp_utc is the enqueue time
-        adds.push(queue.add(e.meta.workflow_name, e, runJobOptions(toJobId(e.meta.idempotency_key), attempts)));
+        const e = parseEnvelope(benchEnvelope(i)); // stamped now: timestamp_utc is the enqueue time
+        const add = () => queue.add(e.meta.workflow_name, e, runJobOptions(toJobId(e.meta.idempotency_key), attempts));
+        adds.push(acceptor ? accept(acceptor, e).then(add) : add());
         lastAt = performance.now();
       }
       await Promise.all(adds);
     } finally {
       await queue.close();
+      await acceptor?.end({ timeout: 5 });
     }
     const achievedRate = round(((total - 1) / (lastAt - start)) * 1000, 1);
     child.send({ type: 'collect', expected: total, timeoutMs: 60_000 });

@@ -14,8 +14,8 @@
  * Each variant gets a scratch database `revos_stmtcost_<variant>`, dropped at the end.
  */
 import { readFileSync } from 'node:fs';
-import { claimIdempotencyKeys, migrateDatabase, recordRunOutcomes, type ClaimRequest, type RunOutcome } from '@revos/db';
-import { keyForEnvelope, toJobId } from '@revos/envelope';
+import { acceptRun, claimIdempotencyKeys, migrateDatabase, recordRunOutcomes, type AcceptRunInput, type ClaimRequest, type RunOutcome } from '@revos/db';
+import { envelopeHash, keyForEnvelope, toJobId } from '@revos/envelope';
 import postgres from 'postgres';
 import { ulid } from 'ulid';
 
@@ -59,8 +59,11 @@ const PG = args.get('pg-url') ?? 'postgres://postgres@127.0.0.1:5432';
 const TENANT = 't_bench_practice';
 const WORKFLOW = 'WF98_Bench_Effect';
 
-/** One fresh run of the bench workflow: its claim and its outcome, shaped as the pipeline builds them. */
-function freshRun(n: number): { claim: ClaimRequest; outcome: RunOutcome } {
+/**
+ * One fresh run of the bench workflow: intake's acceptance (written before the clock starts: the claim
+ * checks it, as in production), its claim and its outcome, shaped as the pipeline builds them.
+ */
+function freshRun(n: number): { accept: AcceptRunInput; claim: ClaimRequest; outcome: RunOutcome } {
   const runId = `wr_${ulid()}`;
   const triggerId = `trg_${ulid()}`;
   const payload = { n };
@@ -94,8 +97,14 @@ function freshRun(n: number): { claim: ClaimRequest; outcome: RunOutcome } {
   };
   // The claim's token is filled in once the claim answered (see measure).
   const lease = { idempotencyKey: key, fence: 1, token: '' };
+  const accepted = envelopeHash(envelope as never);
   return {
-    claim: { idempotencyKey: key, tenantId: TENANT, workflowName: WORKFLOW, payloadHash: hash('payload'), workflowRunId: runId, workerId: 'stmtcost', lockMs: 30_000 },
+    accept: {
+      idempotencyKey: key, workflowRunId: runId, parentRunId: null, rootRunId: runId, correlationId: envelope.meta.correlation_id, tenantId: TENANT,
+      workflowName: WORKFLOW, workflowVersion: '1.0.0', jobId: toJobId(key), lane: 'interactive', triggerSource: 'webhook', triggerId,
+      privacyMode: 'standard', priority: null, runAfter: null, source: 'api', envelope, envelopeHash: accepted,
+    },
+    claim: { idempotencyKey: key, tenantId: TENANT, workflowName: WORKFLOW, payloadHash: hash('payload'), workflowRunId: runId, envelopeHash: accepted, workerId: 'stmtcost', lockMs: 30_000 },
     outcome: {
       run: {
         workflowRunId: runId, parentRunId: null, rootRunId: runId, correlationId: envelope.meta.correlation_id, tenantId: TENANT,
@@ -135,6 +144,9 @@ async function measure(variant: string) {
     for (const statement of VARIANTS[variant]!) await sql.unsafe(statement);
     const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
     const pid = backend!.pid;
+    // Intake's work, not the worker's: every run is accepted before the CPU and WAL counters start.
+    const all = Array.from({ length: batches * batchSize }, (_, i) => freshRun(i));
+    for (const run of all) await acceptRun(sql, run.accept);
     const [walStart] = await sql<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
     const lsnBefore = walStart!.lsn;
     const cpuBefore = backendCpuSeconds(pid);
@@ -143,7 +155,8 @@ async function measure(variant: string) {
     let claimCpu = 0;
     let outcomeCpu = 0;
     for (let b = 0; b < batches; b++) {
-      const runs = Array.from({ length: batchSize }, () => freshRun(n++));
+      const runs = all.slice(n, n + batchSize);
+      n += runs.length;
       const beforeClaim = backendCpuSeconds(pid);
       const claims = await claimIdempotencyKeys(sql, runs.map((r) => r.claim));
       const beforeOutcome = backendCpuSeconds(pid);

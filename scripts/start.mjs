@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: the fleet on this machine, run from TypeScript source (no build needed).
 //   1. When Redis or PostgreSQL does not answer, scripts/ensure-services.sh starts the local services.
-//   2. Without TWILIO_BASE_URL, the vendor stand-in simulates Twilio and the PMS on port 4010; without
-//      STRIPE_BASE_URL, the Stripe stand-in simulates payments on port 4011.
+//   2. Without TWILIO_BASE_URL, the vendor stand-in simulates Twilio and the PMS on VENDOR_STANDIN_PORT
+//      (default 4010); without STRIPE_BASE_URL, the Stripe stand-in simulates payments on
+//      STRIPE_STANDIN_PORT (default 4011). A bad port exits 78 naming the variable, as the apps do.
 //   3. The worker and the producer (API, webhooks, dispatcher, reconciler, cron) run with this
 //      process's stdio and environment.
 // SIGINT/SIGTERM stop every child; when any child exits, the others are stopped and this process
@@ -15,11 +16,25 @@ import { createInterface } from 'node:readline';
 const root = resolve(import.meta.dirname, '..');
 /** Node flags that run workspace TypeScript through each package's `@revos/source` export. */
 const TS = ['--conditions=@revos/source', '--import', 'tsx'];
-const STANDIN_PORT = 4010;
-const STRIPE_STANDIN_PORT = 4011;
 
 const log = (msg, fields = {}) =>
   console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), service: 'start', ...fields, msg }));
+
+/** A stand-in's port from `name` (0: any free one), or exit 78 naming the variable and its rule. */
+function standinPort(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(port) || port > 65_535) {
+    // The apps' own wording for a bad setting (see env.ts), so one grep finds either.
+    console.error(`invalid configuration\n  ${name}: must be a port number 0..65535, got ${JSON.stringify(raw)}`);
+    process.exit(78);
+  }
+  return port;
+}
+// Read before anything starts, so a typo stops the fleet at once rather than after the services came up.
+const STANDIN_PORT = standinPort('VENDOR_STANDIN_PORT', 4010);
+const STRIPE_STANDIN_PORT = standinPort('STRIPE_STANDIN_PORT', 4011);
 
 /** True when something accepts TCP connections at the URL's host and port. */
 function answers(url, defaultPort) {

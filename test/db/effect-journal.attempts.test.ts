@@ -1,4 +1,5 @@
 import {
+  acceptRun,
   claimIdempotencyKey,
   completeEffect,
   failEffect,
@@ -27,9 +28,16 @@ async function claim(): Promise<{ lease: Lease; runId: string }> {
   n += 1;
   const key = `idem:${TENANT}:WF30_Send_SMS:api:trg_${n}:${String(n).padStart(64, '0')}`;
   const runId = `wr_attempts_${n}`;
+  // A key is claimed only for a run intake accepted with this envelope hash.
+  const envelopeHash = `envelope_${n}`;
+  await acceptRun(t.db.sql, {
+    idempotencyKey: key, workflowRunId: runId, parentRunId: null, rootRunId: runId, correlationId: `corr_${n}`, tenantId: TENANT,
+    workflowName: 'WF30_Send_SMS', workflowVersion: '1.0.0', jobId: `job_${n}`, lane: 'interactive', triggerSource: 'api', triggerId: `trg_${n}`,
+    privacyMode: 'standard', priority: null, runAfter: null, source: 'api', envelope: {}, envelopeHash,
+  });
   const claimed = await claimIdempotencyKey(t.db.sql, {
     idempotencyKey: key, tenantId: TENANT, workflowName: 'WF30_Send_SMS', payloadHash: String(n).padStart(64, '0'),
-    workflowRunId: runId, workerId: 'test', lockMs: 30_000,
+    workflowRunId: runId, envelopeHash, workerId: 'test', lockMs: 30_000,
   });
   if (claimed.kind !== 'claimed') throw new Error(`claim: ${claimed.kind}`);
   return { lease: { idempotencyKey: key, fence: claimed.fence, token: claimed.token }, runId };

@@ -5,7 +5,7 @@
  */
 import { acceptRun } from '@revos/db';
 import { reconcileOnce, submitRun } from '@revos/runtime';
-import { toJobId, type Envelope } from '@revos/envelope';
+import { envelopeHash, toJobId, type Envelope } from '@revos/envelope';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -69,7 +69,7 @@ describe('stale finished jobs', () => {
       idempotencyKey: meta.idempotency_key, workflowRunId: meta.workflow_run_id, parentRunId: null, rootRunId: meta.root_run_id,
       correlationId: meta.correlation_id, tenantId: meta.tenant_id, workflowName: meta.workflow_name, workflowVersion: meta.workflow_version,
       jobId: toJobId(meta.idempotency_key), lane: 'batch', triggerSource: meta.trigger_source, triggerId: meta.trigger_id,
-      privacyMode: meta.privacy_mode, priority: null, runAfter: null, source: 'api', envelope: second,
+      privacyMode: meta.privacy_mode, priority: null, runAfter: null, source: 'api', envelope: second, envelopeHash: envelopeHash(second),
     });
 
     const result = await reconcileOnce({ ...h, log: h.deps.log }, { graceMs: 0 });

@@ -1,4 +1,3 @@
-import { newRunId } from '@revos/envelope';
 import { defineWorkflow, runAttempt } from '@revos/runtime';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { z } from 'zod';
@@ -50,7 +49,8 @@ const reclaimed = defineWorkflow({
   lane: 'interactive',
   payload: z.object({ to: z.string() }),
   async run(ctx) {
-    const runId = ctx.envelope.meta.workflow_run_id;
+    // Gated per attempt: A is the run's first attempt, B its redelivery (the same accepted run).
+    const runId = `${ctx.envelope.meta.workflow_run_id}:${ctx.retryCount}`;
     await pass(`before-effect:${runId}`);
     const sms = createTwilioSmsProvider({ baseUrl: vendorUrl, accountSid: 'AC_test', authToken: 'test-token', timeoutMs: 2_000 });
     const sent = await ctx.effect(
@@ -86,13 +86,15 @@ describe('a claim lost to a PostgreSQL crash, then claimed by another delivery o
     t.vendor.reset();
     vendorUrl = t.vendor.url;
     const a = t.envelope({ workflow: 'WF87_Test_Lost_Claim_Reclaimed', payload: { to: '+15550000001' } });
-    const bRunId = newRunId();
-    const b = { ...a, meta: { ...a.meta, workflow_run_id: bRunId, root_run_id: bRunId } };
-    const attempt = (envelope: typeof a) => runAttempt(t.deps, envelope, { jobId: `j-${envelope.meta.workflow_run_id}`, lane: 'interactive', attemptsMade: 0, maxAttempts: 5 });
+    await t.accept(a, 'interactive'); // committed synchronously: the crash below cannot lose it
+    // B: the same accepted run delivered again (BullMQ's redelivery of a stalled job, or the reconciler's).
+    const b = a;
+    const bRunId = `${a.meta.workflow_run_id}:1`;
+    const attempt = (envelope: typeof a, attemptsMade: number) => runAttempt(t.deps, envelope, { jobId: `j-${attemptsMade}`, lane: 'interactive', attemptsMade, maxAttempts: 5 });
 
-    const aBefore = gate(`before-effect:${a.meta.workflow_run_id}`);
+    const aBefore = gate(`before-effect:${a.meta.workflow_run_id}:0`);
     const bInCall = gate(`in-vendor-call:${bRunId}`);
-    const runA = attempt(a);
+    const runA = attempt(a, 0);
     await aBefore.reached; // A holds the claim (fence 1) and is in its step before the vendor call
     if (real) {
       // Nothing else commits on this server now, so A's claim is still in WAL buffers (wal_writer_delay 10 s).
@@ -103,7 +105,7 @@ describe('a claim lost to a PostgreSQL crash, then claimed by another delivery o
     }
     const [survived] = await t.db.sql`select 1 from idempotency_keys where idempotency_key = ${a.meta.idempotency_key}`;
     expect(survived, 'the crash did not lose the claim: this run cannot show the case').toBeUndefined();
-    const runB = attempt(b);
+    const runB = attempt(b, 1);
     await bInCall.reached; // B claimed the key anew, wrote its intent, and is calling Twilio
     aBefore.release(); // A goes on: its next write is the intent, under (key, fence 1)
     const outcomeA = await runA;

@@ -61,6 +61,7 @@ describe('a claim lost to a PostgreSQL crash', () => {
     h.vendor.reset();
     const envelope = h.envelope({ workflow: 'WF86_Test_Lost_Claim', payload: { vendor } });
     loseClaim.add(envelope.meta.trigger_id);
+    await h.accept(envelope, 'interactive'); // as intake does: only accepted runs claim
     const attempt = (attemptsMade: number) => runAttempt(h.deps, envelope, { jobId: 'j', lane: 'interactive', attemptsMade, maxAttempts: 5 });
 
     const first = await attempt(0);
@@ -70,7 +71,8 @@ describe('a claim lost to a PostgreSQL crash', () => {
       expect.objectContaining({ level: 'warn', workflow_run_id: envelope.meta.workflow_run_id, msg: 'lease lost; abandoning this attempt' }),
     );
     const [afterFirst] = await h.db.sql<{ n: number }[]>`
-      select (select count(*) from workflow_runs where workflow_run_id = ${envelope.meta.workflow_run_id})::int
+      -- The run's row is intake's queued one: the lost attempt recorded no outcome on it.
+      select (select count(*) from workflow_runs where workflow_run_id = ${envelope.meta.workflow_run_id} and status <> 'queued')::int
            + (select count(*) from events where idempotency_key = ${envelope.meta.idempotency_key})::int
            + (select count(*) from effects where idempotency_key = ${envelope.meta.idempotency_key})::int as n`;
     expect(afterFirst?.n).toBe(0);

@@ -53,6 +53,7 @@ describe('stale worker fencing', () => {
   ])('a worker $name cannot complete, fail or write events once another took over', async ({ effectBeforePause }) => {
     const g = gate(`g-${effectBeforePause}`);
     const envelope = h.envelope({ workflow: 'WF88_Test_Pausable', payload: { gate: `g-${effectBeforePause}`, effect_before_pause: effectBeforePause } });
+    await h.accept(envelope, 'interactive'); // as intake does: only accepted runs claim
     const attempt = (attemptsMade: number) => runAttempt(h.deps, envelope, { jobId: 'j', lane: 'interactive', attemptsMade, maxAttempts: 5 });
 
     const stale: Promise<AttemptOutcome> = attempt(0);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createApiKey } from '@revos/db';
 import { createLogger, submitRun } from '@revos/runtime';
 import { loadWorkerEnv, startWorkerProcess, type WorkerProcess } from '@revos/worker';
+import { twilioSignature } from '@revos/producer';
 import { createTwilioSmsProvider } from '@revos/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -46,7 +47,7 @@ beforeAll(async () => {
     }),
     { log: createLogger({ level: 'silent' }), extraWorkflows: () => workflows },
   );
-  p = await startTestProducer(h, { METRICS_TOKEN }, workflows);
+  p = await startTestProducer(h, { METRICS_TOKEN, TWILIO_AUTH_TOKEN: 'test-token' }, workflows);
 });
 afterAll(async () => {
   await p?.close();
@@ -145,6 +146,15 @@ describe('deploy/: dashboard and alert rules against a real /metrics', () => {
   }, 60_000);
 
   it('every metric each alert rule and each dashboard panel uses exists in a real /metrics', async () => {
+    // One delivery receipt, so revos_delivery_status_total has a series (the delivery rate panel).
+    const statusUrl = `${p.url}/webhooks/twilio/${TENANT}/status`;
+    const receipt = { MessageSid: 'SM0000000000deploymetrics', MessageStatus: 'delivered' };
+    const posted = await fetch(statusUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature('test-token', statusUrl, receipt) },
+      body: new URLSearchParams(receipt).toString(),
+    });
+    expect(posted.status).toBe(200);
     const { worker, producer } = await scrapeBoth();
     // `up` is Prometheus' own series for every target it scrapes.
     const exposed = new Set(['up', ...worker.map((s) => s.name), ...producer.map((s) => s.name)]);

@@ -33,6 +33,7 @@ describe('worker effect-call metrics', () => {
   it('count each call once, not again when a retry lists journaled calls in its audit', async () => {
     const metrics = createWorkerMetrics();
     const envelope = h.envelope({ workflow: 'WF87_Test_Two_Effects', payload: {} });
+    await h.accept(envelope, 'interactive'); // as intake does: only accepted runs claim
     const first = await runAttempt(h.deps, envelope, { jobId: 'j', lane: 'interactive', attemptsMade: 0, maxAttempts: 3 });
     metrics.onOutcome(first, { lane: 'interactive', durationMs: 1 });
     const second = await runAttempt(h.deps, envelope, { jobId: 'j', lane: 'interactive', attemptsMade: 1, maxAttempts: 3 });

@@ -98,7 +98,7 @@ describe('YES from an opted-out number', () => {
 
 describe('WF18 bookings', () => {
   it("carry the appointment into the confirmation text, so a 'C' reply confirms the booked appointment", async () => {
-    const e = h.envelope({ workflow: 'WF18_Schedule', payload: { practice_id: 'prac_1', slot_start: '2026-12-01T15:00:00Z', confirm_to: '+15552220005' }, subject: { patient_id: 'p_oli' } });
+    const e = h.envelope({ workflow: 'WF18_Schedule', payload: { practice_id: 'prac_1', slot_start: new Date(Date.now() + 2 * 86_400_000).toISOString(), confirm_to: '+15552220005' }, subject: { patient_id: 'p_oli' } });
     const { submitRun, dispatchPending } = await import('@revos/runtime');
     await submitRun(h, e, { source: 'api' });
     const booked = await h.waitForRun(e.meta.workflow_run_id);

@@ -113,12 +113,13 @@ describe('the task page', () => {
     await page.fill('input[name=password]', PASSWORD);
     await page.click('button[type=submit]');
     await page.waitForURL(/\/admin\//);
-    // Post the claim form as the page would, for a task someone else holds.
+    // Post the claim form as the page would (with the session's CSRF token), for a task someone else holds.
     await page.goto(`${p.url}/admin/tasks`);
-    const response = await page.evaluate(async (url) => {
-      const res = await fetch(url, { method: 'POST', body: new URLSearchParams({ filter: '' }), redirect: 'follow' });
+    const csrf = (await page.locator('input[name=_csrf]').first().getAttribute('value')) ?? '';
+    const response = await page.evaluate(async ({ url, csrf }) => {
+      const res = await fetch(url, { method: 'POST', body: new URLSearchParams({ filter: '', _csrf: csrf }), redirect: 'follow' });
       return { url: res.url, text: await res.text() };
-    }, `${p.url}/admin/tasks/${TENANT}/${taskId}/claim`);
+    }, { url: `${p.url}/admin/tasks/${TENANT}/${taskId}/claim`, csrf });
     expect(decodeURIComponent(new URL(response.url).searchParams.get('error') ?? '')).toBe(`${taskId}: task_claimed – the task is claimed by api:someone`);
     expect(response.text).toContain('task_claimed');
     await page.close();

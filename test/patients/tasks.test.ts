@@ -1,4 +1,4 @@
-import { createApiKey, upsertTenant } from '@revos/db';
+import { createApiKey, issueApiKey, upsertTenant } from '@revos/db';
 import { submitRun } from '@revos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTwilioSmsProvider } from '@revos/workflows';
@@ -12,12 +12,14 @@ const OTHER_TENANT = 't_other_practice';
 let h: Harness;
 let p: TestProducer;
 let key: string;
+/** The key's public id: the API records task actions as `api:<key id>`. */
+let keyId: string;
 let otherKey: string;
 beforeAll(async () => {
   h = await startHarness();
   p = await startPatientsProducer(h);
   await upsertTenant(h.db.sql, { tenantId: OTHER_TENANT, name: 'Other' });
-  key = await createApiKey(h.db.sql, TENANT);
+  ({ api_key: key, key_id: keyId } = await issueApiKey(h.db.sql, TENANT));
   otherKey = await createApiKey(h.db.sql, OTHER_TENANT);
   for (const patient of ['p_hal', 'p_ivy', 'p_jon']) await allowSms(h.db, patient);
 });
@@ -31,6 +33,7 @@ interface TaskJson {
   status: string;
   kind: string;
   claimed_by: string | null;
+  claimed_by_label: string | null;
   resolution: string | null;
   resolution_note: string | null;
   resolved_by: string | null;
@@ -85,10 +88,11 @@ describe('the task lifecycle through /v1/tasks', () => {
   });
 
   it('claim: once by one person; again by them is unchanged, by someone else 409', async () => {
+    // Who acted comes from the key; the body's actor is the caller's label for its user, kept apart.
     const first = await call('POST', `/v1/tasks/${taskId}/claim`, { actor: 'amy' });
-    expect(first).toMatchObject({ status: 200, json: { changed: true, task: { status: 'claimed', claimed_by: 'amy' } } });
+    expect(first).toMatchObject({ status: 200, json: { changed: true, task: { status: 'claimed', claimed_by: `api:${keyId}`, claimed_by_label: 'amy' } } });
     expect(await call('POST', `/v1/tasks/${taskId}/claim`, { actor: 'amy' })).toMatchObject({ status: 200, json: { changed: false } });
-    expect(await call('POST', `/v1/tasks/${taskId}/claim`, { actor: 'bob' })).toMatchObject({ status: 409, json: { error: 'task_claimed', message: 'the task is claimed by amy' } });
+    expect(await call('POST', `/v1/tasks/${taskId}/claim`, { actor: 'bob' })).toMatchObject({ status: 409, json: { error: 'task_claimed', message: `the task is claimed by api:${keyId} (amy)` } });
   });
 
   it('resolve: needs a resolution that fits the task; a repeat is unchanged, another resolution 409', async () => {
@@ -96,7 +100,7 @@ describe('the task lifecycle through /v1/tasks', () => {
     expect(await call('POST', `/v1/tasks/${taskId}/resolve`, { resolution: 'maybe' })).toMatchObject({ status: 400, json: { issues: [{ path: 'resolution' }] } });
     expect(await call('POST', `/v1/tasks/${taskId}/resolve`, { resolution: 'sent' })).toMatchObject({ status: 409, json: { error: 'resolution_not_applicable' } });
     const done = await call('POST', `/v1/tasks/${taskId}/resolve`, { resolution: 'resolved', note: 'moved to Friday 10:00', actor: 'amy' });
-    expect(done).toMatchObject({ status: 200, json: { changed: true, task: { status: 'done', resolution: 'resolved', resolution_note: 'moved to Friday 10:00', resolved_by: 'amy' } } });
+    expect(done).toMatchObject({ status: 200, json: { changed: true, task: { status: 'done', resolution: 'resolved', resolution_note: 'moved to Friday 10:00', resolved_by: `api:${keyId}`, resolved_by_label: 'amy' } } });
     expect(await call('POST', `/v1/tasks/${taskId}/resolve`, { resolution: 'resolved' })).toMatchObject({ status: 200, json: { changed: false } });
     expect(await call('POST', `/v1/tasks/${taskId}/resolve`, { resolution: 'dismissed' })).toMatchObject({ status: 409, json: { error: 'task_done' } });
     expect(await call('POST', `/v1/tasks/${taskId}/claim`, { actor: 'bob' })).toMatchObject({ status: 409, json: { error: 'task_done' } });
@@ -110,7 +114,7 @@ describe('the task lifecycle through /v1/tasks', () => {
     expect(await call('POST', `/v1/tasks/${taskId}/reopen`)).toMatchObject({ status: 200, json: { changed: true, task: { status: 'open', resolution: null, claimed_by: null } } });
     const events = await taskEvents(taskId);
     expect(events.map((e) => e.event_type)).toEqual(['task.created', 'task.claimed', 'task.resolved', 'task.reopened']);
-    expect(events[2]?.payload).toMatchObject({ actor: 'amy', from: 'claimed', to: 'done', resolution: 'resolved', has_note: true });
+    expect(events[2]?.payload).toMatchObject({ actor: `api:${keyId}`, actor_label: 'amy', from: 'claimed', to: 'done', resolution: 'resolved', has_note: true });
     expect(JSON.stringify(events)).not.toContain('Friday');
   });
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changeTenantPolicy, createApiKey, setConsent, type Db } from '@revos/db';
+import { changeTenantPolicy, issueApiKey, setConsent, type Db } from '@revos/db';
 import { operatorRunDetail, operatorRunTree, renderRunPage, twilioSignature } from '@revos/producer';
 import { CronSchedules, dispatchPending, startCronProducer, submitRun } from '@revos/runtime';
 import { Redis } from 'ioredis';
@@ -23,6 +23,8 @@ let h: Harness;
 let p: TestProducer;
 let stripe: StripeStandin;
 let apiKey: string;
+/** The key's public id: a policy change over the API is recorded as by `api:<key id>`. */
+let apiKeyId: string;
 let dir: string;
 const TWILIO_TOKEN = 'test-twilio-token';
 /** Runs the explorer checks at the end look at. */
@@ -35,7 +37,7 @@ beforeAll(async () => {
   const records = { get sql() { return h.db.sql; } } as unknown as Db;
   h = await startHarness({ extraWorkflows: [WF07_Change_Policy(records), WF60_Collect_Payment(payments)] });
   p = await startTestProducer(h, { TWILIO_AUTH_TOKEN: TWILIO_TOKEN });
-  apiKey = await createApiKey(h.db.sql, TENANT, 'policy-test');
+  ({ api_key: apiKey, key_id: apiKeyId } = await issueApiKey(h.db.sql, TENANT, 'policy-test'));
   await setConsent(h.db.sql, { tenantId: TENANT, subjectId: 'p_payer', channel: 'payment', status: 'allow', source: 'test' });
   dir = await mkdtemp(join(tmpdir(), 'revos-policy-'));
 });
@@ -101,7 +103,8 @@ describe('changing the ruleset through the API', () => {
     expect(row.policy_version).toMatch(/^pol_[0-9A-Z]{26}$/);
     firstVersion = row.policy_version!;
     expect(await policyEvents()).toEqual([
-      { payload: { target: 'ruleset', from_version: null, to_version: firstVersion, changed_by: 'api:u_office_manager', reason: 'cap card-on-file charges' } },
+      // Who asked is the key; the body's changed_by is the caller's label for its user, kept beside it.
+      { payload: { target: 'ruleset', from_version: null, to_version: firstVersion, changed_by: `api:${apiKeyId}`, changed_by_label: 'u_office_manager', reason: 'cap card-on-file charges' } },
     ]);
     const current = await api('GET', '/v1/policy');
     expect(current.body).toMatchObject({ policy_version: firstVersion, ruleset: { payments: { max_amount_minor: 1000 } } });
@@ -238,7 +241,7 @@ describe('revos policy', () => {
     expect(payment.stdout).toMatch(/side effects\n {2}payment succeeded: 900 usd \(pi_[0-9a-f]+\)/);
     expect(payment.stdout).toMatch(/policy: +pol_[0-9A-Z]{26} \/ no flags version/);
     const change = await revos('runs', 'show', seen.policyRun!, '--tenant', TENANT);
-    expect(change.stdout).toMatch(/ruleset changed from no version to pol_[0-9A-Z]{26} by api:u_office_manager/);
+    expect(change.stdout).toMatch(new RegExp(`ruleset changed from no version to pol_[0-9A-Z]{26} by api:${apiKeyId} \\(u_office_manager\\)`));
   }, 60_000);
 
   it('names the problem: both files, a ruleset that breaks the schema', async () => {
@@ -287,7 +290,7 @@ describe('the run explorer page', () => {
       [seen.paymentRun!, seen.policyRun!].map(async (id) => renderRunPage((await operatorRunDetail(h.db, id))!, (await operatorRunTree(h.db, id))!)),
     );
     expect(pages[0]).toMatch(/<section class="card" id="side-effects"><h2>Side effects<\/h2><ul><li>payment succeeded: 900 usd \(pi_[0-9a-f]+\)<\/li><\/ul>/);
-    expect(pages[1]).toMatch(/<li>ruleset changed from no version to pol_[0-9A-Z]{26} by api:u_office_manager<\/li>/);
+    expect(pages[1]).toMatch(new RegExp(`<li>ruleset changed from no version to pol_[0-9A-Z]{26} by api:${apiKeyId} \\(u_office_manager\\)</li>`));
   });
 });
 

@@ -62,7 +62,7 @@ describe('privacy_mode=phi_minimized', () => {
       h.envelope({ workflow: 'WF31_Inbound_SMS', payload: { message_sid: 'SM' + 'c'.repeat(32), from: CANARY_PHONE, to: '+15550000001', body: CANARY_BODY }, privacyMode: phi }),
       h.envelope({ workflow: 'WF11_Log_Event', payload: { event_type: 'call.note', direction: 'inbound', attributes: { caller_name: CANARY_NAME, callback: CANARY_PHONE } }, privacyMode: phi }),
       // Books, then asks WF30 to text the canary number: the follow-up must get the real number (sealed), not a token.
-      h.envelope({ workflow: 'WF18_Schedule', payload: { practice_id: 'prac_1', slot_start: '2026-12-01T15:00:00Z', confirm_to: CANARY_PHONE }, subject: { patient_id: 'p_canary' }, privacyMode: phi }),
+      h.envelope({ workflow: 'WF18_Schedule', payload: { practice_id: 'prac_1', slot_start: new Date(Date.now() + 2 * 86_400_000).toISOString(), confirm_to: CANARY_PHONE }, subject: { patient_id: 'p_canary' }, privacyMode: phi }),
       // A voice turn: what the caller said is PHI and goes no further than the run's (redacted) envelope.
       h.envelope({ workflow: 'WF17_RealTime_Voice_Orchestrator', version: '2.0.0', payload: { call_sid: 'CA' + 'd'.repeat(32), turn: 1, speech_result: `I am ${CANARY_NAME}, call me on ${CANARY_PHONE}, I want to talk to someone`, confidence: 0.9, from: CANARY_PHONE }, privacyMode: phi }),
       // A voice turn that fails (turn 0 is not a caller's answer): the call goes to WF71, the failure escalates.

@@ -127,7 +127,7 @@ describe('revos CLI', () => {
     expect(lines[2]).toMatch(new RegExp(`^WF11_Log_Event\\s+ok\\s+\\d+\\s+0\\s+no\\s+${queued.workflow_run_id}$`));
 
     // The CLI's JSON is the API's JSON: one code path.
-    const apiKey = JSON.parse((await revos('tenants', 'create', tenant, '--json')).stdout).api_key as string;
+    const apiKey = JSON.parse((await revos('tenants', 'keys', 'create', tenant, '--json')).stdout).api_key as string;
     const fromApi = await fetch(`${p.url}/v1/runs/${queued.workflow_run_id}/tree`, { headers: authed(apiKey) });
     expect(JSON.parse(treeJson.stdout)).toEqual(await fromApi.json());
     const detail = JSON.parse(show.stdout);

@@ -142,7 +142,7 @@ describe('GET /v1/openapi.json', () => {
     });
     const post = doc.paths['/v1/runs']!.post as Operation;
     expect(post.requestBody?.content['application/json']?.schema).toEqual({ $ref: '#/components/schemas/SubmitRun' });
-    expect(Object.keys(post.responses).sort()).toEqual(['200', '202', '400', '401', '403', '404', '409', '413']);
+    expect(Object.keys(post.responses).sort()).toEqual(['200', '202', '400', '401', '403', '404', '409', '413', '415']);
   });
 
   it('documents as required exactly the meta fields a caller must send: a submission with only those is accepted', async () => {

@@ -209,7 +209,7 @@ describe('retention prune', () => {
       await writeFile(file, JSON.stringify(config));
       const err: string[] = [];
       const code = await runCli(['tenants', 'create', 't_retention_refused', '--config', file], { out: () => {}, err: (t) => err.push(t), env });
-      expect(code).toBe(1);
+      expect(code).toBe(78);
       expect(err.join('\n')).toContain(message);
     }
     const [row] = await h.db.sql`select 1 from tenants where tenant_id = 't_retention_refused'`;

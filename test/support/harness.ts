@@ -5,8 +5,8 @@
  * `close()` tears everything down; a test file that forgets it fails on the open handles it left
  * (test/support/open-handle-guard.ts).
  */
-import { setConsent, upsertTenant, type Db } from '@revos/db';
-import { keyForEnvelope, newCorrelationId, newRunId, validateOutput, type Envelope, type OutputContract } from '@revos/envelope';
+import { acceptRun, setConsent, upsertTenant, type Db } from '@revos/db';
+import { envelopeHash, keyForEnvelope, newCorrelationId, newRunId, toJobId, validateOutput, type Envelope, type OutputContract } from '@revos/envelope';
 import {
   closeLaneQueues,
   createLaneQueues,
@@ -15,7 +15,10 @@ import {
   createPrivacyGuard,
   dispatchPending,
   enqueueRun,
+  isPhiMinimized,
   LANES,
+  redactEnvelope,
+  sealContext,
   TenantCache,
   WorkflowCatalog,
   type AnyWorkflow,
@@ -68,6 +71,8 @@ export interface HarnessOptions {
   vendorTimeoutMs?: number;
   /** Traces each attempt (the lane workers' `tracer`); absent: off. */
   tracer?: Tracer;
+  /** The workers' PUBLIC_BASE_URL: texts and calls name `{it}/webhooks/twilio/{tenant}/status` as StatusCallback. Absent: none. */
+  publicBaseUrl?: string;
 }
 
 export interface Harness {
@@ -85,7 +90,14 @@ export interface Harness {
   /** Every log line the fleet wrote, parsed. */
   logLines: Record<string, unknown>[];
   envelope(input: EnvelopeInput): Envelope;
+  /** Records the envelope's acceptance as it is (see `accept`), then enqueues it; returns its job id. */
   enqueue(envelope: Envelope): Promise<string>;
+  /**
+   * Records intake's acceptance of `envelope` as it is (its accepted_runs and `queued` run rows), without
+   * checking or enqueueing it: for a test that adds the job itself, such as an envelope today's intake
+   * would refuse but an older producer accepted (a deploy skew).
+   */
+  accept(envelope: Envelope, lane: Lane): Promise<void>;
   waitForRun(runId: string, until?: (row: RunRow) => boolean, timeoutMs?: number): Promise<RunRow>;
   startWorkers(): Promise<void>;
   close(): Promise<void>;
@@ -126,7 +138,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const log = createLogger({ level: 'debug', destination: sink });
   const timeoutMs = options.vendorTimeoutMs ?? 2_000;
-  const twilio = { baseUrl: vendor.url, accountSid: 'AC_test', authToken: 'test-token', timeoutMs };
+  const twilio = { baseUrl: vendor.url, accountSid: 'AC_test', authToken: 'test-token', timeoutMs, statusCallbackBaseUrl: options.publicBaseUrl };
   const services = {
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
@@ -179,8 +191,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     startWorkers,
     envelope: (input) => makeEnvelope(input),
     async enqueue(envelope) {
+      // Accepted first, as intake does: a worker runs only what intake accepted (accepted_runs). The
+      // envelope is kept as the test built it (no arrival or policy stamped), unlike submitRun.
+      const workflow = catalog.get(envelope.meta.workflow_name, envelope.meta.workflow_version);
+      if (workflow) await harness.accept(envelope, workflow.lane);
       const { jobId } = await enqueueRun(queues, catalog, envelope);
       return jobId;
+    },
+    async accept(envelope, lane) {
+      const m = envelope.meta;
+      // As intake stores it: a phi_minimized run redacted, with a sealed copy to re-run it from.
+      const phi = isPhiMinimized(envelope);
+      await acceptRun(db.sql, {
+        idempotencyKey: m.idempotency_key, workflowRunId: m.workflow_run_id, parentRunId: m.parent_run_id ?? null, rootRunId: m.root_run_id,
+        correlationId: m.correlation_id, tenantId: m.tenant_id, workflowName: m.workflow_name, workflowVersion: m.workflow_version,
+        jobId: toJobId(m.idempotency_key), lane, triggerSource: m.trigger_source, triggerId: m.trigger_id, privacyMode: m.privacy_mode,
+        priority: null, runAfter: null, source: 'api', envelopeHash: envelopeHash(envelope),
+        envelope: phi ? redactEnvelope(privacy, envelope) : envelope,
+        sealedEnvelope: phi ? privacy.sealer.seal(envelope, sealContext.acceptedRun(m.idempotency_key)) : null,
+      });
     },
     waitForRun: (runId, until, timeoutMs) => waitForRun(db, runId, until, timeoutMs),
     async close() {

@@ -52,3 +52,17 @@ export async function spawnTs(entry: string, env: Record<string, string>, ready:
   });
   return { child, output, exited };
 }
+
+/** Starts a TypeScript entry point with the workspace sources and collects its exit code and stderr (a process expected to stop). */
+export function runToExit(entry: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=@revos/source', '--import', 'tsx', entry], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+}

@@ -29,12 +29,17 @@
  * `script(route, [...])` queues answers consumed one per request; once the queue is empty the route's
  * default answers again. Every request is recorded, including those answered by `hang` or `destroy`.
  *
+ * A create that names a `StatusCallback` (a message or a call) is remembered with it; `postStatus(sid,
+ * status, { errorCode })` then plays Twilio's status callback: it POSTs Twilio's form to that URL,
+ * signed (X-Twilio-Signature) with the auth token of the create's Basic auth, as Twilio signs with
+ * the account's token, and updates the resource's status in the lists.
+ *
  * `unsubscribe(number)` plays Twilio's carrier-side opt-out: a message to that number is answered
  * 400 `{ code: 21610, message: 'Attempt to send to unsubscribed recipient', ... }`, as Twilio does
  * once the number texted STOP to the sender.
  * {@link MISBEHAVIOUR} names the ways a vendor loses an answer.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -110,6 +115,14 @@ export interface StoredResource {
   /** An appointment's slot start (ms): the free-slot route never offers it again. */
   slotStart?: number;
   fields: Record<string, unknown>;
+  /** The `StatusCallback` the create named (messages and calls), and the token Twilio signs it with. */
+  statusCallback?: { url: string; authToken: string };
+}
+
+/** What a status callback says besides the status; `authToken` signs with another token (a forger). */
+export interface StatusPostOptions {
+  errorCode?: string;
+  authToken?: string;
 }
 
 export interface VendorStandin {
@@ -134,6 +147,10 @@ export interface VendorStandin {
    * each worker its own account sid to tell their requests apart, while in production all share one.
    */
   listAcrossAccounts(on: boolean): void;
+  /** The `StatusCallback` URL the create of message or call `sid` named (undefined: none, or no such resource). */
+  statusCallbackOf(sid: string): string | undefined;
+  /** Plays Twilio's status callback of message or call `sid` to its `StatusCallback` (see the module comment). */
+  postStatus(sid: string, status: string, options?: StatusPostOptions): Promise<Response>;
   /** Put a patient with this phone number on the PMS's records (`patients` answers with it). */
   addPatient(phone: string, patientId: string): void;
   /** Forget recorded requests, scripts, default overrides, created resources, unsubscribed numbers and patients. */
@@ -198,6 +215,11 @@ class ResourceStore {
     return created;
   }
 
+  /** A message or call by sid. */
+  byVendorSid(sid: string): StoredResource | undefined {
+    return this.byId.get(sid);
+  }
+
   /** Drops every resource (reset). */
   forget(): void {
     this.resources.length = 0;
@@ -218,6 +240,8 @@ class ResourceStore {
           ? { sid: id, account_sid: accountSid, to: form['To'] ?? null, from: form['From'] ?? null, body: form['Body'] ?? null, status: 'queued', direction: 'outbound-api', date_created: twilioDate(now), date_updated: twilioDate(now), date_sent: null }
           : { sid: id, account_sid: accountSid, to: form['To'] ?? null, from: form['From'] ?? null, status: 'queued', direction: 'outbound-api', date_created: twilioDate(now), date_updated: twilioDate(now), start_time: null };
       const resource: StoredResource = { kind: route === 'sms' ? 'message' : 'call', id, createdAt: now, fields, ...(accountSid === undefined ? {} : { accountSid }) };
+      const callback = form['StatusCallback'];
+      if (callback) resource.statusCallback = { url: callback, authToken: basicPassword(request.headers) };
       this.resources.push(resource);
       this.byId.set(id, resource);
       return resource;
@@ -288,6 +312,33 @@ class ResourceStore {
     const bookings = key === undefined ? [] : this.visible('appointment').filter((r) => r.idempotencyKey === key);
     return { appointments: bookings.map((r) => r.fields) };
   }
+}
+
+/** The password of a request's Basic auth (Twilio's auth token), '' without one. */
+function basicPassword(headers: IncomingHttpHeaders): string {
+  const match = /^Basic\s+(.+)$/i.exec(headers.authorization ?? '');
+  if (!match) return '';
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  return decoded.slice(decoded.indexOf(':') + 1);
+}
+
+/**
+ * Twilio's X-Twilio-Signature, written here from Twilio's documentation rather than imported from the
+ * producer, so a test checks the producer against the vendor's rule, not against itself.
+ */
+function twilioSign(authToken: string, url: string, params: Record<string, string>): string {
+  const data = url + Object.keys(params).sort().map((k) => k + params[k]).join('');
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+}
+
+/** A status callback's form as Twilio posts it for a message or a call. */
+function statusForm(resource: StoredResource, status: string, errorCode: string | undefined): Record<string, string> {
+  const f = resource.fields;
+  const common = { AccountSid: String(resource.accountSid ?? ''), From: String(f['from'] ?? ''), To: String(f['to'] ?? ''), ApiVersion: '2010-04-01' };
+  const error: Record<string, string> = errorCode === undefined ? {} : { ErrorCode: errorCode };
+  return resource.kind === 'call'
+    ? { ...common, CallSid: resource.id, CallStatus: status, Direction: 'outbound-api', ...error }
+    : { ...common, MessageSid: resource.id, SmsSid: resource.id, MessageStatus: status, SmsStatus: status, ...error };
 }
 
 const HALF_HOUR_MS = 30 * 60_000;
@@ -511,6 +562,21 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
     },
     addPatient(phone, patientId) {
       patients.set(phone, patientId);
+    },
+    statusCallbackOf(sid) {
+      return store.byVendorSid(sid)?.statusCallback?.url;
+    },
+    async postStatus(sid, status, postOptions = {}) {
+      const resource = store.byVendorSid(sid);
+      if (!resource?.statusCallback) throw new Error(`stand-in: ${sid} was created without a StatusCallback`);
+      resource.fields['status'] = status;
+      const form = statusForm(resource, status, postOptions.errorCode);
+      const { url, authToken } = resource.statusCallback;
+      return fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSign(postOptions.authToken ?? authToken, url, form) },
+        body: new URLSearchParams(form).toString(),
+      });
     },
     reset() {
       unsubscribed.clear();

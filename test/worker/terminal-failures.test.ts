@@ -116,7 +116,9 @@ describe('terminal failures', () => {
     },
   ])('$name → $status/$code, no retry', async ({ envelope: build, status, code, stage, escalated }) => {
     const envelope = build();
-    // Unknown workflows cannot be enqueued through enqueueRun (it refuses them), so add the job raw, as a stale producer might.
+    // Today's intake refuses unknown workflows and bad payloads, so accept the run as a stale producer would
+    // have (a deploy skew), then add its job raw: the worker runs only what intake accepted.
+    await h.accept(envelope, 'interactive');
     await h.queues.interactive.add(envelope.meta.workflow_name, envelope, { jobId: `t-${envelope.meta.workflow_run_id}`, attempts: 5, backoff: { type: 'revos' } });
     const run = await h.waitForRun(envelope.meta.workflow_run_id);
     expect(run.status).toBe(status);
@@ -141,6 +143,7 @@ describe('terminal failures', () => {
 
   it('names the payload field and rule a workflow schema rejects, unknown keys included', async () => {
     const envelope = makeEnvelope({ workflow: 'WF11_Log_Event', payload: { event_type: 'note.added', direction: 'sideways', unexpected: true } });
+    await h.accept(envelope, 'interactive');
     await h.queues.interactive.add('WF11_Log_Event', envelope, { jobId: `t-${envelope.meta.workflow_run_id}`, attempts: 3 });
     const run = await h.waitForRun(envelope.meta.workflow_run_id);
     expect(run.failure_code).toBe('invalid_input');
@@ -185,8 +188,13 @@ describe('terminal failures', () => {
     const envelope = makeEnvelope({ workflow: 'WF30_Send_SMS', payload: sms, subject: { patient_id: 'p_optout' } });
     await h.enqueue(envelope);
     await h.waitForRun(envelope.meta.workflow_run_id);
+    // Retention pruned the run's acceptance while the ledger keeps its key: the same trigger, submitted
+    // again, is accepted as a new run, and the ledger answers it.
+    await h.db.sql`delete from accepted_runs where workflow_run_id = ${envelope.meta.workflow_run_id}`;
     const copyId = `wr_DUP${envelope.meta.workflow_run_id.slice(3)}`;
-    await h.queues.interactive.add('WF30_Send_SMS', { ...envelope, meta: { ...envelope.meta, workflow_run_id: copyId, root_run_id: copyId } }, { jobId: `dup-${copyId}`, attempts: 3 });
+    const resubmitted = { ...envelope, meta: { ...envelope.meta, workflow_run_id: copyId, root_run_id: copyId } };
+    await h.accept(resubmitted, 'interactive');
+    await h.queues.interactive.add('WF30_Send_SMS', resubmitted, { jobId: `dup-${copyId}`, attempts: 3 });
     const copy = await h.waitForRun(copyId);
     expect(copy.status).toBe('noop');
     expect(copy.output?.result.primary_outputs).toMatchObject({ prior_run_id: envelope.meta.workflow_run_id, prior_status: 'blocked' });

@@ -1,20 +1,5 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../support/processes.js';
-
-/** Starts an app's main.ts with the given environment and collects its exit code and stderr. */
-function runApp(entry: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@revos/source', '--import', 'tsx', entry], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.once('exit', (code) => resolve({ code, stderr }));
-  });
-}
+import { runToExit as runApp } from '../support/processes.js';
 
 describe('starting with bad configuration', () => {
   it('the worker stops with exit 78, naming each bad variable and its rule', async () => {

@@ -5,7 +5,7 @@
  */
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fleetRules, fleetSettings, parseSettings, urlSetting as url } from '@revos/settings';
+import { DEVELOPMENT_DEFAULTS, fleetRules, fleetSettings, metricsTokenSetting, optionalSetting as optional, parseSettings, refusePublicDefaults, urlSetting as url } from '@revos/settings';
 import { z } from 'zod';
 
 const lanes = z
@@ -26,8 +26,10 @@ export const WorkerEnv = z.object({
   CONCURRENCY_REALTIME: z.coerce.number().int().min(1).max(1000).default(16),
   CONCURRENCY_INTERACTIVE: z.coerce.number().int().min(1).max(1000).default(32),
   CONCURRENCY_BATCH: z.coerce.number().int().min(1).max(1000).default(4),
-  /** Port of GET /healthz and GET /metrics (Prometheus; internal, unauthenticated like /healthz); 0 turns it off. */
+  /** Port of GET /healthz (open, for probes) and GET /metrics (Prometheus, behind METRICS_TOKEN when set); 0 turns it off. */
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** Bearer token GET /metrics on HEALTH_PORT asks for. Unset: /metrics is open (development only; production requires it). */
+  METRICS_TOKEN: metricsTokenSetting,
   /** On SIGTERM/SIGINT, how long in-flight runs may finish before they are aborted. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
   /** How long a tenant's entitlements are cached in this process. */
@@ -39,15 +41,23 @@ export const WorkerEnv = z.object({
   /** Names this process in the ledger's lock owner column. */
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   /** Twilio (or a compatible stand-in) for SMS and voice. */
-  TWILIO_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:4010'),
-  TWILIO_ACCOUNT_SID: z.string().min(1).default('AC_local_standin'),
+  TWILIO_BASE_URL: url(['http:', 'https:']).default(DEVELOPMENT_DEFAULTS.TWILIO_BASE_URL),
+  /** The Twilio account (`AC` + 32 hex digits in production). */
+  TWILIO_ACCOUNT_SID: z.string().min(1, 'must not be empty').default(DEVELOPMENT_DEFAULTS.TWILIO_ACCOUNT_SID),
   /** The practice management system's JSON API. */
-  PMS_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:4010/pms'),
-  PMS_API_KEY: z.string().min(1).default('local-standin-key'),
+  PMS_BASE_URL: url(['http:', 'https:']).default(DEVELOPMENT_DEFAULTS.PMS_BASE_URL),
+  /** The PMS API's key. */
+  PMS_API_KEY: z.string().min(1, 'must not be empty').default(DEVELOPMENT_DEFAULTS.PMS_API_KEY),
   /** Stripe (or a compatible stand-in) for WF60_Collect_Payment and WF61_Refund_Payment. */
-  STRIPE_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:4011'),
+  STRIPE_BASE_URL: url(['http:', 'https:']).default(DEVELOPMENT_DEFAULTS.STRIPE_BASE_URL),
   /** Secret or restricted key (`sk_…`/`rk_…`; a restricted key needs PaymentIntents and Refunds write). */
-  STRIPE_SECRET_KEY: z.string().min(1).default('sk_test_local_standin'),
+  STRIPE_SECRET_KEY: z.string().min(1, 'must not be empty').default(DEVELOPMENT_DEFAULTS.STRIPE_SECRET_KEY),
+  /**
+   * The producer's public base URL (the same value as the producer's PUBLIC_BASE_URL). Set: every text
+   * and call names `{PUBLIC_BASE_URL}/webhooks/twilio/{tenant}/status` as its StatusCallback, so
+   * Twilio reports delivery. Unset: no StatusCallback is sent and no delivery status is ever known.
+   */
+  PUBLIC_BASE_URL: optional(url(['http:', 'https:'])),
   /** Per-call vendor timeout. */
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /**
@@ -66,7 +76,11 @@ export const WorkerEnv = z.object({
     .default(join(tmpdir(), 'revos-exports'))
     .transform((dir) => (isAbsolute(dir) ? dir : resolve(dir))),
 })
-  .superRefine(fleetRules);
+  .superRefine(fleetRules)
+  .superRefine((env, ctx) => {
+    // The vendors' credentials and addresses; /metrics only where it is served.
+    refusePublicDefaults(env, ['TWILIO_ACCOUNT_SID', 'TWILIO_BASE_URL', 'PMS_BASE_URL', 'PMS_API_KEY', 'STRIPE_BASE_URL', 'STRIPE_SECRET_KEY', ...(env.HEALTH_PORT > 0 ? (['METRICS_TOKEN'] as const) : [])], ctx);
+  });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
 /** Parses the environment once at start; a bad value stops the process naming the variable and the rule. */

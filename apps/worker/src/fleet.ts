@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { createDb, migrateDatabase } from '@revos/db';
 import {
   closeLaneQueues,
@@ -28,6 +27,7 @@ import {
 import type { Context } from '@opentelemetry/api';
 import type { Worker } from 'bullmq';
 import type { WorkerEnv } from './env.js';
+import { startHealthServer } from './health-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 
 export interface WorkerProcess {
@@ -51,7 +51,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
   if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
   const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: `revos-worker:${env.WORKER_ID}` });
-  const twilio = { baseUrl: env.TWILIO_BASE_URL, accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, timeoutMs: env.VENDOR_TIMEOUT_MS };
+  const twilio = { baseUrl: env.TWILIO_BASE_URL, accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, timeoutMs: env.VENDOR_TIMEOUT_MS, statusCallbackBaseUrl: env.PUBLIC_BASE_URL };
   const services: WorkflowServices = {
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
@@ -70,7 +70,7 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     db,
     catalog,
     privacy,
-    tenants: new TenantCache(db.sql, env.TENANT_CACHE_MS),
+    tenants: new TenantCache(db.sql, env.TENANT_CACHE_MS, log),
     workerId: env.WORKER_ID,
     log,
     breachAlert: { count: env.BREACH_ALERT_COUNT, windowMs: env.BREACH_ALERT_WINDOW_MS },
@@ -112,10 +112,15 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
   }
   await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
 
-  const health = env.HEALTH_PORT > 0 ? await startHealthServer(env.HEALTH_PORT, metrics, async () => {
-    await db.sql`select 1`;
-    const pong = await connection.ping();
-    return { lanes: [...workers.keys()], running: [...workers.values()].every((w) => w.isRunning()), redis: pong === 'PONG' };
+  const health = env.HEALTH_PORT > 0 ? await startHealthServer({
+    port: env.HEALTH_PORT,
+    metrics,
+    metricsToken: env.METRICS_TOKEN,
+    check: async () => {
+      await db.sql`select 1`;
+      const pong = await connection.ping();
+      return { lanes: [...workers.keys()], running: [...workers.values()].every((w) => w.isRunning()), redis: pong === 'PONG' };
+    },
   }) : null;
 
   log.info({ lanes: env.WORKER_LANES, concurrency, health_port: health ? env.HEALTH_PORT : null, workflows: catalog.list().length, tracing: tracing.enabled }, 'worker started');
@@ -149,33 +154,4 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
       return closing;
     },
   };
-}
-
-async function startHealthServer(port: number, metrics: WorkerMetrics, check: () => Promise<Record<string, unknown>>): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-        (error: unknown) => res.writeHead(500).end(error instanceof Error ? error.message : 'metrics failed'),
-      );
-      return;
-    }
-    if (req.url !== '/healthz') {
-      res.writeHead(404).end();
-      return;
-    }
-    check().then(
-      (body) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...body }));
-      },
-      (error: unknown) => {
-        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'unavailable', error: error instanceof Error ? error.message : 'unknown' }));
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '0.0.0.0', () => resolve());
-  });
-  return server;
 }

@@ -31,7 +31,7 @@ export function WF99_Recall_Reminder(services: WorkflowServices) {
           // The event keeps the message id and the kind of recall, never the number or the text.
           eventPayload: (r) => ({ message_sid: r.sid, recall: ctx.payload.recall }),
         },
-        ({ signal, idempotencyToken }) => services.sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
+        ({ signal, idempotencyToken }) => services.sms.sendMessage(message, { signal, idempotencyToken, tenantId: ctx.envelope.meta.tenant_id }).then((r) => ({ sid: r.sid, status: r.status })),
       );
       // A 2xx whose body was unreadable: sent, its id unknown.
       if (sent.sid) ctx.recordDataWritten('twilio.messages', sent.sid);

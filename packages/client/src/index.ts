@@ -5,7 +5,7 @@
  *   const run = await revos.submitRun({
  *     meta: { workflow_name: 'WF18_Schedule', trigger_source: 'ui', trigger_id: 'booking-form-42', environment: 'staging', privacy_mode: 'standard' },
  *     subject: { patient_id: 'p_1001' },
- *     payload: { practice_id: 'prac_1', slot_start: '2026-12-01T15:00:00Z' },   // typed for WF18_Schedule
+ *     payload: { practice_id: 'prac_1', slot_start: new Date(Date.now() + 2 * 86_400_000).toISOString() },   // typed for WF18_Schedule (a slot still ahead)
  *   });
  *   const detail = await revos.getRun(run.workflow_run_id);
  */

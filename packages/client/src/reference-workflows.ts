@@ -14,15 +14,20 @@ export type ReferenceWorkflowPayloads = {
         max_amount_minor?: number;
         currencies?: Array<string>;
       };
+      delivery?: {
+        not_reached_follow_up?: "staff_task" | "none";
+      };
     };
     from_version: string | null;
     changed_by: string;
+    changed_by_label?: string;
     reason?: string;
   } | {
     target: "feature_flags";
     feature_flags: Record<string, boolean | number | string>;
     from_version: string | null;
     changed_by: string;
+    changed_by_label?: string;
     reason?: string;
   };
   /** WF10_Consent_Check@1.0.0, lane interactive. */
@@ -70,6 +75,7 @@ export type ReferenceWorkflowPayloads = {
     template?: "appointment_confirmation" | "appointment_reminder";
     body?: string;
     appointment_id?: string;
+    appointment_at?: string;
   };
   /** WF31_Inbound_SMS@1.1.0, lane interactive. */
   WF31_Inbound_SMS: {
@@ -77,6 +83,13 @@ export type ReferenceWorkflowPayloads = {
     from: string;
     to: string;
     body: string;
+  };
+  /** WF33_Delivery_Status@1.0.0, lane interactive. */
+  WF33_Delivery_Status: {
+    channel: "sms" | "voice";
+    sid: string;
+    status: string;
+    error_code: string | null;
   };
   /** WF42_Escalation_Follow_Up@1.1.0, lane batch. */
   WF42_Escalation_Follow_Up: {

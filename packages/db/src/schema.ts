@@ -44,6 +44,14 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     keyHash: text('key_hash').primaryKey(),
+    /**
+     * The key's public name (`key_` and 32 hex digits): what lists show, what revoke takes and what
+     * the audit records as `api:<key id>`. Never the key. Drawn by the database, so the migration
+     * that added it named every existing key the same way.
+     */
+    keyId: text('key_id')
+      .notNull()
+      .default(sql`('key_' || replace(gen_random_uuid()::text, '-', ''))`),
     tenantId: text('tenant_id')
       .notNull()
       .references(() => tenants.tenantId),
@@ -51,7 +59,7 @@ export const apiKeys = pgTable(
     createdAt: createdAt(),
     revokedAt: tstz('revoked_at'),
   },
-  (t) => [index('api_keys_tenant_idx').on(t.tenantId)],
+  (t) => [index('api_keys_tenant_idx').on(t.tenantId), uniqueIndex('api_keys_key_id_uidx').on(t.keyId)],
 );
 
 /** Consent of one subject (patient or lead id) for one outbound channel. */
@@ -256,7 +264,13 @@ export const effects = pgTable(
     /** A person's answer to an unknown effect: `{ outcome, actor, note, settled_at, state_before }`. */
     settlement: jsonb('settlement'),
   },
-  (t) => [primaryKey({ columns: [t.idempotencyKey, t.effectName] })],
+  (t) => [
+    primaryKey({ columns: [t.idempotencyKey, t.effectName] }),
+    // A Twilio status callback names only the message's sid: find its send without reading the tenant's effects.
+    index('effects_twilio_sid_idx')
+      .on(t.tenantId, sql`(${t.result}->>'sid')`)
+      .where(sql`${t.service} = 'twilio'`),
+  ],
 );
 
 /** Events: the convention's section 4 log of every side effect and notable step. */
@@ -318,6 +332,13 @@ export const acceptedRuns = pgTable(
      * the job (the reconciler, a staff settlement) continues the run's trace from it. Ids only, no PHI.
      */
     traceContext: text('trace_context'),
+    /**
+     * sha256 of the canonical JSON of the envelope intake enqueued (the full one, also for phi_minimized
+     * runs). A worker claims the key only for a job carrying this very envelope under this run id:
+     * a job intake never accepted, or a forged one reusing an accepted key, runs nothing. Null for
+     * runs accepted before the column existed (checked by key and run id only).
+     */
+    envelopeHash: text('envelope_hash'),
     acceptedAt: tstz('accepted_at').notNull().defaultNow(),
     settledAt: tstz('settled_at'),
   },
@@ -381,12 +402,17 @@ export const tasks = pgTable(
     status: text('status', { enum: ['open', 'claimed', 'done'] })
       .notNull()
       .default('open'),
+    /** Who claimed it, from the credential: `api:<key id>`, `admin:<user>`, `cli:<operator>`. */
     claimedBy: text('claimed_by'),
+    /** The free-text name the caller gave for itself (an API body's `actor`), kept apart from `claimed_by`; shown escaped. */
+    claimedByLabel: text('claimed_by_label'),
     claimedAt: tstz('claimed_at'),
     /** resolved | dismissed | sent | not_sent (the last two settle an unknown vendor outcome). */
     resolution: text('resolution'),
     resolutionNote: text('resolution_note'),
     resolvedBy: text('resolved_by'),
+    /** As `claimed_by_label`, for the resolve. */
+    resolvedByLabel: text('resolved_by_label'),
     createdAt: createdAt(),
     closedAt: tstz('closed_at'),
   },

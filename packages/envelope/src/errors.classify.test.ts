@@ -29,6 +29,8 @@ describe("classifyFailure", () => {
       effect_outcome_unknown: { retryable: false, status: "failed", escalate: true },
       payment_declined: { retryable: false, status: "blocked", escalate: true },
       version_conflict: { retryable: false, status: "blocked", escalate: false },
+      expired: { retryable: false, status: "blocked", escalate: false },
+      not_accepted: { retryable: false, status: "failed", escalate: false },
       internal_error: { retryable: false, status: "failed", escalate: true },
     });
   });

@@ -23,6 +23,8 @@ export const FailureCode = z.enum([
   "effect_outcome_unknown",
   "payment_declined",
   "version_conflict",
+  "expired",
+  "not_accepted",
   "internal_error",
 ]);
 export type FailureCode = z.infer<typeof FailureCode>;
@@ -72,6 +74,9 @@ export function classifyFailure(code: FailureCode): FailureClass {
     case "consent_denied":
     // A change was made against a version that is no longer current: the caller re-reads and decides.
     case "version_conflict":
+    // What the run was to act on has passed (a slot to book, an appointment to remind of): acting late
+    // would be wrong, and nothing is left for a person to do.
+    case "expired":
       return { retryable: false, status: "blocked", escalate: false };
     // A policy stopped an action someone asked for: a human should know.
     case "policy_violation":
@@ -91,6 +96,9 @@ export function classifyFailure(code: FailureCode): FailureClass {
     // A bug in workflow code: retrying runs the same bug.
     case "internal_error":
       return { retryable: false, status: "failed", escalate: true };
+    // A job intake never accepted (added to Redis past intake, or forged over an accepted key): it runs
+    // nothing and writes no run; an alert tells operators, since someone reached the queue directly.
+    case "not_accepted":
     // Our lease expired and another worker took the run over; this attempt just stops.
     case "lock_lost":
       return { retryable: false, status: "failed", escalate: false };

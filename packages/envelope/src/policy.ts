@@ -17,6 +17,16 @@ export const TenantRuleset = z
       })
       .strict()
       .optional(),
+    /**
+     * Read by WF33_Delivery_Status: what follows a text or call Twilio reports `undelivered` or `failed`.
+     * `staff_task` (the default) opens a task with the reason in words; `none` records the status only.
+     */
+    delivery: z
+      .object({
+        not_reached_follow_up: z.enum(['staff_task', 'none']).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type TenantRuleset = z.infer<typeof TenantRuleset>;

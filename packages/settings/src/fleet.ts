@@ -5,10 +5,7 @@
 import { z } from 'zod';
 import { databaseSettings } from './database.js';
 import { booleanSetting, optionalSetting, urlSetting } from './parse.js';
-
-/** Development-only PHI keys: every developer's machine has the same ones, so they protect nothing. */
-export const DEV_PHI_TOKEN_KEY = 'dev-only-phi-token-key-0123456789abcdefghijklmnopqrstuvwxyz';
-export const DEV_PHI_SEAL_KEY = 'dev-only-phi-seal-key-9876543210zyxwvutsrqponmlkjihgfedcba';
+import { DEVELOPMENT_DEFAULTS, refusePublicDefaults } from './production.js';
 
 /** Comma-separated Redis Cluster node URLs; at least one. */
 export const redisClusterNodesSetting = z
@@ -26,6 +23,9 @@ export const previousSealKeysSetting = z
   .default('')
   .transform((value) => value.split(',').map((k) => k.trim()).filter((k) => k !== ''))
   .refine((keys) => keys.every((k) => Buffer.byteLength(k, 'utf8') >= 32), 'each key at least 32 bytes (comma-separated)');
+
+/** `METRICS_TOKEN`: the bearer token Prometheus sends for GET /metrics (producer and worker); at least 16 characters. */
+export const metricsTokenSetting = optionalSetting(z.string().min(16, 'at least 16 characters'));
 
 /** What differs between the apps: only the defaults. */
 export interface FleetDefaults {
@@ -54,7 +54,7 @@ export function fleetSettings(defaults: FleetDefaults) {
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `true`: human-readable log lines (pino-pretty). Default: JSON lines, except when NODE_ENV=development. */
     LOG_PRETTY: optionalSetting(booleanSetting),
-    /** `development`: pretty logs unless LOG_PRETTY=false; `production`: the development PHI keys are refused. */
+    /** `development`: pretty logs unless LOG_PRETTY=false; `production`: every public development default is refused (production.ts). */
     NODE_ENV: optionalSetting(z.string()),
     /** OpenTelemetry traces: base URL of an OTLP/HTTP collector (`http://collector:4318`; spans go to `/v1/traces`). Unset: off. */
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalSetting(urlSetting(['http:', 'https:'])),
@@ -67,9 +67,9 @@ export function fleetSettings(defaults: FleetDefaults) {
      * runs; at least 32 bytes; rotating it breaks joins with older tokens. The default is for local
      * development only and is refused when NODE_ENV=production.
      */
-    PHI_TOKEN_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_TOKEN_KEY),
+    PHI_TOKEN_KEY: z.string().min(32, 'at least 32 characters').default(DEVELOPMENT_DEFAULTS.PHI_TOKEN_KEY),
     /** Secret sealing (AES-256-GCM) the transient copies phi_minimized runs need to re-run; at least 32 bytes. */
-    PHI_SEAL_KEY: z.string().min(32, 'at least 32 characters').default(DEV_PHI_SEAL_KEY),
+    PHI_SEAL_KEY: z.string().min(32, 'at least 32 characters').default(DEVELOPMENT_DEFAULTS.PHI_SEAL_KEY),
     /** Seal keys used before PHI_SEAL_KEY (comma-separated): copies they sealed still open after a rotation. */
     PHI_SEAL_KEYS_PREVIOUS: previousSealKeysSetting,
     /**
@@ -79,7 +79,7 @@ export function fleetSettings(defaults: FleetDefaults) {
      */
     WORKFLOWS_MODULE: optionalSetting(z.string().min(1)),
     /** Twilio's auth token: the worker's API credential, and what the producer checks X-Twilio-Signature with. */
-    TWILIO_AUTH_TOKEN: z.string().min(1).default('local-standin-token'),
+    TWILIO_AUTH_TOKEN: z.string().min(1, 'must not be empty').default(DEVELOPMENT_DEFAULTS.TWILIO_AUTH_TOKEN),
   };
 }
 
@@ -88,18 +88,12 @@ export function hasHashTag(prefix: string): boolean {
   return /\{[^{}]+\}/.test(prefix);
 }
 
-/** The rules across shared settings: shared development keys never reach production; a cluster needs a hash tag. */
+/** The rules across shared settings: shared development secrets never reach production; a cluster needs a hash tag. */
 export function fleetRules(
-  env: { NODE_ENV?: string | undefined; PHI_TOKEN_KEY: string; PHI_SEAL_KEY: string; REDIS_CLUSTER_NODES?: string[] | undefined; QUEUE_PREFIX: string },
+  env: { NODE_ENV?: string | undefined; PHI_TOKEN_KEY: string; PHI_SEAL_KEY: string; TWILIO_AUTH_TOKEN: string; REDIS_CLUSTER_NODES?: string[] | undefined; QUEUE_PREFIX: string },
   ctx: z.RefinementCtx,
 ): void {
-  if (env.NODE_ENV === 'production') {
-    for (const key of ['PHI_TOKEN_KEY', 'PHI_SEAL_KEY'] as const) {
-      if (env[key] === DEV_PHI_TOKEN_KEY || env[key] === DEV_PHI_SEAL_KEY) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'the development default is refused when NODE_ENV=production' });
-      }
-    }
-  }
+  refusePublicDefaults(env, ['PHI_TOKEN_KEY', 'PHI_SEAL_KEY', 'TWILIO_AUTH_TOKEN'], ctx);
   if (env.REDIS_CLUSTER_NODES && !hasHashTag(env.QUEUE_PREFIX)) {
     ctx.addIssue({ code: 'custom', path: ['QUEUE_PREFIX'], message: 'must contain a hash tag such as {revos} when REDIS_CLUSTER_NODES is set (every key of a queue must hash to one slot)' });
   }

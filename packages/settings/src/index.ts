@@ -6,3 +6,4 @@
 export * from './parse.js';
 export * from './database.js';
 export * from './fleet.js';
+export * from './production.js';

@@ -9,7 +9,7 @@ import { TenantId } from '@revos/envelope';
 import { parseSince } from '../services/operator.js';
 import { CommandFailed, UsageError } from './errors.js';
 
-const STRING_OPTIONS = ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'until', 'out', 'operator', 'reason', 'ruleset', 'flags', 'expect', 'subject', 'address', 'channel', 'status', 'source', 'evidence', 'resolution', 'note'] as const;
+const STRING_OPTIONS = ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'until', 'out', 'operator', 'reason', 'ruleset', 'flags', 'expect', 'subject', 'address', 'channel', 'status', 'source', 'evidence', 'resolution', 'note', 'label'] as const;
 type StringOption = (typeof STRING_OPTIONS)[number];
 
 export type Parsed = { positionals: string[] } & { [K in StringOption]?: string } & {
@@ -17,6 +17,7 @@ export type Parsed = { positionals: string[] } & { [K in StringOption]?: string 
   failed: boolean;
   redactAll: boolean;
   dryRun: boolean;
+  newKey: boolean;
   json: boolean;
   help: boolean;
   version: boolean;
@@ -34,6 +35,7 @@ export function parse(argv: string[]): Parsed {
         failed: { type: 'boolean', default: false },
         'redact-all': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        'new-key': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -51,6 +53,7 @@ export function parse(argv: string[]): Parsed {
       failed: values.failed === true,
       redactAll: values['redact-all'] === true,
       dryRun: values['dry-run'] === true,
+      newKey: values['new-key'] === true,
       json: values.json === true,
       help: values.help === true,
       version: values.version === true,
@@ -65,7 +68,7 @@ export function parse(argv: string[]): Parsed {
 
 /** Refuses any option the command does not take (`ruleset`, `flags` and `expect` are policy set's alone, and checked there). */
 export function allowOnly(args: Parsed, command: string, allowed: (keyof Parsed)[]): void {
-  for (const option of ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'until', 'out', 'operator', 'reason', 'subject', 'address', 'channel', 'status', 'source', 'evidence', 'resolution', 'note'] as const) {
+  for (const option of ['name', 'config', 'tenant', 'workflow', 'since', 'limit', 'until', 'out', 'operator', 'reason', 'subject', 'address', 'channel', 'status', 'source', 'evidence', 'resolution', 'note', 'label'] as const) {
     if (args[option] !== undefined && !allowed.includes(option)) throw new UsageError(`${command}: --${option} is not an option of this command`);
   }
   for (const flag of ['force', 'failed'] as const) {
@@ -73,6 +76,7 @@ export function allowOnly(args: Parsed, command: string, allowed: (keyof Parsed)
   }
   if (args.redactAll && !allowed.includes('redactAll')) throw new UsageError(`${command}: --redact-all is not an option of this command`);
   if (args.dryRun && !allowed.includes('dryRun')) throw new UsageError(`${command}: --dry-run is not an option of this command`);
+  if (args.newKey && !allowed.includes('newKey')) throw new UsageError(`${command}: --new-key is not an option of this command`);
 }
 
 /** The positional at `index`, required; more than `count` positionals is an error too. */

@@ -1,4 +1,4 @@
-/** The CLI's two failures, each with its exit code (2 and 1), and how a refused submission reads. */
+/** The CLI's failures, each with its exit code (2, 1 and 78), and how a refused submission reads. */
 
 /** A missing or bad argument: exit 2, one line naming it. */
 export class UsageError extends Error {
@@ -15,6 +15,11 @@ export class CommandFailed extends Error {
   ) {
     super(message);
   }
+}
+
+/** A configuration file (`tenants create --config`) broke its schema: exit 78 (EX_CONFIG), naming each key and rule. */
+export class ConfigRefused extends Error {
+  override name = 'ConfigRefused';
 }
 
 /** A submission intake refused: exit 1 naming every failing field; --json prints the API's error body. */

@@ -11,6 +11,12 @@ export function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
+/**
+ * Free text someone else typed (an API caller's label), made safe for a terminal: control characters
+ * (escape sequences, newlines) are written as \u escapes instead of being sent to the screen.
+ */
+export const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /** A cell for a value that may be absent. */
 export const dash = (v: unknown) => (v === null || v === undefined || v === '' ? '-' : String(v));
 

@@ -14,7 +14,7 @@ import type { CommandGroup, Out } from './command.js';
 import { consents } from './consents.js';
 import { effects } from './effects.js';
 import { enqueue } from './enqueue.js';
-import { CommandFailed, UsageError } from './errors.js';
+import { CommandFailed, ConfigRefused, UsageError } from './errors.js';
 import { exportCommand } from './export.js';
 import { policy } from './policy.js';
 import { prune } from './prune.js';
@@ -102,6 +102,10 @@ export async function runCli(
     if (error instanceof UsageError) {
       io.err(`revos: ${error.message}`);
       return 2;
+    }
+    if (error instanceof ConfigRefused) {
+      io.err(`revos: ${error.message}`);
+      return 78;
     }
     if (error instanceof CommandFailed) {
       if (args.json && error.json !== undefined) io.out(JSON.stringify(error.json));

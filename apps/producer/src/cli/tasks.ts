@@ -3,7 +3,7 @@ import { applyTaskAction } from '../services/tasks.js';
 import { allowOnly, limitOption, noMorePositionals, operatorName, positional, tenantIdArgument, tenantOption, type Parsed } from './args.js';
 import { subcommand, type CommandContext, type CommandGroup } from './command.js';
 import { CommandFailed, UsageError } from './errors.js';
-import { dash, table } from './format.js';
+import { dash, printable, table } from './format.js';
 
 async function tasksList(args: Parsed, { session, out }: CommandContext): Promise<void> {
   const command = 'tasks list';
@@ -18,7 +18,7 @@ async function tasksList(args: Parsed, { session, out }: CommandContext): Promis
   if (rows.length === 0) return out('no open tasks');
   out(table([
     ['TASK_ID', 'KIND', 'STATUS', 'TENANT', 'WORKFLOW', 'RUN_ID', 'FAILURE', 'CREATED_AT', 'REASON'],
-    ...rows.map((t) => [t.task_id, t.kind, t.claimed_by ? `claimed:${t.claimed_by}` : t.status, t.tenant_id, dash(t.workflow_name), t.workflow_run_id, dash(t.failure_code), t.created_at, t.reason.slice(0, 80)]),
+    ...rows.map((t) => [t.task_id, t.kind, t.claimed_by ? `claimed:${t.claimed_by}${t.claimed_by_label ? `(${printable(t.claimed_by_label)})` : ''}` : t.status, t.tenant_id, dash(t.workflow_name), t.workflow_run_id, dash(t.failure_code), t.created_at, t.reason.slice(0, 80)]),
   ]));
 }
 
@@ -40,7 +40,7 @@ async function taskAction(action: 'claim' | 'resolve' | 'reopen', args: Parsed, 
   }
   const t = outcome.body.task;
   if (args.json) return out(JSON.stringify(outcome.body));
-  out(`task ${t.task_id} ${t.status}${t.resolution ? ` (${t.resolution})` : ''}${t.claimed_by ? ` claimed by ${t.claimed_by}` : ''}${outcome.body.changed ? '' : ' (unchanged)'}`);
+  out(`task ${t.task_id} ${t.status}${t.resolution ? ` (${t.resolution})` : ''}${t.claimed_by ? ` claimed by ${t.claimed_by}${t.claimed_by_label ? ` (${printable(t.claimed_by_label)})` : ''}` : ''}${outcome.body.changed ? '' : ' (unchanged)'}`);
 }
 
 /** `revos tasks`: the staff work queue. */

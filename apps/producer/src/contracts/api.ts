@@ -161,17 +161,29 @@ export const PolicyChangeBody = z
     feature_flags: FeatureFlags.optional(),
     expected_version: z.string().nullable().optional(),
     reason: z.string().min(1).max(200).optional(),
-    changed_by: z.string().regex(/^[A-Za-z0-9_.@-]{1,80}$/).optional(),
+    changed_by: z
+      .string()
+      .regex(/^[A-Za-z0-9_.@-]{1,80}$/)
+      .optional()
+      .describe('Your own name for the user who asked: kept as changed_by_label. The change is recorded as by api:<key id>.'),
   })
   .strict();
 
 /** PUT /v1/consents: a subject, an address or both; idempotent, every change an event. */
 export const ConsentChange = ConsentRequest;
 
-/** POST /v1/tasks/{id}/{action}: who acted, and for resolve the resolution (sent / not_sent settle an unknown vendor outcome). */
+/**
+ * POST /v1/tasks/{id}/{action}: the caller's label for who acted, and for resolve the resolution (sent / not_sent
+ * settle an unknown vendor outcome). Who acted is recorded from the API key.
+ */
 export const TaskActionRequest = z
   .object({
-    actor: z.string().min(1).max(120).optional(),
+    actor: z
+      .string()
+      .min(1)
+      .max(120)
+      .optional()
+      .describe('Your own name for the person who acted: stored apart as claimed_by_label / resolved_by_label; the task records api:<key id> as who acted.'),
     resolution: z.enum(['resolved', 'dismissed', 'sent', 'not_sent']).optional(),
     note: z.string().max(2000).optional(),
   })

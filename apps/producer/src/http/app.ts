@@ -3,7 +3,6 @@
  * only (no I/O at construction), so tests and the process assemble it the same way.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ProducerDeps } from '../platform/deps.js';
 import { registerAdminRoutes } from './admin/admin.js';
 import { requireApiKey } from './api/api-key-auth.js';
@@ -12,17 +11,18 @@ import { registerPolicyRoutes } from './api/policy-api.js';
 import { registerRunRoutes } from './api/runs-api.js';
 import type { AppEnv } from './app-env.js';
 import { PUBLIC_DESCRIPTION_PATHS, registerDescriptionRoutes } from './openapi/register.js';
+import { limitBody } from './request-body.js';
 import { registerWebhookRoutes } from './webhooks/routes.js';
 
-/** Largest request body accepted; envelopes and webhook forms are far smaller. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES } from './request-body.js';
 const HEALTH_TIMEOUT_MS = 2_000;
 
 export function createProducerApp(deps: ProducerDeps): Hono<AppEnv> {
   const { db, redis, log } = deps;
   const app = new Hono<AppEnv>();
 
-  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'payload_too_large' }, 413) }));
+  // Before every route: an oversized body is a 413 that closes its connection cleanly (request-body.ts).
+  app.use(limitBody());
 
   app.get('/healthz', async (c) => {
     try {

@@ -4,7 +4,8 @@
  * every fleet process shares (database, Redis, logs, traces, PHI keys, ...) come from @revos/settings.
  */
 import { INTAKE_REPEAT_CACHE_MAX_TTL_MS } from '@revos/runtime';
-import { booleanSetting, fleetRules, fleetSettings, optionalSetting as optional, parseSettings, urlSetting as url } from '@revos/settings';
+import { booleanSetting, DEVELOPMENT_DEFAULTS, fleetRules, fleetSettings, metricsTokenSetting, optionalSetting as optional, parseSettings, refusePublicDefaults, urlSetting as url } from '@revos/settings';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const ProducerEnv = z.object({
@@ -17,11 +18,13 @@ export const ProducerEnv = z.object({
   ENVIRONMENT: z.enum(['prod', 'staging']).default('staging'),
   /**
    * The externally visible base URL (scheme://host[:port], no path), used to rebuild the URL Twilio
-   * signed when a proxy sits in front. Absent: the request's own Host header and protocol.
+   * signed when a proxy sits in front. Absent: the request's own Host header and protocol. Give the
+   * workers the same value: their texts and calls name `{it}/webhooks/twilio/{tenant}/status` as
+   * Twilio's StatusCallback (delivery receipts).
    */
   PUBLIC_BASE_URL: optional(url(['http:', 'https:'])),
   /** Shared secret of the generic JSON webhooks (X-Revos-Signature: v1=<hex HMAC-SHA256>). */
-  WEBHOOK_SIGNING_SECRET: z.string().min(1).default('local-webhook-secret'),
+  WEBHOOK_SIGNING_SECRET: z.string().min(1, 'must not be empty').default(DEVELOPMENT_DEFAULTS.WEBHOOK_SIGNING_SECRET),
   /** A generic webhook's X-Revos-Timestamp may be this many seconds off our clock (replay window). */
   WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** The workflow an inbound Twilio SMS starts. */
@@ -55,17 +58,33 @@ export const ProducerEnv = z.object({
   ADMIN_USER: z.string().min(1).default('admin'),
   /** The operator's password. Unset: every /admin route answers 503 "admin disabled" (never open). */
   ADMIN_PASSWORD: optional(z.string().min(8, 'at least 8 characters')),
-  /** Signs the admin session cookie. Unset: derived from ADMIN_PASSWORD (changing the password logs everyone out). */
+  /** Signs the admin session cookie. Unset: derived from ADMIN_PASSWORD (development only; production requires it while admin is on). */
   ADMIN_SESSION_SECRET: optional(z.string().min(16, 'at least 16 characters')),
   /** How long an admin login lasts. */
   ADMIN_SESSION_TTL_S: z.coerce.number().int().min(60).max(7 * 86_400).default(8 * 3600),
   /** Bull Board's readOnlyMode: no retry, remove, promote or clean buttons. `false` lets operators act on jobs. */
   ADMIN_READ_ONLY: booleanSetting.default(true),
   /**
+   * Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDR ranges, e.g. `10.0.0.0/8,::1`):
+   * the credential throttle keys on the right-most address a trusted proxy did not add. Empty: the
+   * socket's peer is the client and X-Forwarded-For is ignored (anyone can send it).
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+    .refine((entries) => entries.every(isAddressOrRange), 'comma-separated IP addresses or CIDR ranges (e.g. 10.0.0.0/8,::1)'),
+  /**
+   * Keys (user names and client addresses) the credential throttle remembers per replica, about 150 bytes
+   * each. When full it forgets keys that are not locked; a lock is never forgotten before it ends.
+   */
+  ADMIN_AUTH_THROTTLE_ENTRIES: z.coerce.number().int().min(100, 'at least 100').max(1_000_000, 'at most 1000000').default(10_000),
+  /**
    * Bearer token for GET /metrics (Prometheus' `authorization` credentials). Unset: /metrics takes the
    * admin credentials instead (basic auth or the session), and answers 503 when admin is disabled too.
+   * Production requires it.
    */
-  METRICS_TOKEN: optional(z.string().min(16, 'at least 16 characters')),
+  METRICS_TOKEN: metricsTokenSetting,
   /** How often the alert checks (outbox lag, failure rate) run. */
   ALERT_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** An outbox entry pending longer than this many seconds raises an `outbox_lag` alert. */
@@ -91,11 +110,24 @@ export const ProducerEnv = z.object({
 })
   .superRefine(fleetRules)
   .superRefine((env, ctx) => {
+    // /metrics is always served; the session secret only matters while /admin is on (ADMIN_PASSWORD set).
+    refusePublicDefaults(env, ['WEBHOOK_SIGNING_SECRET', 'METRICS_TOKEN', ...(env.ADMIN_PASSWORD !== undefined ? (['ADMIN_SESSION_SECRET'] as const) : [])], ctx);
+  })
+  .superRefine((env, ctx) => {
     if (env.DEDUPE_WINDOW_DAYS !== undefined && env.DEDUPE_WINDOW_DAYS < env.RETENTION_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['DEDUPE_WINDOW_DAYS'], message: 'must be at least RETENTION_DAYS (a duplicate of a run still kept must stay a noop)' });
     }
   });
 export type ProducerEnv = z.infer<typeof ProducerEnv>;
+
+/** `1.2.3.4`, `::1`, `10.0.0.0/8` or `fd00::/8`: what TRUSTED_PROXIES accepts. */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 /** Parses the environment once at start; a bad value stops the process naming the variable and the rule. */
 export function loadProducerEnv(source: Record<string, string | undefined> = process.env): ProducerEnv {

@@ -13,6 +13,8 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 /** Job states reported per lane; `completed` is left out (bounded by retention, not work). */
 /** The front doors counted by revos_intake_total. */
 export type SubmitSourceLabel = 'api' | 'webhook';
+/** How an operator credential was presented (revos_admin_auth_failures_total). */
+export type AdminAuthMethod = 'form' | 'basic' | 'bearer';
 
 const DEPTH_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'waiting-children', 'failed'] as const;
 
@@ -22,6 +24,15 @@ export interface ProducerMetrics {
   intake(workflow: string | undefined, source: SubmitSourceLabel, status: 'queued' | 'duplicate' | 'refused'): void;
   /** An alert row the producer's checks wrote. */
   alertRaised(kind: string): void;
+  /**
+   * A Twilio status callback recorded for the first time (a redelivery is not counted): the status of
+   * a text or call made by `workflow` (`unknown` when the send was not found) for `tenant`.
+   */
+  deliveryStatus(tenant: string, workflow: string, channel: 'sms' | 'voice', status: string): void;
+  /** A wrong operator credential (login form, basic auth, metrics bearer token). */
+  adminAuthFailure(method: AdminAuthMethod): void;
+  /** A throttle key (a user name or a client address) locked by repeated failures. */
+  adminAuthLockout(key: 'user' | 'address'): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +62,12 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
     labelNames: ['layer'] as const,
     registers: [registry],
   });
+  const deliveries = new Counter({
+    name: 'revos_delivery_status_total',
+    help: 'Twilio status callbacks recorded once per (sid, status), by tenant, the workflow that sent, channel (sms, voice) and status; delivery rate = delivered / (delivered + undelivered + failed)',
+    labelNames: ['tenant', 'workflow', 'channel', 'status'] as const,
+    registers: [registry],
+  });
   const alerts = new Counter({
     name: 'revos_alerts_raised_total',
     help: 'Alert rows written by this producer\'s checks, by kind',
@@ -67,6 +84,20 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
       this.inc(deps.repeats.hits);
     },
   });
+  const authFailures = new Counter({
+    name: 'revos_admin_auth_failures_total',
+    help: 'Wrong operator credentials (admin login form, basic auth, metrics bearer token), by method; refused attempts of a locked key are not counted',
+    labelNames: ['method'] as const,
+    registers: [registry],
+  });
+  const authLockouts = new Counter({
+    name: 'revos_admin_auth_lockouts_total',
+    help: 'Credential throttle keys locked by repeated failures, by key kind (user name or client address)',
+    labelNames: ['key'] as const,
+    registers: [registry],
+  });
+  for (const method of ['form', 'basic', 'bearer'] as const) authFailures.inc({ method }, 0);
+  for (const key of ['user', 'address'] as const) authLockouts.inc({ key }, 0);
   // Start both label sets at 0 so a rate() has a series before the first duplicate.
   duplicates.inc({ layer: 'intake' }, 0);
   duplicates.inc({ layer: 'jobid' }, 0);
@@ -145,6 +176,15 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
     },
     alertRaised(kind) {
       alerts.inc({ kind });
+    },
+    deliveryStatus(tenant, workflow, channel, status) {
+      deliveries.inc({ tenant, workflow, channel, status });
+    },
+    adminAuthFailure(method) {
+      authFailures.inc({ method });
+    },
+    adminAuthLockout(key) {
+      authLockouts.inc({ key });
     },
     async close() {
       await Promise.all(listeners.map((l) => l.events.close()));

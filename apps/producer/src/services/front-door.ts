@@ -27,8 +27,11 @@ export type FrontDoorSubmission =
   | { kind: 'request'; body: unknown }
   /** A webhook or a voice turn: the partial envelope the door built for `workflow`. */
   | { kind: 'envelope'; workflow: string; partial: unknown; arrivedAt?: Date }
-  /** PUT /v1/policy: a change request, run as WF07_Change_Policy; `changedBy` is recorded as who asked. */
-  | { kind: 'policy_change'; body: unknown; changedBy: string };
+  /**
+   * PUT /v1/policy: a change request, run as WF07_Change_Policy; `changedBy` (from the credential) is
+   * recorded as who asked, `changedByLabel` (the caller's own name for its user) beside it.
+   */
+  | { kind: 'policy_change'; body: unknown; changedBy: string; changedByLabel?: string };
 
 /** Submits, logs the outcome and counts it. Only unexpected errors are thrown (then nothing is logged or counted here). */
 export async function submitAtFrontDoor(deps: ProducerDeps, door: FrontDoor, submission: FrontDoorSubmission): Promise<SubmitOutcome> {
@@ -45,7 +48,7 @@ export async function submitAtFrontDoor(deps: ProducerDeps, door: FrontDoor, sub
       workflow = submission.workflow;
       break;
     case 'policy_change':
-      outcome = await submitPolicyChange({ ...deps, environment: deps.env.ENVIRONMENT, privacy: deps.privacy }, tenantId, submission.body, submission.changedBy, source);
+      outcome = await submitPolicyChange({ ...deps, environment: deps.env.ENVIRONMENT, privacy: deps.privacy }, tenantId, submission.body, submission.changedBy, source, submission.changedByLabel);
       workflow = CHANGE_POLICY_WORKFLOW;
       break;
   }

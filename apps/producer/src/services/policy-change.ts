@@ -46,7 +46,8 @@ function issuesAt(root: string, error: z.ZodError, input: unknown): FieldIssue[]
 }
 
 /**
- * Submits the WF07 run for a change request. `changedBy` names who asked (`api_key`, `cli:<operator>`).
+ * Submits the WF07 run for a change request. `changedBy` names who asked, from the credential
+ * (`api:<key id>`, `cli:<operator>`); `changedByLabel`, the caller's own name for its user, is kept beside it.
  * The trigger is the change itself (target, version it was made against, new value): the same
  * request sent twice is one run.
  */
@@ -56,6 +57,7 @@ export async function submitPolicyChange(
   body: unknown,
   changedBy: string,
   source: IntakeSource,
+  changedByLabel?: string,
 ): Promise<SubmitOutcome> {
   const request = PolicyChangeRequest.safeParse(body);
   if (!request.success) return refused(400, 'invalid_policy', toFieldIssues(request.error, body));
@@ -78,6 +80,7 @@ export async function submitPolicyChange(
     [target]: value,
     from_version: currentVersion,
     changed_by: changedBy,
+    ...(changedByLabel === undefined ? {} : { changed_by_label: changedByLabel }),
     ...(r.reason === undefined ? {} : { reason: r.reason }),
   };
   const triggerId = `policy:${sha256Hex(canonicalJson({ target, from_version: currentVersion, value })).slice(0, 40)}`;

@@ -18,7 +18,7 @@ const DESCRIBE: Record<string, (p: Fields) => string> = {
   'payment.collected': (p) => `payment ${text(p['status'])}: ${text(p['amount_minor'])} ${text(p['currency'])} (${text(p['payment_intent_id'])})`,
   'payment.refunded': (p) => `refund ${text(p['status'])}: ${text(p['amount_minor'])} ${text(p['currency'])} of ${text(p['payment_intent_id'])} (${text(p['refund_id'])})`,
   'policy.changed': (p) =>
-    `${text(p['target'])} changed ${p['from_version'] === null ? 'from no version' : `from ${text(p['from_version'])}`} to ${text(p['to_version'])} by ${text(p['changed_by'])}`,
+    `${text(p['target'])} changed ${p['from_version'] === null ? 'from no version' : `from ${text(p['from_version'])}`} to ${text(p['to_version'])} by ${text(p['changed_by'])}${typeof p['changed_by_label'] === 'string' ? ` (${p['changed_by_label']})` : ''}`,
 };
 
 /** The side-effect lines of a run's events; events of other kinds (run.retry_scheduled, ...) are left out. */

@@ -13,7 +13,10 @@ import { settleTaskEffect, SettlementRefusedError } from './settle-task-effect.j
 export const TaskActionName = z.enum(['claim', 'resolve', 'reopen']);
 export type TaskActionName = z.infer<typeof TaskActionName>;
 
-/** The body of `POST /v1/tasks/:id/resolve` (claim and reopen take `{actor?}` only). */
+/**
+ * The body of `POST /v1/tasks/:id/resolve` (claim and reopen take `{actor?}` only). `actor` is the
+ * caller's own free-text name for whoever acted: kept as the task's label, never as who acted.
+ */
 export const TaskActionBody = z
   .object({
     actor: z.string().min(1).max(120).optional(),
@@ -27,15 +30,15 @@ export type TaskOutcome =
   | { ok: false; status: 400 | 404 | 409; body: { error: string; issues?: FieldIssue[]; message?: string; task?: TaskRow } };
 
 /**
- * Applies `action` to task `taskId` of `tenantId`. `defaultActor` names who acted when the body
- * does not (`api`, `cli:<operator>`, `admin:<user>`).
+ * Applies `action` to task `taskId` of `tenantId`. `actor` names who acted, from the credential
+ * (`api:<key id>`, `admin:<user>`, `cli:<operator>`); a body's `actor` is stored apart as its label.
  */
-export async function applyTaskAction(deps: IntakeDeps, tenantId: string, taskId: string, action: TaskActionName, input: unknown, defaultActor: string): Promise<TaskOutcome> {
+export async function applyTaskAction(deps: IntakeDeps, tenantId: string, taskId: string, action: TaskActionName, input: unknown, actor: string): Promise<TaskOutcome> {
   const { db } = deps;
   const parsed = TaskActionBody.safeParse(input ?? {});
   if (!parsed.success) return { ok: false, status: 400, body: { error: 'invalid_body', issues: toFieldIssues(parsed.error, input) } };
   const { resolution, note } = parsed.data;
-  const actor = parsed.data.actor ?? defaultActor;
+  const actorLabel = parsed.data.actor ?? null;
   if (action === 'resolve' && resolution === undefined) {
     return { ok: false, status: 400, body: { error: 'invalid_body', issues: [{ path: 'resolution', rule: 'required', message: 'resolve needs resolution: resolved | dismissed | sent | not_sent' }] } };
   }
@@ -47,7 +50,7 @@ export async function applyTaskAction(deps: IntakeDeps, tenantId: string, taskId
   let outcome: TaskOutcome;
   try {
     outcome = await withTenant(db.sql, tenantId, async (tx): Promise<TaskOutcome> => {
-      const result = await transitionTask(tx, { tenantId, taskId, change, actor, note: note ?? null });
+      const result = await transitionTask(tx, { tenantId, taskId, change, actor, actorLabel, note: note ?? null });
       if (result.kind === 'not_found') return { ok: false, status: 404, body: { error: 'not_found' } };
       if (result.kind === 'refused') return { ok: false, status: 409, body: { error: result.rule, message: result.message, task: result.task } };
       if (result.kind === 'applied' && (resolution === 'sent' || resolution === 'not_sent')) {

@@ -50,6 +50,14 @@ export interface ManifestOptions<S extends z.ZodType> {
    * default: an inbound patient text that happens to quote a card must not be refused and lost.
    */
   refusesCardData?: boolean;
+  /**
+   * Payload fields holding a date-time that must still lie ahead when a front door (API, webhooks,
+   * CLI, cron, replay) accepts the run: one that has passed is refused with 400, rule `in_the_past`,
+   * naming the field. Checked against the clock at intake only: a run that starts after the time has
+   * passed (a `run_after_utc`, retries, a backlog) is its handler's to end (WF18 ends `blocked` /
+   * `expired`), and the dispatcher's follow-ups are left to the handler as their payloads always were.
+   */
+  futureTimes?: readonly string[];
 }
 
 /** A manifest with every default filled in. */
@@ -65,6 +73,10 @@ export function defineManifest<S extends z.ZodType>(options: ManifestOptions<S>)
   if (!isSemver(options.version)) throw new Error(`workflow ${options.name} version ${options.version}: must be semver`);
   const channel: Channel = options.channel ?? (options.lane === 'realtime' ? 'voice' : options.lane === 'batch' ? 'batch' : 'sms');
   const attempts = options.attempts ?? 5;
+  const shape = (options.payload as { shape?: Record<string, unknown> }).shape;
+  for (const field of options.futureTimes ?? []) {
+    if (shape && !(field in shape)) throw new Error(`workflow ${options.name}: futureTimes names ${field}, which its payload does not have`);
+  }
   if (!Number.isInteger(attempts) || attempts < 1) throw new Error(`workflow ${options.name}: attempts must be an integer ≥ 1`);
   return {
     name: options.name,
@@ -81,6 +93,7 @@ export function defineManifest<S extends z.ZodType>(options: ManifestOptions<S>)
     isEscalation: options.isEscalation ?? false,
     usesPolicy: options.usesPolicy ?? false,
     refusesCardData: options.refusesCardData ?? false,
+    futureTimes: options.futureTimes ?? [],
   };
 }
 

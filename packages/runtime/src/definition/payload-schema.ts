@@ -38,10 +38,27 @@ export function payloadSchemaIssues(schema: z.ZodType, payload: unknown): FieldI
 }
 
 /**
- * The workflow-specific problems of a submitted payload. Empty when the payload is not an object:
- * the envelope's own schema reports that, and repeating it here would list one mistake twice.
+ * The workflow-specific problems of a submitted payload: its schema's, then each of the manifest's
+ * `futureTimes` that has passed by `now` (the moment of the check). Empty when the payload is not an
+ * object: the envelope's own schema reports that, and repeating it here would list one mistake twice.
+ * Front doors only: the pipeline checks the schema alone, since a queued run may start after its time.
  */
-export function payloadIssuesFor(workflow: Pick<AnyManifest, 'payload'>, payload: unknown): FieldIssue[] {
+export function payloadIssuesFor(workflow: Pick<AnyManifest, 'payload' | 'futureTimes'>, payload: unknown, now: Date = new Date()): FieldIssue[] {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return [];
-  return payloadSchemaIssues(workflow.payload, payload);
+  const issues = payloadSchemaIssues(workflow.payload, payload);
+  return [...issues, ...pastTimeIssues(workflow.futureTimes, payload as Record<string, unknown>, now, issues)];
+}
+
+/** `in_the_past` for each named field whose date-time is not after `now`; a field the schema already faulted is not named twice. */
+function pastTimeIssues(fields: readonly string[], payload: Record<string, unknown>, now: Date, known: FieldIssue[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const field of fields) {
+    const path = `payload.${field}`;
+    const value = payload[field];
+    if (typeof value !== 'string' || known.some((i) => i.path === path)) continue;
+    const at = Date.parse(value);
+    // The value itself is not echoed: an appointment time is the caller's to know, not our answers' or logs'.
+    if (at <= now.getTime()) issues.push({ path, rule: 'in_the_past', message: `${path} has passed: it must be after the time of the request (${now.toISOString()})` });
+  }
+  return issues;
 }

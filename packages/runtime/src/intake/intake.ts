@@ -6,7 +6,7 @@
  * recorded and handed to a single enqueue. What a caller did wrong is an {@link IntakeRefusal}.
  */
 import { acceptRun, type Db } from '@revos/db';
-import { jsonLimitIssues, toJobId, validateEnvelope, type Envelope, type FieldIssue, type Priority } from '@revos/envelope';
+import { envelopeHash, jsonLimitIssues, toJobId, validateEnvelope, type Envelope, type FieldIssue, type Priority } from '@revos/envelope';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { completeEnvelope } from './complete-envelope.js';
 import type { WorkflowCatalog } from '../definition/define-workflow.js';
@@ -198,6 +198,7 @@ async function acceptAndEnqueue(deps: IntakeDeps, ready: ReadyRun, options: Inta
     envelope: phi && deps.privacy ? redactEnvelope(deps.privacy, envelope) : envelope,
     sealedEnvelope: phi && deps.privacy ? deps.privacy.sealer.seal(envelope, sealContext.acceptedRun(meta.idempotency_key)) : null,
     traceContext: traceContext ?? null,
+    envelopeHash: envelopeHash(envelope),
   }));
   const base = { idempotency_key: meta.idempotency_key, job_id: jobId, lane, root_run_id: accepted.rootRunId };
   if (!accepted.accepted) {

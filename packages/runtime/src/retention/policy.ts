@@ -1,8 +1,6 @@
 import { listTenantRetentionSettings, type RetentionPolicy, type Sql, type TenantRetention } from '@revos/db';
+import { RetentionDays as Days } from '@revos/envelope';
 import { z } from 'zod';
-
-/** Bounds of a retention setting in days: at least a day, at most ten years (a typo such as 36500 is refused). */
-const Days = z.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days');
 
 /**
  * A tenant's own retention, from its config (`tenants.config`): `retention_days` (runs, events,

@@ -4,8 +4,8 @@
  * terminal) builds its output with the one builder, writes every durable fact in one statement and
  * says what BullMQ should do.
  */
-import { classifyFailure, newAlertId, newTaskId, type Envelope, type ExternalCall, type FailureCode, type NextAction, type OutputContract } from '@revos/envelope';
-import { recordAlert, type Db, type EventRow, type JournalEntry, type Lease, type LedgerTransition, type TaskEntry } from '@revos/db';
+import { classifyFailure, envelopeHash, newAlertId, newTaskId, type Envelope, type ExternalCall, type FailureCode, type NextAction, type OutputContract } from '@revos/envelope';
+import { isRunAccepted, recordAlert, type Db, type EventRow, type JournalEntry, type Lease, type LedgerTransition, type TaskEntry } from '@revos/db';
 import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
 import type { AnyWorkflow, WorkflowResult } from '../definition/define-workflow.js';
@@ -20,6 +20,7 @@ import { stageFailure, toStagedFailure, type StagedFailure } from './failure.js'
 import { measureLatency, runClockStart, type QueueTiming } from './latency.js';
 import { policyUsed } from './policy.js';
 import { StoredRows } from './stored-rows.js';
+import { refuseUnacceptedJob } from './unaccepted-job.js';
 
 export const ESCALATION_WORKFLOW = 'WF21_Escalate_To_Staff';
 
@@ -72,6 +73,13 @@ export class RunAttempt {
   /** The payload's canonical JSON once node B has it: the inputs hash reuses it. */
   private payloadJson: string | undefined;
   private inputsHash: string | undefined;
+  /**
+   * Whether intake accepted this job: known once the claim answered (it checks acceptance in the same
+   * statement). An attempt that ends before claiming asks PostgreSQL first (see finishTerminal).
+   */
+  private admitted = false;
+  /** sha256 of the job as it came (`envelopeHash`); set by the caller when the job was not a valid envelope. */
+  jobHash: string | undefined;
 
   constructor(
     private readonly deps: AttemptDeps,
@@ -105,6 +113,23 @@ export class RunAttempt {
   /** Node B serialised the payload for its hash: the inputs hash uses the same text. */
   knowPayloadJson(json: string): void {
     this.payloadJson = json;
+  }
+
+  /** sha256 of the job's envelope: what intake stored on its accepted_runs row. */
+  envelopeHash(): string {
+    return (this.jobHash ??= envelopeHash(this.envelope, this.payloadJson));
+  }
+
+  /** The claim answered for this run (anything but not_accepted): intake accepted it. */
+  admit(): void {
+    this.admitted = true;
+  }
+
+  /** The claim (or the check before a no-claim ending) found no acceptance: nothing runs, nothing but an alert is written. */
+  refuseUnaccepted(failure?: StagedFailure): Promise<AttemptOutcome> {
+    const issues = failure?.details?.['issues'];
+    const named = Array.isArray(issues) ? issues.map((i: { path: string; rule: string }) => ({ path: i.path, rule: i.rule })) : [];
+    return refuseUnacceptedJob(this.deps, this.envelope.meta, this.attempt, this.log, named);
   }
 
   claimed(lease: Lease, entries?: Map<string, JournalEntry>): void {
@@ -225,6 +250,19 @@ export class RunAttempt {
   }
 
   async finishTerminal(failure: StagedFailure): Promise<AttemptOutcome> {
+    // Before the claim nothing has checked acceptance yet: a job past intake must not write a run, a task or an outbox row.
+    if (!this.admitted) {
+      const meta = this.envelope.meta;
+      const accepted = await isRunAccepted(this.deps.db.sql, {
+        idempotencyKey: meta.idempotency_key,
+        workflowRunId: meta.workflow_run_id,
+        tenantId: meta.tenant_id,
+        workflowName: meta.workflow_name,
+        envelopeHash: this.envelopeHash(),
+      });
+      if (!accepted) return this.refuseUnaccepted(failure);
+      this.admitted = true;
+    }
     const cls = classifyFailure(failure.code);
     const status = cls.status === 'retry' ? 'failed' : cls.status;
     const workflow = this.workflow;

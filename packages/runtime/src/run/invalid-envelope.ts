@@ -1,7 +1,7 @@
 /**
  * Validate_Envelope's refusal (node A) of an envelope that fails validation.
  */
-import { EnvelopeMeta, newAlertId, type Envelope, type FieldIssue } from '@revos/envelope';
+import { canonicalJson, EnvelopeMeta, newAlertId, sha256Hex, type Envelope, type FieldIssue } from '@revos/envelope';
 import { recordAlert } from '@revos/db';
 import type { WorkflowCatalog } from '../definition/define-workflow.js';
 import { RunAttempt, type AttemptDeps, type AttemptInfo, type AttemptOutcome } from './attempt.js';
@@ -45,8 +45,19 @@ export async function rejectInvalidEnvelope(
   const envelope: Envelope = { meta: meta.data, subject: {}, payload: {} };
   const log = deps.log.child({ workflow: meta.data.workflow_name, workflow_run_id: meta.data.workflow_run_id, root_run_id: meta.data.root_run_id, correlation_id: meta.data.correlation_id });
   const run = new RunAttempt(deps, envelope, attempt, startedAt, log);
+  // Intake accepted (and hashed) the job as it came, not the sound part kept here.
+  run.jobHash = rawHash(data);
   run.workflow = deps.catalog.get(meta.data.workflow_name, meta.data.workflow_version) ?? null;
   return run.finishTerminal(
     stageFailure('invalid_input', 'validate_envelope', reason, { issues: issues.map(({ path, rule, message }) => ({ path, rule, message })) }),
   );
+}
+
+/** The job's data hashed as intake hashes an envelope; data that is not JSON matches no acceptance. */
+function rawHash(data: unknown): string {
+  try {
+    return sha256Hex(canonicalJson(data));
+  } catch {
+    return 'unhashable';
+  }
 }

@@ -13,9 +13,11 @@
  * logic's context (core-logic.ts), stored copies (stored-rows.ts), breaches (breach.ts).
  *
  * Round trips for a fresh run (tenant cached): claim 1, consent 1 (outbound
- * only), 2 per effect (intent, then result + event), outcome 1.
+ * only), 2 per effect (intent, then result + event), outcome 1. The claim also checks that intake
+ * accepted this very job (claimIdempotencyKeys); an attempt ending before the claim asks once
+ * (RunAttempt.finishTerminal). A job intake never accepted runs nothing (unaccepted-job.ts).
  */
-import { canonicalJson, sha256Hex, tryParseIdempotencyKey, validateEnvelope, type ConsentResult } from '@revos/envelope';
+import { canonicalJson, envelopeHash, sha256Hex, tryParseIdempotencyKey, validateEnvelope, type ConsentResult } from '@revos/envelope';
 import { loadEffectJournal, type Db } from '@revos/db';
 import type { Logger } from 'pino';
 import { computeBackoffMs } from './backoff.js';
@@ -114,9 +116,13 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
     workflowName: meta.workflow_name,
     payloadHash: hash,
     workflowRunId: meta.workflow_run_id,
+    // Only a job carrying the envelope intake accepted may claim (checked in the claim's own statement).
+    envelopeHash: envelopeHash(envelope, payloadJson),
     workerId: deps.workerId,
     lockMs: workflow.timeoutMs + LANE_SETTINGS[workflow.lane].lockDurationMs,
   });
+  if (claim.kind === 'not_accepted') return run.refuseUnaccepted();
+  run.admit();
   switch (claim.kind) {
     case 'finished':
       return run.finishNoop(claim.priorRunId, claim.resultStatus, claim.outputsHash);

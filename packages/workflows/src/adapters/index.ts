@@ -12,6 +12,7 @@ export {
 export {
   TwilioResource,
   ACCEPTED_UNREAD,
+  statusCallbackUrl,
   type TwilioOptions,
   type TwilioCallOptions,
   type TwilioCreated,

@@ -14,6 +14,12 @@ export interface TwilioOptions {
   authToken: string;
   /** Per-call budget in milliseconds (connect + response). */
   timeoutMs: number;
+  /**
+   * The producer's public base URL (`PUBLIC_BASE_URL`). Set: every text and call names
+   * `{base}/webhooks/twilio/{tenant}/status` as its `StatusCallback`, so Twilio reports delivery.
+   * Unset: no `StatusCallback` is sent and delivery is never known.
+   */
+  statusCallbackBaseUrl?: string | undefined;
 }
 
 /** Per-call options shared by the Twilio adapters. */
@@ -24,6 +30,13 @@ export interface TwilioCallOptions {
    * idempotency ledger. Use the same token on every retry of one logical send.
    */
   idempotencyToken?: string;
+  /** The tenant the resource is created for: names the `StatusCallback` route (see `statusCallbackBaseUrl`). */
+  tenantId?: string;
+}
+
+/** The signed route Twilio posts a text's or a call's status changes to (apps/producer, webhooks). */
+export function statusCallbackUrl(baseUrl: string, tenantId: string): string {
+  return joinUrl(baseUrl, `/webhooks/twilio/${encodeURIComponent(tenantId)}/status`);
 }
 
 /** The fields of a created Message or Call resource we rely on. Other fields are ignored. */
@@ -77,13 +90,16 @@ export async function createTwilioResource(
   if (callOptions.idempotencyToken !== undefined) {
     headers['i-twilio-idempotency-token'] = callOptions.idempotencyToken;
   }
+  const fields = options.statusCallbackBaseUrl && callOptions.tenantId !== undefined
+    ? { ...form, StatusCallback: statusCallbackUrl(options.statusCallbackBaseUrl, callOptions.tenantId) }
+    : form;
   const response = await vendorRequest({
     service: TWILIO_SERVICE,
     endpoint,
     method: 'POST',
     url,
     headers,
-    body: new URLSearchParams(form).toString(),
+    body: new URLSearchParams(fields).toString(),
     timeoutMs: options.timeoutMs,
     ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
   });

@@ -10,6 +10,7 @@ export const WF18Manifest = defineManifest({
   payload: z
     .object({
       practice_id: z.string().min(1),
+      /** Must still lie ahead: intake refuses a slot that has passed, and a run that starts after it ends `blocked` / `expired`. */
       slot_start: z.iso.datetime(),
       provider_id: z.string().min(1).optional(),
       reason_code: z.string().max(40).optional(),
@@ -17,4 +18,5 @@ export const WF18Manifest = defineManifest({
       confirm_to: z.string().regex(E164_PHONE_RE).optional(),
     })
     .strict(),
+  futureTimes: ['slot_start'],
 });

@@ -2,7 +2,10 @@ import { defineManifest } from '@revos/runtime';
 import { PhoneAddress } from '@revos/envelope';
 import { z } from 'zod';
 
-/** Fixed texts; free text comes in `body`. Neither is ever logged or stored in events. */
+/**
+ * Fixed texts, sent signed with the practice's name (tenant config `practice_name`); free text comes in
+ * `body` and is sent as written. Neither is ever logged or stored in events.
+ */
 export const TEMPLATES = {
   appointment_confirmation: 'Your appointment is booked. Reply C to confirm or call us to change it.',
   appointment_reminder: 'Reminder: you have an appointment with us soon. Reply C to confirm.',
@@ -15,6 +18,11 @@ export const WF30Payload = z
     body: z.string().min(1).max(1600).optional(),
     /** The appointment a reminder or confirmation is about: a "C" reply then confirms it. */
     appointment_id: z.string().min(1).max(200).optional(),
+    /**
+     * When that appointment starts. A text about an appointment that has passed is never sent: intake
+     * refuses it, and a run that starts after it ends `blocked` / `expired` without a vendor call.
+     */
+    appointment_at: z.iso.datetime({ offset: true }).optional(),
   })
   .strict()
   .refine((p) => (p.template === undefined) !== (p.body === undefined), 'exactly one of template or body');
@@ -27,5 +35,6 @@ export const WF30Manifest = defineManifest({
   outbound: { channel: 'sms', subject: 'patient_id', address: 'to' },
   requiresConfig: ['sms_from'],
   payload: WF30Payload,
+  futureTimes: ['appointment_at'],
 });
 export type WF30Payload = z.infer<typeof WF30Payload>;

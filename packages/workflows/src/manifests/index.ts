@@ -14,6 +14,7 @@ import { WF18Manifest } from './WF18_Schedule.js';
 import { WF21Manifest } from './WF21_Escalate_To_Staff.js';
 import { WF30Manifest } from './WF30_Send_SMS.js';
 import { WF31Manifest } from './WF31_Inbound_SMS.js';
+import { WF33Manifest } from './WF33_Delivery_Status.js';
 import { WF42Manifest } from './WF42_Escalation_Follow_Up.js';
 import { WF54Manifest } from './WF54_Dataset_Curation.js';
 import { WF60Manifest } from './WF60_Collect_Payment.js';
@@ -28,6 +29,7 @@ export { WF17Payload } from './WF17_RealTime_Voice_Orchestrator.js';
 export { ESCALATION_PAYLOAD } from './WF21_Escalate_To_Staff.js';
 export { WF30Payload } from './WF30_Send_SMS.js';
 export { WF31Payload } from './WF31_Inbound_SMS.js';
+export { WF33Manifest, WF33Payload } from './WF33_Delivery_Status.js';
 export { WF54Payload } from './WF54_Dataset_Curation.js';
 export { CollectPaymentPayload } from './WF60_Collect_Payment.js';
 export { RefundPaymentPayload } from './WF61_Refund_Payment.js';
@@ -48,6 +50,7 @@ export const referenceManifests: readonly AnyManifest[] = [
   WF21Manifest,
   WF30Manifest,
   WF31Manifest,
+  WF33Manifest,
   WF42Manifest,
   WF54Manifest,
   WF60Manifest,

@@ -1,5 +1,6 @@
 import { E164_PHONE_RE } from '@revos/envelope';
 import { z } from 'zod';
+import { greeting } from './practice-name.js';
 
 /**
  * What a voice turn tells the caller, in WF17's `primary_outputs.reply`; the voice webhook turns it
@@ -12,8 +13,8 @@ export const VoiceReply = z.object({
 });
 export type VoiceReply = z.infer<typeof VoiceReply>;
 
-/** The greeting of a new call (no workflow runs for it: the caller has said nothing yet). */
-export const GREETING = 'Thank you for calling. You can book an appointment, or ask for the front desk. How can I help you?';
+/** The greeting of a new call without a practice name; `greeting(config)` names the practice (no workflow runs for it: the caller has said nothing yet). */
+export const GREETING = greeting({});
 /** Said when the turn did not answer by the deadline or failed (WF71's fallback on the call). */
 export const FALLBACK_APOLOGY = 'Sorry, this is taking longer than it should. Let me connect you to the front desk.';
 /** Said after a `<Gather>` that heard nothing. */

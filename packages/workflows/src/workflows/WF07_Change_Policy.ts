@@ -9,6 +9,8 @@ interface PolicyChanged extends Record<string, unknown> {
   from_version: string | null;
   to_version: string;
   changed_by: string;
+  /** The API caller's own name for its user, when it gave one. */
+  changed_by_label?: string;
   reason: string | null;
 }
 
@@ -50,7 +52,14 @@ export function WF07_Change_Policy(records: Db) {
           switch (outcome.kind) {
             case 'changed':
             case 'already_applied':
-              return { target: p.target, from_version: p.from_version, to_version: toVersion, changed_by: p.changed_by, reason: p.reason ?? null };
+              return {
+                target: p.target,
+                from_version: p.from_version,
+                to_version: toVersion,
+                changed_by: p.changed_by,
+                ...(p.changed_by_label === undefined ? {} : { changed_by_label: p.changed_by_label }),
+                reason: p.reason ?? null,
+              };
             case 'conflict':
               throw new WorkflowError('version_conflict', `payload.from_version: the ${p.target} is at ${outcome.currentVersion ?? 'no version'}, not ${p.from_version ?? 'no version'}; re-read and retry`, {
                 details: { current_version: outcome.currentVersion },

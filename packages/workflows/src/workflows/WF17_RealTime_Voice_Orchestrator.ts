@@ -1,9 +1,11 @@
 import { WorkflowError } from '@revos/envelope';
 import { defineWorkflow, type NextActionInput, type RunContext } from '@revos/runtime';
 import type { CallState, OfferedSlot } from '../voice/call-state.js';
+import { farewell } from '../voice/practice-name.js';
 import type { VoiceReply } from '../voice/reply.js';
 import { classifyUtterance, isTimeZone, parseAskedTime, speakTime, type VoiceIntent } from '../voice/understanding.js';
 import { bookOnce } from './booking-once.js';
+import { hasPassed, isExpired } from './expiry.js';
 import type { WorkflowServices } from './services.js';
 import { WF17Payload, WF17Manifest } from '../manifests/WF17_RealTime_Voice_Orchestrator.js';
 
@@ -91,9 +93,9 @@ async function decide(ctx: Ctx, services: WorkflowServices, state: CallState): P
     }
     case 'no':
       if (offered.length > 0) return { intent, reply: gather('No problem. What other day and time would suit you?'), state: { ...state, stage: 'asking_time', offered_slots: [] } };
-      return { intent, reply: hangup('Thank you for calling. Goodbye.'), state: { ...state, stage: 'ended' } };
+      return { intent, reply: hangup(farewell(config)), state: { ...state, stage: 'ended' } };
     case 'goodbye':
-      return { intent, reply: hangup('Thank you for calling. Goodbye.'), state: { ...state, stage: 'ended' } };
+      return { intent, reply: hangup(farewell(config)), state: { ...state, stage: 'ended' } };
     case 'book':
     case 'time_only': {
       if (intent === 'time_only' && state.stage !== 'asking_time' && state.stage !== 'offered') {
@@ -125,7 +127,8 @@ async function offer(ctx: Ctx, services: WorkflowServices, state: CallState, at:
     ({ signal }) =>
       services.pms
         .findFreeSlots({ practiceId, near: at.toISOString(), limit: MAX_OFFERED }, { signal })
-        .then((r) => r.slots.slice(0, MAX_OFFERED).map((s): OfferedSlot => ({ start: s.start, provider_id: s.providerId }))),
+        // A free slot that has already begun is no slot to offer.
+        .then((r) => r.slots.filter((s) => !hasPassed(s.start)).slice(0, MAX_OFFERED).map((s): OfferedSlot => ({ start: s.start, provider_id: s.providerId }))),
   );
   if (found.length === 0) {
     return { intent, reply: gather('I have nothing free near that time. What other day and time would suit you?'), state: { ...state, patient_id: patientId, stage: 'asking_time', offered_slots: [] } };
@@ -156,9 +159,19 @@ async function book(ctx: Ctx, services: WorkflowServices, state: CallState, slot
   const practiceId = typeof ctx.tenant.config.practice_id === 'string' ? ctx.tenant.config.practice_id : null;
   const patientId = state.patient_id ?? ctx.envelope.subject.patient_id ?? null;
   if (!practiceId || !patientId) return { intent, reply: dial('Let me connect you to the front desk to book that.'), state: { ...state, stage: 'ended' } };
-  const booking = await bookOnce(ctx, services.pms, { practiceId, patientId, slotStart: slot.start, providerId: slot.provider_id });
+  let booking;
+  try {
+    booking = await bookOnce(ctx, services.pms, { practiceId, patientId, slotStart: slot.start, providerId: slot.provider_id });
+  } catch (error) {
+    // The slot began while the caller was deciding: say so and ask again, rather than book the past.
+    if (!isExpired(error)) throw error;
+    return { intent, reply: gather('Sorry, that time has just gone. What other day and time would suit you?'), state: { ...state, patient_id: patientId, stage: 'asking_time', offered_slots: [] } };
+  }
   const from = ctx.payload.from;
-  const next: NextActionInput[] = from ? [{ workflow: 'WF30_Send_SMS', payload: { to: from, template: 'appointment_confirmation' }, priority: 'high' }] : [];
+  const appointment = booking.appointment_id ? { appointment_id: booking.appointment_id } : {};
+  // The confirmation names the appointment (a "C" reply confirms it) and its start (it is not sent once that has passed).
+  const confirmation = { to: from, template: 'appointment_confirmation', ...appointment, appointment_at: slot.start };
+  const next: NextActionInput[] = from ? [{ workflow: 'WF30_Send_SMS', payload: confirmation, priority: 'high' }] : [];
   const texted = from ? ' We will text you a confirmation.' : '';
   return {
     intent,

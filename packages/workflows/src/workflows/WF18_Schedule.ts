@@ -4,7 +4,10 @@ import { bookOnce } from './booking-once.js';
 import type { WorkflowServices } from './services.js';
 import { WF18Manifest } from '../manifests/WF18_Schedule.js';
 
-/** Books an appointment through the PMS adapter, once, and optionally asks for an SMS confirmation. */
+/**
+ * Books an appointment through the PMS adapter, once, and optionally asks for an SMS confirmation.
+ * A slot that has passed by the time the run starts is not booked: `blocked` / `expired` (booking-once.ts).
+ */
 export function WF18_Schedule(services: WorkflowServices) {
   return defineWorkflow({
     ...WF18Manifest,
@@ -24,7 +27,7 @@ export function WF18_Schedule(services: WorkflowServices) {
         summary: `appointment ${booking.status}`,
         primary_outputs: booking,
         next_actions: ctx.payload.confirm_to
-          ? [{ workflow: 'WF30_Send_SMS', payload: { to: ctx.payload.confirm_to, template: 'appointment_confirmation', appointment_id: booking.appointment_id } }]
+          ? [{ workflow: 'WF30_Send_SMS', payload: { to: ctx.payload.confirm_to, template: 'appointment_confirmation', ...(booking.appointment_id ? { appointment_id: booking.appointment_id } : {}), appointment_at: ctx.payload.slot_start } }]
           : [],
       };
     },

@@ -30,7 +30,7 @@ export function WF21_Escalate_To_Staff(services: WorkflowServices) {
           reconcile: async ({ intentAt, signal }) => twilioAnswer(await services.sms.findMessages(page, intentAt, { signal })),
           eventPayload: (r) => ({ message_sid: r.sid, task_id: p.task_id }),
         },
-        ({ signal, idempotencyToken }) => services.sms.sendMessage(page, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
+        ({ signal, idempotencyToken }) => services.sms.sendMessage(page, { signal, idempotencyToken, tenantId: ctx.envelope.meta.tenant_id }).then((r) => ({ sid: r.sid, status: r.status })),
       );
       const followUpMinutes = Number(ctx.tenant.config.escalation_follow_up_minutes ?? 60);
       return {

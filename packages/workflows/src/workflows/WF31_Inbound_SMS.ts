@@ -1,6 +1,7 @@
 import { isWorkflowError } from '@revos/envelope';
 import { defineWorkflow, type RunContext } from '@revos/runtime';
 import { z } from 'zod';
+import { practiceText, signedText } from '../voice/practice-name.js';
 import { twilioAnswer, type TwilioCreatedRef } from './reconcile-answers.js';
 import { configString, type WorkflowServices } from './services.js';
 import { classifyReply, isYes, type ReplyIntent } from './sms-keywords.js';
@@ -8,12 +9,15 @@ import { WF31Payload as Payload, WF31Manifest } from '../manifests/WF31_Inbound_
 
 export { classifyReply } from './sms-keywords.js';
 
-/** Fixed answers to keywords: no marketing, no PHI. `{practice}` is the tenant's name. */
+/**
+ * Fixed answers to keywords: no marketing, no PHI. Each goes out signed with the practice's name
+ * (tenant config `practice_name`; "Your care team" without one), never with the tenant id.
+ */
 export const KEYWORD_REPLIES = {
-  stop: '{practice}: you are unsubscribed and will receive no more texts from us. Reply START to resubscribe.',
-  start: '{practice}: you are subscribed to texts again. Reply STOP to unsubscribe, HELP for help.',
-  help: '{practice}: appointment reminders and updates. Reply STOP to unsubscribe. Msg & data rates may apply.',
-  confirmed: '{practice}: thank you, your appointment is confirmed.',
+  stop: 'you are unsubscribed and will receive no more texts from us. Reply START to resubscribe.',
+  start: 'you are subscribed to texts again. Reply STOP to unsubscribe, HELP for help.',
+  help: 'appointment reminders and updates. Reply STOP to unsubscribe. Msg & data rates may apply.',
+  confirmed: 'thank you, your appointment is confirmed.',
 } as const;
 
 type Ctx = RunContext<z.infer<typeof Payload>>;
@@ -22,7 +26,8 @@ type Ctx = RunContext<z.infer<typeof Payload>>;
  * An inbound text (Twilio webhook), once per MessageSid. Logs it as an inbound event keeping only the
  * vendor id and the classified intent, then acts on it:
  * - STOP and plain-language opt-outs deny texts to the sending number for every subject of the
- *   tenant, and confirm once; START / UNSTOP / YES re-allow and confirm; HELP / INFO answer the
+ *   tenant, and confirm once; a STOP from a number already opted out sends nothing (an
+ *   `sms.reply_skipped` event says why); START / UNSTOP / YES re-allow and confirm; HELP / INFO answer the
  *   tenant's help text (config `sms_help_text`).
  * - C / YES / CONFIRM after an appointment reminder confirm that appointment at the PMS.
  * - A reschedule request opens a staff task.
@@ -60,6 +65,14 @@ export function WF31_Inbound_SMS(services: WorkflowServices) {
           outputs.consent_changed = change.changed;
           // Ids and codes only: never the number or the text.
           ctx.log.info({ intent, consent_changed: change.changed, message_sid: p.message_sid }, intent === 'stop' ? 'number opted out of sms' : 'number opted back in to sms');
+          // Opted out before this message (not by an earlier attempt of this run, whose evidence is this
+          // message): the patient had their one confirmation, and a second text is what they asked us to stop.
+          if (intent === 'stop' && !change.changed && change.previousEvidenceRef !== p.message_sid) {
+            await noteReplySkipped(ctx, 'already_opted_out');
+            outputs.reply_sid = null;
+            outputs.reply_skipped = 'already_opted_out';
+            return { summary: 'inbound sms: stop, number already opted out; nothing sent', primary_outputs: outputs };
+          }
           outputs.reply_sid = await reply(ctx, services, intent);
           return { summary: `inbound sms: ${intent}, number ${intent === 'stop' ? 'opted out' : 'opted in'}`, primary_outputs: outputs };
         }
@@ -123,8 +136,8 @@ async function confirmAppointment(ctx: Ctx, services: WorkflowServices, outputs:
  */
 async function reply(ctx: Ctx, services: WorkflowServices, kind: keyof typeof KEYWORD_REPLIES): Promise<string | null> {
   const configured = kind === 'help' ? ctx.tenant.config['sms_help_text'] : undefined;
-  const template = typeof configured === 'string' && configured.trim() !== '' ? configured : KEYWORD_REPLIES[kind];
-  const body = template.replaceAll('{practice}', ctx.tenant.name);
+  // The practice's own help text goes out as written ({practice} filled in); our sentences are signed.
+  const body = typeof configured === 'string' && configured.trim() !== '' ? practiceText(configured, ctx.tenant.config) : signedText(KEYWORD_REPLIES[kind], ctx.tenant.config);
   const from = ctx.payload.to || configString(ctx.tenant.config, 'sms_from');
   let sent: TwilioCreatedRef;
   try {
@@ -153,6 +166,15 @@ function sendReply(ctx: Ctx, services: WorkflowServices, kind: keyof typeof KEYW
       reconcile: async ({ intentAt, signal }) => twilioAnswer(await services.sms.findMessages(message, intentAt, { signal })),
       eventPayload: (r) => ({ message_sid: r.sid, in_reply_to: ctx.payload.message_sid }),
     },
-    ({ signal, idempotencyToken }) => services.sms.sendMessage(message, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
+    ({ signal, idempotencyToken }) => services.sms.sendMessage(message, { signal, idempotencyToken, tenantId: ctx.envelope.meta.tenant_id }).then((r) => ({ sid: r.sid, status: r.status })),
+  );
+}
+
+/** The run's `sms.reply_skipped` event: why an inbound keyword got no answer (a code, never the text). */
+async function noteReplySkipped(ctx: Ctx, reason: 'already_opted_out'): Promise<void> {
+  await ctx.effect(
+    'sms.reply_skipped',
+    { service: 'revos', endpoint: 'events.log', eventType: 'sms.reply_skipped', direction: 'internal', vendorDedupes: true },
+    async () => ({ in_reply_to: ctx.payload.message_sid, reason }),
   );
 }

@@ -46,7 +46,7 @@ export function WF71_RealTime_Fallback(services: WorkflowServices) {
           reconcile: async ({ intentAt, signal }) => twilioAnswer(await services.voice.findCalls(frontDesk, intentAt, { signal })),
           eventPayload: (r) => ({ call_sid: r.sid }),
         },
-        ({ signal, idempotencyToken }) => services.voice.createCall(frontDesk, { signal, idempotencyToken }).then((r) => ({ sid: r.sid, status: r.status })),
+        ({ signal, idempotencyToken }) => services.voice.createCall(frontDesk, { signal, idempotencyToken, tenantId: ctx.envelope.meta.tenant_id }).then((r) => ({ sid: r.sid, status: r.status })),
       );
       return { summary: `front desk rung (${reason})`, primary_outputs: { fallback_call_sid: call.sid, reason } };
     },

@@ -5,6 +5,8 @@
  *   /admin/tasks      escalation tasks: claim, resolve, reopen (tasks-page.ts)
  *   /admin/api/...    the JSON the explorer and the CLI show (same functions: services/operator.ts)
  *   /metrics          Prometheus, with METRICS_TOKEN as a bearer token or the admin credentials
+ * Every write under /admin passes one same-origin and CSRF guard (admin-writes.ts); every credential
+ * guess passes one throttle (admin-auth.ts).
  */
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -14,22 +16,25 @@ import { listFailedRuns, listOpenTasks } from '@revos/db';
 import { LANES } from '@revos/runtime';
 import type { Context, Hono } from 'hono';
 import type { ProducerDeps } from '../../platform/deps.js';
-import { bearerToken, sameSecret } from '../../security/credentials.js';
 import { operatorRunDetail, operatorRunTree, parseSince } from '../../services/operator.js';
 import type { AppEnv } from '../app-env.js';
 import { escapeHtml, page } from '../html.js';
-import { registerAdminAuthRoutes, requireAdmin } from './admin-auth.js';
+import { AdminAuth, registerAdminAuthRoutes } from './admin-auth.js';
+import { requireSameOriginWrites } from './admin-writes.js';
 import { renderExplorerHome, renderRunPage } from './explorer.js';
+import { registerKeyRoutes } from './keys-api.js';
 import { registerTaskPage } from './tasks-page.js';
 
 export const BOARD_PATH = '/admin/queues';
 
-export function registerAdminRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
+export function registerAdminRoutes(app: Hono<AppEnv>, deps: ProducerDeps, auth = new AdminAuth(deps)): void {
   const { env, db } = deps;
-  registerAdminAuthRoutes(app, env);
-  const guard = requireAdmin(env);
+  const guard = auth.guard();
   app.use('/admin', guard);
   app.use('/admin/*', async (c, next) => (c.req.path === '/admin/login' || c.req.path === '/admin/logout' ? next() : guard(c, next)));
+  // Mounted once, before every admin route: no write under /admin escapes it.
+  app.use('/admin/*', requireSameOriginWrites(auth, { publicBaseUrl: env.PUBLIC_BASE_URL, boardApiPath: `${BOARD_PATH}/api` }));
+  registerAdminAuthRoutes(app, auth);
   app.get('/admin', (c) => c.redirect(BOARD_PATH, 302));
 
   // Bull Board. Worker replicas need no change to appear: the board reads the queues in Redis.
@@ -49,6 +54,13 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void
     },
   });
   board.setBasePath(BOARD_PATH);
+  // Runs enter only through intake, which records their acceptance: the board may retry, promote or
+  // clean jobs (ADMIN_READ_ONLY=false) but never add one or rewrite one's data (a raw job would run
+  // a payment no one accepted). The board has no option to hide its "Add job" button; it gets this 403.
+  const refuseJobWrite = (c: Context) =>
+    c.json({ error: 'board_job_write_refused', message: 'Bull Board cannot add jobs or change job data: runs enter through intake (POST /v1/runs, webhooks, cron, replay)' }, 403);
+  app.post(`${BOARD_PATH}/api/queues/:queueName/add`, refuseJobWrite);
+  app.patch(`${BOARD_PATH}/api/queues/:queueName/:jobId/update-data`, refuseJobWrite);
   app.route(BOARD_PATH, board.registerPlugin());
 
   // The JSON API (what the explorer renders and the CLI prints).
@@ -87,21 +99,12 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void
   });
 
   // Escalation tasks as staff work.
-  registerTaskPage(app, deps);
+  registerTaskPage(app, deps, (c) => auth.csrfToken(c.get('admin')));
+  registerKeyRoutes(app, deps); // a tenant's API keys: list, create, revoke (keys-api.ts)
 
   // Prometheus.
-  const metricsAuth = requireAdmin(env);
-  app.get('/metrics', async (c, next) => {
-    if (env.METRICS_TOKEN && bearerMatches(c, env.METRICS_TOKEN)) return next();
-    return metricsAuth(c, next);
-  }, async (c) => {
+  app.get('/metrics', auth.metricsGuard(), async (c) => {
     const text = await deps.metrics.registry.metrics();
     return c.body(text, 200, { 'content-type': deps.metrics.registry.contentType });
   });
-}
-
-function bearerMatches(c: Context, token: string): boolean {
-  const sent = bearerToken(c.req.header('authorization'));
-  if (!sent) return false;
-  return sameSecret(sent, token);
 }

@@ -32,7 +32,7 @@ export function renderExplorerHome(failed: FailedRunRow[], tasks: OpenTaskRow[])
   const taskRows = tasks.map((t) => [
     `<td class="mono">${h(t.task_id)}</td>`,
     `<td>${h(t.kind)}</td>`,
-    `<td>${h(t.status)}${t.claimed_by ? ` <span class="muted">${h(t.claimed_by)}</span>` : ''}</td>`,
+    `<td>${h(t.status)}${t.claimed_by ? ` <span class="muted">${h(t.claimed_by)}${t.claimed_by_label ? ` (${h(t.claimed_by_label)})` : ''}</span>` : ''}</td>`,
     `<td>${dash(t.workflow_name)}</td>`,
     `<td>${runLink(t.workflow_run_id)}</td>`,
     `<td>${dash(t.failure_code)}</td>`,

@@ -1,9 +1,9 @@
 /**
  * The tenant API key check of the whole /v1 tree, mounted once (http/app.ts): `Authorization:
- * Bearer <api key>` decides the tenant, never the body. The paths in `publicPaths` (GET, and so
+ * Bearer <api key>` decides the tenant and who acted (`api:<key id>`), never the body. The paths in `publicPaths` (GET, and so
  * HEAD) pass without a key; every other /v1 request without a known key answers 401.
  */
-import { tenantForApiKey } from '@revos/db';
+import { findLiveApiKey } from '@revos/db';
 import { createMiddleware } from 'hono/factory';
 import type { MiddlewareHandler } from 'hono';
 import type { ProducerDeps } from '../../platform/deps.js';
@@ -15,9 +15,11 @@ export function requireApiKey(deps: Pick<ProducerDeps, 'db'>, publicPaths: reado
   return createMiddleware<AppEnv>(async (c, next) => {
     if ((c.req.method === 'GET' || c.req.method === 'HEAD') && open.has(c.req.path)) return next();
     const token = bearerToken(c.req.header('authorization'));
-    const tenantId = token ? await tenantForApiKey(deps.db.sql, token) : null;
-    if (!tenantId) return c.json({ error: 'unauthorized' }, 401, { 'www-authenticate': 'Bearer' });
-    c.set('tenantId', tenantId);
+    // Looked up on every request, never cached: a revoked key is refused at once by every replica.
+    const key = token ? await findLiveApiKey(deps.db.sql, token) : null;
+    if (!key) return c.json({ error: 'unauthorized' }, 401, { 'www-authenticate': 'Bearer' });
+    c.set('tenantId', key.tenantId);
+    c.set('apiKeyId', key.keyId);
     await next();
   });
 }

@@ -3,17 +3,18 @@
  * `POST /v1/tasks/:id/claim|resolve|reopen`. Authenticated like every `/v1` route (the API key
  * decides the tenant); the handlers are thin: the rules live in services/consents.ts and services/tasks.ts.
  */
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { ProducerDeps } from '../../platform/deps.js';
 import { setConsents, showConsents } from '../../services/consents.js';
 import { applyTaskAction, listTenantTasks, TaskActionName } from '../../services/tasks.js';
 import type { AppEnv } from '../app-env.js';
+import { readJsonBody } from '../request-body.js';
 
 export function registerPatientRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
   app.put('/v1/consents', async (c) => {
-    const body = await jsonBody(c);
-    if (body === INVALID) return c.json({ error: 'invalid_json' }, 400);
-    const outcome = await setConsents(deps, c.get('tenantId'), body, 'api');
+    const body = await readJsonBody(c, 'required');
+    if (!body.ok) return body.response;
+    const outcome = await setConsents(deps, c.get('tenantId'), body.value, 'api');
     if (outcome.ok && 'changed' in outcome.body) {
       deps.log.info({ tenant_id: c.get('tenantId'), changed: outcome.body.changed, source: 'api' }, 'consent set');
     }
@@ -33,23 +34,12 @@ export function registerPatientRoutes(app: Hono<AppEnv>, deps: ProducerDeps): vo
   app.post('/v1/tasks/:id/:action', async (c) => {
     const action = TaskActionName.safeParse(c.req.param('action'));
     if (!action.success) return c.json({ error: 'not_found' }, 404);
-    const body = await jsonBody(c);
-    if (body === INVALID) return c.json({ error: 'invalid_json' }, 400);
-    const outcome = await applyTaskAction(deps, c.get('tenantId'), c.req.param('id'), action.data, body, 'api');
+    // The body is optional: a claim or a reopen may name no actor.
+    const body = await readJsonBody(c, 'optional');
+    if (!body.ok) return body.response;
+    // Who acted is the key; a body's `actor` is only the caller's label for it, stored apart.
+    const outcome = await applyTaskAction(deps, c.get('tenantId'), c.req.param('id'), action.data, body.value, `api:${c.get('apiKeyId')}`);
     if (outcome.ok) deps.log.info({ tenant_id: c.get('tenantId'), task_id: outcome.body.task.task_id, action: action.data, changed: outcome.body.changed }, 'task changed');
     return c.json(outcome.body, outcome.status);
   });
-}
-
-const INVALID = Symbol('invalid_json');
-
-/** The JSON body, `undefined` for an empty one, or INVALID. */
-async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return INVALID;
-  }
 }

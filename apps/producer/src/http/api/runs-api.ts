@@ -9,19 +9,16 @@ import { runDetail, runTree } from '../../services/views.js';
 import { parseWaitMs, waitForRun } from '../../services/wait-for-run.js';
 import type { AppEnv } from '../app-env.js';
 import { workflowListBody } from '../openapi/register.js';
+import { readJsonBody } from '../request-body.js';
 
 export function registerRunRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
   app.post('/v1/runs', async (c) => {
     const tenantId = c.get('tenantId');
     const wait = parseWaitMs(c.req.query('wait_ms'));
     if (!wait.ok) return c.json({ error: 'invalid_query', issues: [wait.issue] }, 400);
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      return c.json({ error: 'invalid_json' }, 400);
-    }
-    const outcome = await submitAtFrontDoor(deps, { tenantId, source: 'api' }, { kind: 'request', body });
+    const body = await readJsonBody(c, 'required');
+    if (!body.ok) return body.response;
+    const outcome = await submitAtFrontDoor(deps, { tenantId, source: 'api' }, { kind: 'request', body: body.value });
     if (wait.waitMs !== null && outcome.ok) {
       const waited = await waitForRun(deps, tenantId, outcome.body.workflow_run_id, wait.waitMs);
       return c.json({ ...outcome.body, ...waited }, outcome.httpStatus);

@@ -11,6 +11,7 @@ import { RunOptions } from '../../services/submit.js';
 import { GenericWebhookBody } from '../webhooks/generic-webhook.js';
 import { TwilioSmsForm } from '../webhooks/sms-webhook.js';
 import { TwilioVoiceForm } from '../webhooks/voice-webhook.js';
+import { TwilioStatusForm } from '../webhooks/status-webhook.js';
 import { renderSchema, type JsonSchema } from './json-schema.js';
 import { ROUTES, type RouteDoc } from './routes.js';
 import { workflowEntries, type WorkflowEntry } from './workflows.js';
@@ -145,6 +146,7 @@ export function buildOpenApiDocument(catalog: ManifestCatalog): OpenApiDocument 
   add('GenericWebhookBody', GenericWebhookBody);
   add('TwilioSmsForm', TwilioSmsForm);
   add('TwilioVoiceForm', TwilioVoiceForm);
+  add('TwilioStatusForm', TwilioStatusForm);
 
   const entries = workflowEntries(catalog);
   for (const entry of entries) {

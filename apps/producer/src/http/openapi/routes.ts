@@ -39,10 +39,13 @@ export interface RouteDoc {
 const runId: ParamDoc = { name: 'id', description: 'A workflow_run_id (wr_…) of the API key\'s tenant.' };
 const tenantId: ParamDoc = { name: 'tenantId', description: 'The tenant the webhook is for (t_…).' };
 const unauthorized: ResponseDoc = { description: 'Missing or unknown API key.', schema: 'Error' };
+const tooLarge: ResponseDoc = { description: 'payload_too_large: the body is over 1 MiB; answered with Connection: close.', schema: 'Error' };
+const notJson: ResponseDoc = { description: 'unsupported_media_type: a body sent without Content-Type: application/json.', schema: 'RunRefused' };
 const notFound: ResponseDoc = { description: 'No such run for this tenant (another tenant\'s run is not found either).', schema: 'Error' };
 const operatorAuth: SecurityScheme[] = ['adminBasic', 'adminSession'];
 const adminDisabled: ResponseDoc = { description: 'Admin disabled (ADMIN_PASSWORD unset).' };
 const operatorDenied: ResponseDoc = { description: 'Not logged in: a redirect to /admin/login (pages) or 401 (scripts).' };
+const tenantKeysOf: ParamDoc = { name: 'tenant_id', description: 'The tenant (t_…) whose keys these are.' };
 const anyId: ParamDoc = { name: 'id', description: 'Any run id, idempotency key, job id, event/task/outbox id, correlation or trigger id; any tenant.' };
 
 export const ROUTES: RouteDoc[] = [
@@ -61,12 +64,13 @@ export const ROUTES: RouteDoc[] = [
     responses: {
       '202': { description: 'Queued: a new run.', schema: 'RunAccepted' },
       '200': { description: 'Duplicate: this key was accepted before; names the first run.', schema: 'RunAccepted' },
-      '400': { description: 'invalid_json, invalid_query (wait_ms out of range), or invalid_envelope listing every failing field (payload fields included, as payload.<field>).', schema: 'RunRefused' },
+      '400': { description: 'missing_body, invalid_json, invalid_query (wait_ms out of range), or invalid_envelope listing every failing field (payload fields included, as payload.<field>).', schema: 'RunRefused' },
       '401': unauthorized,
       '403': { description: 'tenant_mismatch: meta.tenant_id is not the API key\'s tenant.', schema: 'RunRefused' },
       '404': { description: 'unknown_workflow.', schema: 'RunRefused' },
       '409': { description: 'idempotency_conflict: the given key was computed for another payload.', schema: 'RunRefused' },
-      '413': { description: 'Body larger than 1 MiB.', schema: 'Error' },
+      '413': tooLarge,
+      '415': notJson,
     },
   },
   {
@@ -113,15 +117,17 @@ export const ROUTES: RouteDoc[] = [
     operationId: 'changePolicy',
     tag: 'runs',
     summary: 'Change the ruleset or the feature flags through a WF07_Change_Policy run',
-    description: 'Exactly one of ruleset or feature_flags. The change is a run: replayable, audited, one event and one version bump.',
+    description: 'Exactly one of ruleset or feature_flags. The change is a run: replayable, audited, one event and one version bump. It is recorded as changed by api:<key id>; changed_by is only your label for your user, kept beside it.',
     security: ['apiKey'],
     requestBody: { contentType: 'application/json', schema: 'PolicyChangeBody' },
     responses: {
       '202': { description: 'The WF07_Change_Policy run was queued.', schema: 'RunAccepted' },
       '200': { description: 'A repeat of the same change: names the first run.', schema: 'RunAccepted' },
-      '400': { description: 'invalid_json, or invalid_policy naming every failing field.', schema: 'RunRefused' },
+      '400': { description: 'missing_body, invalid_json, or invalid_policy naming every failing field.', schema: 'RunRefused' },
       '401': unauthorized,
       '409': { description: 'version_conflict: expected_version is not current.', schema: 'RunRefused' },
+      '413': tooLarge,
+      '415': notJson,
     },
   },
   {
@@ -133,7 +139,13 @@ export const ROUTES: RouteDoc[] = [
     description: 'Idempotent: the same status again changes nothing. Every change writes an event (who, what, when, source).',
     security: ['apiKey'],
     requestBody: { contentType: 'application/json', schema: 'ConsentChange' },
-    responses: { '200': { description: 'The consent as recorded, and whether it changed.', schema: null }, '400': { description: 'invalid_body naming every failing field.', schema: 'RunRefused' }, '401': unauthorized },
+    responses: {
+      '200': { description: 'The consent as recorded, and whether it changed.', schema: null },
+      '400': { description: 'missing_body, invalid_json, or invalid_body naming every failing field.', schema: 'RunRefused' },
+      '401': unauthorized,
+      '413': tooLarge,
+      '415': notJson,
+    },
   },
   {
     method: 'get',
@@ -164,15 +176,19 @@ export const ROUTES: RouteDoc[] = [
     operationId: 'actOnTask',
     tag: 'runs',
     summary: 'Claim, resolve or reopen a task',
-    description: 'resolve takes resolution resolved | dismissed, or for an effect_outcome_unknown task sent | not_sent (settles the effect journal: sent completes it, not_sent allows exactly one new call).',
+    description:
+      'resolve takes resolution resolved | dismissed, or for an effect_outcome_unknown task sent | not_sent (settles the effect journal: sent completes it, not_sent allows exactly one new call). ' +
+      'Who acted is recorded from the API key (claimed_by / resolved_by = api:<key id>); a body\'s actor is only the caller\'s label for its user, stored apart (claimed_by_label / resolved_by_label).',
     security: ['apiKey'],
     pathParams: [{ name: 'id', description: 'A task id (task_…).' }, { name: 'action', description: 'claim, resolve or reopen.' }],
     requestBody: { contentType: 'application/json', schema: 'TaskActionRequest' },
     responses: {
       '200': { description: 'The task after the change, and whether it changed.', schema: null },
-      '400': { description: 'invalid_body naming the field.', schema: 'RunRefused' },
+      '400': { description: 'invalid_json, or invalid_body naming the field. The body is optional: an empty one is {}.', schema: 'RunRefused' },
       '401': unauthorized,
       '404': { description: 'No such task for this tenant.', schema: 'Error' },
+      '413': tooLarge,
+      '415': notJson,
       '409': { description: 'task_claimed, task_done, resolution_not_applicable, no_unsettled_effect, not_unknown or run_in_progress.', schema: 'Error' },
     },
   },
@@ -200,7 +216,7 @@ export const ROUTES: RouteDoc[] = [
     operationId: 'twilioSmsWebhook',
     tag: 'webhooks',
     summary: 'Inbound text (Twilio messaging webhook): starts TWILIO_SMS_WORKFLOW',
-    description: 'The trigger id is the MessageSid, so Twilio\'s retries are duplicates. The signature is checked before anything else.',
+    description: 'The trigger id is the MessageSid, so Twilio\'s retries are duplicates. A status callback posted here (MessageStatus without Body, or SmsStatus other than received) is recorded as /status records it and starts no TWILIO_SMS_WORKFLOW run. The signature is checked before anything else.',
     security: ['twilioSignature'],
     pathParams: [tenantId],
     requestBody: { contentType: 'application/x-www-form-urlencoded', schema: 'TwilioSmsForm' },
@@ -225,6 +241,24 @@ export const ROUTES: RouteDoc[] = [
       '400': { description: 'invalid_body or invalid_envelope, listing every failing field.', schema: 'RunRefused' },
       '403': { description: 'invalid_signature: nothing recorded.', schema: 'Error' },
       '404': { description: 'unknown_tenant or unknown_workflow.', schema: 'Error' },
+    },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/twilio/{tenantId}/status',
+    operationId: 'twilioStatusCallback',
+    tag: 'webhooks',
+    summary: 'Delivery receipts (Twilio status callbacks of texts and calls): each (sid, status) runs WF33_Delivery_Status once',
+    description:
+      'The StatusCallback the workers give Twilio when PUBLIC_BASE_URL is set. The trigger id is `<sid>:<status>`, so a redelivered callback is a duplicate; the run is a child of the run that sent the text or call. An undelivered or failed status opens a staff task with the reason in words (tenant ruleset `delivery`). The signature is checked before anything else.',
+    security: ['twilioSignature'],
+    pathParams: [tenantId],
+    requestBody: { contentType: 'application/x-www-form-urlencoded', schema: 'TwilioStatusForm' },
+    responses: {
+      '200': { description: 'Empty TwiML; X-Revos-Run-Id and X-Revos-Status (queued | duplicate) name the run.', contentType: 'text/xml' },
+      '400': { description: 'invalid_body: MessageSid (or CallSid) or MessageStatus (or CallStatus) missing or malformed, naming the field.', schema: 'RunRefused' },
+      '403': { description: 'invalid_signature: nothing recorded.', schema: 'Error' },
+      '404': { description: 'unknown_tenant.', schema: 'Error' },
     },
   },
   {
@@ -288,12 +322,21 @@ export const ROUTES: RouteDoc[] = [
     operationId: 'adminLogin',
     tag: 'operations',
     summary: 'Log in: sets the session cookie',
-    description: 'Form fields user, password, next. Failed attempts are throttled per client and user.',
+    description: 'Form fields user, password, next. Failed attempts are throttled per client address and per user name (one throttle with basic auth and the metrics token). Refused from another origin.',
     security: [],
-    responses: { '303': { description: 'Logged in: to next.' }, '401': { description: 'Wrong user or password.', contentType: 'text/html' }, '429': { description: 'Too many failed attempts; Retry-After.', contentType: 'text/html' }, '503': adminDisabled },
+    responses: { '303': { description: 'Logged in: to next.' }, '401': { description: 'Wrong user or password.', contentType: 'text/html' }, '403': { description: 'Posted from another origin.' }, '429': { description: 'Too many failed attempts; Retry-After.', contentType: 'text/html' }, '503': adminDisabled },
   },
-  { method: 'get', path: '/admin/logout', operationId: 'adminLogoutGet', tag: 'operations', summary: 'Log out', security: [], responses: { '303': { description: 'To /admin/login.' } } },
-  { method: 'post', path: '/admin/logout', operationId: 'adminLogout', tag: 'operations', summary: 'Log out', security: [], responses: { '303': { description: 'To /admin/login.' } } },
+  { method: 'get', path: '/admin/logout', operationId: 'adminLogoutGet', tag: 'operations', summary: 'Asks to log out (a form that posts to /admin/logout)', security: [], responses: { '200': { description: 'HTML form carrying the session\'s CSRF token.', contentType: 'text/html' }, '303': { description: 'No session: to /admin/login.' } } },
+  {
+    method: 'post',
+    path: '/admin/logout',
+    operationId: 'adminLogout',
+    tag: 'operations',
+    summary: 'Log out: ends the session server-side',
+    description: 'Same origin only, with the session\'s CSRF token (form field _csrf).',
+    security: [],
+    responses: { '303': { description: 'To /admin/login.' }, '403': { description: 'Cross-origin, or the CSRF token is missing or wrong.' } },
+  },
   {
     method: 'get',
     path: '/admin/tasks',
@@ -312,7 +355,8 @@ export const ROUTES: RouteDoc[] = [
     summary: 'The task page\'s form posts (claim, resolve, reopen)',
     security: operatorAuth,
     pathParams: [{ name: 'tenant', description: 'The task\'s tenant.' }, { name: 'id', description: 'A task id.' }, { name: 'action', description: 'claim, resolve or reopen.' }],
-    responses: { '303': { description: 'Back to the task page.' }, '302': operatorDenied, '503': adminDisabled },
+    description: 'Same origin only; with the session cookie, the form carries the session\'s CSRF token (_csrf).',
+    responses: { '303': { description: 'Back to the task page.' }, '302': operatorDenied, '403': { description: 'Cross-origin, or the CSRF token is missing or wrong.' }, '503': adminDisabled },
   },
   {
     method: 'get',
@@ -348,6 +392,52 @@ export const ROUTES: RouteDoc[] = [
     security: operatorAuth,
     queryParams: [{ name: 'tenant', description: 'Only this tenant.' }],
     responses: { '200': { description: '{ tasks: [...] }', schema: null }, '401': operatorDenied, '503': adminDisabled },
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tenants/{tenant_id}/keys',
+    operationId: 'operatorListApiKeys',
+    tag: 'operations',
+    summary: 'A tenant\'s API keys: public ids, labels, when created and revoked (never a key)',
+    security: operatorAuth,
+    pathParams: [tenantKeysOf],
+    responses: { '200': { description: '{ tenant_id, keys: [{ key_id, tenant_id, label, created_at, revoked_at }] }', schema: null }, '401': operatorDenied, '404': { description: 'unknown_tenant.', schema: 'Error' }, '503': adminDisabled },
+  },
+  {
+    method: 'post',
+    path: '/admin/api/tenants/{tenant_id}/keys',
+    operationId: 'operatorCreateApiKey',
+    tag: 'operations',
+    summary: 'Issues a new API key for a tenant, shown in this answer only (stored as sha256)',
+    description: 'Body (optional): { "label": "what the key is for" } (letters, digits, spaces and _ . : @ -, 1-80).',
+    security: operatorAuth,
+    pathParams: [tenantKeysOf],
+    responses: {
+      '201': { description: '{ key_id, tenant_id, label, created_at, revoked_at: null, api_key }', schema: null },
+      '400': { description: 'invalid_json, or invalid_body naming the field.', schema: 'RunRefused' },
+      '401': operatorDenied,
+      '403': { description: 'Cross-origin, or the CSRF token is missing or wrong.' },
+      '404': { description: 'unknown_tenant.', schema: 'Error' },
+      '503': adminDisabled,
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/api/tenants/{tenant_id}/keys/{key_id}/revoke',
+    operationId: 'operatorRevokeApiKey',
+    tag: 'operations',
+    summary: 'Revokes an API key: every replica answers 401 to it from the next request on',
+    description: 'Key lookups are not cached. Revoking a revoked key answers 200 with changed: false and the first revocation\'s time.',
+    security: operatorAuth,
+    pathParams: [tenantKeysOf, { name: 'key_id', description: 'The key\'s public id (key_…), as listed.' }],
+    responses: {
+      '200': { description: '{ key: { key_id, revoked_at, ... }, changed }', schema: null },
+      '400': { description: 'invalid_key_id.', schema: 'RunRefused' },
+      '401': operatorDenied,
+      '403': { description: 'Cross-origin, or the CSRF token is missing or wrong.' },
+      '404': { description: 'The tenant has no such key.', schema: 'Error' },
+      '503': adminDisabled,
+    },
   },
   {
     method: 'get',

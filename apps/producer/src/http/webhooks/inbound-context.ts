@@ -4,18 +4,19 @@
  * neither; without them a phi_minimized tenant's inbound text would be stored raw and unattributed.
  */
 import { findSubjectByAddress, type Sql, type TenantRecord } from '@revos/db';
-import { PrivacyMode, type Subject } from '@revos/envelope';
+import { tenantConfigPrivacyMode, type PrivacyMode, type Subject } from '@revos/envelope';
 import type { PrivacyGuard } from '@revos/runtime';
 import type { Logger } from 'pino';
 
-/** The tenant's default privacy mode. A value that is neither mode is read as phi_minimized: never store raw by mistake. */
+/**
+ * The tenant's default privacy mode for every inbound webhook (generic, SMS, voice). A value that is
+ * neither mode is read as phi_minimized (the shared reader, @revos/envelope's tenant-config.ts):
+ * never store raw by mistake.
+ */
 export function tenantPrivacyMode(tenant: TenantRecord, log: Logger): PrivacyMode {
-  const configured = tenant.config['privacy_mode'];
-  if (configured === undefined || configured === null) return 'standard';
-  const parsed = PrivacyMode.safeParse(configured);
-  if (parsed.success) return parsed.data;
-  log.warn({ tenant_id: tenant.tenantId, field: 'config.privacy_mode', rule: 'standard|phi_minimized' }, 'tenant privacy_mode is invalid; treating inbound traffic as phi_minimized');
-  return 'phi_minimized';
+  const { mode, invalid } = tenantConfigPrivacyMode(tenant.config);
+  if (invalid) log.warn({ tenant_id: tenant.tenantId, field: 'config.privacy_mode', rule: 'standard|phi_minimized' }, 'tenant privacy_mode is invalid; treating inbound traffic as phi_minimized');
+  return mode;
 }
 
 /**

@@ -8,10 +8,12 @@ import type { ProducerDeps } from '../../platform/deps.js';
 import type { AppEnv } from '../app-env.js';
 import { genericWebhook } from './generic-webhook.js';
 import { smsWebhook } from './sms-webhook.js';
+import { statusWebhook } from './status-webhook.js';
 import { voiceWebhook } from './voice-webhook.js';
 
 export function registerWebhookRoutes(app: Hono<AppEnv>, deps: ProducerDeps): void {
   app.post('/webhooks/twilio/:tenantId/sms', (c) => smsWebhook(c, deps));
   app.post('/webhooks/twilio/:tenantId/voice', (c) => voiceWebhook(c, deps));
+  app.post('/webhooks/twilio/:tenantId/status', (c) => statusWebhook(c, deps));
   app.post('/webhooks/generic/:tenantId/:workflow', (c) => genericWebhook(c, deps));
 }

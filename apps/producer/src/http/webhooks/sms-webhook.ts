@@ -1,6 +1,8 @@
 /**
  * `POST /webhooks/twilio/:tenantId/sms`: an inbound text (Twilio messaging webhook) starts
- * TWILIO_SMS_WORKFLOW; the MessageSid is the trigger, so Twilio's retries are duplicates.
+ * TWILIO_SMS_WORKFLOW; the MessageSid is the trigger, so Twilio's retries are duplicates. A status
+ * callback posted here (a number configured with this URL as its status callback) is recorded as the
+ * status route records it and never starts TWILIO_SMS_WORKFLOW: it is no text from a patient.
  */
 import { loadTenant } from '@revos/db';
 import { toFieldIssues } from '@revos/envelope';
@@ -11,6 +13,7 @@ import { submitAtFrontDoor } from '../../services/front-door.js';
 import type { AppEnv } from '../app-env.js';
 import { inboundSubject, tenantPrivacyMode } from './inbound-context.js';
 import { signedUrl, verifyTwilioSignature } from './signatures.js';
+import { answerStatusCallback, isStatusCallback } from './status-webhook.js';
 import { twilioFormIssues } from './twilio-form.js';
 
 /** Twilio's inbound message fields we use; Twilio sends many more, which are ignored. */
@@ -62,6 +65,7 @@ async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (param
   if (!tenant) return c.json({ error: 'unknown_tenant' }, 404);
   const formIssues = twilioFormIssues(form);
   if (formIssues.length > 0) return c.json({ error: 'invalid_body', issues: formIssues }, 400);
+  if (isStatusCallback(form)) return answerStatusCallback(c, deps, tenant, form);
 
   const mapped = map(Object.fromEntries(form));
   if ('issues' in mapped) return c.json({ error: 'invalid_body', issues: mapped.issues }, 400);

@@ -17,12 +17,13 @@
 import { loadTenant, loadVoiceCallState, type TenantRecord } from '@revos/db';
 import { E164_PHONE_RE, newRunId, PATIENT_ID_RE, toFieldIssues, type FieldIssue } from '@revos/envelope';
 import { budgetFor } from '@revos/runtime';
-import { frontDeskNumber, parseCallState, VoiceReply, GREETING, type CallState } from '@revos/workflows/voice';
+import { frontDeskNumber, greeting, parseCallState, VoiceReply, type CallState } from '@revos/workflows/voice';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ProducerDeps } from '../../platform/deps.js';
 import { submitAtFrontDoor } from '../../services/front-door.js';
 import type { AppEnv } from '../app-env.js';
+import { tenantPrivacyMode } from './inbound-context.js';
 import { signedUrl, verifyTwilioSignature } from './signatures.js';
 import { fallbackTwiml, gatherTwiml, replyTwiml } from './twiml.js';
 import { twilioFormIssues } from './twilio-form.js';
@@ -79,7 +80,8 @@ export async function voiceWebhook(c: Context<AppEnv>, deps: ProducerDeps): Prom
 
   if (turn.data === undefined) {
     log.info({ tenant_id: tenantId, call_sid: callSid, turn: 0 }, 'call greeted');
-    return twiml(gatherTwiml(GREETING, `${path}?turn=1`, frontDesk), { 'x-revos-reply': 'greeting' });
+    // The practice by its name (tenant config `practice_name`), never by its tenant id.
+    return twiml(gatherTwiml(greeting(tenant.config), `${path}?turn=1`, frontDesk), { 'x-revos-reply': 'greeting' });
   }
   const speech = form.data.SpeechResult?.trim();
   if (!speech) {
@@ -140,7 +142,7 @@ async function answerTurn(t: TurnInput): Promise<Response> {
           trigger_source: 'voice',
           trigger_id: `${t.callSid}:${t.turn}`,
           environment: deps.env.ENVIRONMENT,
-          privacy_mode: tenant.config.privacy_mode === 'phi_minimized' ? 'phi_minimized' : 'standard',
+          privacy_mode: tenantPrivacyMode(tenant, deps.log),
         },
         subject: patientId ? { patient_id: patientId } : {},
         payload: {

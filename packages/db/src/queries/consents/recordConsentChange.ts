@@ -30,6 +30,11 @@ export interface ConsentChangeResult {
   /** False when the stored status already was `status`: nothing was written (idempotent). */
   changed: boolean;
   previous: ConsentStatus | null;
+  /**
+   * The evidence the stored status carried before this call (a message sid): when nothing changed and it
+   * is this call's own evidence, an earlier attempt of the same run made the change.
+   */
+  previousEvidenceRef: string | null;
   eventId: string | null;
 }
 
@@ -60,9 +65,9 @@ export async function recordConsentChange(sql: Queryable, c: ConsentChange): Pro
   // The two consent tables differ only in the key column: one statement names both by identifier.
   const table = sql(isAddress ? 'address_consents' : 'consents');
   const keyColumn = sql(isAddress ? 'address' : 'subject_id');
-  const rows = await sql<{ previous: ConsentStatus | null; changed: number; event_id: string | null }[]>`
+  const rows = await sql<{ previous: ConsentStatus | null; previous_evidence_ref: string | null; changed: number; event_id: string | null }[]>`
     with prev as (
-      select status from ${table} where tenant_id = ${c.tenantId} and ${keyColumn} = ${key} and channel = ${c.channel}
+      select status, evidence_ref from ${table} where tenant_id = ${c.tenantId} and ${keyColumn} = ${key} and channel = ${c.channel}
     ), up as (
       insert into ${table} (tenant_id, ${keyColumn}, channel, status, source, evidence_ref, updated_by)
       values (${c.tenantId}, ${key}, ${c.channel}, ${c.status}, ${c.source}, ${c.evidenceRef ?? null}, ${c.actor})
@@ -79,7 +84,8 @@ export async function recordConsentChange(sql: Queryable, c: ConsentChange): Pro
        where exists (select 1 from up)
       returning event_id
     )
-    select (select status from prev) as previous, (select count(*)::int from up) as changed, (select event_id from ev) as event_id`;
+    select (select status from prev) as previous, (select evidence_ref from prev) as previous_evidence_ref,
+           (select count(*)::int from up) as changed, (select event_id from ev) as event_id`;
   const row = rows[0]!;
-  return { changed: row.changed > 0, previous: row.previous, eventId: row.event_id };
+  return { changed: row.changed > 0, previous: row.previous, previousEvidenceRef: row.previous_evidence_ref, eventId: row.event_id };
 }

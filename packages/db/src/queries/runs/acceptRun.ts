@@ -24,6 +24,8 @@ export interface AcceptRunInput {
   sealedEnvelope?: string | null;
   /** The W3C traceparent the run's job will carry (tracing on), kept for a re-enqueue. */
   traceContext?: string | null;
+  /** `envelopeHash` of the envelope the job will carry (the full one): a worker runs only a job carrying it. */
+  envelopeHash: string;
 }
 
 export type AcceptRunResult =
@@ -41,9 +43,9 @@ export async function acceptRun(sql: Sql, a: AcceptRunInput): Promise<AcceptRunR
   const rows = await sql<{ accepted: boolean; workflow_run_id: string; root_run_id: string }[]>`
     with ins as (
       insert into accepted_runs (idempotency_key, workflow_run_id, tenant_id, workflow_name, job_id, lane, priority, run_after,
-                                 source, sealed_envelope, trace_context)
+                                 source, sealed_envelope, trace_context, envelope_hash)
       values (${a.idempotencyKey}, ${a.workflowRunId}, ${a.tenantId}, ${a.workflowName}, ${a.jobId}, ${a.lane}, ${a.priority},
-              ${runAfter}::timestamptz, ${a.source}, ${a.sealedEnvelope ?? null}, ${a.traceContext ?? null})
+              ${runAfter}::timestamptz, ${a.source}, ${a.sealedEnvelope ?? null}, ${a.traceContext ?? null}, ${a.envelopeHash})
       on conflict (idempotency_key) do nothing
       returning workflow_run_id
     ), run as (

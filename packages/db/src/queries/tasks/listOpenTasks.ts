@@ -17,6 +17,7 @@ export async function listOpenTasks(sql: Sql, f: { tenantId?: string; limit: num
     kind: t.kind,
     status: t.status as OpenTaskRow['status'],
     claimed_by: t.claimed_by,
+    claimed_by_label: t.claimed_by_label,
     failure_code: t.failure_code,
     reason: t.reason,
     created_at: t.created_at,

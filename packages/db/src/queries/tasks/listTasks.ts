@@ -13,7 +13,7 @@ export async function listTasks(
   const statuses = q.statuses ?? ['open', 'claimed'];
   return sql<ListedTask[]>`
     select t.task_id, t.tenant_id, t.workflow_run_id, t.root_run_id, t.idempotency_key, t.kind, t.failure_code, t.reason,
-           t.status, t.claimed_by, t.claimed_at::text, t.resolution, t.resolution_note, t.resolved_by,
+           t.status, t.claimed_by, t.claimed_by_label, t.claimed_at::text, t.resolution, t.resolution_note, t.resolved_by, t.resolved_by_label,
            t.created_at::text, t.closed_at::text, r.workflow_name,
            floor(extract(epoch from now() - t.created_at))::int as age_s
       from tasks t left join workflow_runs r on r.workflow_run_id = t.workflow_run_id

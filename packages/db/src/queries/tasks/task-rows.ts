@@ -11,11 +11,16 @@ export interface TaskRow {
   failure_code: string | null;
   reason: string;
   status: TaskStatus;
+  /** Who claimed it, from the credential: `api:<key id>`, `admin:<user>`, `cli:<operator>`. */
   claimed_by: string | null;
+  /** The name the caller gave for itself (free text, as sent; escape it wherever it is shown). */
+  claimed_by_label: string | null;
   claimed_at: string | null;
   resolution: TaskResolution | null;
   resolution_note: string | null;
   resolved_by: string | null;
+  /** As `claimed_by_label`, for the resolve. */
+  resolved_by_label: string | null;
   created_at: string;
   closed_at: string | null;
 }
@@ -42,6 +47,7 @@ export interface OpenTaskRow {
   /** `open`, or `claimed` while someone works on it (still not done). */
   status: 'open' | 'claimed';
   claimed_by: string | null;
+  claimed_by_label: string | null;
   failure_code: string | null;
   reason: string;
   created_at: string;

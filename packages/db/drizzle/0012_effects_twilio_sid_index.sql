@@ -1,0 +1,1 @@
+CREATE INDEX "effects_twilio_sid_idx" ON "effects" USING btree ("tenant_id",("result"->>'sid')) WHERE "effects"."service" = 'twilio';

@@ -1,0 +1,154 @@
+import { z } from "zod";
+import { PhoneAddress } from "./consent.js";
+import { type FieldIssue } from "./issues.js";
+import { PrivacyMode } from "./schemas.js";
+import { toFieldIssues } from "./validation.js";
+
+/**
+ * A tenant's config (`tenants.config`): the per-practice settings the workflows, the runtime and the
+ * producer read. One schema, checked where a config is written (`revos tenants create --config`)
+ * and key by key where a stored one is read (a row written before the schema, or by hand): a bad
+ * key is dropped with a warning naming it, and a bad `privacy_mode` reads as `phi_minimized`.
+ * Never secrets: the config is shown to operators and copied into logs' context.
+ */
+
+/** Days a retention setting may hold: at least a day, at most ten years (a typo such as 36500 is refused). */
+export const RetentionDays = z
+  .number({ error: "must be a whole number of days" })
+  .int("must be a whole number of days")
+  .min(1, "must be at least 1 day")
+  .max(3650, "must be at most 3650 days");
+
+/** An IANA time zone this runtime knows (`America/New_York`). */
+const TimeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return zone !== "";
+  } catch {
+    return false;
+  }
+}, "must be an IANA time zone such as America/New_York");
+
+const HttpUrl = z.string().refine((value) => {
+  try {
+    return ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, "must be an http(s):// URL");
+
+/** Every key a tenant config may hold, with its rule; who reads it is in docs/configuration.md. */
+export const TENANT_CONFIG_KEYS = {
+  /** The practice's sending number (WF30, WF21, WF31). */
+  sms_from: PhoneAddress,
+  /** Where escalations page staff (WF21). */
+  staff_alert_phone: PhoneAddress,
+  /** The caller id of the fallback call (WF71). */
+  voice_from: PhoneAddress,
+  /** The number callers are transferred to (voice webhook, WF17, WF71); `front_desk_phone` is its older name. */
+  front_desk_number: PhoneAddress,
+  front_desk_phone: PhoneAddress,
+  /** TwiML the fallback call plays (WF71). */
+  fallback_twiml_url: HttpUrl,
+  /** The name texts are signed with and calls speak (workflows' voice/practice-name.ts, the same rule). */
+  practice_name: z
+    .string()
+    .min(1, "must not be empty")
+    .max(80, "at most 80 characters")
+    .regex(/^[^\p{Cc}]*$/u, "no control characters")
+    .refine((name) => name.trim() !== "", "not only spaces"),
+  /** The PMS practice voice bookings go to (WF17). */
+  practice_id: z.string().min(1, "must not be empty").max(200, "at most 200 characters"),
+  /** The zone spoken times are read and said in (WF17). */
+  timezone: TimeZone,
+  /** Below this speech confidence the caller is asked again (WF17). */
+  voice_min_confidence: z.number({ error: "must be a number from 0 to 1" }).min(0, "must be at least 0").max(1, "must be at most 1"),
+  /** The caller's wait per turn (voice webhook, the runtime's latency budget of voice runs). */
+  voice_budget_ms: z.number({ error: "must be a whole number of milliseconds" }).int("must be a whole number of milliseconds").min(100, "must be at least 100").max(60_000, "must be at most 60000"),
+  /** Minutes until WF42 checks an escalation again (WF21). */
+  escalation_follow_up_minutes: z.number({ error: "must be a whole number of minutes" }).int("must be a whole number of minutes").min(1, "must be at least 1").max(10_080, "must be at most 10080 (a week)"),
+  /** The privacy mode of runs built from the tenant's inbound webhooks. */
+  privacy_mode: PrivacyMode,
+  /** The answer to HELP / INFO (WF31), sent as written; `{practice}` is replaced by `practice_name`. */
+  sms_help_text: z.string().min(1, "must not be empty").max(1600, "at most 1600 characters (one Twilio message)"),
+  /** Days a run and its records are kept (prune). */
+  retention_days: RetentionDays,
+  /** Days the ledger keeps a key (prune); at least retention_days. */
+  dedupe_window_days: RetentionDays,
+} as const;
+
+export type TenantConfigKey = keyof typeof TENANT_CONFIG_KEYS;
+
+/** A dedupe window shorter than the runs would let a duplicate of a run still on record run again. */
+function dedupeCoversRetention(value: { retention_days?: number | undefined; dedupe_window_days?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (value.retention_days !== undefined && value.dedupe_window_days !== undefined && value.dedupe_window_days < value.retention_days) {
+    ctx.addIssue({ code: "custom", path: ["dedupe_window_days"], message: "must be at least retention_days (a duplicate of a run still kept must stay a noop)", params: { rule: "at_least_retention_days" } });
+  }
+}
+
+const optionalKeys = Object.fromEntries(Object.entries(TENANT_CONFIG_KEYS).map(([key, schema]) => [key, schema.optional()])) as {
+  [K in TenantConfigKey]: z.ZodOptional<(typeof TENANT_CONFIG_KEYS)[K]>;
+};
+
+/** The whole config as written: every key optional, unknown keys refused. */
+export const TenantConfig = z.strictObject(optionalKeys).superRefine(dedupeCoversRetention);
+export type TenantConfig = z.infer<typeof TenantConfig>;
+
+/**
+ * Checks a config about to be written. `ownKeys`: keys a deployment's own workflows declare they
+ * read (their `requiresConfig`), accepted as they are beside the schema's; any other unknown key is
+ * refused, so a typo (`privacy-mode`) cannot silently leave a setting at its default.
+ * Issues are `config.<key>` with the rule; messages never echo the value.
+ */
+export function checkTenantConfig(input: unknown, ownKeys: readonly string[] = []): { ok: true; value: Record<string, unknown> } | { ok: false; issues: FieldIssue[] } {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    return { ok: false, issues: [{ path: "config", rule: "type:object", message: "must be a JSON object" }] };
+  }
+  const own = new Set(ownKeys.filter((key) => !(key in TENANT_CONFIG_KEYS)));
+  const entries = Object.entries(input as Record<string, unknown>);
+  const checked = Object.fromEntries(entries.filter(([key]) => !own.has(key)));
+  const result = TenantConfig.safeParse(checked);
+  if (!result.success) {
+    return { ok: false, issues: toFieldIssues(result.error, checked).map((issue) => ({ ...issue, path: issue.path ? `config.${issue.path}` : "config" })) };
+  }
+  return { ok: true, value: input as Record<string, unknown> };
+}
+
+/** A stored config as the runtime may use it: bad keys dropped (and named), `privacy_mode` failed closed. */
+export interface StoredTenantConfig {
+  config: Record<string, unknown>;
+  /** Keys whose stored value broke their rule; log them (never their values). */
+  invalidKeys: TenantConfigKey[];
+}
+
+/**
+ * Reads a stored config key by key. A key that breaks its rule is dropped, so a reader sees it as
+ * unset (a required one ends the run `config_missing` instead of texting from a malformed number),
+ * except `privacy_mode`, which reads as `phi_minimized`: never store PHI raw by mistake. Keys the
+ * schema does not know are kept (a deployment's own workflows may read them). The cross-key rule
+ * (dedupe_window_days ≥ retention_days) is prune's to enforce: it skips such a tenant.
+ */
+export function readStoredTenantConfig(stored: Record<string, unknown>): StoredTenantConfig {
+  const config: Record<string, unknown> = { ...stored };
+  const invalidKeys: TenantConfigKey[] = [];
+  for (const key of Object.keys(TENANT_CONFIG_KEYS) as TenantConfigKey[]) {
+    const value = stored[key];
+    if (value === undefined || value === null || TENANT_CONFIG_KEYS[key].safeParse(value).success) continue;
+    invalidKeys.push(key);
+    if (key === "privacy_mode") config[key] = "phi_minimized";
+    else delete config[key];
+  }
+  return { config, invalidKeys };
+}
+
+/**
+ * The tenant's default privacy mode, failing closed: unset is `standard`; anything but the two modes
+ * is `phi_minimized` (and `invalid` says so, for a warning naming `config.privacy_mode`). Every
+ * reader of `privacy_mode` goes through this.
+ */
+export function tenantConfigPrivacyMode(config: Record<string, unknown>): { mode: PrivacyMode; invalid: boolean } {
+  const configured = config.privacy_mode;
+  if (configured === undefined || configured === null) return { mode: "standard", invalid: false };
+  const parsed = PrivacyMode.safeParse(configured);
+  return parsed.success ? { mode: parsed.data, invalid: false } : { mode: "phi_minimized", invalid: true };
+}
