@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { upsertTenant } from '@revos/db';
+import { createApiKey, upsertTenant } from '@revos/db';
 import { runCli, twilioSignature } from '@revos/producer';
 import { createLogger, defineManifest, TenantCache } from '@revos/runtime';
 import { ulid } from 'ulid';
@@ -107,6 +107,51 @@ describe('revos tenants create --config', () => {
     expect((await createWithConfig(tenant, { recall_list_id: 42 })).code).toBe(78);
     expect(await createWithConfig(tenant, { recall_list_id: 42, sms_from: '+15550000001' }, [recall])).toEqual({ code: 0, err: '' });
     expect(await storedConfig(tenant)).toEqual({ recall_list_id: 42, sms_from: '+15550000001' });
+  });
+});
+
+describe("the tenant's privacy mode is a floor, not a default", () => {
+  it('a phi_minimized tenant\'s API caller that says standard still gets a phi_minimized run (nothing stored raw)', async () => {
+    const tenant = `t_cfg_floor_${ulid().toLowerCase()}`;
+    await upsertTenant(h.db.sql, { tenantId: tenant, name: 'Strict Practice', config: { ...TENANT_CONFIG, privacy_mode: 'phi_minimized' } });
+    const apiKey = await createApiKey(h.db.sql, tenant);
+    const note = 'Patient Jane Roe called from +15551239876 about her bill';
+    const res = await fetch(`${p.url}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({
+        meta: { workflow_name: 'WF11_Log_Event', trigger_source: 'ui', trigger_id: `ui:${ulid()}`, environment: 'staging', privacy_mode: 'standard' },
+        subject: {},
+        payload: { event_type: 'note.added', direction: 'internal', attributes: { note } },
+      }),
+    });
+    expect(res.status).toBe(202);
+    const [run] = await h.db.sql<{ privacy_mode: string; envelope: unknown }[]>`
+      select privacy_mode, envelope from workflow_runs where tenant_id = ${tenant}`;
+    expect(run?.privacy_mode).toBe('phi_minimized');
+    expect(JSON.stringify(run?.envelope)).not.toContain('+15551239876');
+    expect(JSON.stringify(run?.envelope)).not.toContain('Jane Roe');
+  });
+
+  it('a standard tenant keeps what its caller asked for, phi_minimized included', async () => {
+    const tenant = `t_cfg_std_${ulid().toLowerCase()}`;
+    await upsertTenant(h.db.sql, { tenantId: tenant, name: 'Plain Practice', config: { ...TENANT_CONFIG, privacy_mode: 'standard' } });
+    const apiKey = await createApiKey(h.db.sql, tenant);
+    for (const mode of ['standard', 'phi_minimized'] as const) {
+      const res = await fetch(`${p.url}/v1/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({
+          meta: { workflow_name: 'WF11_Log_Event', trigger_source: 'ui', trigger_id: `ui:${mode}:${ulid()}`, environment: 'staging', privacy_mode: mode },
+          subject: {},
+          payload: { event_type: 'note.added', direction: 'internal', attributes: { ref: 'n_1' } },
+        }),
+      });
+      expect(res.status).toBe(202);
+      const { workflow_run_id } = (await res.json()) as { workflow_run_id: string };
+      const [run] = await h.db.sql<{ privacy_mode: string }[]>`select privacy_mode from workflow_runs where workflow_run_id = ${workflow_run_id}`;
+      expect(run?.privacy_mode).toBe(mode);
+    }
   });
 });
 

@@ -3,9 +3,12 @@
  * `feature_flags_version` (whoever built the envelope: API, webhook, cron, dispatcher, replay), and,
  * for workflows that decide by policy, the ruleset and flags those versions name. For payment
  * workflows it also refuses card numbers anywhere in the payload, before anything is written (PCI scope).
+ * The stricter privacy mode wins: a tenant configured `phi_minimized` (or with a mode that does not parse)
+ * gets phi_minimized runs whatever the caller's `meta.privacy_mode` said, so no API caller or webhook body
+ * can opt a tenant's PHI into plain storage.
  */
 import { loadTenantPolicy, type Sql } from '@revos/db';
-import { findCardNumbers, type Envelope, type FieldIssue } from '@revos/envelope';
+import { findCardNumbers, tenantConfigPrivacyMode, type Envelope, type FieldIssue } from '@revos/envelope';
 import type { AnyManifest } from '../definition/manifest.js';
 
 /** Each payload path that holds something shaped like a card number (intake refuses them for payment workflows). */
@@ -24,10 +27,12 @@ export async function stampTenantPolicy(sql: Sql, envelope: Envelope, workflow: 
   // A tenant that never had a version stamps none (the keys stay absent rather than null), so
   // envelopes of tenants without policies are stored exactly as they were submitted.
   const { policy_version: _p, feature_flags_version: _f, ...meta } = envelope.meta;
+  const tenantMode = tenantConfigPrivacyMode({ privacy_mode: policy.privacyMode ?? undefined }).mode;
   const stamped: Envelope = {
     ...envelope,
     meta: {
       ...meta,
+      ...(tenantMode === 'phi_minimized' ? { privacy_mode: 'phi_minimized' as const } : {}),
       ...(policy.policyVersion === null ? {} : { policy_version: policy.policyVersion }),
       ...(policy.featureFlagsVersion === null ? {} : { feature_flags_version: policy.featureFlagsVersion }),
     },

@@ -155,16 +155,14 @@ async function admit(deps: IntakeDeps, checked: CheckedRun, options: IntakeOptio
     const issues = cardNumberIssues(checked.envelope);
     if (issues.length > 0) throw new IntakeRefused(refusal('invalid_envelope', issues));
   }
-  const phi = isPhiMinimized(checked.envelope);
-  if (phi && !deps.privacy) {
-    throw new IntakeRefused(
-      refusal('privacy_not_configured', [{ path: 'meta.privacy_mode', rule: 'privacy_not_configured', message: 'phi_minimized runs need PHI_TOKEN_KEY and PHI_SEAL_KEY configured on the producer' }]),
-    );
-  }
+  if (isPhiMinimized(checked.envelope)) refuseUnlessPrivacyConfigured(deps);
   // After every refusal above, so a repeat is refused exactly as a fresh submission would be.
   const known = deps.repeats?.get(checked.envelope.meta.tenant_id, checked.envelope.meta.idempotency_key);
   if (known) return repeatAnswer(deps, checked, options, known);
   const envelope = await stampTenantPolicy(deps.db.sql, checked.envelope, workflow);
+  // The tenant's configured mode may have raised the run to phi_minimized (the stricter mode wins).
+  const phi = isPhiMinimized(envelope);
+  if (phi) refuseUnlessPrivacyConfigured(deps);
   const ready: ReadyRun = { envelope, jobId: toJobId(envelope.meta.idempotency_key), lane: workflow.lane, attempts: workflow.attempts };
   const span = startIntakeSpan(deps.tracer, envelope, options.source, workflow.lane, options.traceParent);
   try {
@@ -175,6 +173,13 @@ async function admit(deps: IntakeDeps, checked: CheckedRun, options: IntakeOptio
     span.end({ status: 'error', error });
     throw error;
   }
+}
+
+function refuseUnlessPrivacyConfigured(deps: IntakeDeps): void {
+  if (deps.privacy) return;
+  throw new IntakeRefused(
+    refusal('privacy_not_configured', [{ path: 'meta.privacy_mode', rule: 'privacy_not_configured', message: 'phi_minimized runs need PHI_TOKEN_KEY and PHI_SEAL_KEY configured on the producer' }]),
+  );
 }
 
 /** What acceptAndEnqueue answers for a duplicate, and its span, from the ids PostgreSQL gave earlier. */

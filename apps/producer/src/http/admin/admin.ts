@@ -1,6 +1,7 @@
 /**
  * The operator surfaces, all behind the admin authentication (admin-auth.ts):
  *   /admin/queues     Bull Board: every lane's queue and the cron queue (read-only unless ADMIN_READ_ONLY=false)
+ *                     (our job ids and phi_minimized job data as the board needs them: board-job-ids.ts, board-queues.ts)
  *   /admin/explorer   the run explorer: find a run from any id, its lineage tree and its detail
  *   /admin/tasks      escalation tasks: claim, resolve, reopen (tasks-page.ts)
  *   /admin/api/...    the JSON the explorer and the CLI show (same functions: services/operator.ts)
@@ -21,6 +22,8 @@ import type { AppEnv } from '../app-env.js';
 import { escapeHtml, page } from '../html.js';
 import { AdminAuth, registerAdminAuthRoutes } from './admin-auth.js';
 import { requireSameOriginWrites } from './admin-writes.js';
+import { jobPageRedirect } from './board-job-ids.js';
+import { LaneBoardAdapter } from './board-queues.js';
 import { renderExplorerHome, renderRunPage } from './explorer.js';
 import { registerKeyRoutes } from './keys-api.js';
 import { registerTaskPage } from './tasks-page.js';
@@ -38,10 +41,11 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: ProducerDeps, auth 
   app.get('/admin', (c) => c.redirect(BOARD_PATH, 302));
 
   // Bull Board. Worker replicas need no change to appear: the board reads the queues in Redis.
+  // The lanes' adapters find a job by the id the board's UI sends and show phi_minimized data as tokens (board-queues.ts).
   const board = new HonoAdapter(serveStatic);
-  const queues = [...LANES.map((lane) => deps.queues[lane]), deps.cronQueue];
+  const lanes = LANES.map((lane) => new LaneBoardAdapter(deps.queues[lane], { readOnlyMode: env.ADMIN_READ_ONLY, privacy: deps.privacy }));
   createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: env.ADMIN_READ_ONLY })),
+    queues: [...lanes, new BullMQAdapter(deps.cronQueue, { readOnlyMode: env.ADMIN_READ_ONLY })],
     serverAdapter: board,
     options: {
       uiConfig: {
@@ -61,6 +65,8 @@ export function registerAdminRoutes(app: Hono<AppEnv>, deps: ProducerDeps, auth 
     c.json({ error: 'board_job_write_refused', message: 'Bull Board cannot add jobs or change job data: runs enter through intake (POST /v1/runs, webhooks, cron, replay)' }, 403);
   app.post(`${BOARD_PATH}/api/queues/:queueName/add`, refuseJobWrite);
   app.patch(`${BOARD_PATH}/api/queues/:queueName/:jobId/update-data`, refuseJobWrite);
+  // A job page reloaded from the address bar is sent back to the board's own link (board-job-ids.ts).
+  app.get(`${BOARD_PATH}/queue/:queueName/:jobId`, jobPageRedirect(BOARD_PATH));
   app.route(BOARD_PATH, board.registerPlugin());
 
   // The JSON API (what the explorer renders and the CLI prints).

@@ -7,6 +7,8 @@ export interface TenantPolicy {
   /** Only when asked for (workflows that decide by the ruleset): `null` otherwise. */
   ruleset: Record<string, unknown> | null;
   featureFlags: Record<string, unknown> | null;
+  /** The tenant config's `privacy_mode` as stored, as text (null when unset); read by the strict-mode rule. */
+  privacyMode: string | null;
 }
 
 /**
@@ -17,11 +19,11 @@ export interface TenantPolicy {
  */
 export async function loadTenantPolicy(sql: Sql, tenantId: string, withRules: boolean): Promise<TenantPolicy | null> {
   const [row] = await sql<
-    { policy_version: string | null; feature_flags_version: string | null; ruleset: Record<string, unknown> | null; feature_flags: Record<string, unknown> | null }[]
-  >`select policy_version, feature_flags_version,
+    { policy_version: string | null; feature_flags_version: string | null; ruleset: Record<string, unknown> | null; feature_flags: Record<string, unknown> | null; privacy_mode: string | null }[]
+  >`select policy_version, feature_flags_version, config->>'privacy_mode' as privacy_mode,
            case when ${withRules} then ruleset end as ruleset,
            case when ${withRules} then feature_flags end as feature_flags
       from tenants where tenant_id = ${tenantId}`;
   if (!row) return null;
-  return { policyVersion: row.policy_version, featureFlagsVersion: row.feature_flags_version, ruleset: row.ruleset, featureFlags: row.feature_flags };
+  return { policyVersion: row.policy_version, featureFlagsVersion: row.feature_flags_version, ruleset: row.ruleset, featureFlags: row.feature_flags, privacyMode: row.privacy_mode };
 }
