@@ -16,6 +16,7 @@
  * | `sms_list`     | `GET …/2010-04-01/Accounts/:sid/Messages.json`      | 200 a Twilio list page of the created messages  |
  * | `calls_list`   | `GET …/2010-04-01/Accounts/:sid/Calls.json`         | 200 a Twilio list page of the created calls     |
  * | `appointments_lookup` | `GET …/appointments?idempotency_key=`        | 200 `{ appointments: [...] }` booked with that key |
+ * | `appointments_list`   | `GET …/appointments?start_from=&start_to=&page_size=&page_token=` | 200 a page of the schedule `addAppointments` seeded (see below) |
  * | `unknown`      | anything else                                       | 404 `{ code: 'not_found' }`                     |
  *
  * Like the real vendors it keeps what it created: a 2xx create (or a misbehaving answer that says
@@ -34,6 +35,14 @@
  * signed (X-Twilio-Signature) with the auth token of the create's Basic auth, as Twilio signs with
  * the account's token, and updates the resource's status in the lists.
  *
+ * The schedule (`addAppointments`) is what a practice's PMS holds: appointments with their patient's
+ * id and mobile number, start (with an offset) and status (`booked`, `confirmed`, `cancelled`, ...).
+ * `appointments_list` answers those starting in [`start_from`, `start_to`) of `practice_id` (when the
+ * appointment names one), ordered by start then id, `page_size` (default 50, at most 500) a page, with
+ * an opaque `next_page_token` (null on the last page). A bad `start_from`/`start_to` is a 400, as a PMS
+ * answers. Script a fault on one page with `script('appointments_list', [...])` after
+ * `defaultAnswer('appointments_list')` for the pages before it.
+ *
  * `unsubscribe(number)` plays Twilio's carrier-side opt-out: a message to that number is answered
  * 400 `{ code: 21610, message: 'Attempt to send to unsubscribed recipient', ... }`, as Twilio does
  * once the number texted STOP to the sender.
@@ -43,7 +52,19 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type RouteId = 'sms' | 'calls' | 'appointments' | 'confirm' | 'slots' | 'free_slots' | 'patients' | 'sms_list' | 'calls_list' | 'appointments_lookup' | 'unknown';
+export type RouteId = 'sms' | 'calls' | 'appointments' | 'confirm' | 'slots' | 'free_slots' | 'patients' | 'sms_list' | 'calls_list' | 'appointments_lookup' | 'appointments_list' | 'unknown';
+
+/** An appointment on the PMS's schedule, in the PMS's wire shape (`patient_phone` may be null: no mobile on record). */
+export interface ScheduledAppointmentRecord {
+  appointment_id: string;
+  patient_id: string;
+  patient_phone: string | null;
+  /** ISO 8601 with an offset, as the PMS writes it. */
+  start: string;
+  status: string;
+  provider_id?: string;
+  practice_id?: string;
+}
 
 export interface RecordedRequest {
   route: RouteId;
@@ -151,9 +172,13 @@ export interface VendorStandin {
   statusCallbackOf(sid: string): string | undefined;
   /** Plays Twilio's status callback of message or call `sid` to its `StatusCallback` (see the module comment). */
   postStatus(sid: string, status: string, options?: StatusPostOptions): Promise<Response>;
+  /** Put appointments on the PMS's schedule (`appointments_list` pages through them). */
+  addAppointments(appointments: ScheduledAppointmentRecord[]): void;
+  /** The answer `route` gives when nothing is scripted (to script the pages before a fault). */
+  defaultAnswer(route: RouteId): ScriptedResponse;
   /** Put a patient with this phone number on the PMS's records (`patients` answers with it). */
   addPatient(phone: string, patientId: string): void;
-  /** Forget recorded requests, scripts, default overrides, created resources, unsubscribed numbers and patients. */
+  /** Forget recorded requests, scripts, default overrides, created resources, unsubscribed numbers, patients and the schedule. */
   reset(): void;
   /** Destroy every socket (hanging requests included), cancel delayed answers and stop listening. */
   close(): Promise<void>;
@@ -175,13 +200,17 @@ const ROUTES: { id: Exclude<RouteId, 'unknown'>; method: string; pattern: RegExp
   { id: 'appointments', method: 'POST', pattern: /\/appointments$/ },
   { id: 'confirm', method: 'POST', pattern: /\/appointments\/[^/]+\/confirm$/ },
   { id: 'appointments_lookup', method: 'GET', pattern: /\/appointments$/ },
+  { id: 'appointments_list', method: 'GET', pattern: /\/appointments$/ },
   { id: 'slots', method: 'GET', pattern: /\/slots$/ },
   { id: 'free_slots', method: 'GET', pattern: /\/slots\/free$/ },
   { id: 'patients', method: 'GET', pattern: /\/patients$/ },
 ];
 
-function routeOf(method: string, path: string): RouteId {
-  return ROUTES.find((route) => route.method === method && route.pattern.test(path))?.id ?? 'unknown';
+function routeOf(method: string, path: string, query: URLSearchParams): RouteId {
+  const route = ROUTES.find((r) => r.method === method && r.pattern.test(path))?.id ?? 'unknown';
+  // One path, two reads: a lookup by idempotency key, or a page of the schedule.
+  if (route === 'appointments_lookup' && !query.has('idempotency_key')) return 'appointments_list';
+  return route;
 }
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -356,6 +385,25 @@ function freeSlotsNear(store: ResourceStore, request: RecordedRequest): { slots:
   return { slots: candidates.slice(0, limit).map((t) => ({ start: new Date(t).toISOString(), provider_id: 'prov_1' })) };
 }
 
+/** A page of the schedule (see the module comment); the page token is the offset, opaque to the client. */
+function schedulePage(schedule: ScheduledAppointmentRecord[], request: RecordedRequest): { status: number; body: unknown } {
+  const q = request.query;
+  const from = Date.parse(q['start_from'] ?? '');
+  const to = Date.parse(q['start_to'] ?? '');
+  if (Number.isNaN(from) || Number.isNaN(to)) return { status: 400, body: { code: 'invalid_request', message: 'start_from and start_to must be ISO 8601 times' } };
+  const pageSize = Math.min(500, Math.max(1, Number(q['page_size'] ?? 50) || 50));
+  const offset = q['page_token'] ? Number(Buffer.from(q['page_token'], 'base64url').toString('utf8').replace(/^o:/, '')) || 0 : 0;
+  const matching = schedule
+    .filter((a) => (q['practice_id'] === undefined || a.practice_id === undefined || a.practice_id === q['practice_id']) && Date.parse(a.start) >= from && Date.parse(a.start) < to)
+    .sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || a.appointment_id.localeCompare(b.appointment_id));
+  const items = matching.slice(offset, offset + pageSize);
+  const next = offset + pageSize < matching.length ? Buffer.from(`o:${offset + pageSize}`).toString('base64url') : null;
+  return { status: 200, body: { appointments: items.map(({ practice_id: _practice, ...rest }) => rest), next_page_token: next } };
+}
+
+/** The schedule route's own answer (its status depends on the request): answered by {@link schedulePage}. */
+const SCHEDULE_PAGE: ScriptedResponse = { status: 200 };
+
 /** Realistic success answers; fresh ids per request so dedupe bugs show up as duplicate sends. */
 function defaultResponses(store: ResourceStore, patients: Map<string, string>): Record<RouteId, ScriptedResponse> {
   return {
@@ -366,6 +414,7 @@ function defaultResponses(store: ResourceStore, patients: Map<string, string>): 
     sms_list: { status: 200, body: (request: RecordedRequest) => store.twilioList('message', request) },
     calls_list: { status: 200, body: (request: RecordedRequest) => store.twilioList('call', request) },
     appointments_lookup: { status: 200, body: (request: RecordedRequest) => store.bookingsFor(request.query['idempotency_key']) },
+    appointments_list: SCHEDULE_PAGE,
     confirm: {
       status: 200,
       body: (request: RecordedRequest) => ({ appointment_id: decodeURIComponent(request.path.split('/').at(-2) ?? ''), status: 'confirmed' }),
@@ -432,6 +481,7 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
   const store = new ResourceStore();
   store.listingDelayMs = options.listingDelayMs ?? 0;
   const patients = new Map<string, string>();
+  const schedule: ScheduledAppointmentRecord[] = [];
   let defaults = defaultResponses(store, patients);
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -495,7 +545,7 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       const rawBody = await readBody(req);
       const target = new URL(req.url ?? '/', 'http://standin');
       const method = req.method ?? 'GET';
-      const route = routeOf(method, target.pathname);
+      const route = routeOf(method, target.pathname, target.searchParams);
       const recorded: RecordedRequest = {
         route,
         method,
@@ -508,7 +558,8 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       };
       requests.push(recorded);
       const optedOut = route === 'sms' && unsubscribed.has(recorded.form?.['To'] ?? '');
-      const response = optedOut ? UNSUBSCRIBED_ANSWER : (scripts.get(route)?.shift() ?? defaults[route]);
+      const picked = optedOut ? UNSUBSCRIBED_ANSWER : (scripts.get(route)?.shift() ?? defaults[route]);
+      const response = picked === SCHEDULE_PAGE ? schedulePage(schedule, recorded) : picked;
       // A PMS books when the request arrives, however late its (successful) answer: a worker killed while
       // waiting for it has booked all the same, and a repeat of the Idempotency-Key gets this booking back.
       if (route === 'appointments' && 'status' in response && response.status >= 200 && response.status < 300 && !('hang' in response) && !('destroy' in response) && !('cutBody' in response)) {
@@ -560,6 +611,12 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
     unsubscribe(number) {
       unsubscribed.add(number);
     },
+    addAppointments(appointments) {
+      schedule.push(...appointments);
+    },
+    defaultAnswer(route) {
+      return defaults[route];
+    },
     addPatient(phone, patientId) {
       patients.set(phone, patientId);
     },
@@ -586,6 +643,7 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       store.listingDelayMs = options.listingDelayMs ?? 0;
       store.acrossAccounts = false;
       patients.clear();
+      schedule.length = 0;
       defaults = defaultResponses(store, patients);
     },
     close() {

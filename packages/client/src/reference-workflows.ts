@@ -84,6 +84,13 @@ export type ReferenceWorkflowPayloads = {
     to: string;
     body: string;
   };
+  /** WF32_Appointment_Reminders@1.0.0, lane batch. */
+  WF32_Appointment_Reminders: {
+    sweep_at?: string;
+    page_token?: string;
+    page?: number;
+    page_size?: number;
+  };
   /** WF33_Delivery_Status@1.0.0, lane interactive. */
   WF33_Delivery_Status: {
     channel: "sms" | "voice";

@@ -368,6 +368,10 @@ export const outbox = pgTable(
     sealedPayload: text('sealed_payload'),
     priority: text('priority', { enum: ['high', 'normal', 'low'] }).notNull(),
     runAfter: tstz('run_after'),
+    /** The child's own trigger id (a sweep's reminder names its appointment); null: derived from the parent's key. */
+    triggerId: text('trigger_id'),
+    /** The child's subject (ids only); null: the parent's. */
+    subject: jsonb('subject'),
     state: text('state', { enum: ['pending', 'dispatched', 'rejected'] })
       .notNull()
       .default('pending'),

@@ -264,6 +264,15 @@ export const NextAction = z
     payload: JsonObject,
     priority: Priority.default("normal"),
     run_after_utc: UtcTimestamp.nullable().default(null),
+    /**
+     * Our extension: the follow-up's own trigger id. Absent, the dispatcher derives it from the parent's
+     * key and the action's index (a re-run of the parent makes the same child). Set, the child's key is
+     * made from it (and the payload) whichever run asks: a reminder sweep names the appointment and the
+     * window, so overlapping sweeps make one text. Ids and hashes only, never PHI: it is stored as is.
+     */
+    trigger_id: TriggerId.refine((s) => s.length <= 190, { message: "a follow-up's trigger_id must be at most 190 characters (the dispatcher prefixes it)", params: { rule: "too_long" } }).optional(),
+    /** Our extension: the follow-up's subject instead of the parent's (a sweep's child is about one patient). */
+    subject: Subject.optional(),
   })
   .strict();
 export type NextAction = z.infer<typeof NextAction>;

@@ -71,6 +71,15 @@ export const TENANT_CONFIG_KEYS = {
   privacy_mode: PrivacyMode,
   /** The answer to HELP / INFO (WF31), sent as written; `{practice}` is replaced by `practice_name`. */
   sms_help_text: z.string().min(1, "must not be empty").max(1600, "at most 1600 characters (one Twilio message)"),
+  /**
+   * How many hours before an appointment its reminders go out (WF32_Appointment_Reminders): one text per
+   * window, at the first sweep inside it. Absent: {@link DEFAULT_REMINDER_WINDOWS_HOURS}.
+   */
+  reminder_windows_hours: z
+    .array(z.number({ error: "each must be a whole number of hours" }).int("each must be a whole number of hours").min(1, "each must be at least 1 hour").max(336, "each must be at most 336 hours (two weeks)"), { error: "must be a list of whole hours such as [48, 2]" })
+    .min(1, "must name at least one window")
+    .max(4, "at most 4 windows")
+    .refine((hours) => new Set(hours).size === hours.length, "no window twice"),
   /** Days a run and its records are kept (prune). */
   retention_days: RetentionDays,
   /** Days the ledger keeps a key (prune); at least retention_days. */
@@ -79,10 +88,24 @@ export const TENANT_CONFIG_KEYS = {
 
 export type TenantConfigKey = keyof typeof TENANT_CONFIG_KEYS;
 
+/** The reminder windows of a tenant that sets none: two days before, and two hours before. */
+export const DEFAULT_REMINDER_WINDOWS_HOURS: readonly number[] = [48, 2];
+
 /** A dedupe window shorter than the runs would let a duplicate of a run still on record run again. */
 function dedupeCoversRetention(value: { retention_days?: number | undefined; dedupe_window_days?: number | undefined }, ctx: z.RefinementCtx): void {
   if (value.retention_days !== undefined && value.dedupe_window_days !== undefined && value.dedupe_window_days < value.retention_days) {
     ctx.addIssue({ code: "custom", path: ["dedupe_window_days"], message: "must be at least retention_days (a duplicate of a run still kept must stay a noop)", params: { rule: "at_least_retention_days" } });
+  }
+}
+
+/**
+ * A reminder's key must outlive its window: a dedupe window shorter than the widest reminder window
+ * would let a later sweep inside that window send the reminder again once prune forgot the key.
+ */
+function dedupeCoversReminders(value: { dedupe_window_days?: number | undefined; reminder_windows_hours?: readonly number[] | undefined }, ctx: z.RefinementCtx): void {
+  const widest = value.reminder_windows_hours === undefined ? undefined : Math.max(...value.reminder_windows_hours);
+  if (widest !== undefined && value.dedupe_window_days !== undefined && value.dedupe_window_days * 24 < widest) {
+    ctx.addIssue({ code: "custom", path: ["reminder_windows_hours"], message: "the widest window must fit in dedupe_window_days (a reminder's key must be kept until its window has passed)", params: { rule: "within_dedupe_window" } });
   }
 }
 
@@ -91,7 +114,7 @@ const optionalKeys = Object.fromEntries(Object.entries(TENANT_CONFIG_KEYS).map((
 };
 
 /** The whole config as written: every key optional, unknown keys refused. */
-export const TenantConfig = z.strictObject(optionalKeys).superRefine(dedupeCoversRetention);
+export const TenantConfig = z.strictObject(optionalKeys).superRefine(dedupeCoversRetention).superRefine(dedupeCoversReminders);
 export type TenantConfig = z.infer<typeof TenantConfig>;
 
 /**

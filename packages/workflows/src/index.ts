@@ -9,6 +9,7 @@ import { WF18_Schedule } from './workflows/WF18_Schedule.js';
 import { WF21_Escalate_To_Staff } from './workflows/WF21_Escalate_To_Staff.js';
 import { WF30_Send_SMS } from './workflows/WF30_Send_SMS.js';
 import { WF31_Inbound_SMS } from './workflows/WF31_Inbound_SMS.js';
+import { WF32_Appointment_Reminders } from './workflows/WF32_Appointment_Reminders.js';
 import { WF33_Delivery_Status } from './workflows/WF33_Delivery_Status.js';
 import { WF42_Escalation_Follow_Up } from './workflows/WF42_Escalation_Follow_Up.js';
 import { WF54_Dataset_Curation } from './workflows/WF54_Dataset_Curation.js';
@@ -27,6 +28,7 @@ export { WF07_Change_Policy, versionForRun } from './workflows/WF07_Change_Polic
 export { WF60_Collect_Payment } from './workflows/WF60_Collect_Payment.js';
 export { WF61_Refund_Payment } from './workflows/WF61_Refund_Payment.js';
 export { WF33_Delivery_Status } from './workflows/WF33_Delivery_Status.js';
+export { planReminders, reminderTriggerId, REMINDED_STATUSES, type PlannedReminder, type ReminderPlan } from './workflows/reminder-plan.js';
 export * from './delivery/index.js';
 // The manifests (schemas included) are also here for the worker's side; the producer imports `@revos/workflows/manifests`.
 export * from './manifests/index.js';
@@ -74,6 +76,7 @@ export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
     WF21_Escalate_To_Staff(services),
     WF30_Send_SMS(services),
     WF31_Inbound_SMS(services),
+    WF32_Appointment_Reminders(services),
     // Reads the sending run and the statuses recorded before: registered where the durable record is.
     ...(services.records ? [WF33_Delivery_Status(services.records)] : []),
     WF42_Escalation_Follow_Up,

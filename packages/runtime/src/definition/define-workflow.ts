@@ -99,6 +99,10 @@ export interface NextActionInput {
   payload: Record<string, unknown>;
   priority?: Priority;
   run_after_utc?: string | null;
+  /** The child's trigger id, so its key does not depend on this run (see `NextAction.trigger_id`). */
+  trigger_id?: string;
+  /** The child's subject instead of this run's. */
+  subject?: Envelope['subject'];
 }
 
 /** What core logic returns; the runtime builds the standard output around it. */

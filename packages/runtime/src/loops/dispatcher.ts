@@ -17,12 +17,24 @@ export function childTriggerId(parentIdempotencyKey: string, actionIndex: number
   return `next:${sha256Hex(parentIdempotencyKey).slice(0, 32)}:${actionIndex}`;
 }
 
-/** Builds the follow-up run's envelope: lineage from the parent, tenant/subject/privacy inherited. */
+/**
+ * The trigger id of a follow-up that names its own (`NextAction.trigger_id`): the same whichever run
+ * asked for it, so two parents asking for the same thing (overlapping reminder sweeps) make one child.
+ * Prefixed so it cannot pass for another source's trigger.
+ */
+export function namedChildTriggerId(triggerId: string): string {
+  return `next:${triggerId}`;
+}
+
+/**
+ * Builds the follow-up run's envelope: lineage from the parent, tenant/privacy inherited, the subject
+ * too unless the action names its own.
+ */
 export function childEnvelope(action: PendingAction, workflowVersion: string, payload: Record<string, unknown> = action.payload): Envelope {
   const parsed = Envelope.safeParse(action.parentEnvelope);
   if (!parsed.success) throw new Error(`parent run ${action.parentRunId} has no valid stored envelope`);
   const parent = parsed.data;
-  const triggerId = childTriggerId(action.parentIdempotencyKey, action.actionIndex);
+  const triggerId = action.triggerId ? namedChildTriggerId(action.triggerId) : childTriggerId(action.parentIdempotencyKey, action.actionIndex);
   return {
     meta: {
       workflow_name: action.workflow,
@@ -42,7 +54,7 @@ export function childEnvelope(action: PendingAction, workflowVersion: string, pa
       privacy_mode: parent.meta.privacy_mode,
       correlation_id: action.correlationId,
     },
-    subject: parent.subject,
+    subject: (action.subject as Envelope['subject'] | null) ?? parent.subject,
     payload,
   };
 }

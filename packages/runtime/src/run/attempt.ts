@@ -146,6 +146,8 @@ export class RunAttempt {
       payload: a.payload,
       priority: a.priority ?? 'normal',
       run_after_utc: a.run_after_utc ?? null,
+      ...(a.trigger_id === undefined ? {} : { trigger_id: a.trigger_id }),
+      ...(a.subject === undefined ? {} : { subject: a.subject }),
     }));
     const fallback = this.fallback(latencyMs, breach, null);
     if (fallback) nextActions.push(fallback);

@@ -68,6 +68,8 @@ export class StoredRows {
         sealedPayload: this.phi && this.privacy ? this.privacy.sealer.seal(a.payload, sealContext.outbox(outboxId)) : null,
         priority: a.priority,
         runAfter: a.run_after_utc,
+        triggerId: a.trigger_id ?? null,
+        subject: a.subject ?? null,
       };
     });
   }

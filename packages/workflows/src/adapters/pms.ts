@@ -10,7 +10,11 @@
  * - `GET {baseUrl}/slots/free?practice_id=&near=&limit=` → `{ slots: [{ start, provider_id }] }`, the free
  *   slots nearest to `near`, nearest first
  * - `GET {baseUrl}/patients?phone=` → `{ patients: [{ patient_id }] }` (the phone in E.164)
+ * - `GET {baseUrl}/appointments?practice_id=&start_from=&start_to=&page_size=&page_token=` →
+ *   `{ appointments: [{ appointment_id, patient_id, patient_phone, start, status, provider_id? }], next_page_token }`:
+ *   the practice's appointments starting in [start_from, start_to), one page; `next_page_token` null on the last
  */
+import { PhoneAddress } from '@revos/envelope';
 import { z } from 'zod';
 import { joinUrl, parseVendorJson, readCreated, requireAdapterConfig, vendorRequest } from './http.js';
 
@@ -103,6 +107,38 @@ export interface FindPatientResult {
   latencyMs: number;
 }
 
+export interface ListAppointmentsInput {
+  practiceId: string;
+  /** ISO 8601: appointments starting at or after this... */
+  startFrom: string;
+  /** ...and before this. */
+  startTo: string;
+  /** At most this many on the page (1..500). */
+  pageSize: number;
+  /** The previous page's `nextPageToken`; absent for the first page. */
+  pageToken?: string;
+}
+
+/** One appointment of a listing, as read: `patientPhone` is PHI (never in errors or logs). */
+export interface ScheduledAppointment {
+  appointmentId: string;
+  patientId: string;
+  /** E.164 or null when the record has none usable. */
+  patientPhone: string | null;
+  /** ISO 8601 start as the PMS wrote it (with its offset). */
+  start: string;
+  /** Vendor status, e.g. `booked`, `confirmed`, `cancelled`. */
+  status: string;
+}
+
+export interface ListAppointmentsResult {
+  appointments: ScheduledAppointment[];
+  /** Rows of the page that did not have the documented shape: left out, counted, never echoed. */
+  unreadable: number;
+  nextPageToken: string | null;
+  latencyMs: number;
+}
+
 /** Books, confirms and searches appointments. Throws a `WorkflowError` (see `vendorRequest`) on any failure. */
 export interface PmsAdapter {
   bookAppointment(input: BookAppointmentInput, options?: BookAppointmentOptions): Promise<BookAppointmentResult>;
@@ -115,6 +151,8 @@ export interface PmsAdapter {
   findPatientByPhone(input: FindPatientInput, options?: FindSlotsOptions): Promise<FindPatientResult>;
   /** The bookings made with `idempotencyKey` (the token `bookAppointment` sent). */
   findBookings(idempotencyKey: string, options?: FindSlotsOptions): Promise<FindBookingsResult>;
+  /** One page of the practice's appointments in a time range (the reminder sweep, WF32). */
+  listAppointments(input: ListAppointmentsInput, options?: FindSlotsOptions): Promise<ListAppointmentsResult>;
 }
 
 export interface FindBookingsResult {
@@ -137,6 +175,21 @@ export type PmsAppointment = z.infer<typeof PmsAppointment>;
 
 /** Wire shape of a lookup by idempotency key. */
 export const PmsAppointmentList = z.object({ appointments: z.array(PmsAppointment) });
+
+/** Wire shape of one appointment of a listing; a start without an offset is refused (a reminder at the wrong hour). */
+export const PmsScheduledAppointment = z.object({
+  appointment_id: z.string().min(1).max(200),
+  patient_id: z.string().min(1).max(200),
+  patient_phone: z.string().nullable().optional(),
+  start: z.iso.datetime({ offset: true }),
+  status: z.string().min(1),
+});
+
+/** Wire shape of a listing page. Rows are checked one by one, so one malformed row does not hide the page's others. */
+export const PmsAppointmentPage = z.object({
+  appointments: z.array(z.unknown()),
+  next_page_token: z.string().min(1).nullable().optional(),
+});
 
 /** Wire shape of a slot search. A start without an offset is rejected: it would be booked in the wrong zone. */
 export const PmsSlotList = z.object({
@@ -259,6 +312,40 @@ export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
         .sort((a, b) => Math.abs(Date.parse(a.start) - near) - Math.abs(Date.parse(b.start) - near))
         .slice(0, limit);
       return { slots, latencyMs: response.latencyMs };
+    },
+
+    async listAppointments(input, listOptions = {}) {
+      const endpoint = 'appointments.list';
+      const query = new URLSearchParams({
+        practice_id: input.practiceId,
+        start_from: input.startFrom,
+        start_to: input.startTo,
+        page_size: String(Math.min(500, Math.max(1, Math.trunc(input.pageSize)))),
+        ...(input.pageToken === undefined ? {} : { page_token: input.pageToken }),
+      });
+      const response = await vendorRequest({
+        service: PMS_SERVICE,
+        endpoint,
+        method: 'GET',
+        url: joinUrl(options.baseUrl, `/appointments?${query.toString()}`),
+        headers: { authorization: auth, accept: 'application/json' },
+        timeoutMs: options.timeoutMs,
+        ...(listOptions.signal === undefined ? {} : { signal: listOptions.signal }),
+      });
+      const page = parseVendorJson(PmsAppointmentPage, response, { service: PMS_SERVICE, endpoint });
+      const appointments: ScheduledAppointment[] = [];
+      let unreadable = 0;
+      for (const row of page.appointments) {
+        const parsed = PmsScheduledAppointment.safeParse(row);
+        if (!parsed.success) {
+          unreadable++;
+          continue;
+        }
+        const a = parsed.data;
+        const phone = PhoneAddress.safeParse(a.patient_phone).success ? (a.patient_phone as string) : null;
+        appointments.push({ appointmentId: a.appointment_id, patientId: a.patient_id, patientPhone: phone, start: a.start, status: a.status });
+      }
+      return { appointments, unreadable, nextPageToken: page.next_page_token ?? null, latencyMs: response.latencyMs };
     },
 
     async findPatientByPhone(input, findOptions = {}) {

@@ -14,6 +14,7 @@ import { WF18Manifest } from './WF18_Schedule.js';
 import { WF21Manifest } from './WF21_Escalate_To_Staff.js';
 import { WF30Manifest } from './WF30_Send_SMS.js';
 import { WF31Manifest } from './WF31_Inbound_SMS.js';
+import { WF32Manifest } from './WF32_Appointment_Reminders.js';
 import { WF33Manifest } from './WF33_Delivery_Status.js';
 import { WF42Manifest } from './WF42_Escalation_Follow_Up.js';
 import { WF54Manifest } from './WF54_Dataset_Curation.js';
@@ -23,12 +24,13 @@ import { WF71Manifest } from './WF71_RealTime_Fallback.js';
 import { WF84Manifest } from './WF84_Compliance_Sentinel.js';
 
 export { WF06Manifest, WF07Manifest, WF10Manifest, WF11Manifest, WF15Manifest, WF17Manifest, WF18Manifest, WF21Manifest };
-export { WF30Manifest, WF31Manifest, WF42Manifest, WF54Manifest, WF60Manifest, WF61Manifest, WF71Manifest, WF84Manifest };
+export { WF30Manifest, WF31Manifest, WF32Manifest, WF42Manifest, WF54Manifest, WF60Manifest, WF61Manifest, WF71Manifest, WF84Manifest };
 export { ChangePolicyPayload } from './WF07_Change_Policy.js';
 export { WF17Payload } from './WF17_RealTime_Voice_Orchestrator.js';
 export { ESCALATION_PAYLOAD } from './WF21_Escalate_To_Staff.js';
 export { WF30Payload } from './WF30_Send_SMS.js';
 export { WF31Payload } from './WF31_Inbound_SMS.js';
+export { MAX_SWEEP_PAGES, WF32Payload } from './WF32_Appointment_Reminders.js';
 export { WF33Manifest, WF33Payload } from './WF33_Delivery_Status.js';
 export { WF54Payload } from './WF54_Dataset_Curation.js';
 export { CollectPaymentPayload } from './WF60_Collect_Payment.js';
@@ -50,6 +52,7 @@ export const referenceManifests: readonly AnyManifest[] = [
   WF21Manifest,
   WF30Manifest,
   WF31Manifest,
+  WF32Manifest,
   WF33Manifest,
   WF42Manifest,
   WF54Manifest,

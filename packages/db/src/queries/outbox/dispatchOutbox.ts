@@ -14,6 +14,10 @@ export interface PendingAction {
   sealedPayload: string | null;
   priority: 'high' | 'normal' | 'low';
   runAfter: Date | null;
+  /** The child's own trigger id; null: derived from the parent's key and the action's index. */
+  triggerId: string | null;
+  /** The child's subject; null: the parent's. */
+  subject: Record<string, unknown> | null;
   /** The parent's stored envelope: the child inherits its tenant, subject and privacy mode. */
   parentEnvelope: unknown;
 }
@@ -39,10 +43,12 @@ export async function dispatchOutbox(
         outbox_id: string; tenant_id: string; parent_run_id: string; root_run_id: string; correlation_id: string;
         parent_idempotency_key: string; action_index: number; workflow: string; payload: Record<string, unknown>;
         sealed_payload: string | null; priority: PendingAction['priority']; run_after: string | null; envelope: unknown;
+        trigger_id: string | null; subject: Record<string, unknown> | null;
       }[]
     >`
       select o.outbox_id, o.tenant_id, o.parent_run_id, o.root_run_id, o.correlation_id, o.parent_idempotency_key,
-             o.action_index, o.workflow, o.payload, o.sealed_payload, o.priority, o.run_after::text as run_after, r.envelope
+             o.action_index, o.workflow, o.payload, o.sealed_payload, o.priority, o.run_after::text as run_after, r.envelope,
+             o.trigger_id, o.subject
         from outbox o join workflow_runs r on r.workflow_run_id = o.parent_run_id
        where o.state = 'pending' and (${options.parentRunId ?? null}::text is null or o.parent_run_id = ${options.parentRunId ?? null})
        order by o.created_at
@@ -63,6 +69,8 @@ export async function dispatchOutbox(
         sealedPayload: r.sealed_payload,
         priority: r.priority,
         runAfter: r.run_after ? new Date(r.run_after) : null,
+        triggerId: r.trigger_id,
+        subject: r.subject,
         parentEnvelope: r.envelope,
       })),
     );

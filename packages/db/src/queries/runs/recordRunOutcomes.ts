@@ -42,6 +42,10 @@ export interface OutboxEntry {
   sealedPayload?: string | null;
   priority: 'high' | 'normal' | 'low';
   runAfter: string | null;
+  /** The child's own trigger id (its key then does not depend on the parent's); null: derived from the parent. */
+  triggerId?: string | null;
+  /** The child's subject instead of the parent's (ids only). */
+  subject?: Record<string, unknown> | null;
 }
 
 export interface TaskEntry {
@@ -139,6 +143,8 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
         sealed_payload: e.sealedPayload ?? null,
         priority: e.priority,
         run_after: e.runAfter,
+        trigger_id: e.triggerId ?? null,
+        subject: e.subject ?? null,
       })),
       tasks: o.task ? [{ task_id: o.task.taskId, kind: o.task.kind, failure_code: o.task.failureCode, reason: o.task.reason }] : [],
       events: (o.events ?? []).map((e) => ({
@@ -199,13 +205,13 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
       returning 1
     ), obx as (
       insert into outbox (outbox_id, tenant_id, parent_run_id, root_run_id, correlation_id, parent_idempotency_key,
-                          action_index, workflow, payload, sealed_payload, priority, run_after)
+                          action_index, workflow, payload, sealed_payload, priority, run_after, trigger_id, subject)
       select a.outbox_id, ok.run->>'tenant_id', ok.run->>'workflow_run_id', ok.run->>'root_run_id',
              ok.run->>'correlation_id', ok.run->>'idempotency_key', a.action_index, a.workflow, a.payload,
-             a.sealed_payload, a.priority, a.run_after
+             a.sealed_payload, a.priority, a.run_after, a.trigger_id, a.subject
         from ok, jsonb_to_recordset(ok.outbox) as a(
           outbox_id text, action_index int, workflow text, payload jsonb, sealed_payload text, priority text,
-          run_after timestamptz)
+          run_after timestamptz, trigger_id text, subject jsonb)
       on conflict (parent_idempotency_key, action_index) do nothing
       returning 1
     ), tsk as (
