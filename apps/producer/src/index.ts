@@ -7,8 +7,12 @@ export {
   signGeneric,
   twilioSignature,
   verifyGenericSignature,
+  verifyTwilioRequest,
   verifyTwilioSignature,
+  twilioSignatureAlgorithm,
   type FormParams,
+  type TwilioSignatureAlgorithm,
+  type TwilioSignatureCheck,
   type GenericSignatureCheck,
   type GenericSignatureInput,
 } from './http/webhooks/signatures.js';

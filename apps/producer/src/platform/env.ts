@@ -27,6 +27,12 @@ export const ProducerEnv = z.object({
   WEBHOOK_SIGNING_SECRET: z.string().min(1, 'must not be empty').default(DEVELOPMENT_DEFAULTS.WEBHOOK_SIGNING_SECRET),
   /** A generic webhook's X-Revos-Timestamp may be this many seconds off our clock (replay window). */
   WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /**
+   * The secret of the Twilio SharedKey that a Webhook Rule has Twilio sign our webhooks with (those
+   * carry X-Twilio-Webhooks-Signature-Settings naming the algorithm, HMAC_SHA1 or HMAC_SHA256).
+   * Unset: such requests are refused (403), as they cannot be verified.
+   */
+  TWILIO_WEBHOOK_SHARED_KEY_SECRET: optional(z.string().min(1, 'must not be empty')),
   /** The workflow an inbound Twilio SMS starts. */
   TWILIO_SMS_WORKFLOW: z.string().min(1).default('WF31_Inbound_SMS'),
   /** The workflow each answer of a Twilio call runs (turn 1, 2, ...); the greeting runs none. */

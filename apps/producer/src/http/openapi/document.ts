@@ -188,7 +188,7 @@ export function buildOpenApiDocument(catalog: ManifestCatalog): OpenApiDocument 
         adminBasic: { type: 'http', scheme: 'basic', description: 'ADMIN_USER / ADMIN_PASSWORD.' },
         adminSession: { type: 'apiKey', in: 'cookie', name: 'revos_admin', description: 'The session cookie POST /admin/login sets.' },
         metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN.' },
-        twilioSignature: { type: 'apiKey', in: 'header', name: 'X-Twilio-Signature', description: 'HMAC-SHA1 of the full URL and the sorted form params with TWILIO_AUTH_TOKEN.' },
+        twilioSignature: { type: 'apiKey', in: 'header', name: 'X-Twilio-Signature', description: 'Base64 HMAC of the URL as requested and the sorted form params: SHA-1 with TWILIO_AUTH_TOKEN, or (with X-Twilio-Webhooks-Signature-Settings) the algorithm it names with TWILIO_WEBHOOK_SHARED_KEY_SECRET. As the official twilio library validates it.' },
         revosSignature: {
           type: 'apiKey',
           in: 'header',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signedUrlVariants, twilioSignature, verifyTwilioSignature } from './signatures.js';
+import { signedUrl, signedUrlVariants, twilioSignature, twilioSignatureAlgorithm, verifyTwilioSignature } from './signatures.js';
 import { twilioFormIssues } from './twilio-form.js';
 
 const TOKEN = 'twilio-auth-token';
@@ -26,6 +26,30 @@ describe('Twilio signature URL variants', () => {
     const sorted = new URLSearchParams([['MediaUrl', 'a'], ['MediaUrl', 'b'], ['MessageSid', 'SM1']]);
     expect(twilioSignature(TOKEN, 'https://h/x', form)).toBe(twilioSignature(TOKEN, 'https://h/x', sorted));
     expect(verifyTwilioSignature(TOKEN, 'https://h/x', new URLSearchParams([['MediaUrl', 'a']]), twilioSignature(TOKEN, 'https://h/x', form))).toBe(false);
+  });
+});
+
+describe('the URL Twilio signed', () => {
+  it('keeps the request target as received, behind PUBLIC_BASE_URL or our own origin', () => {
+    const normalised = "http://127.0.0.1:3000/webhooks/twilio/t_a/sms?name=O%27Brien";
+    expect(signedUrl(normalised, "/webhooks/twilio/t_a/sms?name=O'Brien", 'https://hooks.example.com/')).toBe("https://hooks.example.com/webhooks/twilio/t_a/sms?name=O'Brien");
+    expect(signedUrl(normalised, "/webhooks/twilio/t_a/sms?name=O'Brien", undefined)).toBe("http://127.0.0.1:3000/webhooks/twilio/t_a/sms?name=O'Brien");
+    // No Node request (or an absolute-form target): the request URL's own path and query.
+    expect(signedUrl(normalised, undefined, 'https://hooks.example.com')).toBe('https://hooks.example.com/webhooks/twilio/t_a/sms?name=O%27Brien');
+    expect(signedUrl(normalised, 'http://evil.example/x', undefined)).toBe(normalised);
+  });
+
+  it('reads the algorithm of X-Twilio-Webhooks-Signature-Settings, HMAC_SHA1 when it names none', () => {
+    expect(twilioSignatureAlgorithm('key=webhooks_sharedkey_1, algorithm=hmac_sha256')).toBe('HMAC_SHA256');
+    expect(twilioSignatureAlgorithm('key=webhooks_sharedkey_1')).toBe('HMAC_SHA1');
+    expect(twilioSignatureAlgorithm(undefined)).toBe('HMAC_SHA1');
+    expect(twilioSignatureAlgorithm('algorithm=HMAC_SHA512')).toBe('HMAC_SHA512');
+  });
+
+  it('signs an identical repeated value once, and a distinct one by itself', () => {
+    const once = twilioSignature(TOKEN, 'https://h/x', [['Tag', 'a'], ['MessageSid', 'SM1']]);
+    expect(twilioSignature(TOKEN, 'https://h/x', [['Tag', 'a'], ['Tag', 'a'], ['MessageSid', 'SM1']])).toBe(once);
+    expect(twilioSignature(TOKEN, 'https://h/x', [['Tag', 'a'], ['Tag', 'b'], ['MessageSid', 'SM1']])).not.toBe(once);
   });
 });
 

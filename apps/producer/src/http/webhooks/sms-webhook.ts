@@ -12,9 +12,9 @@ import type { ProducerDeps } from '../../platform/deps.js';
 import { submitAtFrontDoor } from '../../services/front-door.js';
 import type { AppEnv } from '../app-env.js';
 import { inboundSubject, tenantPrivacyMode } from './inbound-context.js';
-import { signedUrl, verifyTwilioSignature } from './signatures.js';
 import { answerStatusCallback, isStatusCallback } from './status-webhook.js';
 import { twilioFormIssues } from './twilio-form.js';
+import { checkTwilioSignature } from './twilio-request.js';
 
 /** Twilio's inbound message fields we use; Twilio sends many more, which are ignored. */
 export const TwilioSmsForm = z.looseObject({
@@ -55,10 +55,11 @@ type TwilioMapping =
 async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (params: Record<string, string>) => TwilioMapping): Promise<Response> {
   const { env, log } = deps;
   const tenantId = c.req.param('tenantId') ?? '';
-  const form = new URLSearchParams(await c.req.text());
-  const url = signedUrl(c.req.url, env.PUBLIC_BASE_URL);
-  if (!verifyTwilioSignature(env.TWILIO_AUTH_TOKEN, url, form, c.req.header('x-twilio-signature'))) {
-    log.warn({ webhook: 'twilio' }, 'webhook signature rejected');
+  const rawBody = await c.req.text();
+  const form = new URLSearchParams(rawBody);
+  const signature = checkTwilioSignature(c, env, rawBody);
+  if (!signature.ok) {
+    log.warn({ webhook: 'twilio', reason: signature.reason, algorithm: signature.algorithm }, 'webhook signature rejected');
     return c.json({ error: 'invalid_signature' }, 403);
   }
   const tenant = await loadTenant(deps.db.sql, tenantId);

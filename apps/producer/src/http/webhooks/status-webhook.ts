@@ -14,8 +14,8 @@ import type { ProducerDeps } from '../../platform/deps.js';
 import { submitDeliveryStatus, type StatusCallback } from '../../services/delivery-status.js';
 import type { AppEnv } from '../app-env.js';
 import { tenantPrivacyMode } from './inbound-context.js';
-import { signedUrl, verifyTwilioSignature } from './signatures.js';
 import { twilioFormIssues } from './twilio-form.js';
+import { checkTwilioSignature } from './twilio-request.js';
 
 const { sid: Sid, status: Status } = WF33Payload.shape;
 /** Twilio leaves ErrorCode out (or empty) when there is no error. */
@@ -54,9 +54,11 @@ export function isStatusCallback(form: URLSearchParams): boolean {
 export async function statusWebhook(c: Context<AppEnv>, deps: ProducerDeps): Promise<Response> {
   const { env, log } = deps;
   const tenantId = c.req.param('tenantId') ?? '';
-  const form = new URLSearchParams(await c.req.text());
-  if (!verifyTwilioSignature(env.TWILIO_AUTH_TOKEN, signedUrl(c.req.url, env.PUBLIC_BASE_URL), form, c.req.header('x-twilio-signature'))) {
-    log.warn({ webhook: 'twilio_status' }, 'webhook signature rejected');
+  const rawBody = await c.req.text();
+  const form = new URLSearchParams(rawBody);
+  const signature = checkTwilioSignature(c, env, rawBody);
+  if (!signature.ok) {
+    log.warn({ webhook: 'twilio_status', reason: signature.reason, algorithm: signature.algorithm }, 'webhook signature rejected');
     return c.json({ error: 'invalid_signature' }, 403);
   }
   const tenant = await loadTenant(deps.db.sql, tenantId);

@@ -24,7 +24,7 @@ import type { ProducerDeps } from '../../platform/deps.js';
 import { submitAtFrontDoor } from '../../services/front-door.js';
 import type { AppEnv } from '../app-env.js';
 import { tenantPrivacyMode } from './inbound-context.js';
-import { signedUrl, verifyTwilioSignature } from './signatures.js';
+import { checkTwilioSignature } from './twilio-request.js';
 import { fallbackTwiml, gatherTwiml, replyTwiml } from './twiml.js';
 import { twilioFormIssues } from './twilio-form.js';
 
@@ -48,9 +48,11 @@ export async function voiceWebhook(c: Context<AppEnv>, deps: ProducerDeps): Prom
   const arrivedAt = new Date();
   const { env, log } = deps;
   const tenantId = c.req.param('tenantId') ?? '';
-  const params = new URLSearchParams(await c.req.text());
-  if (!verifyTwilioSignature(env.TWILIO_AUTH_TOKEN, signedUrl(c.req.url, env.PUBLIC_BASE_URL), params, c.req.header('x-twilio-signature'))) {
-    log.warn({ webhook: 'twilio_voice' }, 'webhook signature rejected');
+  const rawBody = await c.req.text();
+  const params = new URLSearchParams(rawBody);
+  const signature = checkTwilioSignature(c, env, rawBody);
+  if (!signature.ok) {
+    log.warn({ webhook: 'twilio_voice', reason: signature.reason, algorithm: signature.algorithm }, 'webhook signature rejected');
     return c.json({ error: 'invalid_signature' }, 403);
   }
   // Repeated fields we read, or far more fields than Twilio sends: refused before anything is read further.

@@ -1,0 +1,28 @@
+/**
+ * Reads a Twilio webhook's signature inputs off the request: the URL as Twilio sent it (raw request
+ * target behind PUBLIC_BASE_URL), the signature headers and our secrets. The cryptography is in
+ * signatures.ts.
+ */
+import type { Context } from 'hono';
+import type { ProducerEnv } from '../../platform/env.js';
+import { signedUrl, verifyTwilioRequest, type TwilioSignatureCheck } from './signatures.js';
+
+type TwilioSecrets = Pick<ProducerEnv, 'TWILIO_AUTH_TOKEN' | 'TWILIO_WEBHOOK_SHARED_KEY_SECRET' | 'PUBLIC_BASE_URL'>;
+
+/** The request target exactly as it arrived (Node's `req.url`); absent when the app is called without a Node server. */
+function rawRequestTarget(c: Context): string | undefined {
+  const incoming = (c.env as { incoming?: { url?: string } } | undefined)?.incoming;
+  return typeof incoming?.url === 'string' ? incoming.url : undefined;
+}
+
+/** Whether `rawBody`, posted to this request's URL, carries a valid Twilio signature. */
+export function checkTwilioSignature(c: Context, env: TwilioSecrets, rawBody: string): TwilioSignatureCheck {
+  return verifyTwilioRequest({
+    url: signedUrl(c.req.url, rawRequestTarget(c), env.PUBLIC_BASE_URL),
+    rawBody,
+    signature: c.req.header('x-twilio-signature'),
+    signatureSettings: c.req.header('x-twilio-webhooks-signature-settings'),
+    authToken: env.TWILIO_AUTH_TOKEN,
+    sharedKeySecret: env.TWILIO_WEBHOOK_SHARED_KEY_SECRET,
+  });
+}
