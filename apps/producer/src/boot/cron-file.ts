@@ -38,7 +38,7 @@ export function loadCronSchedules(path: string | undefined, catalog: ManifestCat
   return parsed.data;
 }
 
-/** `schedule "daily-reminders" (entry 0)`, or the entry number alone when it has no usable id. */
+/** `schedule "appointment-reminders" (entry 0)`, or the entry number alone when it has no usable id. */
 function scheduleName(raw: unknown, index: PropertyKey | undefined): string {
   if (typeof index !== 'number') return 'file';
   const entry = Array.isArray(raw) ? (raw[index] as { id?: unknown } | undefined) : undefined;
