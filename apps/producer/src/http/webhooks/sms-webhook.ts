@@ -4,7 +4,6 @@
  * callback posted here (a number configured with this URL as its status callback) is recorded as the
  * status route records it and never starts TWILIO_SMS_WORKFLOW: it is no text from a patient.
  */
-import { loadTenant } from '@revos/db';
 import { toFieldIssues } from '@revos/envelope';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -14,7 +13,7 @@ import type { AppEnv } from '../app-env.js';
 import { inboundSubject, tenantPrivacyMode } from './inbound-context.js';
 import { answerStatusCallback, isStatusCallback } from './status-webhook.js';
 import { twilioFormIssues } from './twilio-form.js';
-import { checkTwilioSignature } from './twilio-request.js';
+import { readSignedTwilioPost } from './twilio-request.js';
 
 /** Twilio's inbound message fields we use; Twilio sends many more, which are ignored. */
 export const TwilioSmsForm = z.looseObject({
@@ -53,17 +52,11 @@ type TwilioMapping =
     };
 
 async function twilioWebhook(c: Context<AppEnv>, deps: ProducerDeps, map: (params: Record<string, string>) => TwilioMapping): Promise<Response> {
+  const post = await readSignedTwilioPost(c, deps, 'twilio');
+  if (!post.ok) return post.response;
+  const { tenant, form } = post;
   const { env, log } = deps;
-  const tenantId = c.req.param('tenantId') ?? '';
-  const rawBody = await c.req.text();
-  const form = new URLSearchParams(rawBody);
-  const signature = checkTwilioSignature(c, env, rawBody);
-  if (!signature.ok) {
-    log.warn({ webhook: 'twilio', reason: signature.reason, algorithm: signature.algorithm }, 'webhook signature rejected');
-    return c.json({ error: 'invalid_signature' }, 403);
-  }
-  const tenant = await loadTenant(deps.db.sql, tenantId);
-  if (!tenant) return c.json({ error: 'unknown_tenant' }, 404);
+  const tenantId = tenant.tenantId;
   const formIssues = twilioFormIssues(form);
   if (formIssues.length > 0) return c.json({ error: 'invalid_body', issues: formIssues }, 400);
   if (isStatusCallback(form)) return answerStatusCallback(c, deps, tenant, form);

@@ -5,7 +5,7 @@
  * the field. Each (sid, status) runs WF33_Delivery_Status once (services/delivery-status.ts).
  * The SMS webhook hands status-callback-shaped posts here too, so none ever starts WF31.
  */
-import { loadTenant, type TenantRecord } from '@revos/db';
+import type { TenantRecord } from '@revos/db';
 import { toFieldIssues } from '@revos/envelope';
 import { WF33Payload } from '@revos/workflows/manifests';
 import type { Context } from 'hono';
@@ -15,7 +15,7 @@ import { submitDeliveryStatus, type StatusCallback } from '../../services/delive
 import type { AppEnv } from '../app-env.js';
 import { tenantPrivacyMode } from './inbound-context.js';
 import { twilioFormIssues } from './twilio-form.js';
-import { checkTwilioSignature } from './twilio-request.js';
+import { readSignedTwilioPost } from './twilio-request.js';
 
 const { sid: Sid, status: Status } = WF33Payload.shape;
 /** Twilio leaves ErrorCode out (or empty) when there is no error. */
@@ -52,18 +52,9 @@ export function isStatusCallback(form: URLSearchParams): boolean {
 }
 
 export async function statusWebhook(c: Context<AppEnv>, deps: ProducerDeps): Promise<Response> {
-  const { env, log } = deps;
-  const tenantId = c.req.param('tenantId') ?? '';
-  const rawBody = await c.req.text();
-  const form = new URLSearchParams(rawBody);
-  const signature = checkTwilioSignature(c, env, rawBody);
-  if (!signature.ok) {
-    log.warn({ webhook: 'twilio_status', reason: signature.reason, algorithm: signature.algorithm }, 'webhook signature rejected');
-    return c.json({ error: 'invalid_signature' }, 403);
-  }
-  const tenant = await loadTenant(deps.db.sql, tenantId);
-  if (!tenant) return c.json({ error: 'unknown_tenant' }, 404);
-  return answerStatusCallback(c, deps, tenant, form);
+  const post = await readSignedTwilioPost(c, deps, 'twilio_status');
+  if (!post.ok) return post.response;
+  return answerStatusCallback(c, deps, post.tenant, post.form);
 }
 
 /** Reads a verified status callback of `tenant` and records it; shared with the SMS webhook. */
