@@ -207,6 +207,23 @@ export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
   requireAdapterConfig(PMS_SERVICE, { baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs });
   const auth = `Bearer ${options.apiKey}`;
 
+  /**
+   * One read: a GET of `path` with our key, its JSON held to `schema` (a shape error is the vendor's).
+   * The query may carry PHI (a phone number): vendorRequest names the endpoint in errors and logs, never the URL.
+   */
+  async function read<S extends z.ZodType>(endpoint: string, path: string, query: Record<string, string>, schema: S, signal: AbortSignal | undefined) {
+    const response = await vendorRequest({
+      service: PMS_SERVICE,
+      endpoint,
+      method: 'GET',
+      url: joinUrl(options.baseUrl, `${path}?${new URLSearchParams(query).toString()}`),
+      headers: { authorization: auth, accept: 'application/json' },
+      timeoutMs: options.timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    return { body: parseVendorJson(schema, response, { service: PMS_SERVICE, endpoint }), latencyMs: response.latencyMs };
+  }
+
   return {
     async bookAppointment(input, bookOptions = {}) {
       const endpoint = 'appointments.create';
@@ -254,85 +271,38 @@ export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
       return { appointmentId: confirmed.appointment_id, status: confirmed.status, latencyMs: response.latencyMs };
     },
     async findBookings(idempotencyKey, findOptions = {}) {
-      const endpoint = 'appointments.lookup';
-      const query = new URLSearchParams({ idempotency_key: idempotencyKey });
-      const response = await vendorRequest({
-        service: PMS_SERVICE,
-        endpoint,
-        method: 'GET',
-        url: joinUrl(options.baseUrl, `/appointments?${query.toString()}`),
-        headers: { authorization: auth, accept: 'application/json' },
-        timeoutMs: options.timeoutMs,
-        ...(findOptions.signal === undefined ? {} : { signal: findOptions.signal }),
-      });
-      const list = parseVendorJson(PmsAppointmentList, response, { service: PMS_SERVICE, endpoint });
-      return {
-        bookings: list.appointments.map((a) => ({ appointmentId: a.appointment_id, status: a.status })),
-        latencyMs: response.latencyMs,
-      };
+      const { body: list, latencyMs } = await read('appointments.lookup', '/appointments', { idempotency_key: idempotencyKey }, PmsAppointmentList, findOptions.signal);
+      return { bookings: list.appointments.map((a) => ({ appointmentId: a.appointment_id, status: a.status })), latencyMs };
     },
 
     async findSlots(input, findOptions = {}) {
-      const endpoint = 'slots.list';
-      const query = new URLSearchParams({ practice_id: input.practiceId, from: input.from, to: input.to });
-      const response = await vendorRequest({
-        service: PMS_SERVICE,
-        endpoint,
-        method: 'GET',
-        url: joinUrl(options.baseUrl, `/slots?${query.toString()}`),
-        headers: { authorization: auth, accept: 'application/json' },
-        timeoutMs: options.timeoutMs,
-        ...(findOptions.signal === undefined ? {} : { signal: findOptions.signal }),
-      });
-      const list = parseVendorJson(PmsSlotList, response, { service: PMS_SERVICE, endpoint });
-      return {
-        slots: list.slots.map((slot) => ({ start: slot.start, providerId: slot.provider_id })),
-        latencyMs: response.latencyMs,
-      };
+      const query = { practice_id: input.practiceId, from: input.from, to: input.to };
+      const { body: list, latencyMs } = await read('slots.list', '/slots', query, PmsSlotList, findOptions.signal);
+      return { slots: list.slots.map((slot) => ({ start: slot.start, providerId: slot.provider_id })), latencyMs };
     },
 
     async findFreeSlots(input, findOptions = {}) {
-      const endpoint = 'slots.free';
       const limit = Math.min(10, Math.max(1, Math.trunc(input.limit)));
-      const query = new URLSearchParams({ practice_id: input.practiceId, near: input.near, limit: String(limit) });
-      const response = await vendorRequest({
-        service: PMS_SERVICE,
-        endpoint,
-        method: 'GET',
-        url: joinUrl(options.baseUrl, `/slots/free?${query.toString()}`),
-        headers: { authorization: auth, accept: 'application/json' },
-        timeoutMs: options.timeoutMs,
-        ...(findOptions.signal === undefined ? {} : { signal: findOptions.signal }),
-      });
-      const list = parseVendorJson(PmsSlotList, response, { service: PMS_SERVICE, endpoint });
+      const query = { practice_id: input.practiceId, near: input.near, limit: String(limit) };
+      const { body: list, latencyMs } = await read('slots.free', '/slots/free', query, PmsSlotList, findOptions.signal);
       // The vendor promised nearest first and at most `limit`; hold it to both rather than trust it.
       const near = Date.parse(input.near);
       const slots = list.slots
         .map((slot) => ({ start: slot.start, providerId: slot.provider_id }))
         .sort((a, b) => Math.abs(Date.parse(a.start) - near) - Math.abs(Date.parse(b.start) - near))
         .slice(0, limit);
-      return { slots, latencyMs: response.latencyMs };
+      return { slots, latencyMs };
     },
 
     async listAppointments(input, listOptions = {}) {
-      const endpoint = 'appointments.list';
-      const query = new URLSearchParams({
+      const query = {
         practice_id: input.practiceId,
         start_from: input.startFrom,
         start_to: input.startTo,
         page_size: String(Math.min(500, Math.max(1, Math.trunc(input.pageSize)))),
         ...(input.pageToken === undefined ? {} : { page_token: input.pageToken }),
-      });
-      const response = await vendorRequest({
-        service: PMS_SERVICE,
-        endpoint,
-        method: 'GET',
-        url: joinUrl(options.baseUrl, `/appointments?${query.toString()}`),
-        headers: { authorization: auth, accept: 'application/json' },
-        timeoutMs: options.timeoutMs,
-        ...(listOptions.signal === undefined ? {} : { signal: listOptions.signal }),
-      });
-      const page = parseVendorJson(PmsAppointmentPage, response, { service: PMS_SERVICE, endpoint });
+      };
+      const { body: page, latencyMs } = await read('appointments.list', '/appointments', query, PmsAppointmentPage, listOptions.signal);
       const appointments: ScheduledAppointment[] = [];
       let unreadable = 0;
       for (const row of page.appointments) {
@@ -345,23 +315,13 @@ export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
         const phone = PhoneAddress.safeParse(a.patient_phone).success ? (a.patient_phone as string) : null;
         appointments.push({ appointmentId: a.appointment_id, patientId: a.patient_id, patientPhone: phone, start: a.start, status: a.status });
       }
-      return { appointments, unreadable, nextPageToken: page.next_page_token ?? null, latencyMs: response.latencyMs };
+      return { appointments, unreadable, nextPageToken: page.next_page_token ?? null, latencyMs };
     },
 
     async findPatientByPhone(input, findOptions = {}) {
-      const endpoint = 'patients.search';
-      const response = await vendorRequest({
-        service: PMS_SERVICE,
-        endpoint,
-        method: 'GET',
-        // The number goes in the query as the vendor requires; vendorRequest names the endpoint, never the URL.
-        url: joinUrl(options.baseUrl, `/patients?${new URLSearchParams({ phone: input.phone }).toString()}`),
-        headers: { authorization: auth, accept: 'application/json' },
-        timeoutMs: options.timeoutMs,
-        ...(findOptions.signal === undefined ? {} : { signal: findOptions.signal }),
-      });
-      const list = parseVendorJson(PmsPatientList, response, { service: PMS_SERVICE, endpoint });
-      return { patientId: list.patients.length === 1 ? list.patients[0]!.patient_id : null, latencyMs: response.latencyMs };
+      // The number goes in the query as the vendor requires (read() never logs the URL).
+      const { body: list, latencyMs } = await read('patients.search', '/patients', { phone: input.phone }, PmsPatientList, findOptions.signal);
+      return { patientId: list.patients.length === 1 ? list.patients[0]!.patient_id : null, latencyMs };
     },
   };
 }
