@@ -11,7 +11,7 @@ const appsDir = fileURLToPath(new URL('./apps/', import.meta.url));
 const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03']);
 function isTypeFetchCutByConnectionLoss(error: unknown): boolean {
   const e = error as { code?: unknown; query?: unknown } | null;
-  return typeof e?.query === 'string' && e.query.includes('from pg_catalog.pg_type a') && CONNECTION_LOST.has(String(e.code));
+  return typeof e?.query === 'string' && e.query.includes('from pg_catalog.pg_type a') && (CONNECTION_LOST.has(String(e.code)) || String(e.code).startsWith('08'));
 }
 
 export default defineConfig({

@@ -10,6 +10,7 @@ import {
   createLaneQueues,
   createLaneWorker,
   createLogger,
+  createRedisConnection,
   dispatchPending,
   LANES,
   submitRun,
@@ -18,6 +19,7 @@ import {
   type IntakeResult,
   type LaneQueues,
   type PipelineDeps,
+  type RedisSettings,
 } from '@revos/runtime';
 import { createHttpPmsAdapter, createTwilioSmsProvider, createTwilioVoiceProvider, referenceWorkflows } from '@revos/workflows';
 import type { Worker } from 'bullmq';
@@ -34,10 +36,14 @@ import type { AcceptedRun } from './fault-audit.js';
 export interface FaultFleetOptions {
   /** Redis of the fleet and the intake (default: the test Redis). */
   redisUrl?: string;
+  /** Instead of redisUrl: the fleet's Redis settings (Sentinels), opened as the apps open them. */
+  redisSettings?: RedisSettings;
   /** Where the fleet's database lives (default: a clone on the test server; a private cluster the test crashes). */
   createDatabase?: () => Promise<TestDatabase>;
   /** The URL the workers reach this database by (default: its own URL). */
   workerDatabaseUrl?: (database: TestDatabase) => string;
+  /** The workers' DATABASE_POOLER (a PgBouncer in transaction mode behind workerDatabaseUrl). */
+  workerPooler?: 'transaction';
   /** Vendor answer delay, so faults land during calls. */
   vendorDelayMs?: number;
   concurrency?: number;
@@ -69,7 +75,7 @@ export async function startFaultFleet(options: FaultFleetOptions = {}): Promise<
   const database = await (options.createDatabase ?? createTestDatabase)();
   const db = database.db;
   await upsertTenant(db.sql, { tenantId: TENANT, name: 'Fault Practice', config: TENANT_CONFIG });
-  const workerDb = options.workerDatabaseUrl ? createDb({ url: options.workerDatabaseUrl(database), max: 10, applicationName: 'revos-fault-fleet' }) : db;
+  const workerDb = options.workerDatabaseUrl ? createDb({ url: options.workerDatabaseUrl(database), pooler: options.workerPooler, max: 10, applicationName: 'revos-fault-fleet' }) : db;
   const standin = await startVendorStandin();
   const vendor = fakeTwilioWithDedupe(standin, options.vendorDelayMs ?? 200);
   const prefix = `revos-fault-${ulid().toLowerCase()}`;
@@ -88,7 +94,9 @@ export async function startFaultFleet(options: FaultFleetOptions = {}): Promise<
     pms: createHttpPmsAdapter({ baseUrl: `${standin.url}/pms`, apiKey: 'test-key', timeoutMs: 2_000 }),
   };
   const catalog = new WorkflowCatalog([...referenceWorkflows(services), ...faultWorkflows(services)]);
-  const redis = new Redis(options.redisUrl ?? REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = options.redisSettings
+    ? (createRedisConnection(options.redisSettings, { maxRetriesPerRequest: null }) as Redis)
+    : new Redis(options.redisUrl ?? REDIS_URL, { maxRetriesPerRequest: null });
   // A restarted Redis refuses connections for a moment; ioredis reconnects on its own.
   redis.on('error', () => {});
   const queues = createLaneQueues(redis, prefix);

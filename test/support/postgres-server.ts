@@ -48,7 +48,7 @@ export interface PrivatePostgres {
 }
 
 /** Runs a PostgreSQL binary as the postgres user; rejects with its output on a non-zero exit. */
-function asPostgres(bin: string, args: string[]): Promise<void> {
+export function asPostgres(bin: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('runuser', ['-u', 'postgres', '--', join(BIN, bin), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -59,7 +59,7 @@ function asPostgres(bin: string, args: string[]): Promise<void> {
   });
 }
 
-function chown(path: string): Promise<void> {
+export function chown(path: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('chown', ['-R', 'postgres:postgres', path], { stdio: 'ignore' });
     child.once('error', reject);

@@ -16,6 +16,13 @@ export interface DbOptions {
   max?: number;
   /** Tag shown in pg_stat_activity, to tell fleet processes apart. */
   applicationName?: string;
+  /**
+   * The pool mode of a connection pooler between the process and PostgreSQL (DATABASE_POOLER). Under
+   * `transaction` each transaction may run on another server connection, so statements are not prepared:
+   * a statement prepared on one server connection does not exist on the next (`prepared statement "…"
+   * does not exist`). Nothing else of the fleet's is session-scoped (docs/operations.md#connection-pooler-pgbouncer).
+   */
+  pooler?: 'none' | 'session' | 'transaction';
 }
 
 export interface Db {
@@ -40,10 +47,23 @@ function reconnectBackoffSeconds(failedConnects: number): number {
   return Math.min(0.05 * 2 ** failedConnects, 2) * (0.5 + Math.random() / 2);
 }
 
+/**
+ * `target_session_attrs=read-write` as libpq means it (not a hot standby, not read-only by default).
+ * postgres.js 3.4 checks only `default_transaction_read_only`, which a hot standby reports `off`: after a
+ * failover the pool connected to the standby not yet promoted and every write failed with 25006. Asked
+ * for `primary` instead, it refuses a server in recovery and tries the next host.
+ */
+export function targetSessionAttrs(url: string): { target_session_attrs?: 'primary' } {
+  return /[?&]target_session_attrs=read-write(&|$)/.test(url) ? { target_session_attrs: 'primary' } : {};
+}
+
 /** Creates a pool; no module-level singleton, so tests and processes own their pools. */
 export function createDb(options: DbOptions): Db {
+  const prepare = options.pooler !== 'transaction';
   const sql = postgres(options.url, {
+    ...targetSessionAttrs(options.url),
     max: options.max ?? 10,
+    prepare,
     backoff: reconnectBackoffSeconds,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'revos' },
@@ -54,7 +74,7 @@ export function createDb(options: DbOptions): Db {
     sql,
     get orm() {
       if (!orm) {
-        ormClient = postgres(options.url, { max: 2, backoff: reconnectBackoffSeconds, onnotice: () => {}, connection: { application_name: `${options.applicationName ?? 'revos'}:orm` } });
+        ormClient = postgres(options.url, { ...targetSessionAttrs(options.url), max: 2, prepare, backoff: reconnectBackoffSeconds, onnotice: () => {}, connection: { application_name: `${options.applicationName ?? 'revos'}:orm` } });
         orm = drizzle(ormClient, { schema });
       }
       return orm;

@@ -8,5 +8,13 @@ const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'CONNECT
 
 export function isTypeFetchCutByConnectionLoss(error: unknown): boolean {
   const e = error as { code?: unknown; query?: unknown } | null;
-  return typeof e?.query === 'string' && e.query.includes('from pg_catalog.pg_type a') && CONNECTION_LOST.has(String(e.code));
+  return typeof e?.query === 'string' && e.query.includes('from pg_catalog.pg_type a') && isConnectionLost(String(e.code));
+}
+
+/**
+ * Behind PgBouncer the same query fails with a connection-exception SQLSTATE (class 08: PgBouncer answers
+ * 08P01 "server login has been failing" while it cannot reach the server).
+ */
+function isConnectionLost(code: string): boolean {
+  return CONNECTION_LOST.has(code) || code.startsWith('08');
 }

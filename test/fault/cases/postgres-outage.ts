@@ -11,6 +11,7 @@ import { startFaultFleet, type FaultFleet } from '../../support/fault-fleet.js';
 import { SEND_DEDUPED, SEND_ONCE } from '../../support/fault-workflows.js';
 import { sleep } from '../../support/harness.js';
 import { PG_BASE_URL } from '../../support/pg.js';
+import { startPgBouncer, type PrivatePgBouncer } from '../../support/pgbouncer.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 
 export interface PostgresOutageProfile {
@@ -20,6 +21,11 @@ export interface PostgresOutageProfile {
   /** Load before the cut and after the restore, ms each. */
   loadAroundMs: number;
   drainTimeoutMs: number;
+  /**
+   * `pgbouncer`: the workers reach the proxy through a PgBouncer in transaction mode (DATABASE_POOLER=
+   * transaction), as a fleet behind a pooler does: the cut is between the pooler and the server.
+   */
+  pooler?: 'pgbouncer';
 }
 
 const rand = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
@@ -27,29 +33,33 @@ const rand = (min: number, max: number) => min + Math.floor(Math.random() * (max
 export function postgresOutageSuite(profile: PostgresOutageProfile): void {
   let proxy: TcpProxy;
   let fleet: FaultFleet;
+  let bouncer: PrivatePgBouncer | undefined;
 
   beforeAll(async () => {
     const server = new URL(PG_BASE_URL);
     proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 5432) });
+    if (profile.pooler === 'pgbouncer') bouncer = await startPgBouncer({ serverHost: '127.0.0.1', serverPort: proxy.port, poolMode: 'transaction' });
     fleet = await startFaultFleet({
       vendorDelayMs: 150,
       workerDatabaseUrl: (database) => {
         const url = new URL(database.url);
         url.hostname = '127.0.0.1';
-        url.port = String(proxy.port);
+        url.port = String(bouncer?.port ?? proxy.port);
         return url.toString();
       },
+      ...(bouncer ? { workerPooler: 'transaction' as const } : {}),
     });
   });
   afterAll(async () => {
     proxy?.restore();
     await fleet?.close();
+    await bouncer?.stop();
     await proxy?.close();
   });
 
   const timeoutMs = profile.outageMs + 2 * profile.loadAroundMs + profile.drainTimeoutMs + 60_000;
 
-  describe(`fault#5 (${profile.name}): PostgreSQL unreachable for ${profile.outageMs / 1000} s mid-load`, () => {
+  describe(`fault#5 (${profile.name}${profile.pooler ? `, through ${profile.pooler}` : ''}): PostgreSQL unreachable for ${profile.outageMs / 1000} s mid-load`, () => {
     it('parks and retries runs with backoff, writes nothing twice, and drains the backlog after the restore', async () => {
       const accepted: AcceptedRun[] = [];
       let phase: 'before' | 'outage' | 'after' = 'before';
@@ -87,7 +97,7 @@ export function postgresOutageSuite(profile: PostgresOutageProfile): void {
       const [retries] = await fleet.db.sql<{ n: number }[]>`select count(*)::int as n from events where event_type = 'run.retry_scheduled'`;
       const dedupeOk = accepted.filter((r) => r.workflow === SEND_DEDUPED).length;
       console.log(
-        `fault#5 profile=${profile.name} outage_ms=${outageMs} runs=${f.accepted} (before=${submittedIn.before} during=${submittedIn.outage} after=${submittedIn.after}) ` +
+        `fault#5 profile=${profile.name}${profile.pooler ? ` pooler=${profile.pooler}` : ''} outage_ms=${outageMs} runs=${f.accepted} (before=${submittedIn.before} during=${submittedIn.outage} after=${submittedIn.after}) ` +
           `ok=${f.ok} outcome_unknown=${f.outcomeUnknown} parked=${parked.length} max_park_ms=${maxParkMs} retries_recorded=${retries?.n ?? 0} ` +
           `connections_reset=${proxy.stats.refused} dedupe_resends=${f.dedupedResends} double_sends=${f.doubleSends.length} duplicate_events=${f.duplicateEvents} ` +
           `unexpected=${f.unexpected.length} lost=${f.lost.length} drain_ms_after_load=${drainMs}`,
