@@ -24,6 +24,8 @@ const USED_WITHOUT_IMPORT = {
   typescript: 'the tsc command of every typecheck and build',
   turbo: 'the task runner of npm run build/typecheck',
   tsx: 'the TypeScript loader of npm start, bench and the scripts',
+  '@redocly/cli': 'the redocly command the OpenAPI lint test runs (test/producer/producer.openapi-lint.test.ts)',
+  '@stoplight/prism-cli': 'a CLI the tests spawn as its own process (test/support/prism-runner.ts)',
 };
 const BUILTINS = new Set(builtinModules);
 const problems = [];

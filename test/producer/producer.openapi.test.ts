@@ -4,7 +4,7 @@
  * match the schemas it documents; GET /v1/workflows and the docs page say the same.
  */
 import { createApiKey } from '@revos/db';
-import { ErrorBody, payloadComponent, RunAccepted, RunDetailSchema, RunRefused, RunTreeSchema, WorkflowList, type OpenApiDocument } from '@revos/producer';
+import { ErrorBody, payloadComponent, RunAccepted, RunDetailSchema, RunRefused, RunTreeSchema, UNDOCUMENTED_ROUTE_PREFIXES, WorkflowList, type OpenApiDocument } from '@revos/producer';
 import { defineWorkflow, payloadSchemaOf } from '@revos/runtime';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,11 +113,10 @@ describe('GET /v1/openapi.json', () => {
   });
 
   it('describes every route the producer serves, and nothing it does not', () => {
-    // Middleware (app.use) is listed as method ALL; Bull Board's own pages, assets and JSON API under
-    // /admin/queues/ are its internals, described once as GET /admin/queues.
+    // Middleware (app.use) is listed as method ALL; the operator's pages under /admin are left out on purpose.
     const served = new Set(
       p.app.routes
-        .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/admin/queues/'))
+        .filter((r) => r.method !== 'ALL' && !UNDOCUMENTED_ROUTE_PREFIXES.some((prefix) => r.path === prefix || r.path.startsWith(`${prefix}/`)))
         .map((r) => `${r.method.toLowerCase()} ${template(r.path)}`),
     );
     const described = new Set(operations().map((o) => `${o.method} ${o.path}`));
@@ -142,7 +141,7 @@ describe('GET /v1/openapi.json', () => {
     });
     const post = doc.paths['/v1/runs']!.post as Operation;
     expect(post.requestBody?.content['application/json']?.schema).toEqual({ $ref: '#/components/schemas/SubmitRun' });
-    expect(Object.keys(post.responses).sort()).toEqual(['200', '202', '400', '401', '403', '404', '409', '413', '415']);
+    expect(Object.keys(post.responses).sort()).toEqual(['200', '202', '400', '401', '403', '404', '409', '413', '415', '500', '503']);
   });
 
   it('documents as required exactly the meta fields a caller must send: a submission with only those is accepted', async () => {

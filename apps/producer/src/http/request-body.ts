@@ -112,7 +112,11 @@ export async function readJsonBody(c: Context<AppEnv>, presence: 'required' | 'o
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
-    // The answer the API has always given (pinned in producer.api.test.ts).
-    return { ok: false, response: c.json({ error: 'invalid_json' }, 400) };
+    return { ok: false, response: invalidJson(c) };
   }
+}
+
+/** 400 `invalid_json`, with `issues` like every other 400 (the document's RunRefused requires them). */
+export function invalidJson(c: Context<AppEnv>): Response {
+  return c.json({ error: 'invalid_json', issues: [{ path: '', rule: 'json', message: 'the body is not valid JSON' }] }, 400);
 }

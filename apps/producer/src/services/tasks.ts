@@ -9,6 +9,7 @@ import { rerunSettledRun, type IntakeDeps, type RerunOutcome } from '@revos/runt
 import { TaskResolution, TaskStatus, toFieldIssues, type FieldIssue, type TaskAction } from '@revos/envelope';
 import { z } from 'zod';
 import { settleTaskEffect, SettlementRefusedError } from './settle-task-effect.js';
+import { TASK_TIMES, withRfc3339 } from './timestamps.js';
 
 export const TaskActionName = z.enum(['claim', 'resolve', 'reopen']);
 export type TaskActionName = z.infer<typeof TaskActionName>;
@@ -52,7 +53,7 @@ export async function applyTaskAction(deps: IntakeDeps, tenantId: string, taskId
     outcome = await withTenant(db.sql, tenantId, async (tx): Promise<TaskOutcome> => {
       const result = await transitionTask(tx, { tenantId, taskId, change, actor, actorLabel, note: note ?? null });
       if (result.kind === 'not_found') return { ok: false, status: 404, body: { error: 'not_found' } };
-      if (result.kind === 'refused') return { ok: false, status: 409, body: { error: result.rule, message: result.message, task: result.task } };
+      if (result.kind === 'refused') return { ok: false, status: 409, body: { error: result.rule, message: result.message, task: withRfc3339(result.task, TASK_TIMES) } };
       if (result.kind === 'applied' && (resolution === 'sent' || resolution === 'not_sent')) {
         const effect = await findUnsettledEffect(tx, tenantId, result.task.idempotency_key);
         if (!effect) throw new TaskRefusal('no_unsettled_effect', 'the run of this task has no vendor call whose outcome is unknown');
@@ -60,7 +61,7 @@ export async function applyTaskAction(deps: IntakeDeps, tenantId: string, taskId
         const settled = await settleTaskEffect(tx, { tenantId, idempotencyKey: result.task.idempotency_key, effectName: effect.effectName, outcome: resolution, actor, note: note ?? null });
         if (settled.runReopened) reopenedRunId = settled.workflowRunId;
       }
-      return { ok: true, status: 200, body: { task: result.task, changed: result.kind === 'applied', event_id: result.eventId } };
+      return { ok: true, status: 200, body: { task: withRfc3339(result.task, TASK_TIMES), changed: result.kind === 'applied', event_id: result.eventId } };
     });
   } catch (error) {
     // Thrown inside the transaction so nothing of the task's change is kept.
@@ -73,16 +74,20 @@ export async function applyTaskAction(deps: IntakeDeps, tenantId: string, taskId
   return outcome;
 }
 
-/** The tasks staff work through: open and claimed by default, oldest first. */
+/** GET /v1/tasks without `limit`; the OpenAPI document states the same constant. */
+export const DEFAULT_TASK_LIST_LIMIT = 200;
+export const MAX_TASK_LIST_LIMIT = 1000;
+
+/** The tasks staff work through: open and claimed by default (`all`: every status), oldest first. */
 export async function listTenantTasks(db: Db, tenantId: string, q: { status?: string; limit?: string }): Promise<{ ok: true; body: { tasks: ListedTask[] } } | { ok: false; status: 400; body: { error: string; issues: FieldIssue[] } }> {
-  const statuses = q.status === undefined || q.status === '' ? undefined : q.status.split(',');
+  const statuses = q.status === undefined || q.status === '' ? undefined : q.status === 'all' ? [...TaskStatus.options] : q.status.split(',');
   const issues: FieldIssue[] = [];
-  if (statuses && !statuses.every((s) => TaskStatus.safeParse(s).success)) issues.push({ path: 'status', rule: 'enum', message: 'status must be open, claimed or done (comma-separated)' });
-  const limit = q.limit === undefined ? 200 : Number(q.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) issues.push({ path: 'limit', rule: 'range', message: 'limit must be an integer from 1 to 1000' });
+  if (statuses && !statuses.every((s) => TaskStatus.safeParse(s).success)) issues.push({ path: 'status', rule: 'enum', message: 'status must be all, or open, claimed or done (comma-separated)' });
+  const limit = q.limit === undefined ? DEFAULT_TASK_LIST_LIMIT : Number(q.limit);
+  if (!/^\d+$/.test(q.limit ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > MAX_TASK_LIST_LIMIT) issues.push({ path: 'limit', rule: 'range', message: `limit must be an integer from 1 to ${MAX_TASK_LIST_LIMIT}` });
   if (issues.length > 0) return { ok: false, status: 400, body: { error: 'invalid_query', issues } };
   const tasks = await withTenant(db.sql, tenantId, (tx) => listTasks(tx, { tenantId, statuses: statuses as TaskStatus[] | undefined, limit }));
-  return { ok: true, body: { tasks } };
+  return { ok: true, body: { tasks: tasks.map((t) => withRfc3339(t, TASK_TIMES)) } };
 }
 
 class TaskRefusal extends Error {

@@ -6,6 +6,7 @@
  */
 import { findRun, findRunEvents, findRunTasks, findRunTree, withTenant, type Db, type EventView, type RunView, type StoredOutput, type TaskView } from '@revos/db';
 import type { ExternalCall } from '@revos/envelope';
+import { EVENT_TIMES, RUN_TIMES, TASK_TIMES, withRfc3339 } from './timestamps.js';
 
 /** A run without its envelope and output (which may be large and carry PHI): for lists and trees. */
 export type RunSummary = Omit<RunView, 'envelope' | 'output'>;
@@ -37,7 +38,12 @@ export async function runDetail(db: Db, tenantId: string, runId: string): Promis
     const run = await findRun(tx, tenantId, runId);
     if (!run) return null;
     const [events, tasks] = await Promise.all([findRunEvents(tx, tenantId, runId), findRunTasks(tx, tenantId, runId)]);
-    return { run, events, external_calls: externalCalls(run.output), tasks };
+    return {
+      run: withRfc3339(run, RUN_TIMES),
+      events: events.map((e) => withRfc3339(e, EVENT_TIMES)),
+      external_calls: externalCalls(run.output),
+      tasks: tasks.map((t) => withRfc3339(t, TASK_TIMES)),
+    };
   });
 }
 
@@ -45,7 +51,7 @@ export async function runDetail(db: Db, tenantId: string, runId: string): Promis
 export async function runTree(db: Db, tenantId: string, runId: string): Promise<RunTree | null> {
   const rows = await withTenant(db.sql, tenantId, (tx) => findRunTree(tx, tenantId, runId));
   if (rows.length === 0) return null;
-  const runs = rows.map(summarise);
+  const runs = rows.map((row) => withRfc3339(summarise(row), RUN_TIMES));
   return { root_run_id: rows[0]!.root_run_id, runs, tree: nest(runs, rows[0]!.root_run_id) };
 }
 

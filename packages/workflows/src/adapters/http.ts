@@ -119,7 +119,15 @@ export interface VendorRequest {
   signal?: AbortSignal;
   /** Largest answer body read, in bytes ({@link DEFAULT_MAX_RESPONSE_BYTES} by default). */
   maxResponseBytes?: number;
+  /**
+   * Response headers copied into a failed call's `details.headers` (e.g. Stripe's `Stripe-Should-Retry`),
+   * for the adapter's own error rules. Name only headers that never carry PHI or secrets.
+   */
+  errorHeaders?: readonly string[];
 }
+
+/** Sent on every vendor call unless the adapter names its own: vendors ask for one to trace traffic to a client. */
+export const VENDOR_USER_AGENT = 'revos-worker-fleet/0.1 (node-http; vendor-adapters)';
 
 /**
  * A 2xx answer: the vendor accepted the request (outcome `sent`). `json` is the parsed body (`null`
@@ -194,36 +202,38 @@ function systemErrorCode(err: unknown): string | undefined {
 }
 
 /**
- * The vendor's own error code from an error body (Twilio sends `{ code: 21211, message: ... }`), kept
- * only when it is a number or a short token: the vendor's `message` often quotes the patient's number.
+ * What a vendor's error body says, as bare tokens only: the vendor's `message` often quotes the
+ * patient's number, so only a numeric or short-token `code` (Twilio `{ code: 21211 }`, Stripe
+ * `{ error: { code } }`), Stripe's `error.type` and `error.decline_code` are kept.
  */
-function vendorErrorCode(text: string): string | number | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  // Stripe nests its error: `{ error: { type, code, decline_code, message } }`.
-  const nested = (parsed as { error?: unknown }).error;
-  if ((parsed as { code?: unknown }).code === undefined && typeof nested === 'object' && nested !== null) parsed = nested;
-  const code = (parsed as { code?: unknown }).code;
-  if (typeof code === 'number' && Number.isFinite(code)) return code;
-  if (typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code)) return code;
-  return undefined;
+interface VendorErrorFacts {
+  vendorCode?: string | number;
+  vendorErrorType?: string;
+  declineCode?: string;
 }
 
-/** A card issuer's reason (Stripe's `error.decline_code`, e.g. `insufficient_funds`), when it is a bare token. */
-function vendorDeclineCode(text: string): string | undefined {
+const TOKEN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function vendorErrorFacts(text: string): VendorErrorFacts {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return undefined;
+    return {};
   }
-  const code = (parsed as { error?: { decline_code?: unknown } } | null)?.error?.decline_code;
-  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
+  if (typeof parsed !== 'object' || parsed === null) return {};
+  // Stripe nests its error: `{ error: { type, code, decline_code, message } }`.
+  const nested = (parsed as { error?: unknown }).error;
+  const stripe = typeof nested === 'object' && nested !== null ? (nested as Record<string, unknown>) : undefined;
+  const top = parsed as Record<string, unknown>;
+  // Postmark names it `ErrorCode` (`{ ErrorCode: 406, Message }`).
+  const code = top['code'] !== undefined || stripe === undefined ? (top['code'] ?? top['ErrorCode']) : stripe['code'];
+  const facts: VendorErrorFacts = {};
+  if (typeof code === 'number' && Number.isFinite(code)) facts.vendorCode = code;
+  else if (typeof code === 'string' && TOKEN.test(code)) facts.vendorCode = code;
+  if (typeof stripe?.['type'] === 'string' && TOKEN.test(stripe['type'])) facts.vendorErrorType = stripe['type'];
+  if (typeof stripe?.['decline_code'] === 'string' && TOKEN.test(stripe['decline_code'])) facts.declineCode = stripe['decline_code'];
+  return facts;
 }
 
 /** Code for an aborted call: the caller's reason if it is a WorkflowError (e.g. `lock_lost`), else `timeout`. */
@@ -247,7 +257,10 @@ function callerAbortCode(reason: unknown): FailureCode {
  *   our timeout after it was written (`timeout`); the caller's abort after it was written (its reason's
  *   code if a WorkflowError, else `timeout`); any 5xx → `vendor_unavailable` (with `retryAfterMs` if sent)
  *
- * Every error's details hold `service`, `endpoint`, `latencyMs`, `outcome` and, once known, `httpStatus`.
+ * Every error's details hold `service`, `endpoint`, `latencyMs`, `outcome` and, once known, `httpStatus`;
+ * an error answer adds what its body says as bare tokens (`vendorCode`, Stripe's `vendorErrorType` and
+ * `declineCode`) and the `errorHeaders` the adapter asked for (`headers`). Adapters refine the code
+ * from those (Twilio's 21408, Stripe's `type`).
  */
 export async function vendorRequest(request: VendorRequest): Promise<VendorResponse> {
   const { service, endpoint, signal } = request;
@@ -288,7 +301,7 @@ export async function vendorRequest(request: VendorRequest): Promise<VendorRespo
     // The body is read inside the timeout too: a vendor that sends headers and then stalls is a timeout.
     response = await send(new URL(request.url), {
       method: request.method,
-      ...(request.headers === undefined ? {} : { headers: request.headers }),
+      headers: { 'user-agent': VENDOR_USER_AGENT, ...request.headers },
       ...(request.body === undefined ? {} : { body: request.body }),
       signal: controller.signal,
       maxBytes: request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
@@ -333,9 +346,14 @@ export async function vendorRequest(request: VendorRequest): Promise<VendorRespo
     }
   }
 
-  const vendorCode = vendorErrorCode(response.text);
-  const declineCode = vendorDeclineCode(response.text);
-  const details = { ...(vendorCode === undefined ? {} : { vendorCode }), ...(declineCode === undefined ? {} : { declineCode }) };
+  const details: Record<string, unknown> = { ...vendorErrorFacts(response.text) };
+  const headers = Object.fromEntries(
+    (request.errorHeaders ?? []).flatMap((name) => {
+      const value = response.header(name);
+      return value === null ? [] : [[name.toLowerCase(), value]];
+    }),
+  );
+  if (Object.keys(headers).length > 0) details['headers'] = headers;
   const label = `${service} ${endpoint}: HTTP ${status}`;
   if (status === 429) {
     // Twilio documents a 429 as never processed: safe to send again after Retry-After.

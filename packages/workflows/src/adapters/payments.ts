@@ -16,9 +16,9 @@
  *
  * No card data ever passes through here: a charge names a saved payment method (`pm_…`).
  */
-import { WorkflowError } from '@revos/envelope';
+import { classifyFailure, WorkflowError } from '@revos/envelope';
 import { z } from 'zod';
-import { joinUrl, parseVendorJson, requireAdapterConfig, vendorRequest, type VendorResponse } from './http.js';
+import { joinUrl, parseVendorJson, requireAdapterConfig, VENDOR_USER_AGENT, vendorRequest, type VendorResponse } from './http.js';
 
 const STRIPE_SERVICE = 'stripe';
 /**
@@ -145,25 +145,58 @@ function declined(endpoint: string, declineCode: string, details: Record<string,
   });
 }
 
+/** Stripe's answer to "may this request be sent again?", read like its library does. */
+export const STRIPE_SHOULD_RETRY_HEADER = 'stripe-should-retry';
+
+/** Stripe error codes of a request refused for load, not for its content: the same request later passes. */
+const STRIPE_TRANSIENT_CODES = new Set(['rate_limit', 'lock_timeout']);
+
 /**
- * Stripe's own error semantics on top of the generic HTTP mapping: 402 is a decline, 409 is "the same
- * key is still being processed" (retry later), and 400 `idempotency_error` is our key reused for another
- * body, which must never be papered over by a new key.
+ * Stripe's own error semantics on top of the generic HTTP mapping, classified as the official
+ * library classifies them (on `error.type` and the status, not on `error.code` alone) and retried
+ * when it would retry them:
+ * - 402 is a decline (`payment_declined` with the issuer's `decline_code`)
+ * - 429, or a 400 `rate_limit` / `lock_timeout`, is load (`rate_limited`, nothing was done)
+ * - a 400/404 of `type: idempotency_error` is our key reused for another body (a `code` is optional):
+ *   never papered over by a new key (`idempotency_conflict`)
+ * - `Stripe-Should-Retry: true` makes any refusal retryable; `false` makes a 409 or 5xx terminal
+ *   (Stripe would replay the same answer for the same key); without it a 409 (the same key still in
+ *   flight) and a 5xx are retried
  */
 function mapStripeError(error: unknown, endpoint: string): never {
   if (!(error instanceof WorkflowError)) throw error;
   const details = error.details ?? {};
   const status = details['httpStatus'];
   const vendorCode = typeof details['vendorCode'] === 'string' ? details['vendorCode'] : undefined;
+  const type = details['vendorErrorType'];
+  const headers = (details['headers'] ?? {}) as Record<string, string>;
+  const shouldRetry = headers[STRIPE_SHOULD_RETRY_HEADER];
+  const keep = {
+    details,
+    cause: error,
+    ...(error.outcome === undefined ? {} : { outcome: error.outcome }),
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+  };
   if (status === 402) {
     const declineCode = typeof details['declineCode'] === 'string' ? details['declineCode'] : (vendorCode ?? 'card_declined');
     throw declined(endpoint, declineCode, details);
   }
-  if (status === 409) {
-    throw new WorkflowError('vendor_unavailable', `${STRIPE_SERVICE} ${endpoint}: the same idempotency key is still in progress`, { details, cause: error });
+  if (status === 429 || type === 'rate_limit_error' || (vendorCode !== undefined && STRIPE_TRANSIENT_CODES.has(vendorCode))) {
+    throw new WorkflowError('rate_limited', `${STRIPE_SERVICE} ${endpoint}: rate limited${vendorCode ? ` (${vendorCode})` : ''}`, { ...keep, outcome: 'not_sent' });
   }
-  if (vendorCode === 'idempotency_error' || vendorCode === 'idempotency_key_in_use') {
-    throw new WorkflowError('idempotency_conflict', `${STRIPE_SERVICE} ${endpoint}: idempotency key reused with different parameters`, { details, cause: error });
+  // As the library: only a 400/404 is an idempotency error; a 409 is the same key still in flight.
+  if ((status === 400 || status === 404) && (type === 'idempotency_error' || vendorCode === 'idempotency_error')) {
+    throw new WorkflowError('idempotency_conflict', `${STRIPE_SERVICE} ${endpoint}: idempotency key reused with different parameters`, keep);
+  }
+  if (shouldRetry === 'true' && !classifyFailure(error.code).retryable) {
+    throw new WorkflowError('vendor_unavailable', `${STRIPE_SERVICE} ${endpoint}: HTTP ${String(status)}, Stripe asks for a retry`, keep);
+  }
+  if (shouldRetry === 'false' && (status === 409 || (typeof status === 'number' && status >= 500))) {
+    // The vendor may have acted (the runtime asks `findCharge` first); a repeat would be answered the same.
+    throw new WorkflowError('effect_outcome_unknown', `${STRIPE_SERVICE} ${endpoint}: HTTP ${status}, Stripe says not to retry`, keep);
+  }
+  if (status === 409) {
+    throw new WorkflowError('vendor_unavailable', `${STRIPE_SERVICE} ${endpoint}: the same idempotency key is still in progress`, keep);
   }
   throw error;
 }
@@ -208,6 +241,7 @@ export function createStripePaymentProvider(options: StripeOptions & { idempoten
     authorization: `Bearer ${options.secretKey}`,
     accept: 'application/json',
     'stripe-version': STRIPE_API_VERSION,
+    'user-agent': `${VENDOR_USER_AGENT} stripe-api/${STRIPE_API_VERSION}`,
     ...(hasBody ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
     ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
   });
@@ -221,6 +255,7 @@ export function createStripePaymentProvider(options: StripeOptions & { idempoten
         headers: headers(idempotencyKey, body !== undefined),
         ...(body === undefined ? {} : { body }),
         timeoutMs: options.timeoutMs,
+        errorHeaders: [STRIPE_SHOULD_RETRY_HEADER],
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {

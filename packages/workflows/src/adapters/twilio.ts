@@ -4,8 +4,9 @@
  * and the list endpoints (`GET …/Messages.json`, `GET …/Calls.json`, newest first, paged by
  * `next_page_uri`) that reconciliation asks when a create's answer was lost.
  */
+import { isWorkflowError, WorkflowError } from '@revos/envelope';
 import { z } from 'zod';
-import { joinUrl, parseVendorJson, readCreated, requireAdapterConfig, vendorRequest } from './http.js';
+import { joinUrl, parseVendorJson, readCreated, requireAdapterConfig, vendorRequest, type VendorRequest, type VendorResponse } from './http.js';
 
 /** Options of the Twilio adapters. `baseUrl` is `https://api.twilio.com` in production, a stand-in in tests. */
 export interface TwilioOptions {
@@ -61,6 +62,50 @@ export const ACCEPTED_UNREAD = 'accepted_unread';
 
 export const TWILIO_SERVICE = 'twilio';
 
+/**
+ * Twilio error codes that mean "too much, too fast" (https://www.twilio.com/docs/api/errors): 20429
+ * too many requests, 21611 the sender's queue is full, 30001 queue overflow, 63017 a channel's rate
+ * limit. Nothing was sent; the same request later can pass, so they are `rate_limited` (sender pacing
+ * slows down on that code), whatever HTTP status carried them.
+ */
+export const TWILIO_RATE_LIMIT_CODES: ReadonlySet<number> = new Set([20429, 21611, 30001, 63017]);
+
+/**
+ * Twilio error codes that name an account setting rather than the request: 21408 "permission to send
+ * an SMS has not been enabled for the region". Retrying or fixing the input cannot help; someone with
+ * access to the Twilio console must, so they are `config_missing` (terminal, escalated).
+ */
+export const TWILIO_CONFIGURATION_CODES: ReadonlySet<number> = new Set([21408]);
+
+/** Turns the generic HTTP mapping of a Twilio error answer into Twilio's own meaning of its `code`. */
+export function mapTwilioError(error: unknown, endpoint: string): unknown {
+  if (!isWorkflowError(error)) return error;
+  const vendorCode = error.details?.['vendorCode'];
+  if (typeof vendorCode !== 'number') return error;
+  const options = {
+    details: { ...error.details },
+    cause: error,
+    ...(error.outcome === undefined ? {} : { outcome: error.outcome }),
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+  };
+  if (TWILIO_RATE_LIMIT_CODES.has(vendorCode) && error.code !== 'rate_limited') {
+    return new WorkflowError('rate_limited', `${TWILIO_SERVICE} ${endpoint}: rate limited (Twilio ${vendorCode})`, options);
+  }
+  if (TWILIO_CONFIGURATION_CODES.has(vendorCode)) {
+    return new WorkflowError('config_missing', `${TWILIO_SERVICE} ${endpoint}: the Twilio account does not allow this (Twilio ${vendorCode})`, options);
+  }
+  return error;
+}
+
+/** {@link vendorRequest} with Twilio's error codes applied. */
+async function twilioRequest(request: VendorRequest): Promise<VendorResponse> {
+  try {
+    return await vendorRequest(request);
+  } catch (error) {
+    throw mapTwilioError(error, request.endpoint);
+  }
+}
+
 export function checkTwilioOptions(options: TwilioOptions): void {
   requireAdapterConfig(TWILIO_SERVICE, {
     baseUrl: options.baseUrl,
@@ -93,7 +138,7 @@ export async function createTwilioResource(
   const fields = options.statusCallbackBaseUrl && callOptions.tenantId !== undefined
     ? { ...form, StatusCallback: statusCallbackUrl(options.statusCallbackBaseUrl, callOptions.tenantId) }
     : form;
-  const response = await vendorRequest({
+  const response = await twilioRequest({
     service: TWILIO_SERVICE,
     endpoint,
     method: 'POST',
@@ -108,10 +153,15 @@ export async function createTwilioResource(
   return { sid: resource.sid, status: resource.status, latencyMs: response.latencyMs };
 }
 
-/** One entry of a Messages or Calls list page: the fields a lookup matches on. */
+/**
+ * One entry of a Messages or Calls list page: the fields a lookup matches on. Twilio's description
+ * makes every field nullable, `sid` included: an entry without one still counts (it may be ours).
+ */
 const TwilioListed = z.object({
-  sid: z.string().min(1),
+  sid: z.string().min(1).nullable(),
   status: z.string().min(1),
+  /** Why a failed or undelivered message failed (e.g. 30003); null otherwise. */
+  error_code: z.number().int().nullable().optional(),
   to: z.string().nullable().optional(),
   from: z.string().nullable().optional(),
   body: z.string().nullable().optional(),
@@ -137,7 +187,8 @@ export interface TwilioLookupCriteria {
 
 /** A lookup's answer: the matching resources and how much was read to decide (for the evidence). */
 export interface TwilioLookupResult {
-  matches: { sid: string; status: string; dateCreated: string | null }[];
+  /** `sid` is null when Twilio listed the resource without one: it exists, its id is unknown. */
+  matches: { sid: string | null; status: string; dateCreated: string | null; errorCode: number | null }[];
   examined: number;
   pages: number;
   latencyMs: number;
@@ -166,7 +217,7 @@ export async function findTwilioResources(
   const from = criteria.since.getTime() - CLOCK_SKEW_MS;
   const result: TwilioLookupResult = { matches: [], examined: 0, pages: 0, latencyMs: 0 };
   while (next && result.pages < MAX_PAGES) {
-    const response = await vendorRequest({
+    const response = await twilioRequest({
       service: TWILIO_SERVICE,
       endpoint,
       method: 'GET',
@@ -188,11 +239,27 @@ export async function findTwilioResources(
         continue;
       }
       if (criteria.body !== undefined && item.body !== criteria.body) continue;
-      result.matches.push({ sid: item.sid, status: item.status, dateCreated: item.date_created ?? null });
+      result.matches.push({ sid: item.sid, status: item.status, dateCreated: item.date_created ?? null, errorCode: item.error_code ?? null });
     }
-    next = older ? null : (page.next_page_uri ?? null);
+    next = older || !page.next_page_uri ? null : nextPagePath(page.next_page_uri, base, endpoint);
   }
   return result;
+}
+
+/**
+ * The path and query of the next page. Twilio answers a path (`/2010-04-01/…`), but its description
+ * declares an absolute URI: both are followed, and only on the configured base URL, so the account's
+ * credentials never go to a host an answer names. A page of another collection is refused.
+ */
+function nextPagePath(nextPageUri: string, collectionPath: string, endpoint: string): string {
+  const parsed = URL.canParse(nextPageUri) ? new URL(nextPageUri) : URL.canParse(nextPageUri, 'http://twilio.invalid') ? new URL(nextPageUri, 'http://twilio.invalid') : null;
+  if (!parsed || parsed.pathname !== collectionPath) {
+    throw new WorkflowError('vendor_unavailable', `${TWILIO_SERVICE} ${endpoint}: next_page_uri does not name the same list`, {
+      outcome: 'sent',
+      details: { service: TWILIO_SERVICE, endpoint },
+    });
+  }
+  return `${parsed.pathname}${parsed.search}`;
 }
 
 function basicAuth(options: TwilioOptions): string {

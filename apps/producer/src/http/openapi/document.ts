@@ -3,11 +3,29 @@
  * answers, webhook bodies) and each registered workflow's payload schema. Built once per
  * catalog; GET /v1/openapi.json adds the server URL of the request.
  */
-import { EnvelopeContext, EnvelopeMeta, FieldIssue, OutputContract, Subject } from '@revos/envelope';
+import { Envelope, EnvelopeContext, EnvelopeMeta, ExternalCall, OutputContract, Subject } from '@revos/envelope';
 import type { ManifestCatalog } from '@revos/runtime';
 import type { z } from 'zod';
-import { ConsentChange, ErrorBody, PolicyChangeBody, PolicyView, TaskActionRequest, RunAccepted, RunDetail, RunRefused, RunTree, WorkflowList } from '../../contracts/api.js';
+import {
+  ConsentChange,
+  ConsentList,
+  ConsentSetAnswer,
+  ErrorBody,
+  HealthAnswer,
+  PolicyChangeBody,
+  PolicyView,
+  RunAccepted,
+  RunDetail,
+  RunRefused,
+  RunTree,
+  TaskActionAnswer,
+  TaskActionRequest,
+  TaskList,
+  TaskRefused,
+  WorkflowList,
+} from '../../contracts/api.js';
 import { RunOptions } from '../../services/submit.js';
+import { PostmarkEvent, PostmarkInbound } from '../webhooks/email-webhook.js';
 import { GenericWebhookBody } from '../webhooks/generic-webhook.js';
 import { TwilioSmsForm } from '../webhooks/sms-webhook.js';
 import { TwilioVoiceForm } from '../webhooks/voice-webhook.js';
@@ -57,7 +75,7 @@ function submitSchema(entry: WorkflowEntry): JsonSchema {
     allOf: [ref('SubmitMeta')],
     properties: { workflow_name: { const: entry.name }, workflow_version: { const: entry.version } },
     // Without a version the newest registered one runs, so an older version must be named.
-    ...(entry.latest ? {} : { required: ['workflow_version'] }),
+    required: entry.latest ? ['workflow_name'] : ['workflow_name', 'workflow_version'],
   };
   return {
     type: 'object',
@@ -89,18 +107,21 @@ function submitMetaSchema(): { schema: JsonSchema; defs: Record<string, JsonSche
   };
 }
 
+const STRING: JsonSchema = { type: 'string' };
+
 function operation(route: RouteDoc): Record<string, unknown> {
   const parameters = [
-    ...(route.pathParams ?? []).map((p) => ({ name: p.name, in: 'path', required: true, description: p.description, schema: { type: 'string' } })),
-    ...(route.queryParams ?? []).map((p) => ({ name: p.name, in: 'query', required: false, description: p.description, schema: { type: 'string' } })),
-    ...(route.headerParams ?? []).map((p) => ({ name: p.name, in: 'header', required: p.required ?? true, description: p.description, schema: { type: 'string' } })),
+    ...(route.pathParams ?? []).map((p) => ({ name: p.name, in: 'path', required: true, description: p.description, schema: p.schema ?? STRING })),
+    ...(route.queryParams ?? []).map((p) => ({ name: p.name, in: 'query', required: false, description: p.description, schema: p.schema ?? STRING })),
+    ...(route.headerParams ?? []).map((p) => ({ name: p.name, in: 'header', required: p.required ?? true, description: p.description, schema: p.schema ?? STRING })),
   ];
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(route.responses)) {
+    const schema = r.schema === undefined ? STRING : typeof r.schema === 'string' ? ref(r.schema) : r.schema;
     responses[status] = {
       description: r.description,
-      ...(r.schema !== undefined ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema === null ? {} : ref(r.schema) } } } : {}),
-      ...(r.contentType && r.schema === undefined ? { content: { [r.contentType]: { schema: { type: 'string' } } } } : {}),
+      ...(r.headers ? { headers: r.headers } : {}),
+      ...(r.schema !== undefined || r.contentType ? { content: { [r.contentType ?? 'application/json']: { schema } } } : {}),
     };
   }
   return {
@@ -111,7 +132,7 @@ function operation(route: RouteDoc): Record<string, unknown> {
     security: route.security.map((s) => ({ [s]: [] })),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.requestBody
-      ? { requestBody: { required: true, content: { [route.requestBody.contentType]: { schema: ref(route.requestBody.schema) } } } }
+      ? { requestBody: { required: route.requestBody.required ?? true, content: { [route.requestBody.contentType]: { schema: ref(route.requestBody.schema) } } } }
       : {}),
     responses,
   };
@@ -131,30 +152,44 @@ export function buildOpenApiDocument(catalog: ManifestCatalog): OpenApiDocument 
   add('Subject', Subject);
   add('EnvelopeContext', EnvelopeContext);
   add('RunOptions', RunOptions);
-  add('FieldIssue', FieldIssue);
   add('RunAccepted', RunAccepted);
   add('RunRefused', RunRefused);
   add('Error', ErrorBody);
   add('RunDetail', RunDetail);
   add('RunTree', RunTree);
+  // The stored documents a run answers with (contracts/api.ts marks where they appear).
+  add('Envelope', Envelope);
   add('OutputContract', OutputContract);
+  add('ExternalCall', ExternalCall);
   add('WorkflowList', WorkflowList);
   add('PolicyView', PolicyView);
   add('PolicyChangeBody', PolicyChangeBody);
   add('ConsentChange', ConsentChange);
+  add('ConsentSetAnswer', ConsentSetAnswer);
+  add('ConsentList', ConsentList);
+  add('TaskList', TaskList);
   add('TaskActionRequest', TaskActionRequest);
+  add('TaskActionAnswer', TaskActionAnswer);
+  add('TaskRefused', TaskRefused);
+  add('Health', HealthAnswer);
   add('GenericWebhookBody', GenericWebhookBody);
   add('TwilioSmsForm', TwilioSmsForm);
   add('TwilioVoiceForm', TwilioVoiceForm);
   add('TwilioStatusForm', TwilioStatusForm);
+  add('PostmarkInbound', PostmarkInbound);
+  add('PostmarkEvent', PostmarkEvent);
 
   const entries = workflowEntries(catalog);
   for (const entry of entries) {
     add(payloadComponent(entry.name, entry.version), entry.payload);
     schemas[submitComponent(entry.name, entry.version)] = submitSchema(entry);
   }
+  // meta.workflow_name (a const in each branch) is what tells the branches apart. OpenAPI's
+  // `discriminator` can only name a top-level property, so none is declared: see redocly.yaml.
   schemas.SubmitRun = {
-    description: 'A partial envelope naming a registered workflow, with that workflow\'s payload, and optional run options.',
+    description:
+      'A partial envelope naming a registered workflow, with that workflow\'s payload, and optional run options. ' +
+      'The branches are told apart by meta.workflow_name (and meta.workflow_version where a workflow has several versions).',
     oneOf: entries.map((e) => ref(submitComponent(e.name, e.version))),
   };
 
@@ -175,10 +210,11 @@ export function buildOpenApiDocument(catalog: ManifestCatalog): OpenApiDocument 
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     tags: [
-      { name: 'runs', description: 'Submit and explore runs (tenant API key).' },
+      { name: 'runs', description: 'Submit and explore runs, the tenant\'s policy and consents (tenant API key).' },
+      { name: 'tasks', description: 'Escalation tasks staff work through (tenant API key).' },
       { name: 'description', description: 'This document, its docs page and the workflow list.' },
       { name: 'webhooks', description: 'Vendor webhooks, authenticated by their signatures.' },
-      { name: 'operations', description: 'Health, metrics and the operator pages (admin login).' },
+      { name: 'operations', description: 'Health and metrics. The operator pages under /admin are not part of this API (docs/operations.md).' },
     ],
     paths,
     components: {
@@ -186,9 +222,13 @@ export function buildOpenApiDocument(catalog: ManifestCatalog): OpenApiDocument 
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`npx revos tenants create <tenant_id>`).' },
         adminBasic: { type: 'http', scheme: 'basic', description: 'ADMIN_USER / ADMIN_PASSWORD.' },
-        adminSession: { type: 'apiKey', in: 'cookie', name: 'revos_admin', description: 'The session cookie POST /admin/login sets.' },
         metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN.' },
         twilioSignature: { type: 'apiKey', in: 'header', name: 'X-Twilio-Signature', description: 'Base64 HMAC of the URL as requested and the sorted form params: SHA-1 with TWILIO_AUTH_TOKEN, or (with X-Twilio-Webhooks-Signature-Settings) the algorithm it names with TWILIO_WEBHOOK_SHARED_KEY_SECRET. As the official twilio library validates it.' },
+        postmarkBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'Per tenant: user postmark, password derived from POSTMARK_WEBHOOK_SECRET and the tenant id (`revos email webhook-urls <tenant_id>` prints the URLs to give Postmark).',
+        },
         revosSignature: {
           type: 'apiKey',
           in: 'header',

@@ -4,6 +4,7 @@
  * with anything JSON Schema cannot say (a transform, a refinement) left open rather than failing.
  */
 import { z } from 'zod';
+import { DOCUMENTED_AS, DOCUMENTED_NULLABLE } from '../../contracts/api.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -26,6 +27,7 @@ export function renderSchema(name: string, schema: z.ZodType, refBase = '#/compo
   const rewrite = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(rewrite);
     if (typeof value !== 'object' || value === null) return value;
+    if (DOCUMENTED_AS in value) return documented(value as JsonSchema, refBase);
     const out: JsonSchema = {};
     for (const [key, member] of Object.entries(value)) {
       if (key === '$ref' && typeof member === 'string') out[key] = rewriteRef(member);
@@ -42,6 +44,13 @@ export function renderSchema(name: string, schema: z.ZodType, refBase = '#/compo
   const defs: Record<string, JsonSchema> = {};
   for (const [def, body] of Object.entries(($defs ?? {}) as Record<string, unknown>)) defs[defNames.get(def)!] = rewrite(body) as JsonSchema;
   return { schema: rewrite(rest) as JsonSchema, defs };
+}
+
+/** A field a contract marks as documented by a named component (contracts/api.ts): its `$ref`, or the ref or null. */
+function documented(node: JsonSchema, refBase: string): JsonSchema {
+  const { [DOCUMENTED_AS]: component, [DOCUMENTED_NULLABLE]: nullable, ...rest } = node;
+  const ref = { $ref: `${refBase}${String(component)}` };
+  return nullable === true ? { ...rest, oneOf: [ref, { type: 'null' }] } : { ...rest, ...ref };
 }
 
 /** A self-contained JSON Schema (own `$schema`, `$defs` kept) for answers outside a document (GET /v1/workflows). */

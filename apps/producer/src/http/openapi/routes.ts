@@ -1,22 +1,39 @@
 /**
  * What each route of the producer does, for the OpenAPI document and the docs page. A test
  * compares this table with the routes the app really serves: a new route without an entry here
- * fails it.
+ * (or under UNDOCUMENTED_ROUTE_PREFIXES) fails it. Every status a route can answer is listed with
+ * its body: the contract test replays a session through Prism and fails on anything undocumented.
  */
+import { MAX_TASK_LIST_LIMIT, DEFAULT_TASK_LIST_LIMIT } from '../../services/tasks.js';
+import { MAX_WAIT_MS } from '../../services/wait-for-run.js';
+import { MAX_BODY_BYTES } from '../request-body.js';
+import type { JsonSchema } from './json-schema.js';
 
-export type SecurityScheme = 'apiKey' | 'adminBasic' | 'adminSession' | 'metricsToken' | 'twilioSignature' | 'revosSignature';
+export type SecurityScheme = 'apiKey' | 'metricsToken' | 'adminBasic' | 'twilioSignature' | 'revosSignature' | 'postmarkBasic';
+
+/**
+ * Routes served but left out of the document, for they are nobody's API: the operator's pages and
+ * their JSON (/admin/...) are for operators behind the admin login (docs/operations.md); the email
+ * unsubscribe pages (/unsubscribe/...) are for a patient's browser and mail client, reached from a
+ * link the email carries.
+ */
+export const UNDOCUMENTED_ROUTE_PREFIXES: readonly string[] = ['/admin', '/unsubscribe'];
 
 export interface ParamDoc {
   name: string;
   description: string;
   required?: boolean;
+  /** The parameter's JSON Schema; a string when absent. */
+  schema?: JsonSchema;
 }
 
 export interface ResponseDoc {
   description: string;
-  /** A component schema name; null: any JSON; absent: no body described (or `contentType` text). */
-  schema?: string | null;
+  /** A component schema name, or an inline JSON Schema; absent: no body (or `contentType` text). */
+  schema?: string | JsonSchema;
   contentType?: string;
+  /** Response headers worth naming (Retry-After, Connection). */
+  headers?: Record<string, { description: string; schema: JsonSchema }>;
 }
 
 export interface RouteDoc {
@@ -24,7 +41,7 @@ export interface RouteDoc {
   /** OpenAPI path template (`/v1/runs/{id}`). */
   path: string;
   operationId: string;
-  tag: 'runs' | 'description' | 'webhooks' | 'operations';
+  tag: 'runs' | 'tasks' | 'description' | 'webhooks' | 'operations';
   summary: string;
   description?: string;
   /** Alternatives: any one of them authenticates. Empty: public. */
@@ -32,21 +49,43 @@ export interface RouteDoc {
   pathParams?: ParamDoc[];
   queryParams?: ParamDoc[];
   headerParams?: ParamDoc[];
-  requestBody?: { contentType: string; schema: string };
+  /** `required: false`: an empty body is allowed (read as `{}`). */
+  requestBody?: { contentType: string; schema: string; required?: boolean };
   responses: Record<string, ResponseDoc>;
 }
 
 const runId: ParamDoc = { name: 'id', description: 'A workflow_run_id (wr_…) of the API key\'s tenant.' };
 const tenantId: ParamDoc = { name: 'tenantId', description: 'The tenant the webhook is for (t_…).' };
-const unauthorized: ResponseDoc = { description: 'Missing or unknown API key.', schema: 'Error' };
-const tooLarge: ResponseDoc = { description: 'payload_too_large: the body is over 1 MiB; answered with Connection: close.', schema: 'Error' };
-const notJson: ResponseDoc = { description: 'unsupported_media_type: a body sent without Content-Type: application/json.', schema: 'RunRefused' };
-const notFound: ResponseDoc = { description: 'No such run for this tenant (another tenant\'s run is not found either).', schema: 'Error' };
-const operatorAuth: SecurityScheme[] = ['adminBasic', 'adminSession'];
-const adminDisabled: ResponseDoc = { description: 'Admin disabled (ADMIN_PASSWORD unset).' };
-const operatorDenied: ResponseDoc = { description: 'Not logged in: a redirect to /admin/login (pages) or 401 (scripts).' };
-const tenantKeysOf: ParamDoc = { name: 'tenant_id', description: 'The tenant (t_…) whose keys these are.' };
-const anyId: ParamDoc = { name: 'id', description: 'Any run id, idempotency key, job id, event/task/outbox id, correlation or trigger id; any tenant.' };
+const unauthorized: ResponseDoc = {
+  description: 'unauthorized: the API key is missing, unknown or revoked.',
+  schema: 'Error',
+  headers: { 'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } } },
+};
+const tooLarge: ResponseDoc = {
+  description: `payload_too_large: the body is over ${MAX_BODY_BYTES} bytes. The body is read and dropped first, then the connection is closed.`,
+  schema: 'Error',
+  headers: { Connection: { description: 'close', schema: { type: 'string', const: 'close' } } },
+};
+const notJson: ResponseDoc = { description: 'unsupported_media_type: a body sent without a JSON Content-Type (application/json or application/*+json).', schema: 'RunRefused' };
+const notFound: ResponseDoc = { description: 'not_found: no such run for this tenant (another tenant\'s run is not found either).', schema: 'Error' };
+const internal: ResponseDoc = { description: 'internal: an unexpected error; nothing about it is in the answer (see the producer\'s log).', schema: 'Error' };
+const notConfigured: ResponseDoc = { description: 'privacy_not_configured: the deployment, not the request, must be fixed (a phi_minimized run without the privacy keys).', schema: 'RunRefused' };
+const badSignature: ResponseDoc = { description: 'invalid_signature: nothing recorded.', schema: 'Error' };
+/** Webhook refusals the intake can give besides the form's own (the same as POST /v1/runs). */
+const webhookIntake = {
+  '409': { description: 'idempotency_conflict: the trigger was recorded before with another payload.', schema: 'RunRefused' },
+  '413': tooLarge,
+  '500': internal,
+  '503': notConfigured,
+} satisfies Record<string, ResponseDoc>;
+const twiml = (description: string): ResponseDoc => ({
+  description,
+  contentType: 'text/xml',
+  headers: {
+    'X-Revos-Run-Id': { description: 'The run (wr_…).', schema: { type: 'string' } },
+    'X-Revos-Status': { description: 'queued or duplicate.', schema: { type: 'string', enum: ['queued', 'duplicate'] } },
+  },
+});
 
 export const ROUTES: RouteDoc[] = [
   {
@@ -57,9 +96,16 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Submit a run',
     description:
       'A partial envelope: intake fills ids, the timestamp, the newest version and the idempotency key when absent, then checks the whole envelope ' +
-      'and the workflow\'s own payload schema before answering. The run is recorded durably before the answer.',
+      'and the workflow\'s own payload schema before answering. The run is recorded durably before the answer. ' +
+      'meta.workflow_name decides which SubmitRun branch applies (and so which payload schema).',
     security: ['apiKey'],
-    queryParams: [{ name: 'wait_ms', description: 'Wait up to this many ms (1-30000) for the run to end; the answer then carries run_status and, once it ended, its output. The run goes on if the wait runs out. Lanes in REPLY_LANES wake the wait at once (request–reply); runs of other lanes are re-read on a growing interval up to 1 s.' }],
+    queryParams: [
+      {
+        name: 'wait_ms',
+        description: `Wait up to this many ms (1-${MAX_WAIT_MS}) for the run to end; the answer then carries run_status and, once it ended, its output. The run goes on if the wait runs out. Lanes in REPLY_LANES wake the wait at once (request–reply); runs of other lanes are re-read on a growing interval up to 1 s.`,
+        schema: { type: 'integer', minimum: 1, maximum: MAX_WAIT_MS },
+      },
+    ],
     requestBody: { contentType: 'application/json', schema: 'SubmitRun' },
     responses: {
       '202': { description: 'Queued: a new run.', schema: 'RunAccepted' },
@@ -71,6 +117,8 @@ export const ROUTES: RouteDoc[] = [
       '409': { description: 'idempotency_conflict: the given key was computed for another payload.', schema: 'RunRefused' },
       '413': tooLarge,
       '415': notJson,
+      '500': internal,
+      '503': notConfigured,
     },
   },
   {
@@ -81,7 +129,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'A run with its envelope, output contract, events, external calls and tasks',
     security: ['apiKey'],
     pathParams: [runId],
-    responses: { '200': { description: 'The run.', schema: 'RunDetail' }, '401': unauthorized, '404': notFound },
+    responses: { '200': { description: 'The run.', schema: 'RunDetail' }, '401': unauthorized, '404': notFound, '500': internal },
   },
   {
     method: 'get',
@@ -91,7 +139,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'The whole lineage of a run, from its root',
     security: ['apiKey'],
     pathParams: [runId],
-    responses: { '200': { description: 'A flat list and the nested tree.', schema: 'RunTree' }, '401': unauthorized, '404': notFound },
+    responses: { '200': { description: 'A flat list and the nested tree.', schema: 'RunTree' }, '401': unauthorized, '404': notFound, '500': internal },
   },
   {
     method: 'get',
@@ -100,7 +148,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'description',
     summary: 'Registered workflows: names, versions, lanes and payload schemas',
     security: ['apiKey'],
-    responses: { '200': { description: 'Every registered version.', schema: 'WorkflowList' }, '401': unauthorized },
+    responses: { '200': { description: 'Every registered version.', schema: 'WorkflowList' }, '401': unauthorized, '500': internal },
   },
   {
     method: 'get',
@@ -109,7 +157,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'runs',
     summary: 'The tenant\'s ruleset and feature flags with their versions',
     security: ['apiKey'],
-    responses: { '200': { description: 'The current policy.', schema: 'PolicyView' }, '401': unauthorized, '404': { description: 'Tenant not configured.', schema: 'Error' } },
+    responses: { '200': { description: 'The current policy.', schema: 'PolicyView' }, '401': unauthorized, '404': { description: 'not_found: the tenant is not configured.', schema: 'Error' }, '500': internal },
   },
   {
     method: 'put',
@@ -125,9 +173,12 @@ export const ROUTES: RouteDoc[] = [
       '200': { description: 'A repeat of the same change: names the first run.', schema: 'RunAccepted' },
       '400': { description: 'missing_body, invalid_json, or invalid_policy naming every failing field.', schema: 'RunRefused' },
       '401': unauthorized,
-      '409': { description: 'version_conflict: expected_version is not current.', schema: 'RunRefused' },
+      '404': { description: 'unknown_tenant: the tenant is not configured.', schema: 'RunRefused' },
+      '409': { description: 'version_conflict: expected_version is not current (or idempotency_conflict).', schema: 'RunRefused' },
       '413': tooLarge,
       '415': notJson,
+      '500': internal,
+      '503': notConfigured,
     },
   },
   {
@@ -140,11 +191,12 @@ export const ROUTES: RouteDoc[] = [
     security: ['apiKey'],
     requestBody: { contentType: 'application/json', schema: 'ConsentChange' },
     responses: {
-      '200': { description: 'The consent as recorded, and whether it changed.', schema: null },
-      '400': { description: 'missing_body, invalid_json, or invalid_body naming every failing field.', schema: 'RunRefused' },
+      '200': { description: 'The consent as recorded, and whether it changed.', schema: 'ConsentSetAnswer' },
+      '400': { description: 'missing_body, invalid_json, or invalid_consent naming every failing field.', schema: 'RunRefused' },
       '401': unauthorized,
       '413': tooLarge,
       '415': notJson,
+      '500': internal,
     },
   },
   {
@@ -152,44 +204,70 @@ export const ROUTES: RouteDoc[] = [
     path: '/v1/consents',
     operationId: 'getConsents',
     tag: 'runs',
-    summary: 'Consent on record for a subject or a number',
+    summary: 'Consent on record for a subject or a number (exactly one of the two)',
     security: ['apiKey'],
     queryParams: [
-      { name: 'subject', description: 'A patient_id (p_…) or lead_id (l_…).' },
-      { name: 'address', description: 'An E.164 number (+1…).' },
+      { name: 'subject', description: 'A patient_id (p_…) or lead_id (l_…).', schema: { type: 'string', pattern: '^(?:p|l)_[A-Za-z0-9_-]{1,80}$' } },
+      { name: 'address', description: 'An E.164 number (+1…; encode + as %2B).', schema: { type: 'string' } },
     ],
-    responses: { '200': { description: 'Per channel: allow, deny or nothing recorded.', schema: null }, '400': { description: 'Neither or a malformed subject/address.', schema: 'RunRefused' }, '401': unauthorized },
+    responses: {
+      '200': { description: 'Per channel: allow or deny; a channel with nothing recorded is absent.', schema: 'ConsentList' },
+      '400': { description: 'invalid_query: neither or both, or a malformed subject/address.', schema: 'RunRefused' },
+      '401': unauthorized,
+      '500': internal,
+    },
   },
   {
     method: 'get',
     path: '/v1/tasks',
     operationId: 'listTasks',
-    tag: 'runs',
+    tag: 'tasks',
     summary: 'Escalation tasks of the tenant, oldest first',
     security: ['apiKey'],
-    queryParams: [{ name: 'status', description: 'open (default: open and claimed), claimed, done or all.' }, { name: 'limit', description: 'At most this many (default 100).' }],
-    responses: { '200': { description: 'The tasks.', schema: null }, '401': unauthorized },
+    queryParams: [
+      {
+        name: 'status',
+        description: 'all, or open, claimed, done comma-separated (default: open,claimed).',
+        schema: { type: 'string', pattern: '^(?:all|(?:open|claimed|done)(?:,(?:open|claimed|done))*)$' },
+      },
+      {
+        name: 'limit',
+        description: `At most this many (default ${DEFAULT_TASK_LIST_LIMIT}).`,
+        schema: { type: 'integer', minimum: 1, maximum: MAX_TASK_LIST_LIMIT, default: DEFAULT_TASK_LIST_LIMIT },
+      },
+    ],
+    responses: {
+      '200': { description: 'The tasks.', schema: 'TaskList' },
+      '400': { description: 'invalid_query: a status or limit out of range, naming it.', schema: 'RunRefused' },
+      '401': unauthorized,
+      '500': internal,
+    },
   },
   {
     method: 'post',
     path: '/v1/tasks/{id}/{action}',
     operationId: 'actOnTask',
-    tag: 'runs',
+    tag: 'tasks',
     summary: 'Claim, resolve or reopen a task',
     description:
       'resolve takes resolution resolved | dismissed, or for an effect_outcome_unknown task sent | not_sent (settles the effect journal: sent completes it, not_sent allows exactly one new call). ' +
-      'Who acted is recorded from the API key (claimed_by / resolved_by = api:<key id>); a body\'s actor is only the caller\'s label for its user, stored apart (claimed_by_label / resolved_by_label).',
+      'Who acted is recorded from the API key (claimed_by / resolved_by = api:<key id>); a body\'s actor is only the caller\'s label for its user, stored apart (claimed_by_label / resolved_by_label). ' +
+      'The body is optional: an empty one is {}.',
     security: ['apiKey'],
-    pathParams: [{ name: 'id', description: 'A task id (task_…).' }, { name: 'action', description: 'claim, resolve or reopen.' }],
-    requestBody: { contentType: 'application/json', schema: 'TaskActionRequest' },
+    pathParams: [
+      { name: 'id', description: 'A task id (task_…).' },
+      { name: 'action', description: 'claim, resolve or reopen (another word is a 404).', schema: { type: 'string', enum: ['claim', 'resolve', 'reopen'] } },
+    ],
+    requestBody: { contentType: 'application/json', schema: 'TaskActionRequest', required: false },
     responses: {
-      '200': { description: 'The task after the change, and whether it changed.', schema: null },
-      '400': { description: 'invalid_json, or invalid_body naming the field. The body is optional: an empty one is {}.', schema: 'RunRefused' },
+      '200': { description: 'The task after the change; changed: false when it already was so.', schema: 'TaskActionAnswer' },
+      '400': { description: 'invalid_json, or invalid_body naming the field.', schema: 'RunRefused' },
       '401': unauthorized,
-      '404': { description: 'No such task for this tenant.', schema: 'Error' },
+      '404': { description: 'not_found: no such task for this tenant, or no such action.', schema: 'Error' },
+      '409': { description: 'The task cannot take this action now: the rule, in words, and the task.', schema: 'TaskRefused' },
       '413': tooLarge,
       '415': notJson,
-      '409': { description: 'task_claimed, task_done, resolution_not_applicable, no_unsettled_effect, not_unknown or run_in_progress.', schema: 'Error' },
+      '500': internal,
     },
   },
   {
@@ -199,7 +277,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'description',
     summary: 'This document (public)',
     security: [],
-    responses: { '200': { description: 'OpenAPI 3.1.', schema: null } },
+    responses: { '200': { description: 'OpenAPI 3.1, naming the server it was fetched from.', schema: { type: 'object', properties: { openapi: { type: 'string' }, info: { type: 'object' }, paths: { type: 'object' } }, required: ['openapi', 'info', 'paths'] } }, '500': internal },
   },
   {
     method: 'get',
@@ -208,7 +286,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'description',
     summary: 'This document as a self-contained HTML page (public)',
     security: [],
-    responses: { '200': { description: 'HTML, no external resources.', contentType: 'text/html' } },
+    responses: { '200': { description: 'HTML, no external resources.', contentType: 'text/html' }, '500': internal },
   },
   {
     method: 'post',
@@ -221,10 +299,11 @@ export const ROUTES: RouteDoc[] = [
     pathParams: [tenantId],
     requestBody: { contentType: 'application/x-www-form-urlencoded', schema: 'TwilioSmsForm' },
     responses: {
-      '200': { description: 'Empty TwiML; X-Revos-Run-Id and X-Revos-Status (queued | duplicate) name the run.', contentType: 'text/xml' },
+      '200': twiml('Empty TwiML; X-Revos-Run-Id and X-Revos-Status name the run.'),
       '400': { description: 'invalid_body or invalid_envelope, listing every failing field.', schema: 'RunRefused' },
-      '403': { description: 'invalid_signature: nothing recorded.', schema: 'Error' },
+      '403': badSignature,
       '404': { description: 'unknown_tenant or unknown_workflow.', schema: 'Error' },
+      ...webhookIntake,
     },
   },
   {
@@ -235,12 +314,18 @@ export const ROUTES: RouteDoc[] = [
     summary: 'A live call (Twilio voice webhook): the greeting, then each answer runs TWILIO_VOICE_WORKFLOW and gets its reply as TwiML within the voice budget',
     security: ['twilioSignature'],
     pathParams: [tenantId],
+    queryParams: [{ name: 'turn', description: 'The caller\'s answer this is (the <Gather> action names it); absent: the call\'s first request, answered with the greeting.', schema: { type: 'integer', minimum: 1, maximum: 500 } }],
     requestBody: { contentType: 'application/x-www-form-urlencoded', schema: 'TwilioVoiceForm' },
     responses: {
-      '200': { description: 'TwiML: <Gather> with <Say>, <Dial> to the front desk, or <Hangup>; the WF71 fallback (apology and <Dial>) when the deadline comes first. X-Revos-Reply says which.', contentType: 'text/xml' },
+      '200': {
+        description: 'TwiML: <Gather> with <Say>, <Dial> to the front desk, or <Hangup>; the WF71 fallback (apology and <Dial>) when the deadline comes first. X-Revos-Reply says which.',
+        contentType: 'text/xml',
+        headers: { 'X-Revos-Reply': { description: 'answered, failed or deadline (absent on the greeting).', schema: { type: 'string' } } },
+      },
       '400': { description: 'invalid_body or invalid_envelope, listing every failing field.', schema: 'RunRefused' },
-      '403': { description: 'invalid_signature: nothing recorded.', schema: 'Error' },
+      '403': badSignature,
       '404': { description: 'unknown_tenant or unknown_workflow.', schema: 'Error' },
+      ...webhookIntake,
     },
   },
   {
@@ -255,10 +340,11 @@ export const ROUTES: RouteDoc[] = [
     pathParams: [tenantId],
     requestBody: { contentType: 'application/x-www-form-urlencoded', schema: 'TwilioStatusForm' },
     responses: {
-      '200': { description: 'Empty TwiML; X-Revos-Run-Id and X-Revos-Status (queued | duplicate) name the run.', contentType: 'text/xml' },
+      '200': twiml('Empty TwiML; X-Revos-Run-Id and X-Revos-Status name the run.'),
       '400': { description: 'invalid_body: MessageSid (or CallSid) or MessageStatus (or CallStatus) missing or malformed, naming the field.', schema: 'RunRefused' },
-      '403': { description: 'invalid_signature: nothing recorded.', schema: 'Error' },
+      '403': badSignature,
       '404': { description: 'unknown_tenant.', schema: 'Error' },
+      ...webhookIntake,
     },
   },
   {
@@ -269,14 +355,70 @@ export const ROUTES: RouteDoc[] = [
     summary: 'A signed JSON webhook that starts a run of {workflow}',
     security: ['revosSignature'],
     pathParams: [tenantId, { name: 'workflow', description: 'A registered workflow name; its newest version runs.' }],
-    headerParams: [{ name: 'X-Revos-Timestamp', description: 'Unix seconds; more than WEBHOOK_TOLERANCE_S away answers 403.' }],
+    headerParams: [{ name: 'X-Revos-Timestamp', description: 'Unix seconds; more than WEBHOOK_TOLERANCE_S away answers 403.', schema: { type: 'string', pattern: '^[0-9]{1,12}$' } }],
     requestBody: { contentType: 'application/json', schema: 'GenericWebhookBody' },
     responses: {
       '202': { description: 'Queued.', schema: 'RunAccepted' },
       '200': { description: 'Duplicate of an earlier delivery.', schema: 'RunAccepted' },
       '400': { description: 'invalid_json, invalid_body or invalid_envelope (payload fields included), listing every failing field.', schema: 'RunRefused' },
       '403': { description: 'invalid_signature (or a stale timestamp): nothing recorded.', schema: 'Error' },
+      '404': { description: 'unknown_tenant, or unknown_workflow (with issues).', schema: 'Error' },
+      ...webhookIntake,
+    },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/postmark/{tenantId}/inbound',
+    operationId: 'postmarkInboundWebhook',
+    tag: 'webhooks',
+    summary: 'Inbound email (Postmark inbound webhook): starts the inbound email workflow',
+    description: 'The trigger id is the MessageID, so Postmark\'s retries are duplicates. The credentials are checked before anything else.',
+    security: ['postmarkBasic'],
+    pathParams: [tenantId],
+    requestBody: { contentType: 'application/json', schema: 'PostmarkInbound' },
+    responses: {
+      '200': {
+        description: 'Recorded: the run, queued or a duplicate.',
+        schema: {
+          type: 'object',
+          properties: { workflow_run_id: { type: 'string' }, status: { type: 'string', enum: ['queued', 'duplicate'] } },
+          required: ['workflow_run_id', 'status'],
+        },
+        headers: {
+          'X-Revos-Run-Id': { description: 'The run (wr_…).', schema: { type: 'string' } },
+          'X-Revos-Status': { description: 'queued or duplicate.', schema: { type: 'string', enum: ['queued', 'duplicate'] } },
+        },
+      },
+      '400': { description: 'invalid_json, invalid_body or invalid_envelope (with issues naming each field where there are fields to name).', schema: 'Error' },
+      '403': { description: 'invalid_credentials: nothing recorded.', schema: 'Error' },
       '404': { description: 'unknown_tenant or unknown_workflow.', schema: 'Error' },
+      ...webhookIntake,
+    },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/postmark/{tenantId}/events',
+    operationId: 'postmarkEventsWebhook',
+    tag: 'webhooks',
+    summary: 'Bounces, spam complaints and subscription changes (Postmark webhooks): a denying one records the address\'s email opt-out',
+    description: 'The credentials are checked before anything else. A RecordType or bounce Type that says nothing about the mailbox is answered recorded: false.',
+    security: ['postmarkBasic'],
+    pathParams: [tenantId],
+    requestBody: { contentType: 'application/json', schema: 'PostmarkEvent' },
+    responses: {
+      '200': {
+        description: 'recorded: true with consent_changed, or recorded: false with the record_type that was not acted on.',
+        schema: {
+          type: 'object',
+          properties: { recorded: { type: 'boolean' }, consent_changed: { type: 'boolean' }, record_type: { type: 'string' } },
+          required: ['recorded'],
+        },
+      },
+      '400': { description: 'invalid_json, or invalid_body naming the field.', schema: 'Error' },
+      '403': { description: 'invalid_credentials: nothing recorded.', schema: 'Error' },
+      '404': { description: 'unknown_tenant.', schema: 'Error' },
+      '413': tooLarge,
+      '500': internal,
     },
   },
   {
@@ -286,7 +428,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'operations',
     summary: 'PostgreSQL and Redis answer (public)',
     security: [],
-    responses: { '200': { description: '{"status":"ok"}', schema: null }, '503': { description: '{"status":"unavailable"}', schema: null } },
+    responses: { '200': { description: 'Both answered.', schema: 'Health' }, '503': { description: 'One of them did not answer within 2 s.', schema: 'Health' } },
   },
   {
     method: 'get',
@@ -294,199 +436,18 @@ export const ROUTES: RouteDoc[] = [
     operationId: 'metrics',
     tag: 'operations',
     summary: 'Prometheus metrics',
-    security: ['metricsToken', ...operatorAuth],
-    responses: { '200': { description: 'Prometheus text format.', contentType: 'text/plain' }, '401': operatorDenied, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin',
-    operationId: 'adminHome',
-    tag: 'operations',
-    summary: 'Redirects to the queue board',
-    security: operatorAuth,
-    responses: { '302': { description: 'To /admin/queues.' }, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin/login',
-    operationId: 'adminLoginForm',
-    tag: 'operations',
-    summary: 'The operator login form',
-    security: [],
-    queryParams: [{ name: 'next', description: 'Where to go after logging in (a path under /admin).' }],
-    responses: { '200': { description: 'HTML form.', contentType: 'text/html' }, '503': adminDisabled },
-  },
-  {
-    method: 'post',
-    path: '/admin/login',
-    operationId: 'adminLogin',
-    tag: 'operations',
-    summary: 'Log in: sets the session cookie',
-    description: 'Form fields user, password, next. Failed attempts are throttled per client address and per user name (one throttle with basic auth and the metrics token). Refused from another origin.',
-    security: [],
-    responses: { '303': { description: 'Logged in: to next.' }, '401': { description: 'Wrong user or password.', contentType: 'text/html' }, '403': { description: 'Posted from another origin.' }, '429': { description: 'Too many failed attempts; Retry-After.', contentType: 'text/html' }, '503': adminDisabled },
-  },
-  { method: 'get', path: '/admin/logout', operationId: 'adminLogoutGet', tag: 'operations', summary: 'Asks to log out (a form that posts to /admin/logout)', security: [], responses: { '200': { description: 'HTML form carrying the session\'s CSRF token.', contentType: 'text/html' }, '303': { description: 'No session: to /admin/login.' } } },
-  {
-    method: 'post',
-    path: '/admin/logout',
-    operationId: 'adminLogout',
-    tag: 'operations',
-    summary: 'Log out: ends the session server-side',
-    description: 'Same origin only, with the session\'s CSRF token (form field _csrf).',
-    security: [],
-    responses: { '303': { description: 'To /admin/login.' }, '403': { description: 'Cross-origin, or the CSRF token is missing or wrong.' } },
-  },
-  {
-    method: 'get',
-    path: '/admin/tasks',
-    operationId: 'tasksPage',
-    tag: 'operations',
-    summary: 'Open and claimed escalation tasks by tenant and age, with claim, resolve and reopen',
-    security: operatorAuth,
-    queryParams: [{ name: 'tenant', description: 'Only this tenant\'s tasks.' }],
-    responses: { '200': { description: 'HTML.', contentType: 'text/html' }, '302': operatorDenied, '503': adminDisabled },
-  },
-  {
-    method: 'post',
-    path: '/admin/tasks/{tenant}/{id}/{action}',
-    operationId: 'tasksPageAction',
-    tag: 'operations',
-    summary: 'The task page\'s form posts (claim, resolve, reopen)',
-    security: operatorAuth,
-    pathParams: [{ name: 'tenant', description: 'The task\'s tenant.' }, { name: 'id', description: 'A task id.' }, { name: 'action', description: 'claim, resolve or reopen.' }],
-    description: 'Same origin only; with the session cookie, the form carries the session\'s CSRF token (_csrf).',
-    responses: { '303': { description: 'Back to the task page.' }, '302': operatorDenied, '403': { description: 'Cross-origin, or the CSRF token is missing or wrong.' }, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin/queues',
-    operationId: 'queueBoard',
-    tag: 'operations',
-    summary: 'Bull Board: every lane\'s queue and the cron queue',
-    description: 'Bull Board\'s own pages, assets and JSON API live under /admin/queues/ (read-only unless ADMIN_READ_ONLY=false); they are its internals, not described here.',
-    security: operatorAuth,
-    responses: { '200': { description: 'HTML.', contentType: 'text/html' }, '302': operatorDenied, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin/api/runs/failed',
-    operationId: 'operatorFailedRuns',
-    tag: 'operations',
-    summary: 'Failed runs of every tenant',
-    security: operatorAuth,
-    queryParams: [
-      { name: 'workflow', description: 'Only this workflow.' },
-      { name: 'tenant', description: 'Only this tenant.' },
-      { name: 'since', description: '30m, 6h, 2d or an ISO time.' },
-      { name: 'limit', description: 'At most this many (1000 at most).' },
-    ],
-    responses: { '200': { description: '{ runs: [...] }', schema: null }, '400': { description: 'invalid_since.', schema: 'Error' }, '401': operatorDenied, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin/api/tasks',
-    operationId: 'operatorOpenTasks',
-    tag: 'operations',
-    summary: 'Open escalation tasks',
-    security: operatorAuth,
-    queryParams: [{ name: 'tenant', description: 'Only this tenant.' }],
-    responses: { '200': { description: '{ tasks: [...] }', schema: null }, '401': operatorDenied, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin/api/tenants/{tenant_id}/keys',
-    operationId: 'operatorListApiKeys',
-    tag: 'operations',
-    summary: 'A tenant\'s API keys: public ids, labels, when created and revoked (never a key)',
-    security: operatorAuth,
-    pathParams: [tenantKeysOf],
-    responses: { '200': { description: '{ tenant_id, keys: [{ key_id, tenant_id, label, created_at, revoked_at }] }', schema: null }, '401': operatorDenied, '404': { description: 'unknown_tenant.', schema: 'Error' }, '503': adminDisabled },
-  },
-  {
-    method: 'post',
-    path: '/admin/api/tenants/{tenant_id}/keys',
-    operationId: 'operatorCreateApiKey',
-    tag: 'operations',
-    summary: 'Issues a new API key for a tenant, shown in this answer only (stored as sha256)',
-    description: 'Body (optional): { "label": "what the key is for" } (letters, digits, spaces and _ . : @ -, 1-80).',
-    security: operatorAuth,
-    pathParams: [tenantKeysOf],
+    description: 'METRICS_TOKEN as a bearer token, or the admin credentials (basic auth). A browser asking for HTML without credentials is redirected to /admin/login instead of the 401.',
+    security: ['metricsToken', 'adminBasic'],
     responses: {
-      '201': { description: '{ key_id, tenant_id, label, created_at, revoked_at: null, api_key }', schema: null },
-      '400': { description: 'invalid_json, or invalid_body naming the field.', schema: 'RunRefused' },
-      '401': operatorDenied,
-      '403': { description: 'Cross-origin, or the CSRF token is missing or wrong.' },
-      '404': { description: 'unknown_tenant.', schema: 'Error' },
-      '503': adminDisabled,
+      '200': { description: 'Prometheus text format.', contentType: 'text/plain' },
+      '302': { description: 'A browser (Accept: text/html) without credentials: to the login form.' },
+      '401': { description: 'unauthorized: no or wrong credentials.', schema: 'Error' },
+      '429': {
+        description: 'too_many_attempts: this client or user failed too often; try again after Retry-After seconds.',
+        schema: 'Error',
+        headers: { 'Retry-After': { description: 'Seconds.', schema: { type: 'integer' } } },
+      },
+      '503': { description: 'Admin disabled (ADMIN_PASSWORD unset) and no METRICS_TOKEN sent.', contentType: 'text/plain' },
     },
-  },
-  {
-    method: 'post',
-    path: '/admin/api/tenants/{tenant_id}/keys/{key_id}/revoke',
-    operationId: 'operatorRevokeApiKey',
-    tag: 'operations',
-    summary: 'Revokes an API key: every replica answers 401 to it from the next request on',
-    description: 'Key lookups are not cached. Revoking a revoked key answers 200 with changed: false and the first revocation\'s time.',
-    security: operatorAuth,
-    pathParams: [tenantKeysOf, { name: 'key_id', description: 'The key\'s public id (key_…), as listed.' }],
-    responses: {
-      '200': { description: '{ key: { key_id, revoked_at, ... }, changed }', schema: null },
-      '400': { description: 'invalid_key_id.', schema: 'RunRefused' },
-      '401': operatorDenied,
-      '403': { description: 'Cross-origin, or the CSRF token is missing or wrong.' },
-      '404': { description: 'The tenant has no such key.', schema: 'Error' },
-      '503': adminDisabled,
-    },
-  },
-  {
-    method: 'get',
-    path: '/admin/api/runs/{id}',
-    operationId: 'operatorRun',
-    tag: 'operations',
-    summary: 'A run of any tenant, found from any id (redacted for phi_minimized runs)',
-    security: operatorAuth,
-    pathParams: [anyId],
-    responses: { '200': { description: 'The run.', schema: 'RunDetail' }, '404': { description: 'Not found.', schema: 'Error' }, '401': operatorDenied, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin/api/runs/{id}/tree',
-    operationId: 'operatorRunTree',
-    tag: 'operations',
-    summary: 'The lineage of a run of any tenant',
-    security: operatorAuth,
-    pathParams: [anyId],
-    responses: { '200': { description: 'The lineage.', schema: 'RunTree' }, '404': { description: 'Not found.', schema: 'Error' }, '401': operatorDenied, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin/api/runs/{id}/events',
-    operationId: 'operatorRunEvents',
-    tag: 'operations',
-    summary: 'The events of a run of any tenant',
-    security: operatorAuth,
-    pathParams: [anyId],
-    responses: { '200': { description: '{ workflow_run_id, events }', schema: null }, '404': { description: 'Not found.', schema: 'Error' }, '401': operatorDenied, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin/explorer',
-    operationId: 'explorerHome',
-    tag: 'operations',
-    summary: 'The run explorer: failed runs, open tasks, a search box',
-    security: operatorAuth,
-    queryParams: [{ name: 'id', description: 'Any id: redirects to that run\'s page.' }],
-    responses: { '200': { description: 'HTML.', contentType: 'text/html' }, '302': operatorDenied, '503': adminDisabled },
-  },
-  {
-    method: 'get',
-    path: '/admin/explorer/runs/{id}',
-    operationId: 'explorerRun',
-    tag: 'operations',
-    summary: 'One run\'s page: detail and lineage',
-    security: operatorAuth,
-    pathParams: [anyId],
-    responses: { '200': { description: 'HTML.', contentType: 'text/html' }, '404': { description: 'HTML: no run found.', contentType: 'text/html' }, '302': operatorDenied, '503': adminDisabled },
   },
 ];

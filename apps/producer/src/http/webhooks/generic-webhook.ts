@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { ProducerDeps } from '../../platform/deps.js';
 import { submitAtFrontDoor } from '../../services/front-door.js';
 import type { AppEnv } from '../app-env.js';
+import { invalidJson } from '../request-body.js';
 import { tenantPrivacyMode } from './inbound-context.js';
 import { verifyGenericSignature } from './signatures.js';
 
@@ -50,7 +51,7 @@ export async function genericWebhook(c: Context<AppEnv>, deps: ProducerDeps): Pr
   try {
     json = JSON.parse(rawBody);
   } catch {
-    return c.json({ error: 'invalid_json' }, 400);
+    return invalidJson(c);
   }
   const limits = jsonLimitIssues(json);
   if (limits.length > 0) return c.json({ error: 'invalid_body', issues: limits }, 400);
