@@ -3,7 +3,8 @@
 //   1. When Redis or PostgreSQL does not answer, scripts/ensure-services.sh starts the local services.
 //   2. Without TWILIO_BASE_URL, the vendor stand-in simulates Twilio and the PMS on VENDOR_STANDIN_PORT
 //      (default 4010); without STRIPE_BASE_URL, the Stripe stand-in simulates payments on
-//      STRIPE_STANDIN_PORT (default 4011). A bad port exits 78 naming the variable, as the apps do.
+//      STRIPE_STANDIN_PORT (default 4011); without POSTMARK_BASE_URL (or SMTP_URL), the Postmark stand-in
+//      simulates email on POSTMARK_STANDIN_PORT (default 4012). A bad port exits 78 naming the variable, as the apps do.
 //   3. The worker and the producer (API, webhooks, dispatcher, reconciler, cron) run with this
 //      process's stdio and environment.
 // SIGINT/SIGTERM stop every child; when any child exits, the others are stopped and this process
@@ -35,6 +36,7 @@ function standinPort(name, fallback) {
 // Read before anything starts, so a typo stops the fleet at once rather than after the services came up.
 const STANDIN_PORT = standinPort('VENDOR_STANDIN_PORT', 4010);
 const STRIPE_STANDIN_PORT = standinPort('STRIPE_STANDIN_PORT', 4011);
+const POSTMARK_STANDIN_PORT = standinPort('POSTMARK_STANDIN_PORT', 4012);
 
 /** True when something accepts TCP connections at the URL's host and port. */
 function answers(url, defaultPort) {
@@ -126,6 +128,27 @@ if (!process.env.STRIPE_BASE_URL) {
           env.STRIPE_BASE_URL = url;
           env.STRIPE_SECRET_KEY = secretKey;
           log('payments are simulated: Stripe is the local stand-in (pm_card_visa succeeds, pm_card_chargeDeclined declines); set STRIPE_BASE_URL and STRIPE_SECRET_KEY to use Stripe', { url });
+          lines.on('line', (more) => console.log(more));
+          done();
+        });
+      }),
+  });
+}
+if (!process.env.POSTMARK_BASE_URL && !process.env.SMTP_URL) {
+  processes.push({
+    name: 'postmark-standin',
+    args: [...TS, 'test/support/postmark-standin-main.ts', String(POSTMARK_STANDIN_PORT)],
+    stdout: 'pipe',
+    ready: (child) =>
+      new Promise((done) => {
+        const lines = createInterface({ input: child.stdout });
+        lines.once('line', (line) => {
+          const { url, server_token: serverToken } = JSON.parse(line);
+          env.POSTMARK_BASE_URL = url;
+          env.POSTMARK_SERVER_TOKEN = serverToken;
+          // Local only: the tenants' Postmark webhook credentials derive from it (`npx revos email webhook-urls <tenant>`).
+          env.POSTMARK_WEBHOOK_SECRET ??= 'local-postmark-webhook-secret';
+          log('email is simulated: Postmark is the local stand-in (it prints each email it accepts); set POSTMARK_BASE_URL and POSTMARK_SERVER_TOKEN to use Postmark', { url });
           lines.on('line', (more) => console.log(more));
           done();
         });

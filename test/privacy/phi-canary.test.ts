@@ -11,12 +11,16 @@ const CANARY_PHONE = '+15559871234';
 const CANARY_DIGITS = '5559871234';
 const CANARY_NAME = 'Quinella Canarywood';
 const CANARY_BODY = 'CANARY-4471 my knee hurts since Tuesday';
-const CANARIES = [CANARY_DIGITS, CANARY_NAME, 'Quinella', 'Canarywood', 'CANARY-4471', 'knee hurts'];
+const CANARY_EMAIL = 'q.canarywood-4471@patient.test';
+const CANARY_SUBJECT = 'CANARY-SUBJECT-4471 about my knee';
+const CANARY_ATTACHMENT = 'canary-xray-4471.pdf';
+const CANARIES = [CANARY_DIGITS, CANARY_NAME, 'Quinella', 'Canarywood', 'CANARY-4471', 'knee hurts', 'canarywood-4471', 'CANARY-SUBJECT', 'canary-xray'];
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ immediateDispatch: true });
   await allowSms(h.db, 'p_canary');
+  await setConsent(h.db.sql, { tenantId: TENANT, subjectId: 'p_canary', channel: 'email', status: 'allow', source: 'test' });
   await setConsent(h.db.sql, { tenantId: TENANT, subjectId: 'p_optout', channel: 'sms', status: 'deny' });
 });
 afterAll(async () => {
@@ -72,6 +76,13 @@ describe('privacy_mode=phi_minimized', () => {
       // Terminal paths store too: consent denied (blocked), and an invalid payload that escalates (WF21).
       h.envelope({ workflow: 'WF30_Send_SMS', payload: { to: CANARY_PHONE, body: CANARY_BODY }, subject: { patient_id: 'p_optout' }, privacyMode: phi }),
       h.envelope({ workflow: 'WF30_Send_SMS', payload: { to: CANARY_PHONE, body: CANARY_BODY, template: 'appointment_reminder' }, subject: { patient_id: 'p_canary' }, privacyMode: phi }),
+      // Email: the address, the subject line, the words and an attachment's name are PHI, in and out.
+      h.envelope({ workflow: 'WF36_Send_Email', payload: { to: CANARY_EMAIL, subject_line: CANARY_SUBJECT, body: CANARY_BODY }, subject: { patient_id: 'p_canary' }, privacyMode: phi }),
+      h.envelope({
+        workflow: 'WF37_Inbound_Email',
+        payload: { message_id: 'canary-0001', from: CANARY_EMAIL, to: 'frontdesk@practice.test', subject_line: CANARY_SUBJECT, text: `${CANARY_BODY}, ${CANARY_NAME}`, attachments: [{ attachment_name: CANARY_ATTACHMENT, content_type: 'application/pdf', size: 10, too_large: false }] },
+        privacyMode: phi,
+      }),
     ];
     for (const e of envelopes) await submitRun(h, e, { source: 'api' });
     await settle(h, envelopes.map((e) => e.meta.workflow_run_id));
@@ -102,6 +113,9 @@ describe('privacy_mode=phi_minimized', () => {
     const sent = h.vendor.requests.filter((r) => r.route === 'sms' && r.form?.To === CANARY_PHONE);
     expect(sent).toHaveLength(2);
     expect(sent.map((r) => r.form?.Body)).toContain(CANARY_BODY);
+    // The email went to the real address, and WF37's answer too.
+    expect(h.postmark.emails.filter((e) => e.To === CANARY_EMAIL).map((e) => e.TextBody)).toEqual(expect.arrayContaining([expect.stringContaining(CANARY_BODY), expect.stringContaining('Thank you for your email')]));
+    expect(statuses.filter((s) => s.workflow_name === 'WF36_Send_Email' || s.workflow_name === 'WF37_Inbound_Email').map((s) => s.status)).toEqual(['ok', 'ok']);
 
     // audit.phi_touched is set for runs about a patient.
     const [wf30] = await h.db.sql<{ touched: boolean }[]>`

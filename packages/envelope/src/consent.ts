@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EmailAddress } from "./email-address.js";
 import { LEAD_ID_RE, PATIENT_ID_RE } from "./schemas.js";
 
 /** An E.164 phone number: `+`, then 7 to 15 digits, the first not 0. Import it rather than retyping the pattern. */
@@ -29,12 +30,14 @@ const SubjectRef = z
 export const ConsentRequest = z
   .object({
     subject: SubjectRef.optional(),
-    address: PhoneAddress.optional(),
+    /** An E.164 number, or an email address for channel `email` (lowercased). */
+    address: z.union([PhoneAddress, EmailAddress], { error: "must be an E.164 phone number such as +15551234567, or an email address for channel email" }).optional(),
     channel: ConsentChannel,
     status: ConsentStatus,
     source: z.string().min(1, "must not be empty").max(64),
     evidence_ref: z.string().min(1).max(200).optional(),
   })
   .strict()
-  .refine((r) => r.subject !== undefined || r.address !== undefined, { message: "name a subject, an address or both", path: ["subject"] });
+  .refine((r) => r.subject !== undefined || r.address !== undefined, { message: "name a subject, an address or both", path: ["subject"] })
+  .refine((r) => r.address === undefined || r.address.includes("@") === (r.channel === "email"), { message: "an email address for channel email, an E.164 number for the others", path: ["address"] });
 export type ConsentRequest = z.infer<typeof ConsentRequest>;

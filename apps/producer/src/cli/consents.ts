@@ -8,8 +8,8 @@ import { requireTenant } from './session.js';
 /** `revos consents set|show`: the same rules and events as `PUT/GET /v1/consents`. */
 export const consents: CommandGroup = {
   name: 'consents',
-  usage: `  revos consents set --tenant <t> [--subject <p_…|l_…>] [--address <+E.164>] --channel <sms|voice|email> --status <allow|deny> --source <how> [--evidence <ref>] [--operator <name>] [--json]
-  revos consents show --tenant <t> (--subject <p_…|l_…> | --address <+E.164>) [--json]`,
+  usage: `  revos consents set --tenant <t> [--subject <p_…|l_…>] [--address <+E.164 | email address>] --channel <sms|voice|email> --status <allow|deny> --source <how> [--evidence <ref>] [--operator <name>] [--json]
+  revos consents show --tenant <t> (--subject <p_…|l_…> | --address <+E.164 | email address>) [--json]`,
   async run(args, { session, out, env }) {
     const sub = subcommand(args, 'consents', ['set', 'show']);
     const command = `consents ${sub}`;

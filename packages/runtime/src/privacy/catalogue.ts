@@ -138,6 +138,9 @@ export const DEFAULT_PHI_FIELDS: Readonly<Record<string, PhiKind>> = Object.free
   chief_complaint: 'free_text',
   symptoms: 'free_text',
   voicemail: 'free_text',
+  // an email's subject line and attachment names (WF36, WF37): the patient's words
+  subject_line: 'free_text',
+  attachment_name: 'free_text',
   // identifiers
   ssn: 'identifier',
   social_security_number: 'identifier',
