@@ -20,6 +20,9 @@ export const VARIANTS = [
   'fleet-rss',
   'fleet-baseline',
   'idle-fleet-baseline',
+  'fleet-fifo',
+  'fairness',
+  'fair-share-designs',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 /** Variants whose worker child is built from the runtime at BENCH_BASELINE (before/after in one run). */
@@ -32,6 +35,11 @@ const BenchEnv = z.object({
   BENCH_N: z.coerce.number().int().min(100).default(20_000),
   /** Jobs each throughput worker finishes before the clock starts (start-up and warm-up excluded); added to N. */
   BENCH_WARMUP: z.coerce.number().int().min(0).default(1_000),
+  /** `fairness`: texts practice A submits at once (B texts every BENCH_FAIRNESS_INTERVAL_MS meanwhile). */
+  BENCH_FAIRNESS_N: z.coerce.number().int().min(100).default(20_000),
+  BENCH_FAIRNESS_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
+  /** `fairness`: how long the vendor stand-in takes to answer each send. */
+  BENCH_FAIRNESS_VENDOR_MS: z.coerce.number().int().min(0).default(100),
   /** Jobs in flight in the worker, for every variant. */
   BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   /** PostgreSQL connections of the worker child, the same for every variant; 0 means min(concurrency, 50). */

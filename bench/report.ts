@@ -2,6 +2,8 @@
 import { round, type LatencySummary, type PhaseResult, type WorkerKind } from './shared.js';
 import type { IntakePass } from './intake.js';
 import { renderVoice, type VoiceResult } from './voice.js';
+import { renderFairness, type FairnessResult } from './fairness.js';
+import { renderFairShareDesigns, type FairShareDesignsResult } from './fair-share-designs.js';
 
 export interface Check {
   variant: string;
@@ -79,6 +81,8 @@ export interface Ratios {
   fleet_over_raw_noop: number | null;
   /** Before/after: this tree's fleet over the baseline ref's, same run. */
   fleet_over_fleet_baseline: number | null;
+  /** fleet (fair-share priorities) / fleet-fifo (the plain lane): what fair share costs the worker. */
+  fleet_over_fleet_fifo: number | null;
   idle_p99_fleet_minus_fleet_baseline_ms: number | null;
   idle_p99_fleet_minus_raw_effect_ms: number | null;
   idle_p99_fleet_minus_raw_noop_ms: number | null;
@@ -138,6 +142,8 @@ export interface BenchReport {
   intake?: IntakeDuplicatesResult;
   /** The `voice` variant, when it ran. */
   voice?: VoiceResult;
+  fairness?: FairnessResult;
+  fairShareDesigns?: FairShareDesignsResult;
   ratios?: Ratios;
 }
 
@@ -181,6 +187,7 @@ export function deriveRatios(report: BenchReport): Ratios {
     fleet_over_raw_insert: ratio(fleet, rawInsert),
     fleet_over_raw_noop: ratio(fleet, rawNoop),
     fleet_over_fleet_baseline: ratio(fleet, phase(report, 'fleet-baseline', 'fresh')),
+    fleet_over_fleet_fifo: ratio(fleet, phase(report, 'fleet-fifo', 'fresh')),
     idle_p99_fleet_minus_fleet_baseline_ms: p99Minus(idle('idle-fleet-baseline')),
     idle_p99_fleet_minus_raw_effect_ms: p99Minus(idle('idle-raw-effect')),
     idle_p99_fleet_minus_raw_noop_ms: p99Minus(idle('idle-raw-noop')),
@@ -251,6 +258,7 @@ function renderTargets(report: BenchReport, r: Ratios): string[] {
     `≤ ${t.idle_p99_over_raw_effect_ms}`,
     atMost(r.idle_p99_fleet_minus_raw_effect_ms, t.idle_p99_over_raw_effect_ms),
   );
+  row('fair share\'s cost: fleet / fleet-fifo (runs/s)', fmt(r.fleet_over_fleet_fifo, 3), '≥ 0.95', atLeast(r.fleet_over_fleet_fifo, 0.95));
   row('fleet worker peak RSS (MB)', fmt(r.fleet_peak_rss_mb), `< ${t.fleet_peak_rss_mb}`, r.fleet_peak_rss_mb === null ? null : r.fleet_peak_rss_mb < t.fleet_peak_rss_mb);
   row(
     `fleet RSS flat: peak after ${report.config.rss_n} runs vs after ${report.config.n} (MB)`,
@@ -318,6 +326,8 @@ export function renderMarkdown(report: BenchReport): string {
   }
   if (report.intake) lines.push(...renderIntake(report.intake));
   if (report.voice) lines.push(...renderVoice(report.voice));
+  if (report.fairness) lines.push(...renderFairness(report.fairness));
+  if (report.fairShareDesigns) lines.push(...renderFairShareDesigns(report.fairShareDesigns));
   const checks = [...report.throughput, ...report.idle, ...(report.intake ? [report.intake] : [])].flatMap((t) => (t.check ? [t.check] : []));
   if (checks.length > 0) {
     lines.push('', '## Exactly-once checks', '');

@@ -24,6 +24,9 @@ import { buildWorkerChild } from './build-child.js';
 import { intakeBody, openBenchIntake } from './intake.js';
 import { BASELINE_VARIANTS, DEFAULT_VARIANTS, loadEnv, type Variant } from './env.js';
 import { voiceVariant } from './voice.js';
+import { fairnessVariant } from './fairness.js';
+import { fairShareDesignsVariant } from './fair-share-designs.js';
+import { assignFairRound } from '@revos/runtime';
 import { deriveRatios, renderMarkdown, type BenchReport, type Check, type IdleResult, type IntakeDuplicatesResult, type ThroughputResult } from './report.js';
 import {
   BENCH_EVENT_TYPE,
@@ -189,6 +192,28 @@ async function fill(prefix: string, jobs: Iterable<BulkJob>): Promise<number> {
   }
   return count;
 }
+
+/**
+ * The fleet variants' fill since fair share: each job with the priority production's enqueue gives it
+ * (its tenant's round in the lane, fair-share.ts), one add at a time, as intake adds them. `fleet-fifo`
+ * keeps the plain fill, the lane as it was before fair share.
+ */
+async function fillFair(prefix: string, jobs: Iterable<BulkJob>): Promise<number> {
+  const queue = new Queue(BENCH_QUEUE, { connection: redis, prefix });
+  let count = 0;
+  try {
+    for (const job of jobs) {
+      const { priority } = await assignFairRound(queue, prefix, job.data.meta.tenant_id);
+      await queue.add(job.name, job.data, { ...job.opts, priority });
+      count += 1;
+    }
+  } finally {
+    await queue.close();
+  }
+  return count;
+}
+
+const FAIR_FILLED: ReadonlySet<Variant> = new Set(['fleet', 'fleet-rss', 'fleet-baseline']);
 
 /**
  * graphile-worker's queue is its jobs table: the same envelopes as job payloads, added with its
@@ -368,6 +393,9 @@ const KIND: Record<Variant, WorkerKind> = {
   'fleet-rss': 'fleet',
   'fleet-baseline': 'fleet',
   'idle-fleet-baseline': 'fleet',
+  'fleet-fifo': 'fleet',
+  fairness: 'fleet',
+  'fair-share-designs': 'raw-noop',
 };
 
 /**
@@ -436,6 +464,7 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
     const t0 = performance.now();
     if (kind === 'fleet') await withSql(database.url, (sql) => acceptAll(sql, envelopes));
     if (kind === 'graphile-effect') await fillGraphile(database.url, envelopes);
+    else if (FAIR_FILLED.has(variant)) await fillFair(phases[0]!.prefix, freshJobs(envelopes));
     else await fill(phases[0]!.prefix, freshJobs(envelopes));
     if (phases[1]) await fill(phases[1].prefix, duplicateJobs(envelopes, copies));
     log(`${variant}: queued ${phases.map((p) => `${p.target} ${p.name}`).join(' + ')} in ${Math.round(performance.now() - t0)} ms`);
@@ -670,7 +699,38 @@ async function main(): Promise<void> {
       own.prefixes.push(prefix);
       return voiceVariant({ dbUrl: database.url, prefix, redisUrl: env.BENCH_REDIS_URL, vendorUrl: vendor!.url, calls: env.BENCH_VOICE_CALLS, log });
     });
-    else if (variant === 'intake-duplicates') report.intake = await intakeDuplicatesVariant();
+    else if (variant === 'fairness') {
+      report.fairness = await withResources(async (own) =>
+        fairnessVariant({
+          resources: async () => {
+            const database = await createBenchDatabase('fleet');
+            own.dbs.push(database.name);
+            const prefix = newPrefix();
+            own.prefixes.push(prefix);
+            return { dbUrl: database.url, prefix };
+          },
+          redisUrl: env.BENCH_REDIS_URL,
+          n: env.BENCH_FAIRNESS_N,
+          intervalMs: env.BENCH_FAIRNESS_INTERVAL_MS,
+          vendorMs: env.BENCH_FAIRNESS_VENDOR_MS,
+          submitters: 16,
+          log,
+        }),
+      );
+    } else if (variant === 'fair-share-designs') {
+      report.fairShareDesigns = await withResources(async (own) =>
+        fairShareDesignsVariant({
+          redis,
+          newPrefix: () => {
+            const prefix = newPrefix();
+            own.prefixes.push(prefix);
+            return prefix;
+          },
+          n: env.BENCH_N,
+          log,
+        }),
+      );
+    } else if (variant === 'intake-duplicates') report.intake = await intakeDuplicatesVariant();
     else if (variant.startsWith('idle-')) report.idle.push(await idleVariant(variant));
     else report.throughput.push(await throughputVariant(variant, runsOf(variant)));
   }

@@ -202,7 +202,8 @@ describe('Bull Board shows every job', () => {
     expect(await boardWrite('promote', 'revos-batch', laterKey, 'http://localhost:1')).toBe(403);
     expect(await (await h.queues.batch.getJob(delayedId))!.getState()).toBe('delayed');
     expect(await boardWrite('promote', 'revos-batch', laterKey)).toBe(204);
-    expect(await (await h.queues.batch.getJob(delayedId))!.getState()).toBe('waiting');
+    // Due now: waiting in its lane at its fair-share round (BullMQ's prioritized set).
+    expect(await (await h.queues.batch.getJob(delayedId))!.getState()).toBe('prioritized');
 
     // Retry: a run that failed on the realtime lane's worker; the worker is stopped before the retry so the job stays put.
     const failing = await submit(key, { workflow_name: boardFails.name, trigger_id: `ui:fails:${ulid()}` }, { note: 'for the board' });
@@ -213,7 +214,7 @@ describe('Bull Board shows every job', () => {
     expect(await boardWrite('retry', 'revos-realtime', failing.idempotency_key, 'http://localhost:1')).toBe(403);
     expect(await (await h.queues.realtime.getJob(failing.job_id))!.getState()).toBe('failed');
     expect(await boardWrite('retry', 'revos-realtime', failing.idempotency_key)).toBe(204);
-    expect(await (await h.queues.realtime.getJob(failing.job_id))!.getState()).toBe('waiting');
+    expect(await (await h.queues.realtime.getJob(failing.job_id))!.getState()).toBe('prioritized');
 
     // The stored id, as the list's own buttons send it, works as well.
     expect(await boardWrite('clean', 'revos-realtime', failing.job_id)).toBe(204);

@@ -144,11 +144,11 @@ describe('changing the ruleset through the API', () => {
 
   it('refuses a ruleset that breaks the schema, naming each field and rule, and runs nothing', async () => {
     const before = (await tenantRow()).policy_version;
-    const res = await api('PUT', '/v1/policy', { ruleset: { payments: { max_amount_minor: -5, currencies: ['US Dollar'] }, quiet_hours: {} } });
+    const res = await api('PUT', '/v1/policy', { ruleset: { payments: { max_amount_minor: -5, currencies: ['US Dollar'] }, curfew: {} } });
     expect(res.status).toBe(400);
     expect(res.body['error']).toBe('invalid_policy');
     const paths = (res.body['issues'] as { path: string; rule: string }[]).map((i) => i.path).sort();
-    expect(paths).toEqual(['ruleset.payments.currencies.0', 'ruleset.payments.max_amount_minor', 'ruleset.quiet_hours']);
+    expect(paths).toEqual(['ruleset.curfew', 'ruleset.payments.currencies.0', 'ruleset.payments.max_amount_minor']);
     const both = await api('PUT', '/v1/policy', { ruleset: {}, feature_flags: {} });
     expect(both.status).toBe(400);
     expect(both.body['issues']).toEqual([expect.objectContaining({ rule: 'exactly_one:ruleset,feature_flags' })]);

@@ -27,7 +27,7 @@ import {
   type PipelineDeps,
   type PrivacyGuard,
 } from '@revos/runtime';
-import { createDbVoiceCallStore, createHttpPmsAdapter, createTwilioSmsProvider, createTwilioVoiceProvider, referenceWorkflows } from '@revos/workflows';
+import { createDbVoiceCallStore, createHttpPmsAdapter, createPostmarkEmailProvider, createTwilioSmsProvider, createTwilioVoiceProvider, referenceWorkflows, type WorkflowServices } from '@revos/workflows';
 import type { Tracer } from '@opentelemetry/api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -35,6 +35,7 @@ import { Writable } from 'node:stream';
 import { ulid } from 'ulid';
 import { TEST_REDIS_URL } from './env.js';
 import { createTestDatabase, type TestDatabase } from './pg.js';
+import { POSTMARK_TEST_TOKEN, startPostmarkStandin, type PostmarkStandin } from './postmark-standin.js';
 import { startVendorStandin, type VendorStandin } from './vendor-standin.js';
 
 export const REDIS_URL = TEST_REDIS_URL;
@@ -52,7 +53,11 @@ export const TENANT_CONFIG = {
   fallback_twiml_url: 'https://example.invalid/fallback.xml',
   practice_id: 'prac_test',
   timezone: 'America/New_York',
+  email_from: 'frontdesk@practice.test',
 };
+
+/** Where the harness's emails point their one-click unsubscribe links (the producer of a test that follows one). */
+export const TEST_EMAIL_LINK_BASE = 'https://revos.test';
 
 export interface HarnessOptions {
   extraWorkflows?: AnyWorkflow[];
@@ -73,12 +78,16 @@ export interface HarnessOptions {
   tracer?: Tracer;
   /** The workers' PUBLIC_BASE_URL: texts and calls name `{it}/webhooks/twilio/{tenant}/status` as StatusCallback. Absent: none. */
   publicBaseUrl?: string;
+  /** Services beside the adapters: a sender pacer, a fixed clock for quiet hours and expiry. */
+  services?: Pick<WorkflowServices, 'pacer' | 'clock' | 'email'>;
 }
 
 export interface Harness {
   db: Db;
   database: TestDatabase;
   vendor: VendorStandin;
+  /** Postmark's stand-in: WF36/WF37 send email through it. */
+  postmark: PostmarkStandin;
   catalog: WorkflowCatalog;
   queues: LaneQueues;
   workers: Worker[];
@@ -128,6 +137,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const database = await (options.createDatabase ?? createTestDatabase)();
   const db = database.db;
   const vendor = await startVendorStandin();
+  const postmark = await startPostmarkStandin();
   const prefix = `revos-test-${ulid().toLowerCase()}`;
   const logLines: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -144,6 +154,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     voice: createTwilioVoiceProvider(twilio),
     pms: createHttpPmsAdapter({ baseUrl: `${vendor.url}/pms`, apiKey: 'test-key', timeoutMs }),
     calls: createDbVoiceCallStore(db),
+    email: createPostmarkEmailProvider({ baseUrl: postmark.url, serverToken: POSTMARK_TEST_TOKEN, timeoutMs }),
+    emailLinks: { publicBaseUrl: options.publicBaseUrl ?? TEST_EMAIL_LINK_BASE, secret: TEST_PHI_TOKEN_KEY },
+    emailContacts: { records: db, tokenKey: TEST_PHI_TOKEN_KEY },
+    ...options.services,
   };
   const catalog = new WorkflowCatalog([...referenceWorkflows(services), ...(options.extraWorkflows ?? [])]);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -180,6 +194,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     db,
     database,
     vendor,
+    postmark,
     catalog,
     queues,
     workers,
@@ -218,6 +233,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await deleteKeys(redis, prefix);
       await redis.quit();
       await vendor.close();
+      await postmark.close();
       await database.drop();
     },
   };
@@ -231,6 +247,7 @@ const REFERENCE_VERSIONS: ReadonlyMap<string, string> = (() => {
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
     pms: createHttpPmsAdapter({ baseUrl: 'http://127.0.0.1:9', apiKey: 'unused', timeoutMs: 1 }),
+    email: createPostmarkEmailProvider({ baseUrl: 'http://127.0.0.1:9', serverToken: 'unused', timeoutMs: 1 }),
   };
   return new Map(referenceWorkflows(services).map((w) => [w.name, w.version]));
 })();

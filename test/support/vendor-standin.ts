@@ -190,6 +190,8 @@ export interface StandinOptions {
   host?: string;
   /** See {@link VendorStandin.setListingDelay}; 0 by default. */
   listingDelayMs?: number;
+  /** Every answer not scripted with its own delay comes this long after the request (a vendor's usual latency); 0 by default. */
+  answerDelayMs?: number;
 }
 
 const ROUTES: { id: Exclude<RouteId, 'unknown'>; method: string; pattern: RegExp }[] = [
@@ -529,14 +531,15 @@ export async function startVendorStandin(options: StandinOptions = {}): Promise<
       res.writeHead(response.status, headers);
       res.end(payload);
     };
-    if (response.delayMs === undefined || response.delayMs <= 0) {
+    const delayMs = response.delayMs ?? options.answerDelayMs ?? 0;
+    if (delayMs <= 0) {
       send();
       return;
     }
     const timer = setTimeout(() => {
       timers.delete(timer);
       send();
-    }, response.delayMs);
+    }, delayMs);
     timers.add(timer);
   }
 

@@ -25,11 +25,13 @@ export { replayRun, redactDetail, operatorRunDetail, operatorRunTree, parseSince
 export { renderRunPage } from './http/admin/explorer.js';
 export { checkAlerts } from './boot/alerts.js';
 export { voiceWebhook, TwilioVoiceForm, DEFAULT_VOICE_BUDGET_MS } from './http/webhooks/voice-webhook.js';
+export { checkPostmarkBasicAuth, postmarkWebhookPassword, postmarkWebhookUrl, POSTMARK_WEBHOOK_USER } from './http/webhooks/postmark-auth.js';
+export { PostmarkInbound } from './http/webhooks/email-webhook.js';
 export { escapeXml, fallbackTwiml, gatherTwiml, replyTwiml } from './http/webhooks/twiml.js';
 export { createProducerMetrics, type ProducerMetrics } from './platform/metrics.js';
 export { buildOpenApiDocument, payloadComponent, META_FILLED_AT_INTAKE, API_DOCUMENT_VERSION, type OpenApiDocument } from './http/openapi/document.js';
 export { renderDocsPage } from './http/openapi/docs-page.js';
 export { describeWorkflows } from './http/openapi/workflows.js';
-export { ROUTES, type RouteDoc } from './http/openapi/routes.js';
+export { ROUTES, UNDOCUMENTED_ROUTE_PREFIXES, type RouteDoc } from './http/openapi/routes.js';
 export { ErrorBody, RunDetail as RunDetailSchema, RunTree as RunTreeSchema, WorkflowInfo, WorkflowList } from './contracts/api.js';
 export { runProducerMain, runCliMain, type ProducerMainOptions } from './boot/run-main.js';

@@ -58,6 +58,18 @@ export const WorkerEnv = z.object({
    * Twilio reports delivery. Unset: no StatusCallback is sent and no delivery status is ever known.
    */
   PUBLIC_BASE_URL: optional(url(['http:', 'https:'])),
+  /** Postmark's API (or a compatible stand-in) for email (WF36, WF37). */
+  POSTMARK_BASE_URL: url(['http:', 'https:']).default('https://api.postmarkapp.com'),
+  /** The Postmark server's API token. Set: email goes through Postmark. Unset (and no SMTP_URL): the worker serves no email workflow. */
+  POSTMARK_SERVER_TOKEN: optional(z.string().min(1, 'must not be empty')),
+  /** The Postmark message stream emails go out on (`outbound`, the transactional stream, by default). */
+  POSTMARK_MESSAGE_STREAM: z.string().min(1, 'must not be empty').default('outbound'),
+  /**
+   * A plain SMTP relay for practices that have one, `smtp://user:pass@host:587` or `smtps://…:465`;
+   * the second email transport. A relay cannot be asked what it accepted: an email whose outcome is
+   * unknown goes to a person. Not together with POSTMARK_SERVER_TOKEN.
+   */
+  SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
   /** Per-call vendor timeout. */
   VENDOR_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /**
@@ -77,6 +89,9 @@ export const WorkerEnv = z.object({
     .transform((dir) => (isAbsolute(dir) ? dir : resolve(dir))),
 })
   .superRefine(fleetRules)
+  .superRefine((env, ctx) => {
+    if (env.POSTMARK_SERVER_TOKEN && env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'set either POSTMARK_SERVER_TOKEN or SMTP_URL, not both (one email transport)' });
+  })
   .superRefine((env, ctx) => {
     // The vendors' credentials and addresses; /metrics only where it is served.
     refusePublicDefaults(env, ['TWILIO_ACCOUNT_SID', 'TWILIO_BASE_URL', 'PMS_BASE_URL', 'PMS_API_KEY', 'STRIPE_BASE_URL', 'STRIPE_SECRET_KEY', ...(env.HEALTH_PORT > 0 ? (['METRICS_TOKEN'] as const) : [])], ctx);

@@ -22,6 +22,7 @@ import {
   createReferenceCatalog,
   createTwilioSmsProvider,
   createTwilioVoiceProvider,
+  createSenderPacer,
   type WorkflowServices,
 } from '@revos/workflows';
 import type { Context } from '@opentelemetry/api';
@@ -29,6 +30,8 @@ import type { Worker } from 'bullmq';
 import type { WorkerEnv } from './env.js';
 import { startHealthServer } from './health-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { emailServices } from './email-services.js';
+import { findUnservedVersions, warnUnservedVersions } from './version-check.js';
 
 export interface WorkerProcess {
   log: Logger;
@@ -50,8 +53,10 @@ export interface StartOptions {
 export async function startWorkerProcess(env: WorkerEnv, options: StartOptions = {}): Promise<WorkerProcess> {
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
   if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
-  const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: `revos-worker:${env.WORKER_ID}` });
+  const db = createDb({ url: env.DATABASE_URL, pooler: env.DATABASE_POOLER, max: env.DB_POOL_MAX, applicationName: `revos-worker:${env.WORKER_ID}` });
   const twilio = { baseUrl: env.TWILIO_BASE_URL, accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, timeoutMs: env.VENDOR_TIMEOUT_MS, statusCallbackBaseUrl: env.PUBLIC_BASE_URL };
+  // BullMQ workers need `maxRetriesPerRequest: null` so a Redis blip blocks instead of failing jobs.
+  const connection = createRedisConnection(env, { maxRetriesPerRequest: null });
   const services: WorkflowServices = {
     sms: createTwilioSmsProvider(twilio),
     voice: createTwilioVoiceProvider(twilio),
@@ -62,6 +67,10 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     records: db,
     calls: createDbVoiceCallStore(db),
     exportDir: env.EXPORT_DIR,
+    // Email (WF36/WF37) only with a transport: Postmark or an SMTP relay.
+    ...emailServices(env, db),
+    // Texts paced per sending number across every replica, on the fleet's Redis (read when a text is sent).
+    pacer: createSenderPacer(connection, { prefix: env.QUEUE_PREFIX }),
   };
   const catalog = createReferenceCatalog(services, options.extraWorkflows?.(services) ?? []);
   const shutdown = new AbortController();
@@ -77,22 +86,22 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     listingDelayMs: env.RECONCILE_LISTING_DELAY_MS,
     shutdownSignal: shutdown.signal,
   };
-  // BullMQ workers need `maxRetriesPerRequest: null` so a Redis blip blocks instead of failing jobs.
-  const connection = createRedisConnection(env, { maxRetriesPerRequest: null });
   const concurrency: Record<Lane, number> = {
     realtime: env.CONCURRENCY_REALTIME,
     interactive: env.CONCURRENCY_INTERACTIVE,
     batch: env.CONCURRENCY_BATCH,
   };
   // Follow-ups of finished runs are enqueued right away by the worker that finished them.
-  const queues = createLaneQueues(connection, env.QUEUE_PREFIX);
+  const queues = createLaneQueues(connection, env.QUEUE_PREFIX, { fairShare: env.FAIR_SHARE });
   const tracing = await createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
   const tracer = tracing.enabled ? tracing.tracer : undefined;
   // No intake repeat cache here: a worker submits each follow-up once, right after committing it; a
   // repeat of one comes from the producer's outbox sweep, in another process, so it would never hit.
   const dispatchFollowUps = (parentRunId: string, traceParent?: Context) =>
     dispatchPending({ db, queues, catalog, log, privacy, tracer }, { parentRunId, limit: 50, traceParent });
-  const metrics = createWorkerMetrics(catalog.list());
+  // Before any lane starts: runs naming a version this release dropped would fail unknown_workflow.
+  await warnUnservedVersions(db, catalog, log);
+  const metrics = createWorkerMetrics(catalog.list(), { unservedVersions: () => findUnservedVersions(db, catalog) });
   const workers = new Map<Lane, Worker>();
   for (const lane of env.WORKER_LANES) {
     const worker = createLaneWorker({

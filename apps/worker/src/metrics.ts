@@ -11,10 +11,30 @@ export interface WorkerMetrics {
   onOutcome(outcome: AttemptOutcome, info: { lane: Lane; durationMs: number }): void;
 }
 
+export interface WorkerMetricsSources {
+  /** Versions unfinished runs name that this worker cannot run (version-check.ts), read at each scrape. */
+  unservedVersions?: () => Promise<{ workflow: string; version: string; unfinished: number }[]>;
+}
+
 /** `workflows`: the catalog this process serves; each one's latency budget is exported beside its latency. */
-export function createWorkerMetrics(workflows: readonly AnyWorkflow[] = []): WorkerMetrics {
+export function createWorkerMetrics(workflows: readonly AnyWorkflow[] = [], sources: WorkerMetricsSources = {}): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'revos_worker_' });
+  const readUnserved = sources.unservedVersions;
+  new Gauge({
+    name: 'revos_workflow_version_unserved_runs',
+    help: 'Accepted, unfinished runs naming a workflow version this worker does not serve (neither kept nor retired with an upgrade), by workflow and version',
+    labelNames: ['workflow', 'version'] as const,
+    registers: [registry],
+    async collect() {
+      if (!readUnserved) return;
+      // A failed read keeps the last values: a database blip must not look like "all served".
+      const unserved = await readUnserved().catch(() => null);
+      if (!unserved) return;
+      this.reset();
+      for (const u of unserved) this.set({ workflow: u.workflow, version: u.version }, u.unfinished);
+    },
+  });
   const runs = new Counter({
     name: 'revos_runs_total',
     help: 'Attempts that recorded an outcome, by workflow and result status (ok, noop, retry, failed, blocked)',

@@ -45,6 +45,7 @@ export interface RunSummary {
   retry_count: number;
   latency_ms: number | null;
   latency_breach: boolean;
+  /** RFC 3339, e.g. 2026-12-06T02:06:48.256588Z */
   accepted_at: string;
   started_at: string | null;
   ended_at: string | null;
@@ -52,7 +53,7 @@ export interface RunSummary {
 
 /** A run with its envelope as stored (redacted for phi_minimized runs) and its output contract. */
 export interface RunRecord extends RunSummary {
-  /** The envelope as stored. */
+  /** The envelope as stored (PHI tokenized for phi_minimized runs). */
   envelope: unknown;
   /** The output contract (meta_out, result, audit), or null while the run has none. */
   output: unknown;
@@ -64,8 +65,10 @@ export interface EventRecord {
   event_type: string;
   direction: string;
   payload_ref: string;
+  /** The event's own JSON, shaped by event_type; null where a phi_minimized run keeps only payload_ref. */
   payload: unknown;
   effect_name: string | null;
+  /** RFC 3339, e.g. 2026-12-06T02:06:48.256588Z */
   occurred_at: string;
 }
 
@@ -77,6 +80,7 @@ export interface TaskRecord {
   failure_code: string | null;
   reason: string;
   status: string;
+  /** RFC 3339, e.g. 2026-12-06T02:06:48.256588Z */
   created_at: string;
 }
 

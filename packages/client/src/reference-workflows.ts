@@ -17,6 +17,12 @@ export type ReferenceWorkflowPayloads = {
       delivery?: {
         not_reached_follow_up?: "staff_task" | "none";
       };
+      quiet_hours?: {
+        allowed_from: string;
+        allowed_until: string;
+        classes?: Array<"reminder" | "campaign" | "transactional">;
+        reply_window_minutes?: number;
+      };
     };
     from_version: string | null;
     changed_by: string;
@@ -76,6 +82,11 @@ export type ReferenceWorkflowPayloads = {
     body?: string;
     appointment_id?: string;
     appointment_at?: string;
+    valid_until?: string;
+    message_class?: "reminder" | "campaign" | "transactional";
+    in_reply_to_received_at?: string;
+    callback_requested_at?: string;
+    recipient_timezone?: string;
   };
   /** WF31_Inbound_SMS@1.1.0, lane interactive. */
   WF31_Inbound_SMS: {
@@ -97,6 +108,32 @@ export type ReferenceWorkflowPayloads = {
     sid: string;
     status: string;
     error_code: string | null;
+  };
+  /** WF36_Send_Email@1.0.0, lane interactive. */
+  WF36_Send_Email: {
+    to: string;
+    template?: "appointment_confirmation" | "appointment_reminder";
+    subject_line?: string;
+    body?: string;
+    transactional?: boolean;
+    appointment_id?: string;
+    appointment_at?: string;
+  };
+  /** WF37_Inbound_Email@1.0.0, lane interactive. */
+  WF37_Inbound_Email: {
+    message_id: string;
+    message_id_header?: string;
+    from: string;
+    to: string;
+    subject_line: string;
+    text: string;
+    attachments?: Array<{
+      attachment_name: string;
+      content_type: string;
+      size: number;
+      too_large: boolean;
+    }>;
+    auto_submitted?: boolean;
   };
   /** WF42_Escalation_Follow_Up@1.1.0, lane batch. */
   WF42_Escalation_Follow_Up: {

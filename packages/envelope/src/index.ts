@@ -19,3 +19,4 @@ export * from "./consent.js";
 export * from "./tasks.js";
 export * from "./json-limits.js";
 export * from "./tenant-config.js";
+export * from "./email-address.js";

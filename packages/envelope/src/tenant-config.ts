@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PhoneAddress } from "./consent.js";
+import { EmailAddress } from "./email-address.js";
 import { type FieldIssue } from "./issues.js";
 import { PrivacyMode } from "./schemas.js";
 import { toFieldIssues } from "./validation.js";
@@ -59,8 +60,20 @@ export const TENANT_CONFIG_KEYS = {
     .refine((name) => name.trim() !== "", "not only spaces"),
   /** The PMS practice voice bookings go to (WF17). */
   practice_id: z.string().min(1, "must not be empty").max(200, "at most 200 characters"),
-  /** The zone spoken times are read and said in (WF17). */
+  /** The zone spoken times are read and said in (WF17); a text's quiet hours when the patient's own zone is unknown (WF30). */
   timezone: TimeZone,
+  /**
+   * Texts a second each sending number (E.164, or a 5-6 digit short code) or messaging service (`MG…`)
+   * may be handed to the vendor, across every worker (WF30's pacing). A sender not named here gets its
+   * number type's default ({@link defaultSmsMps}).
+   */
+  sms_mps: z
+    .record(
+      z.string().regex(/^(\+[1-9]\d{6,14}|\d{5,6}|MG[0-9a-fA-F]{32})$/, "each key must be an E.164 number, a 5-6 digit short code or a messaging service sid (MG…)"),
+      z.number({ error: "each rate must be a number of messages a second" }).positive("each rate must be above 0").max(10_000, "each rate must be at most 10000"),
+      { error: "must be an object of sender to messages a second, such as {\"+15550001111\": 1}" },
+    )
+    .refine((rates) => Object.keys(rates).length <= 100, { message: "at most 100 senders", params: { rule: "max_keys:100" } }),
   /** Below this speech confidence the caller is asked again (WF17). */
   voice_min_confidence: z.number({ error: "must be a number from 0 to 1" }).min(0, "must be at least 0").max(1, "must be at most 1"),
   /** The caller's wait per turn (voice webhook, the runtime's latency budget of voice runs). */
@@ -71,6 +84,10 @@ export const TENANT_CONFIG_KEYS = {
   privacy_mode: PrivacyMode,
   /** The answer to HELP / INFO (WF31), sent as written; `{practice}` is replaced by `practice_name`. */
   sms_help_text: z.string().min(1, "must not be empty").max(1600, "at most 1600 characters (one Twilio message)"),
+  /** The practice's sending address (WF36, WF37): a Postmark sender signature or the relay's domain; shown with `practice_name`. */
+  email_from: EmailAddress,
+  /** Where patients' replies go (WF36); absent: to `email_from`, whose inbound route starts WF37. */
+  email_reply_to: EmailAddress,
   /**
    * How many hours before an appointment its reminders go out (WF32_Appointment_Reminders): one text per
    * window, at the first sweep inside it. Absent: {@link DEFAULT_REMINDER_WINDOWS_HOURS}.
@@ -84,9 +101,30 @@ export const TENANT_CONFIG_KEYS = {
   retention_days: RetentionDays,
   /** Days the ledger keeps a key (prune); at least retention_days. */
   dedupe_window_days: RetentionDays,
+  /**
+   * The practice's share of each lane when several practices have work waiting (the runtime's fair
+   * share): a tenant of weight 2 gets two runs for every one of a tenant of weight 1. Absent: 1.
+   */
+  fair_share_weight: z
+    .number({ error: "must be a whole number from 1 to 100" })
+    .int("must be a whole number from 1 to 100")
+    .min(1, "must be at least 1")
+    .max(100, "must be at most 100"),
 } as const;
 
 export type TenantConfigKey = keyof typeof TENANT_CONFIG_KEYS;
+
+/**
+ * A sender's rate when `sms_mps` names none, by number type, from Twilio's published figures
+ * (docs/patients-and-staff.md cites them): a US/Canada long code 1 message a second, a toll-free
+ * number 3, a short code 100. A 10DLC number's rate depends on its campaign's registration and is
+ * not visible from the number: it is a long code here (1) until `sms_mps` says what the campaign got.
+ */
+export function defaultSmsMps(sender: string): number {
+  if (/^\d{5,6}$/.test(sender)) return 100;
+  if (/^\+1(800|833|844|855|866|877|888)\d{7}$/.test(sender)) return 3;
+  return 1;
+}
 
 /** The reminder windows of a tenant that sets none: two days before, and two hours before. */
 export const DEFAULT_REMINDER_WINDOWS_HOURS: readonly number[] = [48, 2];

@@ -17,14 +17,18 @@
 export * from './definition/lanes.js';
 export * from './definition/manifest.js';
 export * from './definition/define-workflow.js';
+export * from './definition/retired-version.js';
 export * from './logging/logger.js';
 export { logDestination } from './logging/log-output.js';
 export * from './run/backoff.js';
+export { deferRun, isRunDeferral, RunDeferral } from './run/deferral.js';
 export * from './run/output.js';
 export * from './run/tenant-cache.js';
 export { runAttempt, isInfrastructureError, ESCALATION_WORKFLOW, FALLBACK_WORKFLOW, DEFAULT_LISTING_DELAY_MS, type PipelineDeps, type AttemptInfo, type AttemptOutcome } from './run/pipeline.js';
 export * from './loops/worker.js';
 export * from './queue/enqueue.js';
+export * from './queue/queued-versions.js';
+export { assignFairRound, readFairShareBacklog, writeFairShareWeights, fairShareWeightsKey, MAX_PRIORITY, type FairRound } from './queue/fair-share.js';
 export * from './intake/intake.js';
 export { IntakeRepeatCache, INTAKE_REPEAT_CACHE_MAX_TTL_MS, type IntakeRepeatCacheOptions } from './intake/intake-repeat-cache.js';
 export * from './loops/dispatcher.js';

@@ -13,6 +13,22 @@ export const redisClusterNodesSetting = z
   .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
   .pipe(z.array(urlSetting(['redis:', 'rediss:'])).min(1, 'name at least one node URL'));
 
+/** `REDIS_SENTINELS`: comma-separated `host:port` of Redis Sentinels; at least one. */
+export const redisSentinelsSetting = z
+  .string()
+  .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'each must be host:port')
+          .transform((a) => ({ host: a.slice(0, a.lastIndexOf(':')), port: Number(a.slice(a.lastIndexOf(':') + 1)) }))
+          .refine((a) => a.port >= 1 && a.port <= 65_535, 'port must be 1-65535'),
+      )
+      .min(1, 'name at least one sentinel host:port'),
+  );
+
 /**
  * `PHI_SEAL_KEYS_PREVIOUS`: the seal keys used before the current `PHI_SEAL_KEY`, comma-separated, each
  * at least 32 bytes. Rows sealed under them still open; nothing new is sealed with them. Drop a key once
@@ -49,8 +65,22 @@ export function fleetSettings(defaults: FleetDefaults) {
      * discovered). QUEUE_PREFIX must then carry a hash tag such as `{revos}`.
      */
     REDIS_CLUSTER_NODES: optionalSetting(redisClusterNodesSetting),
+    /**
+     * Redis behind Sentinel instead of REDIS_URL's host: comma-separated `host:port` of the Sentinels, asked
+     * for the current master of REDIS_SENTINEL_MASTER (and asked again after a failover). Credentials and
+     * TLS of the Redis nodes still come from REDIS_URL.
+     */
+    REDIS_SENTINELS: optionalSetting(redisSentinelsSetting),
+    /** The master name the Sentinels monitor (`sentinel monitor <name> ...`); required with REDIS_SENTINELS. */
+    REDIS_SENTINEL_MASTER: optionalSetting(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - only')),
     /** BullMQ key prefix; the same on every process. Use a hash tag such as `{revos}` on Redis Cluster. */
     QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]{1,40}$/, 'letters, digits, _ - { } only').default('revos'),
+    /**
+     * Fair share between tenants inside each lane (`true`, the default): a practice's backlog delays
+     * another's runs by at most one run per round, weighted by `fair_share_weight`. `false`: first in,
+     * first out across tenants. Every process of a fleet must agree.
+     */
+    FAIR_SHARE: booleanSetting.default(true),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `true`: human-readable log lines (pino-pretty). Default: JSON lines, except when NODE_ENV=development. */
     LOG_PRETTY: optionalSetting(booleanSetting),
@@ -88,13 +118,28 @@ export function hasHashTag(prefix: string): boolean {
   return /\{[^{}]+\}/.test(prefix);
 }
 
-/** The rules across shared settings: shared development secrets never reach production; a cluster needs a hash tag. */
+/** The rules across shared settings: shared development secrets never reach production; a cluster needs a hash tag; Sentinels need a master name. */
 export function fleetRules(
-  env: { NODE_ENV?: string | undefined; PHI_TOKEN_KEY: string; PHI_SEAL_KEY: string; TWILIO_AUTH_TOKEN: string; REDIS_CLUSTER_NODES?: string[] | undefined; QUEUE_PREFIX: string },
+  env: {
+    NODE_ENV?: string | undefined;
+    PHI_TOKEN_KEY: string;
+    PHI_SEAL_KEY: string;
+    TWILIO_AUTH_TOKEN: string;
+    REDIS_CLUSTER_NODES?: string[] | undefined;
+    REDIS_SENTINELS?: unknown[] | undefined;
+    REDIS_SENTINEL_MASTER?: string | undefined;
+    QUEUE_PREFIX: string;
+  },
   ctx: z.RefinementCtx,
 ): void {
   refusePublicDefaults(env, ['PHI_TOKEN_KEY', 'PHI_SEAL_KEY', 'TWILIO_AUTH_TOKEN'], ctx);
   if (env.REDIS_CLUSTER_NODES && !hasHashTag(env.QUEUE_PREFIX)) {
     ctx.addIssue({ code: 'custom', path: ['QUEUE_PREFIX'], message: 'must contain a hash tag such as {revos} when REDIS_CLUSTER_NODES is set (every key of a queue must hash to one slot)' });
+  }
+  if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_MASTER) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_MASTER'], message: 'required when REDIS_SENTINELS is set (the master name the Sentinels monitor)' });
+  }
+  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both' });
   }
 }

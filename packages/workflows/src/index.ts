@@ -11,6 +11,9 @@ import { WF30_Send_SMS } from './workflows/WF30_Send_SMS.js';
 import { WF31_Inbound_SMS } from './workflows/WF31_Inbound_SMS.js';
 import { WF32_Appointment_Reminders } from './workflows/WF32_Appointment_Reminders.js';
 import { WF33_Delivery_Status } from './workflows/WF33_Delivery_Status.js';
+import { WF36_Send_Email } from './workflows/WF36_Send_Email.js';
+import { unconfiguredEmailProvider } from './adapters/email.js';
+import { WF37_Inbound_Email } from './workflows/WF37_Inbound_Email.js';
 import { WF42_Escalation_Follow_Up } from './workflows/WF42_Escalation_Follow_Up.js';
 import { WF54_Dataset_Curation } from './workflows/WF54_Dataset_Curation.js';
 import { WF60_Collect_Payment } from './workflows/WF60_Collect_Payment.js';
@@ -23,6 +26,7 @@ export * from './adapters/index.js';
 // Reconciliation answers from vendor lookups, for your own workflows' effects (EffectSpec.reconcile).
 export { bookingAnswer, twilioAnswer, type BookingRef, type TwilioCreatedRef } from './workflows/reconcile-answers.js';
 export type { WorkflowServices } from './workflows/services.js';
+export { createSenderPacer, type SenderPacer } from './pacing/index.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
 export { WF07_Change_Policy, versionForRun } from './workflows/WF07_Change_Policy.js';
 export { WF60_Collect_Payment } from './workflows/WF60_Collect_Payment.js';
@@ -35,6 +39,9 @@ export * from './manifests/index.js';
 export { beyondKeyWindow, chargeOnce, refundOnce } from './workflows/payments-once.js';
 export { bookOnce } from './workflows/booking-once.js';
 export { KEYWORD_REPLIES } from './workflows/WF31_Inbound_SMS.js';
+export { EMAIL_REPLIES } from './workflows/WF37_Inbound_Email.js';
+export { emailAnswer, sendEmailOnce, type EmailSentRef } from './workflows/email-once.js';
+export { composeEmail, fromHeader } from './workflows/email-compose.js';
 export { classifyReply, keywordOf, STOP_WORDS, START_WORDS, HELP_WORDS, CONFIRM_WORDS, type ReplyIntent } from './workflows/sms-keywords.js';
 export { DEFAULT_MIN_CONFIDENCE } from './workflows/WF17_RealTime_Voice_Orchestrator.js';
 export * from './voice/index.js';
@@ -79,6 +86,9 @@ export function referenceWorkflows(services: WorkflowServices): AnyWorkflow[] {
     WF32_Appointment_Reminders(services),
     // Reads the sending run and the statuses recorded before: registered where the durable record is.
     ...(services.records ? [WF33_Delivery_Status(services.records)] : []),
+    // Email always registered (every producer accepts it); without a transport (Postmark or an SMTP relay) a send ends config_missing.
+    WF36_Send_Email({ ...services, email: services.email ?? unconfiguredEmailProvider() }),
+    WF37_Inbound_Email({ ...services, email: services.email ?? unconfiguredEmailProvider() }),
     WF42_Escalation_Follow_Up,
     ...(services.records && services.privacy
       ? [WF54_Dataset_Curation({ records: services.records, tokenKey: services.privacy.tokenKey, exportDir: services.exportDir })]

@@ -1,5 +1,6 @@
 import { dispatchPending, every, pruneOnce, reconcileOnce, startCronProducer } from '@revos/runtime';
 import type { ProducerDeps } from '../platform/deps.js';
+import { syncFairShareWeights } from '../services/fair-share-weights.js';
 import { retentionOptions } from '../services/retention.js';
 import { checkAlerts } from './alerts.js';
 import type { BackgroundHandle } from './producer.js';
@@ -10,7 +11,7 @@ const DISPATCH_BATCH = 200;
 /**
  * The producer's background work: the outbox dispatcher sweep (workers enqueue
  * their own follow-ups at once; this heals crashes between commit and enqueue),
- * the reconciler (accepted runs whose job Redis lost), the alert checks, the retention prune and the cron schedules.
+ * the reconciler (accepted runs whose job Redis lost), the alert checks, the retention prune, the fair-share weights and the cron schedules.
  * Every loop is safe to run on several producer replicas at once.
  */
 export async function startBackgroundLoops(deps: ProducerDeps): Promise<BackgroundHandle> {
@@ -37,10 +38,11 @@ export async function startBackgroundLoops(deps: ProducerDeps): Promise<Backgrou
   // Alert checks (outbox lag, failure rate per workflow); rows are deduped, so every replica may run them.
   const alerts = every('alerts', env.ALERT_INTERVAL_MS, () => checkAlerts(deps), log);
   const prune = env.PRUNE_INTERVAL_MS > 0 ? every('prune', env.PRUNE_INTERVAL_MS, () => pruneOnce(deps, retentionOptions(env)), log) : null;
+  const weights = env.FAIR_SHARE ? every('fair-share-weights', env.FAIR_SHARE_SYNC_INTERVAL_MS, () => syncFairShareWeights(deps), log) : null;
   const cron = schedules.length > 0 ? await startCronProducer({ ...deps, connection: deps.redis, prefix: env.QUEUE_PREFIX }, schedules) : null;
   return {
     async stop() {
-      await Promise.all([dispatcher.stop(), reconciler.stop(), alerts.stop(), prune?.stop(), cron?.close()]);
+      await Promise.all([dispatcher.stop(), reconciler.stop(), alerts.stop(), prune?.stop(), weights?.stop(), cron?.close()]);
     },
   };
 }

@@ -11,6 +11,7 @@ import type { ProducerDeps } from '../platform/deps.js';
 import type { ProducerEnv } from '../platform/env.js';
 import { createProducerMetrics } from '../platform/metrics.js';
 import { createProducerCatalog } from '../services/catalog.js';
+import { syncFairShareWeights } from '../services/fair-share-weights.js';
 import { loadCronSchedules } from './cron-file.js';
 
 /** Background work started beside the HTTP server (dispatcher, reconciler, cron), stopped before it. */
@@ -50,10 +51,10 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   const catalog = createProducerCatalog(options.extraManifests);
   const schedules = loadCronSchedules(env.CRON_SCHEDULES, catalog);
   if (env.MIGRATE_ON_START) await migrateDatabase(env.DATABASE_URL);
-  const db = createDb({ url: env.DATABASE_URL, max: env.DB_POOL_MAX, applicationName: 'revos-producer' });
+  const db = createDb({ url: env.DATABASE_URL, pooler: env.DATABASE_POOLER, max: env.DB_POOL_MAX, applicationName: 'revos-producer' });
   // One connection for the queues; `maxRetriesPerRequest: null` as BullMQ requires.
   const redis = createRedisConnection(env, { maxRetriesPerRequest: null });
-  const queues = createLaneQueues(redis, env.QUEUE_PREFIX);
+  const queues = createLaneQueues(redis, env.QUEUE_PREFIX, { fairShare: env.FAIR_SHARE });
   // Bull Board shows the cron schedulers' queue beside the lanes; this handle only reads it.
   const cronQueue = new Queue(CRON_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
   const repeats = new IntakeRepeatCache({ maxEntries: env.INTAKE_REPEAT_CACHE_SIZE, ttlMs: env.INTAKE_REPEAT_CACHE_TTL_MS });
@@ -63,6 +64,10 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   // One subscriber connection for every request waiting on a run's output.
   const replies = createRunReplies(redis, env.QUEUE_PREFIX, log);
   const deps: ProducerDeps = { db, queues, catalog, log, env, redis, cronQueue, metrics, privacy, schedules, replies, repeats, tracer: tracing.enabled ? tracing.tracer : undefined };
+  // The weights every enqueue reads, before the first request (the background loop keeps them fresh).
+  if (env.FAIR_SHARE) {
+    await syncFairShareWeights(deps).catch((error: unknown) => log.warn({ err: (error as Error).message }, 'fair-share weights not synced at start; every tenant weighs 1 until the next sync'));
+  }
   const closeConnections = async () => {
     await replies.close();
     await metrics.close();

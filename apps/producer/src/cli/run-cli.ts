@@ -13,6 +13,7 @@ import { parse, type Parsed } from './args.js';
 import type { CommandGroup, Out } from './command.js';
 import { consents } from './consents.js';
 import { effects } from './effects.js';
+import { email } from './email.js';
 import { enqueue } from './enqueue.js';
 import { CommandFailed, ConfigRefused, UsageError } from './errors.js';
 import { exportCommand } from './export.js';
@@ -22,9 +23,10 @@ import { runs } from './runs.js';
 import { Session } from './session.js';
 import { tasks } from './tasks.js';
 import { tenants } from './tenants.js';
+import { workflows } from './workflows.js';
 
 /** Every command group, in the order `revos --help` lists them. */
-const GROUPS: CommandGroup[] = [tenants, enqueue, runs, tasks, policy, consents, effects, exportCommand, prune];
+const GROUPS: CommandGroup[] = [tenants, enqueue, runs, tasks, policy, consents, effects, exportCommand, prune, workflows, email];
 
 const CONFIGURATION_NOTE = 'configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, WORKFLOWS_MODULE (see apps/producer/src/platform/env.ts)';
 

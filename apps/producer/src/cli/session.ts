@@ -28,7 +28,7 @@ export class Session {
     if (!this.dbHandle) {
       // A fresh machine works: the database is created and migrated first (idempotent, locked).
       await migrateDatabase(this.env.DATABASE_URL);
-      this.dbHandle = createDb({ url: this.env.DATABASE_URL, max: 2, applicationName: 'revos-cli' });
+      this.dbHandle = createDb({ url: this.env.DATABASE_URL, pooler: this.env.DATABASE_POOLER, max: 2, applicationName: 'revos-cli' });
     }
     return this.dbHandle;
   }
@@ -37,7 +37,7 @@ export class Session {
     if (!this.queuesHandle) {
       // Fail fast instead of waiting forever when Redis is down: a CLI call is not a worker.
       this.redis = createRedisConnection(this.env, { maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 3 ? null : 200 * n) });
-      this.queuesHandle = createLaneQueues(this.redis, this.env.QUEUE_PREFIX);
+      this.queuesHandle = createLaneQueues(this.redis, this.env.QUEUE_PREFIX, { fairShare: this.env.FAIR_SHARE });
     }
     return this.queuesHandle;
   }

@@ -37,6 +37,14 @@ export const ProducerEnv = z.object({
   TWILIO_SMS_WORKFLOW: z.string().min(1).default('WF31_Inbound_SMS'),
   /** The workflow each answer of a Twilio call runs (turn 1, 2, ...); the greeting runs none. */
   TWILIO_VOICE_WORKFLOW: z.string().min(1).default('WF17_RealTime_Voice_Orchestrator'),
+  /**
+   * Postmark's inbound and bounce webhooks authenticate with HTTP Basic auth (Postmark signs nothing):
+   * each tenant's password is derived from this secret (`revos postmark-webhook-url`, docs/patients-and-staff.md).
+   * Unset: the Postmark webhooks refuse every request (403).
+   */
+  POSTMARK_WEBHOOK_SECRET: optional(z.string().min(16, 'at least 16 characters')),
+  /** The workflow an inbound email (Postmark's inbound webhook) starts. */
+  POSTMARK_INBOUND_WORKFLOW: z.string().min(1).default('WF37_Inbound_Email'),
   /** The voice webhook stops waiting this long before the voice budget ends, to write the TwiML out in time. */
   VOICE_REPLY_MARGIN_MS: z.coerce.number().int().min(0).max(2_000).default(150),
   /** How often the dispatcher moves next_actions from the outbox to the queues. */
@@ -93,6 +101,8 @@ export const ProducerEnv = z.object({
   METRICS_TOKEN: metricsTokenSetting,
   /** How often the alert checks (outbox lag, failure rate) run. */
   ALERT_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How often a producer copies the tenants' `fair_share_weight` into Redis (a changed weight counts within this). */
+  FAIR_SHARE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** An outbox entry pending longer than this many seconds raises an `outbox_lag` alert. */
   OUTBOX_LAG_ALERT_S: z.coerce.number().min(1).default(60),
   /** A workflow whose share of `failed` runs in the window exceeds this raises a `failure_rate` alert. */

@@ -6,7 +6,7 @@
  * vendor calls are counted by the workers that ran them (apps/worker/src/metrics.ts).
  */
 import { countOpenTasks, oldestWaitingRunByLane, outboxLagSeconds, type Db } from '@revos/db';
-import { LANES, type IntakeRepeatCache, type LaneQueues, type Logger, type RedisConnection } from '@revos/runtime';
+import { LANES, readFairShareBacklog, type IntakeRepeatCache, type LaneQueues, type Logger, type RedisConnection } from '@revos/runtime';
 import { QueueEvents, type Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
@@ -113,6 +113,19 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
       const counts = await Promise.all(lanes.map(([, q]) => q.getJobCounts(...DEPTH_STATES)));
       lanes.forEach(([lane], i) => {
         for (const state of DEPTH_STATES) this.set({ lane, state }, counts[i]![state] ?? 0);
+      });
+    },
+  });
+  new Gauge({
+    name: 'revos_lane_waiting_runs_by_tenant',
+    help: 'Runs waiting per tenant in each lane, estimated at scrape time from the fair-share clocks (how many rounds each tenant runs ahead of the lane, times its weight); no series for a tenant with nothing waiting',
+    labelNames: ['lane', 'tenant'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const backlogs = await Promise.all(LANES.map((lane) => readFairShareBacklog(deps.queues[lane], deps.prefix)));
+      LANES.forEach((lane, i) => {
+        for (const [tenant, waiting] of backlogs[i]!) if (waiting > 0) this.set({ lane, tenant }, waiting);
       });
     },
   });

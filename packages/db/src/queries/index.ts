@@ -4,6 +4,7 @@ export * from './runs/acceptRun.js';
 export * from './runs/countRecentBreaches.js';
 export * from './runs/countReplays.js';
 export * from './runs/countRunsForExport.js';
+export * from './runs/countUnfinishedRunsByVersion.js';
 export * from './runs/findAcceptedRun.js';
 export * from './runs/isRunAccepted.js';
 export * from './runs/findRun.js';
@@ -63,6 +64,7 @@ export * from './consents/setConsent.js';
 export * from './tenants/changeTenantPolicy.js';
 export * from './tenants/loadTenant.js';
 export * from './tenants/loadTenantPolicy.js';
+export * from './tenants/listFairShareWeights.js';
 export * from './tenants/upsertTenant.js';
 // api-keys
 export * from './api-keys/createApiKey.js';

@@ -1,9 +1,10 @@
-import type { ConsentResult, Envelope, NextAction, Priority, TaskStatus } from '@revos/envelope';
+import { toFieldIssues, WorkflowError, type ConsentResult, type Envelope, type NextAction, type Priority, type TaskStatus } from '@revos/envelope';
 import type { TenantRecord } from '@revos/db';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { PatientRecords } from './patient-records.js';
 import { compareVersions, defineManifest, type AnyManifest, type ManifestOptions, type WorkflowManifest } from './manifest.js';
+import { isRetiredVersion, UPGRADE_EFFECT_PREFIX, VERSION_UPGRADED_EVENT, type RetiredVersion } from './retired-version.js';
 
 export type { OutboundSpec } from './manifest.js';
 
@@ -59,6 +60,12 @@ export interface EffectSpec<T = unknown> {
   listingDelayMs?: number;
   /** Where the effect goes (a phone number): shown masked (`+*******0001`) in staff's question; never stored raw. */
   target?: string;
+  /**
+   * Asked only when this attempt is about to call the vendor (never when an earlier attempt's result
+   * is reused), before the intent is written: may throw a `RunDeferral` (quiet hours, the sender's
+   * rate) or a WorkflowError (`expired`), and nothing is journaled for the effect.
+   */
+  admit?: () => Promise<void>;
 }
 
 export interface EffectIo {
@@ -144,7 +151,9 @@ export function defineWorkflow<S extends z.ZodType>(options: WorkflowOptions<S>)
 
 /**
  * name → version → workflow. The worker's holds workflows bound to their handlers; the producer's and
- * the CLI's hold manifests only ({@link ManifestCatalog}). Runs name the version they were enqueued for.
+ * the CLI's hold manifests only ({@link ManifestCatalog}). Runs name the version they were enqueued for,
+ * so a release keeps every version queued runs may still name: whole, or retired (`retiredVersion`),
+ * whose runs the newer version it names handles (bound here; a missing one fails at load).
  */
 export class WorkflowCatalog<W extends AnyManifest = AnyWorkflow> {
   private readonly byName = new Map<string, Map<string, W>>();
@@ -156,16 +165,29 @@ export class WorkflowCatalog<W extends AnyManifest = AnyWorkflow> {
       versions.set(wf.version, wf);
       this.byName.set(wf.name, versions);
     }
+    for (const [name, versions] of this.byName) {
+      for (const [version, wf] of versions) {
+        if (!isRetiredVersion(wf)) continue;
+        if (!versions.has(wf.upgradeTo)) throw new Error(`workflow ${name}@${version} upgrades to ${wf.upgradeTo}, which is not registered`);
+        versions.set(version, bindRetiredVersion(wf, (to) => versions.get(to)) as unknown as W);
+      }
+    }
   }
 
   get(name: string, version: string): W | undefined {
     return this.byName.get(name)?.get(version);
   }
 
-  /** The newest registered version (by semver precedence of MAJOR.MINOR.PATCH). */
+  /** The newest registered version (by semver precedence of MAJOR.MINOR.PATCH); never a retired one, which always names a newer. */
   latest(name: string): W | undefined {
     const versions = [...(this.byName.get(name)?.values() ?? [])];
     return versions.sort((a, b) => compareVersions(b.version, a.version))[0];
+  }
+
+  /** True when `name` is registered here and `version` is newer than every version of it here: a newer release's run. */
+  isAhead(name: string, version: string): boolean {
+    const latest = this.latest(name);
+    return latest !== undefined && compareVersions(version, latest.version) > 0;
   }
 
   has(name: string): boolean {
@@ -181,3 +203,31 @@ export class WorkflowCatalog<W extends AnyManifest = AnyWorkflow> {
 export type ManifestCatalog = WorkflowCatalog<AnyManifest>;
 
 export type { NextAction };
+
+/**
+ * A retired version's handler: moves the payload, checks it against the newer version's schema,
+ * journals the move as an internal effect (its event says so, once per key), then runs the newer
+ * version (itself retired, for a chain of upgrades). `resolve` reads the catalog when the run starts.
+ */
+function bindRetiredVersion(retired: RetiredVersion, resolve: (version: string) => AnyManifest | undefined): AnyWorkflow {
+  const { name, version: from, upgradeTo: to } = retired;
+  return {
+    ...retired,
+    async run(ctx: RunContext<unknown>): Promise<WorkflowResult> {
+      const next = resolve(to) as AnyWorkflow | undefined;
+      if (!next) throw new WorkflowError('unknown_workflow', `${name}@${from} upgrades to ${to}, which is not registered`);
+      const moved: unknown = retired.upgrade(ctx.payload);
+      const parsed = next.payload.safeParse(moved);
+      if (!parsed.success) {
+        const rules = toFieldIssues(parsed.error, moved).map((i) => `${i.path ? `payload.${i.path}` : 'payload'}: ${i.rule}`).join('; ');
+        throw new WorkflowError('invalid_input', `${name}@${from} upgraded to ${to} does not fit ${to}'s payload (${rules})`);
+      }
+      await ctx.effect(
+        `${UPGRADE_EFFECT_PREFIX}${from}>${to}`,
+        { service: 'revos', endpoint: 'workflow.upgrade', eventType: VERSION_UPGRADED_EVENT, direction: 'internal', vendorDedupes: true },
+        () => Promise.resolve({ workflow: name, from_version: from, to_version: to }),
+      );
+      return next.run({ ...ctx, payload: parsed.data });
+    },
+  };
+}

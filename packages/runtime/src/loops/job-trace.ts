@@ -38,6 +38,9 @@ export function endAttemptTrace(trace: AttemptTrace, outcome: AttemptOutcome): v
     case 'wait':
       trace.end({ status: 'wait' });
       return;
+    case 'defer':
+      trace.end({ status: 'deferred' });
+      return;
     case 'lost':
       trace.end({ status: 'lease_lost' });
       return;

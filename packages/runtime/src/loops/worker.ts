@@ -56,6 +56,12 @@ export interface LaneWorkerOptions {
   onOutcome?: (outcome: AttemptOutcome, info: { lane: Lane; durationMs: number; jobId: string }) => void;
 }
 
+/** The due time an earlier deferral left in the job's progress (see the `defer` outcome). */
+function deferredUntilOf(job: Job): number | undefined {
+  const progress = job.progress as { due_at_ms?: unknown } | number | string | boolean;
+  return typeof progress === 'object' && progress !== null && typeof progress.due_at_ms === 'number' ? progress.due_at_ms : undefined;
+}
+
 /**
  * A BullMQ worker for one lane. Retry timing is the pipeline's: it picks the
  * delay (backoff with jitter, Retry-After as a floor) and the backoff strategy
@@ -87,7 +93,7 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
         maxAttempts: job.opts.attempts ?? 1,
         // attemptsStarted counts every start, including those ended by a wait (DelayedError).
         waits: Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1),
-        timing: { enqueuedAtMs: job.timestamp, scheduledDelayMs: job.opts.delay },
+        timing: { enqueuedAtMs: job.timestamp, scheduledDelayMs: job.opts.delay, deferredUntilMs: deferredUntilOf(job) },
       });
       outageSince = null;
     } catch (error) {
@@ -130,6 +136,15 @@ export function createLaneWorker(options: LaneWorkerOptions): Worker {
       case 'wait':
         // Another worker holds the key: wait without spending one of this run's attempts.
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
+      case 'defer':
+        // Quiet hours or the sender's rate: the job waits in the delayed set (Bull Board shows it, with the
+        // progress saying why) and no attempt is spent. The due time also restarts its latency clock.
+        {
+          const dueAtMs = Date.now() + Math.max(1, outcome.delayMs);
+          await job.updateProgress({ deferred: outcome.eventType, due_at_ms: dueAtMs });
+          await job.moveToDelayed(dueAtMs, token);
+        }
         throw new DelayedError();
       case 'terminal':
         throw new UnrecoverableError(`${outcome.code}: ${outcome.reason}`.slice(0, 1000));

@@ -3,12 +3,32 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import type { WorkflowCatalog } from '../definition/define-workflow.js';
 import type { AnyManifest } from '../definition/manifest.js';
 import { LANES, PRIORITY_TO_BULLMQ, queueName, type Lane } from '../definition/lanes.js';
+import { assignFairRound } from './fair-share.js';
 
 export type LaneQueues = Record<Lane, Queue>;
 
-export function createLaneQueues(connection: ConnectionOptions, prefix: string): LaneQueues {
+export interface LaneQueueOptions {
+  /**
+   * Fair share between tenants inside each lane (fair-share.ts); on by default. Off (`FAIR_SHARE=off`):
+   * a lane is first in, first out across tenants, with the three fixed priorities of PRIORITY_TO_BULLMQ.
+   */
+  fairShare?: boolean;
+}
+
+// Queue sets made with fair share off. A set, not a field of LaneQueues, so every caller that builds
+// or passes a Record<Lane, Queue> keeps working.
+const firstInFirstOut = new WeakSet<LaneQueues>();
+
+export function createLaneQueues(connection: ConnectionOptions, prefix: string, options: LaneQueueOptions = {}): LaneQueues {
   const entries = LANES.map((lane) => [lane, new Queue(queueName(lane), { connection, prefix })] as const);
-  return Object.fromEntries(entries) as LaneQueues;
+  const queues = Object.fromEntries(entries) as LaneQueues;
+  if (options.fairShare === false) firstInFirstOut.add(queues);
+  return queues;
+}
+
+/** Whether runs added to these queues take fair-share rounds. */
+export function isFairShare(queues: LaneQueues): boolean {
+  return !firstInFirstOut.has(queues);
 }
 
 export async function closeLaneQueues(queues: LaneQueues): Promise<void> {
@@ -71,12 +91,13 @@ export async function enqueueRun(
  */
 export async function addRunJob(queues: LaneQueues, run: ReadyRun, options: EnqueueOptions = {}): Promise<Enqueued> {
   const { envelope, jobId, lane } = run;
+  const queue = queues[lane];
   const delay = options.runAfter ? Math.max(0, options.runAfter.getTime() - Date.now()) : 0;
-  await queues[lane].add(envelope.meta.workflow_name, envelope, {
+  await queue.add(envelope.meta.workflow_name, envelope, {
     jobId,
     attempts: run.attempts,
     backoff: { type: 'revos' },
-    priority: options.priority ? PRIORITY_TO_BULLMQ[options.priority] : undefined,
+    priority: await priorityOf(queues, queue, envelope, options.priority, delay > 0),
     delay: delay > 0 ? delay : undefined,
     removeOnComplete: envelope.meta.privacy_mode === 'phi_minimized' ? KEEP_PHI_COMPLETED : KEEP_COMPLETED,
     removeOnFail: envelope.meta.privacy_mode === 'phi_minimized' ? KEEP_PHI_FAILED : KEEP_FAILED,
@@ -84,4 +105,25 @@ export async function addRunJob(queues: LaneQueues, run: ReadyRun, options: Enqu
     telemetry: options.traceContext ? { metadata: options.traceContext } : undefined,
   });
   return { jobId, lane };
+}
+
+/**
+ * The BullMQ priority of a run. Fair share: its tenant's round in the lane (fair-share.ts). A run
+ * with a delay takes the current round without moving its tenant's clock: it joins the line when it
+ * is due, not now, and a tenant's scheduled runs must not push back its runs of today.
+ */
+async function priorityOf(queues: LaneQueues, queue: Queue, envelope: Envelope, priority: Priority | undefined, delayed: boolean): Promise<number | undefined> {
+  if (!isFairShare(queues)) return priority ? PRIORITY_TO_BULLMQ[priority] : undefined;
+  const prefix = queue.opts.prefix ?? 'bull';
+  if (delayed) return (await assignFairRound(queue, prefix, envelope.meta.tenant_id, 'scheduled')).priority;
+  const round = await assignFairRound(queue, prefix, envelope.meta.tenant_id, priority);
+  if (round.saturated) saturatedAdds += 1;
+  return round.priority;
+}
+
+let saturatedAdds = 0;
+
+/** Runs added at BullMQ's priority cap (first in, first out) since this process started: a lane that never empties. */
+export function fairShareSaturatedAdds(): number {
+  return saturatedAdds;
 }

@@ -21,6 +21,7 @@ import { measureLatency, runClockStart, type QueueTiming } from './latency.js';
 import { policyUsed } from './policy.js';
 import { StoredRows } from './stored-rows.js';
 import { refuseUnacceptedJob } from './unaccepted-job.js';
+import type { RunDeferral } from './deferral.js';
 
 export const ESCALATION_WORKFLOW = 'WF21_Escalate_To_Staff';
 
@@ -58,6 +59,8 @@ export type AttemptOutcome =
   | { kind: 'terminal'; output: OutputContract | null; code: FailureCode; reason: string; callsMade?: ExternalCall[] }
   | { kind: 'retry'; output: OutputContract; delayMs: number; code: FailureCode; reason: string; callsMade?: ExternalCall[] }
   | { kind: 'wait'; delayMs: number; reason: string }
+  /** Put off until `untilMs` without spending an attempt (run/deferral.ts); nothing was sent. */
+  | { kind: 'defer'; untilMs: number; delayMs: number; eventType: string; reason: string }
   | { kind: 'lost'; reason: string };
 
 export class RunAttempt {
@@ -249,6 +252,27 @@ export class RunAttempt {
     this.log.warn({ code: failure.code, delay_ms: delayMs, latency_ms: latencyMs, latency_breach: breach }, 'attempt failed; retry scheduled');
     if (breach) await this.alertOnRepeatedBreach(latencyMs);
     return { kind: 'retry', output, delayMs, code: failure.code, reason: failure.message, callsMade: this.journal.callsMade };
+  }
+
+  /**
+   * Core logic put the run off (quiet hours, the sender's rate): one statement releases the claim
+   * (any worker may take the run when it is due), sets the run row back to `queued` and writes the
+   * lineage event saying why and until when. The attempt is not spent: BullMQ delays the same job.
+   */
+  async finishDeferred(deferral: RunDeferral): Promise<AttemptOutcome> {
+    const lease = this.journal.lease;
+    const until = new Date(deferral.untilMs).toISOString();
+    const event = this.rows.internalEvent(deferral.eventType, { ...deferral.details, deferred_until: until });
+    const written = await groupCommitFor(this.deps.db.sql).record({
+      run: this.rows.deferredRunRecord({ jobId: this.attempt.jobId, lane: this.workflow?.lane ?? this.attempt.lane, retryCount: this.attempt.attemptsMade }),
+      ledger: lease ? { lease, action: 'release' } : undefined,
+      events: [event],
+      // Completed effects against deduping vendors are kept: the next attempt reuses them.
+      effects: this.journal.deferred,
+    });
+    if (!written) return this.lostOutcome('lease lost before the deferral was recorded');
+    this.log.info({ event: deferral.eventType, deferred_until: until, ...deferral.details }, 'run deferred');
+    return { kind: 'defer', untilMs: deferral.untilMs, delayMs: deferral.delayMs, eventType: deferral.eventType, reason: deferral.message };
   }
 
   async finishTerminal(failure: StagedFailure): Promise<AttemptOutcome> {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { EffectIo, EffectSpec } from '../definition/define-workflow.js';
 import { groupCommitFor } from '../commit/group-commit.js';
 import type { AttemptTrace } from '../tracing/attempt-trace.js';
+import { isRunDeferral } from './deferral.js';
 import { maskDestination } from './mask-destination.js';
 import type { StoredRows } from './stored-rows.js';
 import { askVendor, type UncertainCall, type UncertaintyCause } from './uncertain-effect.js';
@@ -88,6 +89,8 @@ export class EffectJournal {
       if (verdict.kind === 'found') return this.complete(name, spec, entry, verdict.resource, 0);
       // Proven absent: fall through to exactly one new call.
     }
+    // Gates that hold or stop the call itself (quiet hours, pacing, expiry): before any journal write.
+    if (spec.admit) await spec.admit();
     // The intent row lets a later attempt tell "maybe sent" from "not sent". A vendor that dedupes by
     // our token makes "maybe sent" safe to repeat, so those effects skip the intent's round trip.
     const intentAt = new Date();
@@ -103,7 +106,8 @@ export class EffectJournal {
     } catch (error) {
       const latencyMs = Math.round(performance.now() - t0);
       this.recordCall({ service: spec.service, endpoint: spec.endpoint, latency_ms: latencyMs, success: false });
-      const code: FailureCode = isWorkflowError(error) ? error.code : 'internal_error';
+      // A deferral thrown from the call is the vendor pushing back on the sender's rate.
+      const code: FailureCode = isWorkflowError(error) ? error.code : isRunDeferral(error) ? 'rate_limited' : 'internal_error';
       const outcome = outcomeOfFailure(error);
       // The call's own code and outcome, as the journal and the attempt record them (a lost answer is
       // `unknown`; what the run makes of it comes after the vendor is asked).

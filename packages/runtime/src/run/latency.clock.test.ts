@@ -15,6 +15,12 @@ describe('runClockStart', () => {
     );
   });
 
+  it('starts a deferred run (quiet hours, pacing) when its deferral made it due', () => {
+    const accepted = Date.parse('2026-12-01T02:00:00.000Z');
+    const due = Date.parse('2026-12-01T13:00:00.000Z');
+    expect(runClockStart({ accepted_at_utc: new Date(accepted).toISOString() }, { enqueuedAtMs: accepted + 5, deferredUntilMs: due }, new Date(due + 40))).toEqual(new Date(due));
+  });
+
   it('falls back to the enqueue time, then the pickup, without an arrival stamp', () => {
     expect(runClockStart({}, { enqueuedAtMs: Date.parse('2026-12-01T12:00:09.000Z') }, pickup)).toEqual(new Date('2026-12-01T12:00:09.000Z'));
     expect(runClockStart({}, {}, pickup)).toEqual(pickup);

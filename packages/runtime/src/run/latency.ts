@@ -2,8 +2,9 @@
  * The latency clock of a run. It starts when the trigger reached the fleet (intake's
  * `meta.accepted_at_utc`), not when a worker picked the job up, so the time a run waited in the
  * queue, behind a busy key or for a retry counts against its budget as the caller feels it. A run
- * deliberately scheduled for later (`run_after_utc`, a BullMQ delay) starts its clock when it was
- * due, not when it was accepted: waiting for the appointed time is not slowness.
+ * deliberately scheduled for later (`run_after_utc`, a BullMQ delay) or deferred by its workflow
+ * (quiet hours, pacing) starts its clock when it was due, not when it was accepted: waiting for the
+ * appointed time is not slowness.
  */
 import type { EnvelopeMeta, NextAction } from '@revos/envelope';
 import { REALTIME_CHANNELS, type Channel } from '../definition/lanes.js';
@@ -16,6 +17,8 @@ export interface QueueTiming {
   enqueuedAtMs?: number;
   /** BullMQ's job.opts.delay: the wait that was asked for at enqueue. */
   scheduledDelayMs?: number;
+  /** When an earlier attempt's deferral (quiet hours, pacing) made the job due again: waiting for it is not slowness either. */
+  deferredUntilMs?: number;
 }
 
 /**
@@ -26,7 +29,8 @@ export interface QueueTiming {
 export function runClockStart(meta: Pick<EnvelopeMeta, 'accepted_at_utc'>, timing: QueueTiming, pickedUpAt: Date): Date {
   const accepted = meta.accepted_at_utc ? Date.parse(meta.accepted_at_utc) : Number.NaN;
   const arrivedMs = Number.isFinite(accepted) ? accepted : (timing.enqueuedAtMs ?? pickedUpAt.getTime());
-  const dueMs = timing.enqueuedAtMs !== undefined && timing.scheduledDelayMs ? timing.enqueuedAtMs + timing.scheduledDelayMs : 0;
+  const scheduledMs = timing.enqueuedAtMs !== undefined && timing.scheduledDelayMs ? timing.enqueuedAtMs + timing.scheduledDelayMs : 0;
+  const dueMs = Math.max(scheduledMs, timing.deferredUntilMs ?? 0);
   // Never later than the pickup: a clock skew between producer and worker must not yield a negative latency.
   return new Date(Math.min(Math.max(arrivedMs, dueMs), pickedUpAt.getTime()));
 }

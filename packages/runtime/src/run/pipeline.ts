@@ -5,7 +5,7 @@
  *   Log_Event → Build_Standard_Output.
  *
  * It returns what BullMQ should do with the job (done, retry after a delay, fail
- * for good, wait for another worker, or stop because the lease was lost) and has
+ * for good, wait for another worker, defer until a time, or stop because the lease was lost) and has
  * already written every durable fact of the attempt when it returns. The rooms it
  * calls live beside it in run/: the attempt's state and endings (attempt.ts), an invalid
  * envelope's refusal (invalid-envelope.ts), ctx.effect
@@ -34,9 +34,11 @@ import type { BreachAlertRule } from './breach.js';
 import { checkConsentGate, consentResultOf } from './consent-gate.js';
 import { runCoreLogic } from './core-logic.js';
 import { entitlementGate } from './entitlement-gate.js';
+import { isRunDeferral } from './deferral.js';
 import { stageFailure } from './failure.js';
 import { rejectInvalidEnvelope } from './invalid-envelope.js';
 import { budgetFor } from './latency.js';
+import { waitForNewerRelease } from './newer-version.js';
 
 export { ESCALATION_WORKFLOW, type AttemptInfo, type AttemptOutcome } from './attempt.js';
 export { DEFAULT_LISTING_DELAY_MS } from './effect-journal.js';
@@ -84,6 +86,9 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
 
   const workflow = deps.catalog.get(meta.workflow_name, meta.workflow_version);
   if (!workflow) {
+    // Mid-rollout, a run of a newer release reached an older worker: a newer worker runs it (no attempt spent).
+    const newer = await waitForNewerRelease(deps, envelope, attempt);
+    if (newer) return newer;
     return run.finishTerminal(stageFailure('unknown_workflow', 'validate_envelope', `${meta.workflow_name}@${meta.workflow_version} is not registered`));
   }
   run.workflow = workflow;
@@ -181,6 +186,7 @@ export async function runAttempt(deps: PipelineDeps, data: unknown, attempt: Att
     trace.node('build_standard_output');
     return await run.finishOk(result);
   } catch (error) {
+    if (isRunDeferral(error)) return run.finishDeferred(error);
     return run.finishFailure(error);
   }
 }

@@ -55,6 +55,26 @@ export class StoredRows {
     });
   }
 
+  /** The run row of a deferred attempt: queued again (delayed in BullMQ), no output yet. */
+  deferredRunRecord(row: { jobId: string; lane: string; retryCount: number }): RunRecord {
+    return Object.assign(runIdentity(this.envelope.meta), {
+      jobId: row.jobId,
+      lane: row.lane,
+      status: 'queued' as const,
+      failureCode: null,
+      failureStage: null,
+      retryCount: row.retryCount,
+      latencyMs: null,
+      latencyBreach: false,
+      inputsHash: null,
+      outputsHash: null,
+      envelope: this.storedEnvelope(),
+      output: null,
+      startedAt: null,
+      endedAt: null,
+    });
+  }
+
   /** The output's next actions as outbox rows. */
   outbox(output: OutputContract): OutboxEntry[] {
     return output.result.next_actions.map((a, index) => {

@@ -1,4 +1,4 @@
-/** Vendor adapters: SMS and voice (Twilio REST shape), a practice-management system, and card payments (Stripe shape), over one HTTP core. */
+/** Vendor adapters: SMS and voice (Twilio REST shape), email (Postmark, or an SMTP relay), a practice-management system, and card payments (Stripe shape), over one HTTP core. */
 export {
   MAX_RETRY_AFTER_MS,
   parseRetryAfter,
@@ -6,6 +6,7 @@ export {
   parseVendorJson,
   readCreated,
   DEFAULT_MAX_RESPONSE_BYTES,
+  VENDOR_USER_AGENT,
   type VendorRequest,
   type VendorResponse,
 } from './http.js';
@@ -13,6 +14,9 @@ export {
   TwilioResource,
   ACCEPTED_UNREAD,
   statusCallbackUrl,
+  mapTwilioError,
+  TWILIO_RATE_LIMIT_CODES,
+  TWILIO_CONFIGURATION_CODES,
   type TwilioOptions,
   type TwilioCallOptions,
   type TwilioCreated,
@@ -65,6 +69,7 @@ export {
   Refund,
   STRIPE_API_VERSION,
   STRIPE_IDEMPOTENCY_WINDOW_MS,
+  STRIPE_SHOULD_RETRY_HEADER,
   type ChargeInput,
   type ChargeResult,
   type PaymentCallOptions,
@@ -73,3 +78,6 @@ export {
   type RefundResult,
   type StripeOptions,
 } from './payments.js';
+export { isRecipientOptedOut, unconfiguredEmailProvider, type EmailLookupResult, type EmailMessage, type EmailProvider, type EmailSendOptions, type EmailSendResult } from './email.js';
+export { createPostmarkEmailProvider, POSTMARK_INACTIVE_RECIPIENT, POSTMARK_REFERENCE_KEY, POSTMARK_SERVICE, type PostmarkOptions } from './email-postmark.js';
+export { createSmtpEmailProvider, SMTP_SERVICE, type SmtpOptions } from './email-smtp.js';

@@ -1,5 +1,5 @@
 import { defineManifest } from '@revos/runtime';
-import { PhoneAddress } from '@revos/envelope';
+import { MessageClass, PhoneAddress } from '@revos/envelope';
 import { z } from 'zod';
 
 /**
@@ -10,6 +10,12 @@ export const TEMPLATES = {
   appointment_confirmation: 'Your appointment is booked. Reply C to confirm or call us to change it.',
   appointment_reminder: 'Reminder: you have an appointment with us soon. Reply C to confirm.',
 } as const;
+
+/** How long after acceptance a template's text is still of use when the payload names no `valid_until`. */
+export const TEMPLATE_VALIDITY_HOURS: Record<keyof typeof TEMPLATES, number> = {
+  appointment_confirmation: 24,
+  appointment_reminder: 48,
+};
 
 export const WF30Payload = z
   .object({
@@ -23,6 +29,27 @@ export const WF30Payload = z
      * refuses it, and a run that starts after it ends `blocked` / `expired` without a vendor call.
      */
     appointment_at: z.iso.datetime({ offset: true }).optional(),
+    /** The last moment the text is of use: not sent after it (`blocked` / `expired`), however long it waited. */
+    valid_until: z.iso.datetime({ offset: true }).optional(),
+    /** For quiet hours (the tenant policy's `quiet_hours.classes`). Absent: `reminder` for the reminder template, else `transactional`. */
+    message_class: MessageClass.optional(),
+    /** When the patient's own text this answers arrived: a reply within the policy's reply window is exempt from quiet hours. */
+    in_reply_to_received_at: z.iso.datetime({ offset: true }).optional(),
+    /** When the patient asked to be contacted (a call-back request): exempt from quiet hours. */
+    callback_requested_at: z.iso.datetime({ offset: true }).optional(),
+    /** The patient record's IANA time zone, when known; absent: the practice's `timezone`. */
+    recipient_timezone: z
+      .string()
+      .max(64)
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: zone });
+          return zone !== '';
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as America/New_York')
+      .optional(),
   })
   .strict()
   .refine((p) => (p.template === undefined) !== (p.body === undefined), 'exactly one of template or body');
@@ -35,6 +62,8 @@ export const WF30Manifest = defineManifest({
   outbound: { channel: 'sms', subject: 'patient_id', address: 'to' },
   requiresConfig: ['sms_from'],
   payload: WF30Payload,
-  futureTimes: ['appointment_at'],
+  futureTimes: ['appointment_at', 'valid_until'],
+  // Quiet hours are the tenant policy's: the run decides by the ruleset current when it was accepted.
+  usesPolicy: true,
 });
 export type WF30Payload = z.infer<typeof WF30Payload>;

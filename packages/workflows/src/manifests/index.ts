@@ -16,6 +16,8 @@ import { WF30Manifest } from './WF30_Send_SMS.js';
 import { WF31Manifest } from './WF31_Inbound_SMS.js';
 import { WF32Manifest } from './WF32_Appointment_Reminders.js';
 import { WF33Manifest } from './WF33_Delivery_Status.js';
+import { WF36Manifest } from './WF36_Send_Email.js';
+import { WF37Manifest } from './WF37_Inbound_Email.js';
 import { WF42Manifest } from './WF42_Escalation_Follow_Up.js';
 import { WF54Manifest } from './WF54_Dataset_Curation.js';
 import { WF60Manifest } from './WF60_Collect_Payment.js';
@@ -32,6 +34,8 @@ export { WF30Payload } from './WF30_Send_SMS.js';
 export { WF31Payload } from './WF31_Inbound_SMS.js';
 export { MAX_SWEEP_PAGES, WF32Payload } from './WF32_Appointment_Reminders.js';
 export { WF33Manifest, WF33Payload } from './WF33_Delivery_Status.js';
+export { EMAIL_TEMPLATES, WF36Manifest, WF36Payload, type EmailTemplateName } from './WF36_Send_Email.js';
+export { MAX_ATTACHMENT_BYTES, WF37Manifest, WF37Payload } from './WF37_Inbound_Email.js';
 export { WF54Payload } from './WF54_Dataset_Curation.js';
 export { CollectPaymentPayload } from './WF60_Collect_Payment.js';
 export { RefundPaymentPayload } from './WF61_Refund_Payment.js';
@@ -54,6 +58,8 @@ export const referenceManifests: readonly AnyManifest[] = [
   WF31Manifest,
   WF32Manifest,
   WF33Manifest,
+  WF36Manifest,
+  WF37Manifest,
   WF42Manifest,
   WF54Manifest,
   WF60Manifest,

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Db } from '@revos/db';
 import { describe, expect, it } from 'vitest';
-import { createHttpPmsAdapter, createStripePaymentProvider, createTwilioSmsProvider, createTwilioVoiceProvider } from '../adapters/index.js';
+import { createHttpPmsAdapter, createPostmarkEmailProvider, createStripePaymentProvider, createTwilioSmsProvider, createTwilioVoiceProvider } from '../adapters/index.js';
 import { referenceWorkflows } from '../index.js';
 import { referenceManifests } from './index.js';
 
@@ -17,6 +17,7 @@ const bound = referenceWorkflows({
   voice: createTwilioVoiceProvider(unused),
   pms: createHttpPmsAdapter({ baseUrl: 'https://vendor.invalid/pms', apiKey: 'unused', timeoutMs: 1_000 }),
   payments: createStripePaymentProvider({ baseUrl: 'https://vendor.invalid', secretKey: 'unused', timeoutMs: 1_000 }),
+  email: createPostmarkEmailProvider({ baseUrl: 'https://vendor.invalid', serverToken: 'unused', timeoutMs: 1_000 }),
   privacy: { tokenKey: randomBytes(32).toString('base64') },
   records: {} as Db,
 });
