@@ -59,6 +59,10 @@ export interface ScheduledAppointmentRecord {
   appointment_id: string;
   patient_id: string;
   patient_phone: string | null;
+  /** The patient's email on record, if any (PHI, as the phone). */
+  patient_email?: string | null;
+  /** How the patient prefers reminders; absent: texts. */
+  preferred_channel?: 'sms' | 'email';
   /** ISO 8601 with an offset, as the PMS writes it. */
   start: string;
   status: string;

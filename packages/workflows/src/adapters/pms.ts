@@ -11,10 +11,10 @@
  *   slots nearest to `near`, nearest first
  * - `GET {baseUrl}/patients?phone=` → `{ patients: [{ patient_id }] }` (the phone in E.164)
  * - `GET {baseUrl}/appointments?practice_id=&start_from=&start_to=&page_size=&page_token=` →
- *   `{ appointments: [{ appointment_id, patient_id, patient_phone, start, status, provider_id? }], next_page_token }`:
+ *   `{ appointments: [{ appointment_id, patient_id, patient_phone, patient_email?, preferred_channel?, start, status, provider_id? }], next_page_token }`:
  *   the practice's appointments starting in [start_from, start_to), one page; `next_page_token` null on the last
  */
-import { PhoneAddress } from '@revos/envelope';
+import { EmailAddress, PhoneAddress } from '@revos/envelope';
 import { z } from 'zod';
 import { joinUrl, parseVendorJson, readCreated, requireAdapterConfig, vendorRequest } from './http.js';
 
@@ -125,6 +125,10 @@ export interface ScheduledAppointment {
   patientId: string;
   /** E.164 or null when the record has none usable. */
   patientPhone: string | null;
+  /** PHI: the record's email address (lowercased), or null when it has none usable. */
+  patientEmail: string | null;
+  /** How the patient prefers reminders: `email` only when the record says so; anything else (or nothing) is `sms`. */
+  preferredChannel: 'sms' | 'email';
   /** ISO 8601 start as the PMS wrote it (with its offset). */
   start: string;
   /** Vendor status, e.g. `booked`, `confirmed`, `cancelled`. */
@@ -181,6 +185,9 @@ export const PmsScheduledAppointment = z.object({
   appointment_id: z.string().min(1).max(200),
   patient_id: z.string().min(1).max(200),
   patient_phone: z.string().nullable().optional(),
+  patient_email: z.string().nullable().optional(),
+  /** Read loosely: a value we do not know means the default channel, never an unreadable row. */
+  preferred_channel: z.string().nullable().optional(),
   start: z.iso.datetime({ offset: true }),
   status: z.string().min(1),
 });
@@ -313,7 +320,16 @@ export function createHttpPmsAdapter(options: PmsOptions): PmsAdapter {
         }
         const a = parsed.data;
         const phone = PhoneAddress.safeParse(a.patient_phone).success ? (a.patient_phone as string) : null;
-        appointments.push({ appointmentId: a.appointment_id, patientId: a.patient_id, patientPhone: phone, start: a.start, status: a.status });
+        const email = EmailAddress.safeParse(a.patient_email);
+        appointments.push({
+          appointmentId: a.appointment_id,
+          patientId: a.patient_id,
+          patientPhone: phone,
+          patientEmail: email.success ? email.data : null,
+          preferredChannel: a.preferred_channel?.trim().toLowerCase() === 'email' ? 'email' : 'sms',
+          start: a.start,
+          status: a.status,
+        });
       }
       return { appointments, unreadable, nextPageToken: page.next_page_token ?? null, latencyMs };
     },

@@ -10,12 +10,14 @@ const DEFAULT_PAGE_SIZE = 100;
 /**
  * The reminder sweep: reads one page of the practice's schedule (`practice_id`) for appointments
  * starting within the widest reminder window (`reminder_windows_hours`, default 48 and 2) of the
- * sweep's time, and asks for one `WF30_Send_SMS` per (appointment, window) due, skipping cancelled and
- * past ones. Each text's trigger id is made from the appointment, its start and the window (see
+ * sweep's time, and asks for one reminder per (appointment, window) due, skipping cancelled and past
+ * ones: a `WF36_Send_Email` where the PMS record prefers email and has an address, else a
+ * `WF30_Send_SMS` (see reminder-plan.ts). Either child passes its own consent and opt-out gates.
+ * Each reminder's trigger id is made from the appointment, its start and the window (see
  * reminder-plan.ts), so overlapping sweeps, a re-run and a crashed sweep's retry all ask for the same
  * child, which intake runs once. The next page is this workflow's own follow-up, so a PMS failing on
- * page 7 retries page 7 alone. Phone numbers go only into the texts' payloads: never into the output,
- * the logs or the trigger ids.
+ * page 7 retries page 7 alone. Phone numbers and email addresses go only into the children's payloads:
+ * never into the output, the logs or the trigger ids.
  */
 export function WF32_Appointment_Reminders(services: WorkflowServices) {
   return defineWorkflow({
@@ -38,7 +40,7 @@ export function WF32_Appointment_Reminders(services: WorkflowServices) {
       );
       const plan = planReminders(listed.appointments, { sweepAtMs, nowMs: Date.now(), windowsHours });
       const nextActions: NextActionInput[] = plan.reminders.map((r) => ({
-        workflow: 'WF30_Send_SMS',
+        workflow: r.channel === 'email' ? 'WF36_Send_Email' : 'WF30_Send_SMS',
         trigger_id: r.triggerId,
         subject: { patient_id: r.patientId },
         payload: { to: r.to, template: 'appointment_reminder', appointment_id: r.appointmentId, appointment_at: r.appointmentAt },
@@ -51,13 +53,14 @@ export function WF32_Appointment_Reminders(services: WorkflowServices) {
         // First: its index (and so its key) is the same however many texts a retry of this page plans.
         nextActions.unshift({ workflow: 'WF32_Appointment_Reminders', payload: next });
       }
-      ctx.log.info({ page, listed: listed.appointments.length, unreadable: listed.unreadable, reminders: plan.reminders.length, skipped: plan.skipped, more: listed.nextPageToken !== null }, 'reminder sweep page read');
+      ctx.log.info({ page, listed: listed.appointments.length, unreadable: listed.unreadable, reminders: plan.reminders.length, channels: plan.channels, skipped: plan.skipped, more: listed.nextPageToken !== null }, 'reminder sweep page read');
       return {
         summary: `reminder sweep page ${page}: ${plan.reminders.length} reminder(s) of ${listed.appointments.length} appointment(s)`,
         primary_outputs: {
           page,
           appointments: listed.appointments.length,
           reminders: plan.reminders.length,
+          channels: plan.channels,
           skipped: { ...plan.skipped, unreadable: listed.unreadable },
           windows_hours: windowsHours,
           more_pages: listed.nextPageToken !== null,

@@ -5,6 +5,11 @@
  * window asks for the same text and intake keeps one; a sweep that was missed is caught up by the next.
  * The key of each text is made from the appointment, its start and the window, never from the sweep:
  * an appointment moved to another time is a new appointment to remind of.
+ *
+ * The channel is the patient's preference as the PMS records it (`preferred_channel: 'email'` with a
+ * usable `patient_email`), else a text: an email-preferring patient whose record has no usable address
+ * is texted (counted as `email_fallback_sms`), and one with neither a usable address nor a phone is
+ * skipped as `no_phone`. A patient who prefers texts and has no phone is not emailed instead.
  */
 import { sha256Hex, Subject } from '@revos/envelope';
 import type { ScheduledAppointment } from '../adapters/index.js';
@@ -18,7 +23,9 @@ export interface PlannedReminder {
   /** The follow-up's trigger id: `reminder:<window>h:<hash of appointment id and start>` (no PHI in it). */
   triggerId: string;
   patientId: string;
-  /** PHI: goes only into the follow-up's payload. */
+  /** `sms`: a WF30_Send_SMS to a phone; `email`: a WF36_Send_Email to an address. */
+  channel: 'sms' | 'email';
+  /** PHI (a phone or an email address, by channel): goes only into the follow-up's payload. */
   to: string;
   appointmentId: string;
   /** The start in UTC (`toISOString`): one instant, one key, whatever offset the PMS wrote it with. */
@@ -30,6 +37,8 @@ export interface ReminderPlan {
   reminders: PlannedReminder[];
   /** Counts only (what the run's output and logs may hold). */
   skipped: { cancelled: number; past: number; no_phone: number; no_patient: number; outside_windows: number };
+  /** Reminders by channel, and email-preferring patients texted for want of a usable address (counts only). */
+  channels: { sms: number; email: number; email_fallback_sms: number };
 }
 
 /** Windows sorted from the widest; the sweep's range is [sweep_at, sweep_at + the widest). */
@@ -39,7 +48,7 @@ export function sortedWindows(hours: readonly number[]): number[] {
 
 export function planReminders(appointments: readonly ScheduledAppointment[], options: { sweepAtMs: number; nowMs: number; windowsHours: readonly number[] }): ReminderPlan {
   const windows = sortedWindows(options.windowsHours);
-  const plan: ReminderPlan = { reminders: [], skipped: { cancelled: 0, past: 0, no_phone: 0, no_patient: 0, outside_windows: 0 } };
+  const plan: ReminderPlan = { reminders: [], skipped: { cancelled: 0, past: 0, no_phone: 0, no_patient: 0, outside_windows: 0 }, channels: { sms: 0, email: 0, email_fallback_sms: 0 } };
   for (const a of appointments) {
     const startMs = Date.parse(a.start);
     if (!REMINDED_STATUSES.has(a.status.toLowerCase())) {
@@ -58,7 +67,8 @@ export function planReminders(appointments: readonly ScheduledAppointment[], opt
       plan.skipped.outside_windows++;
       continue;
     }
-    if (!a.patientPhone) {
+    const byEmail = a.preferredChannel === 'email' && a.patientEmail !== null;
+    if (!byEmail && !a.patientPhone) {
       plan.skipped.no_phone++;
       continue;
     }
@@ -68,10 +78,14 @@ export function planReminders(appointments: readonly ScheduledAppointment[], opt
       continue;
     }
     const appointmentAt = new Date(startMs).toISOString();
+    if (byEmail) plan.channels.email++;
+    else plan.channels.sms++;
+    if (!byEmail && a.preferredChannel === 'email') plan.channels.email_fallback_sms++;
     plan.reminders.push({
       triggerId: reminderTriggerId(a.appointmentId, appointmentAt, window),
       patientId: a.patientId,
-      to: a.patientPhone,
+      channel: byEmail ? 'email' : 'sms',
+      to: byEmail ? a.patientEmail! : a.patientPhone!,
       appointmentId: a.appointmentId,
       appointmentAt,
       windowHours: window,

@@ -6,7 +6,7 @@ const H = 3_600_000;
 const SWEEP = Date.parse('2030-03-04T08:00:00Z');
 
 function appt(id: string, hoursAhead: number, over: Partial<ScheduledAppointment> = {}): ScheduledAppointment {
-  return { appointmentId: id, patientId: `p_${id}`, patientPhone: '+15557770001', start: new Date(SWEEP + hoursAhead * H).toISOString(), status: 'booked', ...over };
+  return { appointmentId: id, patientId: `p_${id}`, patientPhone: '+15557770001', patientEmail: null, preferredChannel: 'sms', start: new Date(SWEEP + hoursAhead * H).toISOString(), status: 'booked', ...over };
 }
 const plan = (list: ScheduledAppointment[], windowsHours = [48, 2], nowMs = SWEEP) => planReminders(list, { sweepAtMs: SWEEP, nowMs, windowsHours });
 
@@ -50,5 +50,26 @@ describe('planReminders', () => {
     expect(plan([appt('a', 31)]).reminders[0]!.triggerId).not.toBe(a.triggerId);
     expect(a.triggerId).toBe(reminderTriggerId('a', '2030-03-05T14:00:00.000Z', 48));
     expect(a.triggerId).toMatch(/^reminder:48h:[0-9a-f]{40}$/);
+  });
+
+  it('reminds by email where the record prefers it and has an address, else by text', () => {
+    const result = plan([
+      appt('text', 5),
+      appt('mail', 5, { preferredChannel: 'email', patientEmail: 'ann@patient.test' }),
+      appt('mailonly', 5, { preferredChannel: 'email', patientEmail: 'bo@patient.test', patientPhone: null }),
+      appt('noaddress', 5, { preferredChannel: 'email' }), // texted instead
+      appt('neither', 5, { preferredChannel: 'email', patientPhone: null }),
+      appt('textonly', 5, { patientPhone: null, patientEmail: 'cy@patient.test' }), // prefers texts: not emailed instead
+    ]);
+    expect(result.reminders.map((r) => [r.appointmentId, r.channel, r.to])).toEqual([
+      ['text', 'sms', '+15557770001'],
+      ['mail', 'email', 'ann@patient.test'],
+      ['mailonly', 'email', 'bo@patient.test'],
+      ['noaddress', 'sms', '+15557770001'],
+    ]);
+    expect(result.channels).toEqual({ sms: 2, email: 2, email_fallback_sms: 1 });
+    expect(result.skipped.no_phone).toBe(2);
+    // The channel is not in the key: one reminder per appointment and window, whichever way it goes.
+    expect(result.reminders[1]!.triggerId).toBe(reminderTriggerId('mail', result.reminders[1]!.appointmentAt, 48));
   });
 });
