@@ -5,6 +5,7 @@
  * Real Redis, PostgreSQL, the lane workers and the Twilio, PMS and Postmark stand-ins over HTTP.
  */
 import { recordConsentChange, setConsent, upsertTenant } from '@revos/db';
+import { dispatchPending } from '@revos/runtime';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { invalidStoredOutputs, startHarness, TENANT, TENANT_CONFIG, type Harness } from '../support/harness.js';
 import { allowSmsAll, appointment, fireSweep, reminderSchedule, settle, textsByNumber } from './sweep-helpers.js';
@@ -106,5 +107,38 @@ describe('reminders on the preferred channel', () => {
     const counts = await h.db.sql<{ workflow_name: string; n: number }[]>`
       select workflow_name, count(*)::int as n from workflow_runs where workflow_name in ('WF30_Send_SMS', 'WF36_Send_Email') group by 1 order by 1`;
     expect(counts).toEqual([{ workflow_name: 'WF30_Send_SMS', n: 3 }, { workflow_name: 'WF36_Send_Email', n: 3 }]);
+  });
+});
+
+describe('an email sweep whose fan-out was cut off', () => {
+  let d: Harness;
+  beforeAll(async () => {
+    // No immediate dispatch: the follow-ups wait in the outbox until this test's dispatcher takes them.
+    d = await startHarness({ lanes: ['interactive', 'batch'] });
+  });
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  it('is finished by the next dispatch and an overlapping sweep without a second email', async () => {
+    const ids = [1, 2, 3, 4];
+    d.vendor.addAppointments(ids.map((i) => appointment(`m${i}`, 3 + i, phone(20 + i), { preferred_channel: 'email', patient_email: mail(`m${i}`) })));
+    for (const i of ids) await setConsent(d.db.sql, { tenantId: TENANT, subjectId: `p_m${i}`, channel: 'email', status: 'allow', source: 'test' });
+    const first = await fireSweep(d, reminderSchedule('reminders'), new Date());
+    await d.waitForRun(first.workflow_run_id);
+    // The dispatcher hands over one of the four emails, then dies.
+    expect(await dispatchPending({ ...d, log: d.deps.log }, { limit: 1 })).toHaveLength(1);
+
+    const second = await fireSweep(d, reminderSchedule('reminders'), new Date(Date.now() + MINUTE));
+    await d.waitForRun(second.workflow_run_id);
+    await settle(d);
+
+    const counts: Record<string, number> = {};
+    for (const e of d.postmark.emails) counts[e.To] = (counts[e.To] ?? 0) + 1;
+    expect(counts).toEqual(Object.fromEntries(ids.map((i) => [mail(`m${i}`), 1])));
+    expect(d.vendor.resources.filter((r) => r.kind === 'message')).toEqual([]);
+    const outbox = await d.db.sql<{ state: string; child_run_id: string }[]>`select state, child_run_id from outbox where workflow = 'WF36_Send_Email'`;
+    expect(outbox).toHaveLength(8);
+    expect(new Set(outbox.map((o) => o.child_run_id)).size).toBe(4); // both sweeps' actions point at the same four runs
   });
 });
