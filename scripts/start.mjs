@@ -38,11 +38,29 @@ const STANDIN_PORT = standinPort('VENDOR_STANDIN_PORT', 4010);
 const STRIPE_STANDIN_PORT = standinPort('STRIPE_STANDIN_PORT', 4011);
 const POSTMARK_STANDIN_PORT = standinPort('POSTMARK_STANDIN_PORT', 4012);
 
-/** True when something accepts TCP connections at the URL's host and port. */
-function answers(url, defaultPort) {
-  const { hostname, port } = new URL(url);
+/**
+ * The `host:port` pairs of a URL, without WHATWG's URL parser: a PostgreSQL failover pair
+ * (`postgres://h1:5432,h2:5433/revos?target_session_attrs=read-write`) lists several, which `new URL` refuses.
+ */
+function hostsOf(url, defaultPort) {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
+  const hosts = authority.slice(authority.lastIndexOf('@') + 1);
+  return hosts.split(',').map((entry) => {
+    const match = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(entry);
+    const host = (match?.[1] || '127.0.0.1').replace(/^\[|\]$/g, '');
+    return { host, port: Number(match?.[2] || defaultPort) };
+  });
+}
+
+/** True when something accepts TCP connections at one of the URL's hosts (any host of a failover list). */
+async function answers(url, defaultPort) {
+  const answered = await Promise.all(hostsOf(url, defaultPort).map(({ host, port }) => answersAt(host, port)));
+  return answered.some(Boolean);
+}
+
+function answersAt(host, port) {
   return new Promise((done) => {
-    const socket = createConnection({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || defaultPort) });
+    const socket = createConnection({ host, port });
     const finish = (ok) => {
       socket.destroy();
       done(ok);

@@ -48,4 +48,22 @@ describe('npm start: the stand-ins\' ports', () => {
     expect(output).toMatch(new RegExp(`"url":"http://127\\.0\\.0\\.1:${stripePort}","msg":"payments are simulated`));
     expect(code).toBe(78);
   }, 60_000);
+
+  it('accepts a multi-host DATABASE_URL (a failover pair), which WHATWG\'s URL parser refuses', async () => {
+    const closed = await freePort();
+    const { code, output } = await runStart({
+      DATABASE_URL: `postgres://postgres@127.0.0.1:5432,127.0.0.1:${closed}/revos?target_session_attrs=read-write`,
+      VENDOR_STANDIN_PORT: '0',
+      STRIPE_STANDIN_PORT: '0',
+      POSTMARK_STANDIN_PORT: '0',
+      WORKFLOWS_MODULE: '/nonexistent/revos-workflows.js',
+      PORT: '0',
+      HEALTH_PORT: '0',
+    });
+    expect(output).not.toContain('Invalid URL');
+    expect(output).not.toContain('DATABASE_URL:');
+    // The stand-ins came up, so the launcher got past its "does PostgreSQL answer" check; the apps then stop (78).
+    expect(output).toContain('vendors are simulated');
+    expect(code).toBe(78);
+  }, 60_000);
 });
