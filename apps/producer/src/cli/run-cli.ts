@@ -28,7 +28,7 @@ import { workflows } from './workflows.js';
 /** Every command group, in the order `revos --help` lists them. */
 const GROUPS: CommandGroup[] = [tenants, enqueue, runs, tasks, policy, consents, effects, exportCommand, prune, workflows, email];
 
-const CONFIGURATION_NOTE = 'configuration comes from the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, WORKFLOWS_MODULE (see apps/producer/src/platform/env.ts)';
+const CONFIGURATION_NOTE = 'configuration comes from the environment: DATABASE_URL, DATABASE_POOLER, REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER, QUEUE_PREFIX, FAIR_SHARE, WORKFLOWS_MODULE (see apps/producer/src/platform/env.ts)';
 
 /** The usage text of one group, or of all. */
 export function usage(group?: CommandGroup): string {
