@@ -180,6 +180,10 @@ describe('revos CLI', () => {
     for (const group of ['tenants create', 'enqueue', 'runs show', 'tasks list', 'policy set', 'consents set', 'effects settle', 'export', 'prune']) {
       expect(all.stdout).toContain(`revos ${group}`);
     }
+    // The configuration note names the settings a CLI must share with its fleet.
+    for (const setting of ['DATABASE_URL', 'DATABASE_POOLER', 'REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_MASTER', 'QUEUE_PREFIX', 'FAIR_SHARE', 'WORKFLOWS_MODULE']) {
+      expect(all.stdout).toContain(setting);
+    }
     expect(runsHelp.code).toBe(0);
     expect(runsHelp.stdout).toContain('revos runs replay --failed');
     expect(runsHelp.stdout).not.toContain('revos tenants create');
