@@ -3,6 +3,7 @@
  * environment variable (`BENCH_N=2000`) or an argument (`npm run bench -- --n=2000`);
  * an argument wins. A bad value stops the run with the setting's name and the rule it broke.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 export const VARIANTS = [
@@ -11,6 +12,7 @@ export const VARIANTS = [
   'raw-effect',
   'graphile-worker-effect',
   'fleet',
+  'fleet-pgbouncer',
   'fleet-duplicates',
   'intake-duplicates',
   'idle-raw-noop',
@@ -27,8 +29,13 @@ export const VARIANTS = [
 export type Variant = (typeof VARIANTS)[number];
 /** Variants whose worker child is built from the runtime at BENCH_BASELINE (before/after in one run). */
 export const BASELINE_VARIANTS: ReadonlySet<Variant> = new Set(['fleet-baseline', 'idle-fleet-baseline']);
-/** Without --variants: everything but the baselines. */
-export const DEFAULT_VARIANTS: readonly Variant[] = VARIANTS.filter((v) => !BASELINE_VARIANTS.has(v));
+/** Debian's PgBouncer, which `fleet-pgbouncer` starts (scripts/ensure-topology-tools.sh installs it). */
+export const PGBOUNCER_BINARY = '/usr/sbin/pgbouncer';
+/**
+ * Without --variants: everything but the baselines, and `fleet-pgbouncer` only where PgBouncer is
+ * installed (named in --variants without it, the variant stops the run saying what to install).
+ */
+export const DEFAULT_VARIANTS: readonly Variant[] = VARIANTS.filter((v) => !BASELINE_VARIANTS.has(v) && (v !== 'fleet-pgbouncer' || existsSync(PGBOUNCER_BINARY)));
 
 const BenchEnv = z.object({
   /** Runs per throughput variant (fresh envelopes). */

@@ -83,6 +83,8 @@ export interface Ratios {
   fleet_over_fleet_baseline: number | null;
   /** fleet (fair-share priorities) / fleet-fifo (the plain lane): what fair share costs the worker. */
   fleet_over_fleet_fifo: number | null;
+  /** fleet-pgbouncer (the worker's DATABASE_URL through PgBouncer in transaction mode, unprepared statements) / fleet (direct). */
+  fleet_pgbouncer_over_fleet: number | null;
   idle_p99_fleet_minus_fleet_baseline_ms: number | null;
   idle_p99_fleet_minus_raw_effect_ms: number | null;
   idle_p99_fleet_minus_raw_noop_ms: number | null;
@@ -188,6 +190,7 @@ export function deriveRatios(report: BenchReport): Ratios {
     fleet_over_raw_noop: ratio(fleet, rawNoop),
     fleet_over_fleet_baseline: ratio(fleet, phase(report, 'fleet-baseline', 'fresh')),
     fleet_over_fleet_fifo: ratio(fleet, phase(report, 'fleet-fifo', 'fresh')),
+    fleet_pgbouncer_over_fleet: ratio(phase(report, 'fleet-pgbouncer', 'fresh'), fleet),
     idle_p99_fleet_minus_fleet_baseline_ms: p99Minus(idle('idle-fleet-baseline')),
     idle_p99_fleet_minus_raw_effect_ms: p99Minus(idle('idle-raw-effect')),
     idle_p99_fleet_minus_raw_noop_ms: p99Minus(idle('idle-raw-noop')),
@@ -270,6 +273,7 @@ function renderTargets(report: BenchReport, r: Ratios): string[] {
   lines.push(`| graphile-worker-effect / raw-effect (runs/s) | ${fmt(r.graphile_worker_effect_over_raw_effect, 3)} |`);
   lines.push(`| fleet / raw-insert (runs/s) | ${fmt(r.fleet_over_raw_insert, 3)} |`);
   lines.push(`| fleet / raw-noop (runs/s) | ${fmt(r.fleet_over_raw_noop, 3)} |`);
+  lines.push(`| fleet-pgbouncer / fleet: the worker through PgBouncer in transaction mode / direct (runs/s) | ${fmt(r.fleet_pgbouncer_over_fleet, 3)} |`);
   lines.push(`| duplicate absorbed at intake / fresh run through intake + worker (CPU) | ${fmt(r.intake_duplicate_cpu_fraction, 3)} |`);
   lines.push(`| idle p99: fleet − raw-noop (ms) | ${fmt(r.idle_p99_fleet_minus_raw_noop_ms)} |`);
   if (report.config.baseline) {

@@ -7,7 +7,7 @@
  *   node --conditions=@revos/source --import tsx bench/run.ts [--n=5000] [--variants=fleet,raw-insert]
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { acceptRun, migrateDatabase, upsertTenant, type Sql } from '@revos/db';
@@ -20,9 +20,10 @@ import postgres from 'postgres';
 import { decodeTime, ulid } from 'ulid';
 import { makeEnvelope } from '../test/support/harness.js';
 import { startVendorStandin, type VendorStandin } from '../test/support/vendor-standin.js';
+import { startPgBouncer, type PrivatePgBouncer } from '../test/support/pgbouncer.js';
 import { buildWorkerChild } from './build-child.js';
 import { intakeBody, openBenchIntake } from './intake.js';
-import { BASELINE_VARIANTS, DEFAULT_VARIANTS, loadEnv, type Variant } from './env.js';
+import { BASELINE_VARIANTS, DEFAULT_VARIANTS, loadEnv, PGBOUNCER_BINARY, type Variant } from './env.js';
 import { voiceVariant } from './voice.js';
 import { fairnessVariant } from './fairness.js';
 import { fairShareDesignsVariant } from './fair-share-designs.js';
@@ -110,6 +111,15 @@ async function createBenchDatabase(kind: WorkerKind): Promise<BenchDatabase> {
     await sql.end({ timeout: 5 });
   }
   return { name, url };
+}
+
+/** fleet-pgbouncer's pooler: PgBouncer in transaction mode on a free loopback port, in front of BENCH_PG_URL's server. */
+async function startBenchPgBouncer(): Promise<PrivatePgBouncer> {
+  if (!existsSync(PGBOUNCER_BINARY)) throw new Error(`fleet-pgbouncer: ${PGBOUNCER_BINARY} not found (install the Debian package pgbouncer: scripts/ensure-topology-tools.sh)`);
+  const server = new URL(env.BENCH_PG_URL);
+  const bouncer = await startPgBouncer({ serverHost: server.hostname, serverPort: Number(server.port || 5432), poolMode: 'transaction', poolSize: poolMax });
+  log(`fleet-pgbouncer: PgBouncer (transaction mode, ${poolMax} server connections) on 127.0.0.1:${bouncer.port}`);
+  return bouncer;
 }
 
 async function dropDatabase(name: string): Promise<void> {
@@ -213,7 +223,7 @@ async function fillFair(prefix: string, jobs: Iterable<BulkJob>): Promise<number
   return count;
 }
 
-const FAIR_FILLED: ReadonlySet<Variant> = new Set(['fleet', 'fleet-rss', 'fleet-baseline']);
+const FAIR_FILLED: ReadonlySet<Variant> = new Set(['fleet', 'fleet-pgbouncer', 'fleet-rss', 'fleet-baseline']);
 
 /**
  * graphile-worker's queue is its jobs table: the same envelopes as job payloads, added with its
@@ -384,6 +394,7 @@ const KIND: Record<Variant, WorkerKind> = {
   'raw-effect': 'raw-effect',
   'graphile-worker-effect': 'graphile-effect',
   fleet: 'fleet',
+  'fleet-pgbouncer': 'fleet',
   'fleet-duplicates': 'fleet',
   'intake-duplicates': 'fleet',
   'idle-raw-noop': 'raw-noop',
@@ -470,19 +481,34 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
     log(`${variant}: queued ${phases.map((p) => `${p.target} ${p.name}`).join(' + ')} in ${Math.round(performance.now() - t0)} ms`);
 
     vendor!.reset();
-    const child = startChild(childConfig(variant, kind, 'throughput', database.url, phases));
-    const { baseline_rss_mb } = await child.next('ready');
-    child.send({ type: 'start' });
-    const results: PhaseResult[] = [];
-    for (let i = 0; i < phases.length; i++) {
-      const { result } = await child.next('phase');
-      results.push(result);
-      log(
-        `${variant}/${result.name}: ${result.completed}/${result.target} in ${result.elapsed_ms} ms = ${round((result.completed / result.elapsed_ms) * 1000, 0)}/s, worker CPU ${result.cpu_ms_per_run} ms/run` +
-          ` (processing p50 ${result.processing.p50_ms} ms, p99 ${result.processing.p99_ms} ms; failed events ${result.failed}${result.timed_out ? '; TIMED OUT' : ''})`,
-      );
+    // fleet-pgbouncer: the same worker, its DATABASE_URL through a PgBouncer in transaction mode started
+    // here (as many server connections as the child's pool, so only the pooler differs); the database
+    // was created, migrated and filled direct, and is checked direct, as an operator's migration step runs.
+    const bouncer = variant === 'fleet-pgbouncer' ? await startBenchPgBouncer() : undefined;
+    let results: PhaseResult[];
+    let peak: number;
+    let baseline_rss_mb: number;
+    try {
+      const config = childConfig(variant, kind, 'throughput', bouncer ? bouncer.databaseUrl(database.name) : database.url, phases);
+      const child = startChild(bouncer ? { ...config, pooler: 'transaction' } : config);
+      ({ baseline_rss_mb } = await child.next('ready'));
+      child.send({ type: 'start' });
+      results = [];
+      for (let i = 0; i < phases.length; i++) {
+        const { result } = await child.next('phase');
+        results.push(result);
+        log(
+          `${variant}/${result.name}: ${result.completed}/${result.target} in ${result.elapsed_ms} ms = ${round((result.completed / result.elapsed_ms) * 1000, 0)}/s, worker CPU ${result.cpu_ms_per_run} ms/run` +
+            ` (processing p50 ${result.processing.p50_ms} ms, p99 ${result.processing.p99_ms} ms; failed events ${result.failed}${result.timed_out ? '; TIMED OUT' : ''})`,
+        );
+      }
+      peak = await stopChild(child);
+    } catch (error) {
+      if (bouncer) log(`${variant}: PgBouncer's log ends\n${bouncer.logTail()}`);
+      throw error;
+    } finally {
+      await bouncer?.stop();
     }
-    const peak = await stopChild(child);
     for (const [runs, rss, heap] of results[0]!.rss_checkpoints) log(`${variant}: after ${runs} runs peak RSS ${rss} MB, live heap after GC ${heap ?? '–'} MB`);
     let check: Check | null = null;
     if (CHECKED.has(kind)) {

@@ -112,6 +112,8 @@ export interface ChildConfig {
   mode: 'throughput' | 'idle';
   redisUrl: string;
   dbUrl: string;
+  /** DATABASE_POOLER of the worker child: `transaction` when dbUrl goes through PgBouncer in transaction mode. */
+  pooler?: 'none' | 'transaction';
   vendorUrl: string;
   concurrency: number;
   poolMax: number;

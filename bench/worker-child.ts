@@ -57,7 +57,7 @@ const rssTimer = setInterval(() => {
 
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 // graphile-worker brings its own pool (node-postgres); every other kind uses this one.
-const db: Db | undefined = config.kind === 'graphile-effect' ? undefined : createDb({ url: config.dbUrl, max: config.poolMax, applicationName: `revos-bench-${config.variant}` });
+const db: Db | undefined = config.kind === 'graphile-effect' ? undefined : createDb({ url: config.dbUrl, max: config.poolMax, applicationName: `revos-bench-${config.variant}`, pooler: config.pooler ?? 'none' });
 const sql = () => db!.sql;
 
 /** The adapter every effect variant calls the stand-in through, configured the same way. */
