@@ -254,9 +254,12 @@ log "docker-compose up -d --scale worker=3"
 compose up -d --scale worker=3 >"$work/scale.log" 2>&1 || { cat "$work/scale.log"; fail "docker-compose up --scale worker=3"; }
 workers=($(compose ps -q worker))
 [ ${#workers[@]} = 3 ] || fail "${#workers[@]} worker containers, not 3"
+# The log is read whole before grep: with pipefail, `docker logs | grep -q` fails when grep stops at the first
+# line and docker logs dies of SIGPIPE writing the rest (a worker that has logged runs since it started).
+worker_started() { local logs; logs="$(docker logs "$1" 2>&1)"; grep -q '"worker started"' <<<"$logs"; }
 for id in "${workers[@]}"; do
-  for _ in $(seq 1 60); do docker logs "$id" 2>&1 | grep -q '"worker started"' && break; sleep 0.5; done
-  docker logs "$id" 2>&1 | grep -q '"worker started"' || fail "worker $(docker inspect -f '{{.Name}}' "$id") did not start"
+  for _ in $(seq 1 60); do worker_started "$id" && break; sleep 0.5; done
+  worker_started "$id" || fail "worker $(docker inspect -f '{{.Name}}' "$id") did not start"
   [ "$(docker inspect -f '{{.State.Running}} {{.HostConfig.ReadonlyRootfs}} {{.Config.User}}' "$id")" = "true true node" ] \
     || fail "worker $id is not running read-only as node"
 done
