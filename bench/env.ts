@@ -25,6 +25,7 @@ export const VARIANTS = [
   'fleet-fifo',
   'fairness',
   'fair-share-designs',
+  'storage',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 /** Variants whose worker child is built from the runtime at BENCH_BASELINE (before/after in one run). */
@@ -47,6 +48,9 @@ const BenchEnv = z.object({
   BENCH_FAIRNESS_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
   /** `fairness`: how long the vendor stand-in takes to answer each send. */
   BENCH_FAIRNESS_VENDOR_MS: z.coerce.number().int().min(0).default(100),
+  /** `storage`: texts submitted through the API, and at what steady rate (texts per second). */
+  BENCH_STORAGE_N: z.coerce.number().int().min(100).default(6_000),
+  BENCH_STORAGE_RATE: z.coerce.number().int().min(1).max(2_000).default(100),
   /** Jobs in flight in the worker, for every variant. */
   BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   /** PostgreSQL connections of the worker child, the same for every variant; 0 means min(concurrency, 50). */

@@ -10,17 +10,11 @@
  * load runs three times, each on its own database and prefix: A alone, A + B with fair share, and
  * A + B with FAIR_SHARE=false (the first-in, first-out lane it replaced).
  */
-import { issueApiKey, setConsent, upsertTenant } from '@revos/db';
-import { loadProducerEnv, startProducerProcess } from '@revos/producer';
-import { createLogger } from '@revos/runtime';
-import postgres from 'postgres';
-import { spawnTs } from '../test/support/processes.js';
-import { startVendorStandin } from '../test/support/vendor-standin.js';
 import { round, summarise, type LatencySummary } from './shared.js';
+import { startTextFleet } from './text-fleet.js';
 
 const TENANT_A = 't_bench_busy';
 const TENANT_B = 't_bench_quiet';
-const SUBJECT = 'p_bench';
 const SMS_BUDGET_MS = 8_000;
 
 export interface FairnessPass {
@@ -81,54 +75,14 @@ export async function fairnessVariant(d: FairnessBenchDeps): Promise<FairnessRes
 
 async function onePass(d: FairnessBenchDeps, name: FairnessPass['name'], fairShare: boolean, withB: boolean): Promise<FairnessPass> {
   const { dbUrl, prefix } = await d.resources();
-  const vendor = await startVendorStandin({ answerDelayMs: d.vendorMs });
-  const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
-  const keys: Record<string, string> = {};
-  for (const tenant of [TENANT_A, TENANT_B]) {
-    await upsertTenant(sql, { tenantId: tenant, name: tenant, config: { sms_from: '+15550000001', practice_name: 'Bench Practice', timezone: 'America/New_York', sms_mps: { '+15550000001': 10_000 } } });
-    await setConsent(sql, { tenantId: tenant, subjectId: SUBJECT, channel: 'sms', status: 'allow', source: 'bench' });
-    keys[tenant] = (await issueApiKey(sql, tenant, 'bench')).api_key;
-  }
-  const fair = fairShare ? 'true' : 'false';
-  const worker = await spawnTs(
-    'test/support/worker-process.ts',
-    {
-      DATABASE_URL: dbUrl,
-      MIGRATE_ON_START: 'false',
-      QUEUE_PREFIX: prefix,
-      REDIS_URL: d.redisUrl,
-      WORKER_LANES: 'interactive',
-      HEALTH_PORT: '0',
-      LOG_LEVEL: 'warn',
-      FAIR_SHARE: fair,
-      TWILIO_BASE_URL: vendor.url,
-      PMS_BASE_URL: `${vendor.url}/pms`,
-    },
-    /"ready":true/,
-  );
-  const producer = await startProducerProcess(
-    loadProducerEnv({ DATABASE_URL: dbUrl, REDIS_URL: d.redisUrl, QUEUE_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', MIGRATE_ON_START: 'false', LOG_LEVEL: 'warn', FAIR_SHARE: fair }),
-    { log: createLogger({ level: 'warn' }) },
-  );
-  const submit = async (tenant: string, n: number): Promise<void> => {
-    const res = await fetch(`${producer.url}/v1/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[tenant]}` },
-      body: JSON.stringify({
-        meta: { workflow_name: 'WF30_Send_SMS', trigger_source: 'ui', trigger_id: `${name}-${tenant}-${n}`, environment: 'staging', privacy_mode: 'standard' },
-        subject: { patient_id: SUBJECT },
-        payload: { to: '+15551230000', template: 'appointment_confirmation' },
-      }),
-    });
-    const answer = await res.text();
-    if (res.status !== 202) throw new Error(`POST /v1/runs answered ${res.status} for ${tenant}: ${answer.slice(0, 500)}`);
-  };
+  const fleet = await startTextFleet({ dbUrl, prefix, redisUrl: d.redisUrl, tenants: [TENANT_A, TENANT_B], vendorMs: d.vendorMs, fairShare });
+  const { sql } = fleet;
   try {
     let next = 0;
     let aDone = false;
     const aSubmitting = Promise.all(
       Array.from({ length: d.submitters }, async () => {
-        while (next < d.n) await submit(TENANT_A, next++);
+        while (next < d.n) await fleet.submit(TENANT_A, `${name}-${TENANT_A}-${next++}`);
       }),
     ).then(() => {
       aDone = true;
@@ -138,15 +92,15 @@ async function onePass(d: FairnessBenchDeps, name: FairnessPass['name'], fairSha
       ? (async () => {
           // B keeps texting until A's backlog is gone (checked by A's runs still unfinished).
           for (;;) {
-            await submit(TENANT_B, b++);
+            await fleet.submit(TENANT_B, `${name}-${TENANT_B}-${b++}`);
             await new Promise((r) => setTimeout(r, d.intervalMs));
-            if (aDone && (await unfinished(sql, TENANT_A)) === 0) return;
+            if (aDone && (await fleet.unfinished(TENANT_A)) === 0) return;
           }
         })()
       : Promise.resolve();
     await aSubmitting;
     await bSubmitting;
-    while ((await unfinished(sql, TENANT_A)) > 0 || (await unfinished(sql, TENANT_B)) > 0) await new Promise((r) => setTimeout(r, 200));
+    while ((await fleet.unfinished(TENANT_A)) > 0 || (await fleet.unfinished(TENANT_B)) > 0) await new Promise((r) => setTimeout(r, 200));
     const [a] = await sql<{ runs: number; drain_s: number }[]>`
       select count(*)::int as runs, extract(epoch from (max(ended_at) - min(accepted_at)))::float8 as drain_s
         from workflow_runs where tenant_id = ${TENANT_A}`;
@@ -163,17 +117,8 @@ async function onePass(d: FairnessBenchDeps, name: FairnessPass['name'], fairSha
       b_over_budget: bMs.filter((ms) => ms > SMS_BUDGET_MS).length,
     };
   } finally {
-    await producer.close();
-    worker.child.kill('SIGTERM');
-    await worker.exited;
-    await vendor.close();
-    await sql.end({ timeout: 5 });
+    await fleet.close();
   }
-}
-
-async function unfinished(sql: postgres.Sql, tenant: string): Promise<number> {
-  const [row] = await sql<{ c: number }[]>`select count(*)::int as c from workflow_runs where tenant_id = ${tenant} and ended_at is null`;
-  return row!.c;
 }
 
 /** The markdown section of the fairness variant. */

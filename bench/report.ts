@@ -3,6 +3,7 @@ import { round, type LatencySummary, type PhaseResult, type WorkerKind } from '.
 import type { IntakePass } from './intake.js';
 import { renderVoice, type VoiceResult } from './voice.js';
 import { renderFairness, type FairnessResult } from './fairness.js';
+import { renderStorage, type StorageResult } from './storage.js';
 import { renderFairShareDesigns, type FairShareDesignsResult } from './fair-share-designs.js';
 
 export interface Check {
@@ -145,6 +146,7 @@ export interface BenchReport {
   /** The `voice` variant, when it ran. */
   voice?: VoiceResult;
   fairness?: FairnessResult;
+  storage?: StorageResult;
   fairShareDesigns?: FairShareDesignsResult;
   ratios?: Ratios;
 }
@@ -331,6 +333,7 @@ export function renderMarkdown(report: BenchReport): string {
   if (report.intake) lines.push(...renderIntake(report.intake));
   if (report.voice) lines.push(...renderVoice(report.voice));
   if (report.fairness) lines.push(...renderFairness(report.fairness));
+  if (report.storage) lines.push(...renderStorage(report.storage));
   if (report.fairShareDesigns) lines.push(...renderFairShareDesigns(report.fairShareDesigns));
   const checks = [...report.throughput, ...report.idle, ...(report.intake ? [report.intake] : [])].flatMap((t) => (t.check ? [t.check] : []));
   if (checks.length > 0) {

@@ -26,6 +26,7 @@ import { intakeBody, openBenchIntake } from './intake.js';
 import { BASELINE_VARIANTS, DEFAULT_VARIANTS, loadEnv, PGBOUNCER_BINARY, type Variant } from './env.js';
 import { voiceVariant } from './voice.js';
 import { fairnessVariant } from './fairness.js';
+import { storageVariant } from './storage.js';
 import { fairShareDesignsVariant } from './fair-share-designs.js';
 import { assignFairRound } from '@revos/runtime';
 import { deriveRatios, renderMarkdown, type BenchReport, type Check, type IdleResult, type IntakeDuplicatesResult, type ThroughputResult } from './report.js';
@@ -407,6 +408,7 @@ const KIND: Record<Variant, WorkerKind> = {
   'fleet-fifo': 'fleet',
   fairness: 'fleet',
   'fair-share-designs': 'raw-noop',
+  storage: 'fleet',
 };
 
 /**
@@ -438,9 +440,9 @@ async function exactlyOnceCheck(variant: Variant, kind: WorkerKind, dbUrl: strin
 }
 
 /**
- * Transactions committed in a variant's database (PostgreSQL counts them per database; read
- * after the worker exited, so its backends flushed their counts). Divided by the jobs, it says
- * how well group commit shares one commit among runs; it includes the set-up's few.
+ * Transactions committed in a variant's database so far (PostgreSQL counts them per database). Read
+ * before the worker starts and after it exited (its backends flushed their counts), the difference
+ * divided by the jobs says how well group commit shares one commit among runs.
  */
 async function committedTransactions(dbUrl: string): Promise<number> {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
@@ -480,6 +482,8 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
     if (phases[1]) await fill(phases[1].prefix, duplicateJobs(envelopes, copies));
     log(`${variant}: queued ${phases.map((p) => `${p.target} ${p.name}`).join(' + ')} in ${Math.round(performance.now() - t0)} ms`);
 
+    // The fill's own commits (the fleet's intake rows, graphile-worker's job rows) are not the worker's.
+    const commitsBeforeWorker = await committedTransactions(database.url);
     vendor!.reset();
     // fleet-pgbouncer: the same worker, its DATABASE_URL through a PgBouncer in transaction mode started
     // here (as many server connections as the child's pool, so only the pooler differs); the database
@@ -520,9 +524,9 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
       await sql.end({ timeout: 5 });
       if (row!.c !== total) log(`${variant}: bench_log holds ${row!.c} rows, expected ${total}`);
     }
-    const commits = await committedTransactions(database.url);
+    const commits = (await committedTransactions(database.url)) - commitsBeforeWorker;
     const runs = phases.reduce((sum, p) => sum + p.target, 0);
-    log(`${variant}: ${commits} transactions committed in its database, ${round(commits / runs, 2)} per job`);
+    log(`${variant}: ${commits} transactions committed in its database while the worker ran, ${round(commits / runs, 2)} per job`);
     return { variant, kind, phases: results, peak_rss_mb: peak, baseline_rss_mb, check, db_commits_per_job: round(commits / runs, 3) };
   });
 }
@@ -756,6 +760,14 @@ async function main(): Promise<void> {
           log,
         }),
       );
+    } else if (variant === 'storage') {
+      report.storage = await withResources(async (own) => {
+        const database = await createBenchDatabase('fleet');
+        own.dbs.push(database.name);
+        const prefix = newPrefix();
+        own.prefixes.push(prefix);
+        return storageVariant({ dbUrl: database.url, prefix, redisUrl: env.BENCH_REDIS_URL, n: env.BENCH_STORAGE_N, ratePerS: env.BENCH_STORAGE_RATE, log });
+      });
     } else if (variant === 'intake-duplicates') report.intake = await intakeDuplicatesVariant();
     else if (variant.startsWith('idle-')) report.idle.push(await idleVariant(variant));
     else report.throughput.push(await throughputVariant(variant, runsOf(variant)));

@@ -133,7 +133,8 @@ describe('revos CLI', () => {
     const detail = JSON.parse(show.stdout);
     expect(detail.run).toMatchObject({ workflow_run_id: queued.workflow_run_id, status: 'ok' });
     expect(detail.events.map((e: { event_type: string }) => e.event_type)).toEqual(['note.added']);
-  });
+    // Seven CLI processes, each a cold Node start: on a loaded 2-core machine they took over 30 s in all.
+  }, 90_000);
 
   it('exits 2 naming the missing or bad argument on usage errors', async () => {
     const [noTenant, noRunId, noCommand, unknownOption, badTenantId] = await Promise.all([
