@@ -69,10 +69,18 @@ async function waitForEvent(runId: string, type: string) {
   throw new Error(`no ${type} event for ${runId}`);
 }
 
-/** The run's job in the lane's delayed set (what Bull Board lists as delayed). */
+/**
+ * The run's job in the lane's delayed set (what Bull Board lists as delayed), waited for up to 5 s: the
+ * worker commits the deferral's event before it moves the job to delayed, so the event can be seen first.
+ */
 async function delayedJob(runId: string) {
-  const delayed = await h.queues.interactive.getDelayed();
-  return delayed.find((j) => j.data?.meta?.workflow_run_id === runId);
+  for (let i = 0; i < 200; i++) {
+    const delayed = await h.queues.interactive.getDelayed();
+    const job = delayed.find((j) => j.data?.meta?.workflow_run_id === runId);
+    if (job) return job;
+    await sleep(25);
+  }
+  return undefined;
 }
 
 const sentTo = (number: string) => h.vendor.resources.filter((r) => r.kind === 'message' && r.fields['to'] === number);
