@@ -168,6 +168,15 @@ async function withResources<T>(body: (own: { dbs: string[]; prefixes: string[] 
   }
 }
 
+/** A fresh database and BullMQ prefix, both owned (removed afterwards) by `own`. */
+async function ownDatabaseAndPrefix(own: { dbs: string[]; prefixes: string[] }, kind: WorkerKind): Promise<{ dbUrl: string; prefix: string }> {
+  const database = await createBenchDatabase(kind);
+  own.dbs.push(database.name);
+  const prefix = newPrefix();
+  own.prefixes.push(prefix);
+  return { dbUrl: database.url, prefix };
+}
+
 // ---------------------------------------------------------------------------- producer side
 
 function benchEnvelope(n: number): Envelope {
@@ -541,15 +550,12 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
 async function intakeDuplicatesVariant(): Promise<IntakeDuplicatesResult> {
   const variant: Variant = 'intake-duplicates';
   return withResources(async (own) => {
-    const database = await createBenchDatabase('fleet');
-    own.dbs.push(database.name);
-    const prefix = newPrefix();
-    own.prefixes.push(prefix);
+    const { dbUrl, prefix } = await ownDatabaseAndPrefix(own, 'fleet');
     const warmup = env.BENCH_WARMUP;
     const total = warmup + (env.BENCH_DUPLICATES_N || env.BENCH_N);
     const copies = env.BENCH_DELIVERIES - 1;
     const bodies = Array.from({ length: total }, (_, i) => intakeBody(benchEnvelope(i)));
-    const intake = openBenchIntake({ dbUrl: database.url, redisUrl: env.BENCH_REDIS_URL, prefix, concurrency: env.BENCH_CONCURRENCY, vendorDedupes: env.BENCH_VENDOR_DEDUPES });
+    const intake = openBenchIntake({ dbUrl: dbUrl, redisUrl: env.BENCH_REDIS_URL, prefix, concurrency: env.BENCH_CONCURRENCY, vendorDedupes: env.BENCH_VENDOR_DEDUPES });
     try {
       const fresh = await intake.pass('fresh', bodies, 1);
       log(`${variant}/intake fresh: ${total} submissions in ${fresh.pass.elapsed_ms} ms = ${fresh.pass.ms_per_submission} ms each, CPU ${fresh.pass.cpu_ms_per_submission} ms (answers ${JSON.stringify(fresh.pass.answers)})`);
@@ -557,7 +563,7 @@ async function intakeDuplicatesVariant(): Promise<IntakeDuplicatesResult> {
       for (const out of fresh.outcomes) if (out.ok) firstRunId.set(out.body.idempotency_key, out.body.workflow_run_id);
 
       vendor!.reset();
-      const child = startChild(childConfig(variant, 'fleet', 'throughput', database.url, [{ name: 'fresh', prefix, target: total, warmup, rssEvery: 0 }]));
+      const child = startChild(childConfig(variant, 'fleet', 'throughput', dbUrl, [{ name: 'fresh', prefix, target: total, warmup, rssEvery: 0 }]));
       await child.next('ready');
       child.send({ type: 'start' });
       const { result: worker } = await child.next('phase');
@@ -569,7 +575,7 @@ async function intakeDuplicatesVariant(): Promise<IntakeDuplicatesResult> {
       const jobsAfter = await intake.jobCount();
       const absorbed = dups.outcomes.filter((out) => out.ok && out.httpStatus === 200 && out.body.status === 'duplicate' && firstRunId.get(out.body.idempotency_key) === out.body.workflow_run_id).length;
       log(`${variant}/intake duplicates: ${dups.pass.submissions} submissions in ${dups.pass.elapsed_ms} ms = ${dups.pass.ms_per_submission} ms each, CPU ${dups.pass.cpu_ms_per_submission} ms; ${absorbed} answered duplicate of the first run; jobs ${jobsBefore} → ${jobsAfter}`);
-      const check = await exactlyOnceCheck(variant, 'fleet', database.url, total);
+      const check = await exactlyOnceCheck(variant, 'fleet', dbUrl, total);
       const pass = check.pass && fresh.pass.answers['202'] === total && absorbed === dups.pass.submissions && jobsAfter === jobsBefore;
       log(`${variant}: exactly-once ${pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, expected ${total}; every repeat absorbed at intake: ${absorbed === dups.pass.submissions && jobsAfter === jobsBefore})`);
       return { variant, envelopes: total, copies, fresh_intake: fresh.pass, worker, duplicates: dups.pass, jobs_before: jobsBefore, jobs_after: jobsAfter, absorbed, check: { ...check, pass } };
@@ -582,12 +588,9 @@ async function intakeDuplicatesVariant(): Promise<IntakeDuplicatesResult> {
 async function idleVariant(variant: Variant): Promise<IdleResult> {
   const kind = KIND[variant];
   return withResources(async (own) => {
-    const database = await createBenchDatabase(kind);
-    own.dbs.push(database.name);
-    const prefix = newPrefix();
-    own.prefixes.push(prefix);
+    const { dbUrl, prefix } = await ownDatabaseAndPrefix(own, kind);
     vendor!.reset();
-    const child = startChild(childConfig(variant, kind, 'idle', database.url, [{ name: 'idle', prefix, target: 0, warmup: 0, rssEvery: 0 }]));
+    const child = startChild(childConfig(variant, kind, 'idle', dbUrl, [{ name: 'idle', prefix, target: 0, warmup: 0, rssEvery: 0 }]));
     const { baseline_rss_mb } = await child.next('ready');
     child.send({ type: 'start' });
     await child.next('running');
@@ -595,7 +598,7 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
     const queue = new Queue(BENCH_QUEUE, { connection: redis, prefix });
     // The fleet runs only accepted runs: each arrival is accepted, then enqueued, as the producer does
     // (its latency counts from the envelope's stamp, so it includes the acceptance's commit).
-    const acceptor = kind === 'fleet' ? postgres(database.url, { max: 8, onnotice: () => {} }) : undefined;
+    const acceptor = kind === 'fleet' ? postgres(dbUrl, { max: 8, onnotice: () => {} }) : undefined;
     const intervalMs = 1000 / env.BENCH_IDLE_RATE;
     const warmup = Math.round(env.BENCH_IDLE_WARMUP_SECONDS * env.BENCH_IDLE_RATE);
     const total = warmup + Math.round(env.BENCH_IDLE_SECONDS * env.BENCH_IDLE_RATE);
@@ -635,7 +638,7 @@ async function idleVariant(variant: Variant): Promise<IdleResult> {
     log(`${variant}: ${measured.length} runs at ${achievedRate}/s: enqueue→completed p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms (max ${latency.max_ms}; failed events ${failed}); p50 by second ${p50BySecond.join(', ')}`);
     let check: Check | null = null;
     if (CHECKED.has(kind)) {
-      check = await exactlyOnceCheck(variant, kind, database.url, total);
+      check = await exactlyOnceCheck(variant, kind, dbUrl, total);
       log(`${variant}: exactly-once ${check.pass ? 'PASS' : 'FAIL'} (vendor calls ${check.vendor_calls}, events ${check.events}, expected ${total})`);
     }
     return { variant, kind, rate_target: env.BENCH_IDLE_RATE, rate_achieved: achievedRate, enqueued: total, warmup, completed: samples.length, failed, latency, p50_by_second_ms: p50BySecond, peak_rss_mb: peak, baseline_rss_mb, check };
@@ -723,22 +726,13 @@ async function main(): Promise<void> {
   for (const variant of variants) {
     if (interrupted) break;
     if (variant === 'voice') report.voice = await withResources(async (own) => {
-      const database = await createBenchDatabase('fleet');
-      own.dbs.push(database.name);
-      const prefix = newPrefix();
-      own.prefixes.push(prefix);
-      return voiceVariant({ dbUrl: database.url, prefix, redisUrl: env.BENCH_REDIS_URL, vendorUrl: vendor!.url, calls: env.BENCH_VOICE_CALLS, log });
+      const { dbUrl, prefix } = await ownDatabaseAndPrefix(own, 'fleet');
+      return voiceVariant({ dbUrl, prefix, redisUrl: env.BENCH_REDIS_URL, vendorUrl: vendor!.url, calls: env.BENCH_VOICE_CALLS, log });
     });
     else if (variant === 'fairness') {
       report.fairness = await withResources(async (own) =>
         fairnessVariant({
-          resources: async () => {
-            const database = await createBenchDatabase('fleet');
-            own.dbs.push(database.name);
-            const prefix = newPrefix();
-            own.prefixes.push(prefix);
-            return { dbUrl: database.url, prefix };
-          },
+          resources: () => ownDatabaseAndPrefix(own, 'fleet'),
           redisUrl: env.BENCH_REDIS_URL,
           n: env.BENCH_FAIRNESS_N,
           intervalMs: env.BENCH_FAIRNESS_INTERVAL_MS,
@@ -762,11 +756,8 @@ async function main(): Promise<void> {
       );
     } else if (variant === 'storage') {
       report.storage = await withResources(async (own) => {
-        const database = await createBenchDatabase('fleet');
-        own.dbs.push(database.name);
-        const prefix = newPrefix();
-        own.prefixes.push(prefix);
-        return storageVariant({ dbUrl: database.url, prefix, redisUrl: env.BENCH_REDIS_URL, n: env.BENCH_STORAGE_N, ratePerS: env.BENCH_STORAGE_RATE, log });
+        const { dbUrl, prefix } = await ownDatabaseAndPrefix(own, 'fleet');
+        return storageVariant({ dbUrl, prefix, redisUrl: env.BENCH_REDIS_URL, n: env.BENCH_STORAGE_N, ratePerS: env.BENCH_STORAGE_RATE, log });
       });
     } else if (variant === 'intake-duplicates') report.intake = await intakeDuplicatesVariant();
     else if (variant.startsWith('idle-')) report.idle.push(await idleVariant(variant));

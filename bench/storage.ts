@@ -58,7 +58,6 @@ interface Sizes {
 }
 
 async function sizes(sql: postgres.Sql): Promise<Sizes> {
-  await sql`select pg_stat_force_next_flush()`.catch(() => {});
   const rows = await sql<{ table: string; heap_bytes: string; index_bytes: string; toast_bytes: string }[]>`
     select c.relname as table,
            pg_relation_size(c.oid) as heap_bytes,
