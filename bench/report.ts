@@ -135,6 +135,8 @@ export interface BenchReport {
     idle_seconds: number;
     idle_warmup_seconds: number;
     log_level: string;
+    /** Who keeps the planner's statistics fresh: the server's autovacuum, or the bench standing in for it. */
+    autoanalyze?: string;
     variants: string[];
     /** The ref (and commit) the *-baseline variants' runtime was built from, when they ran. */
     baseline: string | null;
@@ -298,7 +300,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     `N = ${c.n} timed runs per throughput variant after ${c.warmup} untimed warm-up runs (fleet-duplicates: ${c.duplicates_n} envelopes × ${c.deliveries} deliveries; ` +
       `fleet-rss: ${c.rss_n}), concurrency ${c.concurrency}, ` +
-      `PostgreSQL pool ${c.pg_pool}, ${c.redis_connections}, fleet log level ${c.log_level}. ` +
+      `PostgreSQL pool ${c.pg_pool}, ${c.redis_connections}, fleet log level ${c.log_level}, statistics: ${c.autoanalyze ?? 'not recorded'}. ` +
       `Idle latency: ${c.idle_rate} runs/s for ${c.idle_seconds} s after a ${c.idle_warmup_seconds} s warm-up.`,
     '',
   );

@@ -21,6 +21,7 @@ import { decodeTime, ulid } from 'ulid';
 import { makeEnvelope } from '../test/support/harness.js';
 import { startVendorStandin, type VendorStandin } from '../test/support/vendor-standin.js';
 import { startPgBouncer, type PrivatePgBouncer } from '../test/support/pgbouncer.js';
+import { serverRunsAutovacuum, startAutoAnalyze, type AutoAnalyzer } from './autoanalyze.js';
 import { buildWorkerChild } from './build-child.js';
 import { intakeBody, openBenchIntake } from './intake.js';
 import { BASELINE_VARIANTS, DEFAULT_VARIANTS, loadEnv, PGBOUNCER_BINARY, type Variant } from './env.js';
@@ -74,6 +75,9 @@ let baselineScript = '';
 let currentChild: ChildProcess | undefined;
 let interrupted = false;
 let baselineCommit: string | null = null;
+/** Set at start when the server runs without autovacuum: the bench then analyzes each variant's database itself (autoanalyze.ts). */
+let emulateAutoanalyze = false;
+const AUTOANALYZE_EVERY_MS = 2_000;
 
 function log(line: string): void {
   console.log(`[bench] ${line}`);
@@ -156,22 +160,39 @@ async function deleteKeys(prefix: string): Promise<void> {
 const newPrefix = () => `revos-bench-${ulid().toLowerCase()}`;
 
 /** Cleanup that runs whatever happened to the variant. */
-async function withResources<T>(body: (own: { dbs: string[]; prefixes: string[] }) => Promise<T>): Promise<T> {
-  const own = { dbs: [] as string[], prefixes: [] as string[] };
+interface Owned {
+  dbs: string[];
+  prefixes: string[];
+  analyzers: AutoAnalyzer[];
+}
+
+async function withResources<T>(body: (own: Owned) => Promise<T>): Promise<T> {
+  const own: Owned = { dbs: [], prefixes: [], analyzers: [] };
   try {
     return await body(own);
   } finally {
     if (currentChild && currentChild.exitCode === null && currentChild.signalCode === null) currentChild.kill('SIGKILL');
     currentChild = undefined;
+    for (const analyzer of own.analyzers) {
+      const analyzed = await analyzer.stop().catch(() => 0);
+      if (analyzed > 0) log(`autoanalyze: ${analyzed} tables analyzed during the variant`);
+    }
     for (const prefix of own.prefixes) await deleteKeys(prefix).catch((e: unknown) => log(`could not clean ${prefix}: ${String(e)}`));
     for (const db of own.dbs) await dropDatabase(db).catch((e: unknown) => log(`could not drop ${db}: ${String(e)}`));
   }
 }
 
-/** A fresh database and BullMQ prefix, both owned (removed afterwards) by `own`. */
-async function ownDatabaseAndPrefix(own: { dbs: string[]; prefixes: string[] }, kind: WorkerKind): Promise<{ dbUrl: string; prefix: string }> {
+/** A fresh database owned (dropped afterwards) by `own`, analyzed as autovacuum would where the server does not. */
+async function ownDatabase(own: Owned, kind: WorkerKind): Promise<BenchDatabase> {
   const database = await createBenchDatabase(kind);
   own.dbs.push(database.name);
+  if (emulateAutoanalyze) own.analyzers.push(startAutoAnalyze(database.url, AUTOANALYZE_EVERY_MS, log));
+  return database;
+}
+
+/** A fresh database and BullMQ prefix, both owned (removed afterwards) by `own`. */
+async function ownDatabaseAndPrefix(own: Owned, kind: WorkerKind): Promise<{ dbUrl: string; prefix: string }> {
+  const database = await ownDatabase(own, kind);
   const prefix = newPrefix();
   own.prefixes.push(prefix);
   return { dbUrl: database.url, prefix };
@@ -470,8 +491,7 @@ const CHECKED: ReadonlySet<WorkerKind> = new Set(['fleet', 'raw-effect', 'graphi
 async function throughputVariant(variant: Variant, n: number): Promise<ThroughputResult> {
   const kind = KIND[variant];
   return withResources(async (own) => {
-    const database = await createBenchDatabase(kind);
-    own.dbs.push(database.name);
+    const database = await ownDatabase(own, kind);
     const warmup = env.BENCH_WARMUP;
     const total = warmup + n;
     const envelopes = Array.from({ length: total }, (_, i) => benchEnvelope(i)).map((e) => parseEnvelope(e));
@@ -522,7 +542,12 @@ async function throughputVariant(variant: Variant, n: number): Promise<Throughpu
     } finally {
       await bouncer?.stop();
     }
-    for (const [runs, rss, heap] of results[0]!.rss_checkpoints) log(`${variant}: after ${runs} runs peak RSS ${rss} MB, live heap after GC ${heap ?? '–'} MB`);
+    let previous = [0, 0];
+    for (const [runs, rss, heap, atMs] of results[0]!.rss_checkpoints) {
+      const segment = round(((runs - previous[0]!) / (atMs - previous[1]!)) * 1000, 0);
+      log(`${variant}: after ${runs} runs peak RSS ${rss} MB, live heap after GC ${heap ?? '–'} MB; ${segment} runs/s since the last checkpoint`);
+      previous = [runs, atMs];
+    }
     let check: Check | null = null;
     if (CHECKED.has(kind)) {
       check = await exactlyOnceCheck(variant, kind, database.url, total);
@@ -689,6 +714,8 @@ async function main(): Promise<void> {
     currentChild?.kill('SIGKILL');
   });
   await sweepStaleDatabases();
+  emulateAutoanalyze = !(await serverRunsAutovacuum(admin));
+  if (emulateAutoanalyze) log(`PostgreSQL runs with autovacuum = off: each variant's database is analyzed as autovacuum would (every ${AUTOANALYZE_EVERY_MS} ms, past its default thresholds)`);
   childScript = (await buildWorkerChild()).file;
   if (variants.some((v) => BASELINE_VARIANTS.has(v))) {
     const baseline = await buildWorkerChild(env.BENCH_BASELINE);
@@ -713,6 +740,7 @@ async function main(): Promise<void> {
       idle_seconds: env.BENCH_IDLE_SECONDS,
       idle_warmup_seconds: env.BENCH_IDLE_WARMUP_SECONDS,
       log_level: 'warn',
+      autoanalyze: emulateAutoanalyze ? `emulated every ${AUTOANALYZE_EVERY_MS} ms (the server runs without autovacuum)` : 'the server\'s autovacuum',
       variants: [...variants],
       baseline: baselineCommit ? `${env.BENCH_BASELINE} (${baselineCommit})` : null,
     },

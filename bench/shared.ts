@@ -146,8 +146,8 @@ export interface PhaseResult {
   timed_out: boolean;
   /** The worker process's CPU time (user + system) per timed run, in ms. */
   cpu_ms_per_run: number | null;
-  /** [timed completions, peak RSS so far (MB), live heap after a full GC (MB) or null] every `rssEvery` completions. */
-  rss_checkpoints: [number, number, number | null][];
+  /** [timed completions, peak RSS so far (MB), live heap after a full GC (MB) or null, ms since the clock started] every `rssEvery` completions. */
+  rss_checkpoints: [number, number, number | null, number][];
 }
 
 export type ChildMessage =

@@ -76,11 +76,11 @@ async function handWrittenEffect(envelope: Envelope, record: (key: string, data:
  * --expose-gc (fleet-rss does): a rising heap is a leak, a flat heap under a rising RSS is V8
  * keeping freed pages.
  */
-function rssCheckpoint(completed: number): [number, number, number | null] {
+function rssCheckpoint(completed: number, elapsedMs: number): [number, number, number | null, number] {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const usage = process.memoryUsage();
-  return [completed, mb(Math.max(peakRss, usage.rss)), gc ? mb(usage.heapUsed) : null];
+  return [completed, mb(Math.max(peakRss, usage.rss)), gc ? mb(usage.heapUsed) : null, Math.round(elapsedMs)];
 }
 
 /** One queue consumer, BullMQ or graphile-worker, seen the same way by the phases below. */
@@ -218,7 +218,7 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
   const startedAt = new Map<string, number>();
   const measured = phase.target - phase.warmup;
   const processing = new Float64Array(measured);
-  const rssCheckpoints: [number, number, number | null][] = [];
+  const rssCheckpoints: [number, number, number | null, number][] = [];
   let finished = 0;
   let completed = 0;
   let failed = 0;
@@ -249,7 +249,7 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
     if (finished >= phase.warmup) {
       if (t !== undefined && completed < processing.length) processing[completed] = now - t;
       completed += 1;
-      if (phase.rssEvery > 0 && completed % phase.rssEvery === 0) rssCheckpoints.push(rssCheckpoint(completed));
+      if (phase.rssEvery > 0 && completed % phase.rssEvery === 0) rssCheckpoints.push(rssCheckpoint(completed, now - t0));
     }
     onFinished();
   });

@@ -310,7 +310,8 @@ export async function invalidStoredOutputs(db: Db): Promise<{ run: string; issue
     .map((r) => ({ run: r.run, issues: r.result.ok ? null : r.result.issues }));
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+/** Removes every Redis key under a BullMQ prefix (what a test's own queues left). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);

@@ -31,6 +31,7 @@ import type { WorkerEnv } from './env.js';
 import { startHealthServer } from './health-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { emailServices } from './email-services.js';
+import { warnDatabaseSettings } from './database-settings-check.js';
 import { findUnservedVersions, warnUnservedVersions } from './version-check.js';
 
 export interface WorkerProcess {
@@ -101,6 +102,8 @@ export async function startWorkerProcess(env: WorkerEnv, options: StartOptions =
     dispatchPending({ db, queues, catalog, log, privacy, tracer }, { parentRunId, limit: 50, traceParent });
   // Before any lane starts: runs naming a version this release dropped would fail unknown_workflow.
   await warnUnservedVersions(db, catalog, log);
+  // Stale statistics keep the ledger's prepared statements on plans made for small tables.
+  await warnDatabaseSettings(db, log);
   const metrics = createWorkerMetrics(catalog.list(), { unservedVersions: () => findUnservedVersions(db, catalog) });
   const workers = new Map<Lane, Worker>();
   for (const lane of env.WORKER_LANES) {

@@ -2,3 +2,4 @@ export { startWorkerProcess, type StartOptions, type WorkerProcess } from './fle
 export { loadWorkerEnv, WorkerEnv } from './env.js';
 export { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 export { runWorkerMain, type WorkerMainOptions } from './run-main.js';
+export { findDatabaseSettingWarnings, warnDatabaseSettings, type DatabaseSettingWarning } from './database-settings-check.js';
