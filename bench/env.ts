@@ -23,6 +23,7 @@ export const VARIANTS = [
   'fleet-baseline',
   'idle-fleet-baseline',
   'fleet-fifo',
+  'fleet-paced',
   'fairness',
   'fair-share-designs',
   'storage',
@@ -35,8 +36,33 @@ export const PGBOUNCER_BINARY = '/usr/sbin/pgbouncer';
 /**
  * Without --variants: everything but the baselines, and `fleet-pgbouncer` only where PgBouncer is
  * installed (named in --variants without it, the variant stops the run saying what to install).
+ * What fair share and pacing cost (issue 27, item 6) is a few per cent, less than the difference between
+ * the first and the second of two back-to-back variants on this machine, so `fleet-fifo` and
+ * `fleet-paced` run A B B A and the report takes each one's median.
  */
-export const DEFAULT_VARIANTS: readonly Variant[] = VARIANTS.filter((v) => !BASELINE_VARIANTS.has(v) && (v !== 'fleet-pgbouncer' || existsSync(PGBOUNCER_BINARY)));
+const DEFAULT_ORDER: readonly Variant[] = [
+  'raw-noop',
+  'raw-insert',
+  'raw-effect',
+  'graphile-worker-effect',
+  'fleet',
+  'fleet-fifo',
+  'fleet-paced',
+  'fleet-paced',
+  'fleet-fifo',
+  'fleet-pgbouncer',
+  'fleet-duplicates',
+  'intake-duplicates',
+  'idle-raw-noop',
+  'idle-raw-effect',
+  'idle-fleet',
+  'voice',
+  'fleet-rss',
+  'fairness',
+  'fair-share-designs',
+  'storage',
+];
+export const DEFAULT_VARIANTS: readonly Variant[] = DEFAULT_ORDER.filter((v) => v !== 'fleet-pgbouncer' || existsSync(PGBOUNCER_BINARY));
 
 const BenchEnv = z.object({
   /** Runs per throughput variant (fresh envelopes). */
@@ -71,7 +97,7 @@ const BenchEnv = z.object({
   BENCH_IDLE_RATE: z.coerce.number().positive().max(2000).default(200),
   BENCH_IDLE_SECONDS: z.coerce.number().positive().max(120).default(5),
   BENCH_IDLE_WARMUP_SECONDS: z.coerce.number().min(0).max(30).default(1),
-  /** voice: calls measured at each concurrency level (1 and 50). */
+  /** voice: calls measured at each concurrency level (1, 50 and 100). */
   BENCH_VOICE_CALLS: z.coerce.number().int().min(50).max(20_000).default(500),
   /** fleet-rss: force a full GC at each checkpoint and report the live heap (leak check; flattens RSS). */
   BENCH_RSS_GC: z

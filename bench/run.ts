@@ -254,7 +254,7 @@ async function fillFair(prefix: string, jobs: Iterable<BulkJob>): Promise<number
   return count;
 }
 
-const FAIR_FILLED: ReadonlySet<Variant> = new Set(['fleet', 'fleet-pgbouncer', 'fleet-rss', 'fleet-baseline']);
+const FAIR_FILLED: ReadonlySet<Variant> = new Set(['fleet', 'fleet-pgbouncer', 'fleet-rss', 'fleet-baseline', 'fleet-paced']);
 
 /**
  * graphile-worker's queue is its jobs table: the same envelopes as job payloads, added with its
@@ -404,6 +404,7 @@ function childConfig(variant: Variant, kind: WorkerKind, mode: ChildConfig['mode
     concurrency: env.BENCH_CONCURRENCY,
     poolMax,
     vendorDedupes: env.BENCH_VENDOR_DEDUPES,
+    paced: variant === 'fleet-paced',
     phases,
     phaseTimeoutMs: phaseTimeoutMs(phases),
   };
@@ -436,6 +437,7 @@ const KIND: Record<Variant, WorkerKind> = {
   'fleet-baseline': 'fleet',
   'idle-fleet-baseline': 'fleet',
   'fleet-fifo': 'fleet',
+  'fleet-paced': 'fleet',
   fairness: 'fleet',
   'fair-share-designs': 'raw-noop',
   storage: 'fleet',

@@ -8,7 +8,8 @@
  * take the time from sending the request to having the TwiML (`total`), the run's own time in the
  * worker (`workflow`: its row's started_at → ended_at, claim to recorded outcome), and
  * `overhead = total − workflow`: intake, the queue, pickup, the reply's publication and delivery,
- * and the TwiML. p50/p99 at 1 and at 50 calls at once.
+ * and the TwiML. p50/p99 at 1, 50 and 100 calls at once (each call's next turn sent as soon as the last
+ * was answered: a caller who never pauses, so 50 such calls are a heavier load than 50 people talking).
  */
 import { randomBytes } from 'node:crypto';
 import { upsertTenant } from '@revos/db';
@@ -137,7 +138,7 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
 
   try {
     for (let i = 0; i < 20; i++) await call(); // warm-up: connections, JIT, the first subscription
-    const levels = [await level(1), await level(50)];
+    const levels = [await level(1), await level(50), await level(100)];
     return { variant: 'voice', budget_ms: 2_500, levels };
   } finally {
     await producer.close();

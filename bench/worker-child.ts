@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { createDb, type Db } from '@revos/db';
 import { toJobId, type Envelope } from '@revos/envelope';
 import { createLaneWorker, createLogger, TenantCache, WorkflowCatalog, type PipelineDeps } from '@revos/runtime';
-import { createTwilioSmsProvider, type SmsProvider } from '@revos/workflows';
+import { createSenderPacer, createTwilioSmsProvider, type SmsProvider } from '@revos/workflows';
 import { Worker, type Job } from 'bullmq';
 // graphile-worker is imported only by its own variant (below): loaded in every child, it added about
 // 20 MB to the fleet worker's RSS, which the production worker never loads.
@@ -185,7 +185,7 @@ function makeWorker(prefix: string): BenchWorker {
       const log = createLogger({ level: 'warn', base: { pid: process.pid, bench: config.variant } });
       const deps: PipelineDeps = {
         db: db!,
-        catalog: new WorkflowCatalog([benchWorkflow(sms, config.vendorDedupes)]),
+        catalog: new WorkflowCatalog([benchWorkflow(sms, config.vendorDedupes, config.paced ? createSenderPacer(redis, { prefix }) : undefined)]),
         tenants: new TenantCache(db!.sql, 5_000),
         workerId: `bench-${process.pid}`,
         log,

@@ -26,7 +26,7 @@ export * from './adapters/index.js';
 // Reconciliation answers from vendor lookups, for your own workflows' effects (EffectSpec.reconcile).
 export { bookingAnswer, twilioAnswer, type BookingRef, type TwilioCreatedRef } from './workflows/reconcile-answers.js';
 export type { WorkflowServices } from './workflows/services.js';
-export { createSenderPacer, type SenderPacer } from './pacing/index.js';
+export { createSenderPacer, SLOW_FACTOR, type SenderPacer } from './pacing/index.js';
 export { MAX_FOLLOW_UPS } from './workflows/WF42_Escalation_Follow_Up.js';
 export { WF07_Change_Policy, versionForRun } from './workflows/WF07_Change_Policy.js';
 export { WF60_Collect_Payment } from './workflows/WF60_Collect_Payment.js';
