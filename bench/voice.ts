@@ -17,6 +17,7 @@ import { loadProducerEnv, startProducerProcess, twilioSignature } from '@revos/p
 import { createLogger } from '@revos/runtime';
 import postgres from 'postgres';
 import { spawnTs } from '../test/support/processes.js';
+import { startCpuWindow } from './proc-cpu.js';
 import { round, summarise, type LatencySummary } from './shared.js';
 
 export const VOICE_TENANT = 't_bench_voice';
@@ -31,6 +32,10 @@ export interface VoiceLevel {
   total: LatencySummary;
   workflow: LatencySummary;
   overhead: LatencySummary;
+  /** Turns answered per second over the level (calls / wall time). */
+  turns_per_s: number;
+  /** CPU ms per turn by process: bench (the calling client and the producer), worker, postgres, redis; machine = all cores busy. */
+  cpu_ms_per_turn: Record<string, number>;
 }
 
 export interface VoiceResult {
@@ -101,6 +106,8 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
   const level = async (concurrency: number): Promise<VoiceLevel> => {
     const samples: Sample[] = [];
     let remaining = d.calls;
+    const cpu = startCpuWindow({ pids: { bench: process.pid, worker: worker.child.pid! }, commands: { postgres: 'postgres', redis: 'redis-server' } });
+    const startedAt = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (remaining > 0) {
@@ -109,6 +116,8 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
         }
       }),
     );
+    const wallMs = performance.now() - startedAt;
+    const cpuMs = cpu.stop();
     // The run's own time, from its row; a run that fell back may still be going: wait for it to end.
     const ids = samples.map((s) => s.runId);
     let rows: { workflow_run_id: string; workflow_ms: number | null }[] = [];
@@ -128,10 +137,13 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
       total: summarise(measured.map((s) => s.totalMs)),
       workflow: summarise(measured.map((s) => own.get(s.runId)!)),
       overhead: summarise(measured.map((s) => s.totalMs - own.get(s.runId)!)),
+      turns_per_s: round((samples.length / wallMs) * 1000, 1),
+      cpu_ms_per_turn: Object.fromEntries(Object.entries(cpuMs).map(([group, ms]) => [group, round(ms / samples.length, 2)])),
     };
     d.log(
       `voice@${concurrency}: ${result.calls} calls, ${result.answered} answered in time; total p50 ${result.total.p50_ms} / p99 ${result.total.p99_ms} ms, ` +
-        `workflow p50 ${result.workflow.p50_ms} / p99 ${result.workflow.p99_ms} ms, overhead p50 ${result.overhead.p50_ms} / p99 ${result.overhead.p99_ms} ms`,
+        `workflow p50 ${result.workflow.p50_ms} / p99 ${result.workflow.p99_ms} ms, overhead p50 ${result.overhead.p50_ms} / p99 ${result.overhead.p99_ms} ms; ` +
+        `${result.turns_per_s} turns/s, CPU ms per turn ${JSON.stringify(result.cpu_ms_per_turn)}`,
     );
     return result;
   };
@@ -151,11 +163,13 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
 /** The markdown section of the voice variant. */
 export function renderVoice(v: VoiceResult): string[] {
   const lines = ['## Voice turn (webhook → TwiML, request–reply)', ''];
-  lines.push('| concurrent calls | calls | answered in time | total p50 / p99 (ms) | workflow p50 / p99 (ms) | overhead p50 / p99 (ms) |');
-  lines.push('|---:|---:|---:|---:|---:|---:|');
+  lines.push('| concurrent calls | calls | answered in time | total p50 / p99 (ms) | workflow p50 / p99 (ms) | overhead p50 / p99 (ms) | turns/s | CPU ms per turn: bench (client + producer) / worker / PostgreSQL / Redis / all cores |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const l of v.levels) {
+    const c = l.cpu_ms_per_turn ?? {};
     lines.push(
-      `| ${l.concurrency} | ${l.calls} | ${l.answered} | ${round(l.total.p50_ms, 1)} / ${round(l.total.p99_ms, 1)} | ${round(l.workflow.p50_ms, 1)} / ${round(l.workflow.p99_ms, 1)} | ${round(l.overhead.p50_ms, 1)} / ${round(l.overhead.p99_ms, 1)} |`,
+      `| ${l.concurrency} | ${l.calls} | ${l.answered} | ${round(l.total.p50_ms, 1)} / ${round(l.total.p99_ms, 1)} | ${round(l.workflow.p50_ms, 1)} / ${round(l.workflow.p99_ms, 1)} | ${round(l.overhead.p50_ms, 1)} / ${round(l.overhead.p99_ms, 1)} | ` +
+        `${l.turns_per_s ?? '–'} | ${['bench', 'worker', 'postgres', 'redis', 'machine'].map((g) => c[g] ?? '–').join(' / ')} |`,
     );
   }
   lines.push('', '"overhead" = total − the run\'s own time in the worker (its row\'s started_at → ended_at): intake, queue, pickup, reply publication and delivery, TwiML.', '');
