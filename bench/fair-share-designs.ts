@@ -73,7 +73,7 @@ async function measure(redis: Redis, prefix: string, design: FairShareDesign['de
     for (const job of jobs) await redis.rpush(`${prefix}:feed:${job.tenant}`, job.id);
   } else {
     for (const job of jobs) {
-      const priority = design === 'rounds' ? (await assignFairRound(queue, prefix, job.tenant)).priority : undefined;
+      const priority = design === 'rounds' ? (await assignFairRound(queue, prefix, job.tenant, job.id)).priority : undefined;
       await queue.add('noop', { tenant: job.tenant }, { jobId: job.id, priority, removeOnComplete: true });
     }
   }

@@ -244,7 +244,7 @@ async function fillFair(prefix: string, jobs: Iterable<BulkJob>): Promise<number
   let count = 0;
   try {
     for (const job of jobs) {
-      const { priority } = await assignFairRound(queue, prefix, job.data.meta.tenant_id);
+      const { priority } = await assignFairRound(queue, prefix, job.data.meta.tenant_id, toJobId(job.data.meta.idempotency_key));
       await queue.add(job.name, job.data, { ...job.opts, priority });
       count += 1;
     }

@@ -1,8 +1,10 @@
 /**
  * The `voice` variant: what request–reply and the voice webhook add to a live call's turn.
  *
- * A real producer (HTTP, in this process) and a real worker process (realtime lane, the production
- * worker with its adapters pointed at the stand-in) share a fresh database and prefix. Each call is
+ * A real producer process (apps/producer's main, as deployed) and a real worker process (realtime lane,
+ * the production worker with its adapters pointed at the stand-in) share a fresh database and prefix;
+ * the calls are made from this process, as Twilio would from elsewhere. (Until issue 27 the producer ran
+ * inside this process, so the caller's own HTTP client and signing shared the producer's event loop.) Each call is
  * one signed `POST /webhooks/twilio/:tenant/voice?turn=1` with a SpeechResult ("talk to someone":
  * WF17 understands it, records the call's state and answers `<Dial>`, no vendor call). For each we
  * take the time from sending the request to having the TwiML (`total`), the run's own time in the
@@ -12,11 +14,11 @@
  * was answered: a caller who never pauses, so 50 such calls are a heavier load than 50 people talking).
  */
 import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { upsertTenant } from '@revos/db';
-import { loadProducerEnv, startProducerProcess, twilioSignature } from '@revos/producer';
-import { createLogger } from '@revos/runtime';
+import { twilioSignature } from '@revos/producer';
 import postgres from 'postgres';
-import { spawnTs } from '../test/support/processes.js';
+import { freePort, REPO_ROOT, spawnTs } from '../test/support/processes.js';
 import { startCpuWindow } from './proc-cpu.js';
 import { round, summarise, type LatencySummary } from './shared.js';
 
@@ -34,7 +36,7 @@ export interface VoiceLevel {
   overhead: LatencySummary;
   /** Turns answered per second over the level (calls / wall time). */
   turns_per_s: number;
-  /** CPU ms per turn by process: bench (the calling client and the producer), worker, postgres, redis; machine = all cores busy. */
+  /** CPU ms per turn by process: caller (this process's HTTP client), producer, worker, postgres, redis; machine = all cores busy. */
   cpu_ms_per_turn: Record<string, number>;
 }
 
@@ -83,10 +85,7 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
     },
     /"ready":true/,
   );
-  const producer = await startProducerProcess(
-    loadProducerEnv({ DATABASE_URL: d.dbUrl, REDIS_URL: d.redisUrl, QUEUE_PREFIX: d.prefix, PORT: '0', HOST: '127.0.0.1', MIGRATE_ON_START: 'false', LOG_LEVEL: 'warn', TWILIO_AUTH_TOKEN: TWILIO_TOKEN }),
-    { log: createLogger({ level: 'warn' }) },
-  );
+  const producer = await startProducerChild({ DATABASE_URL: d.dbUrl, REDIS_URL: d.redisUrl, QUEUE_PREFIX: d.prefix, MIGRATE_ON_START: 'false', LOG_LEVEL: 'warn', TWILIO_AUTH_TOKEN: TWILIO_TOKEN });
   const url = `${producer.url}/webhooks/twilio/${VOICE_TENANT}/voice?turn=1`;
 
   const call = async (): Promise<Sample> => {
@@ -106,7 +105,7 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
   const level = async (concurrency: number): Promise<VoiceLevel> => {
     const samples: Sample[] = [];
     let remaining = d.calls;
-    const cpu = startCpuWindow({ pids: { bench: process.pid, worker: worker.child.pid! }, commands: { postgres: 'postgres', redis: 'redis-server' } });
+    const cpu = startCpuWindow({ pids: { caller: process.pid, producer: producer.child.pid!, worker: worker.child.pid! }, commands: { postgres: 'postgres', redis: 'redis-server' } });
     const startedAt = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -153,23 +152,58 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
     const levels = [await level(1), await level(50), await level(100)];
     return { variant: 'voice', budget_ms: 2_500, levels };
   } finally {
-    await producer.close();
+    await producer.stop();
     worker.child.kill('SIGTERM');
     await worker.exited;
     await sql.end({ timeout: 5 });
   }
 }
 
+/**
+ * The producer as its own process on a free port, at LOG_LEVEL warn (it then prints nothing at start,
+ * so readiness is its /healthz answering).
+ */
+async function startProducerChild(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--conditions=@revos/source', '--import', 'tsx', 'apps/producer/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-4_000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let waited = 0; ; waited += 100) {
+    if (child.exitCode !== null) throw new Error(`voice: the producer exited before it was ready:\n${stderr}`);
+    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (waited > 60_000) {
+      child.kill('SIGKILL');
+      throw new Error(`voice: the producer did not answer /healthz in 60 s:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    child,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** The markdown section of the voice variant. */
 export function renderVoice(v: VoiceResult): string[] {
   const lines = ['## Voice turn (webhook → TwiML, request–reply)', ''];
-  lines.push('| concurrent calls | calls | answered in time | total p50 / p99 (ms) | workflow p50 / p99 (ms) | overhead p50 / p99 (ms) | turns/s | CPU ms per turn: bench (client + producer) / worker / PostgreSQL / Redis / all cores |');
+  lines.push('| concurrent calls | calls | answered in time | total p50 / p99 (ms) | workflow p50 / p99 (ms) | overhead p50 / p99 (ms) | turns/s | CPU ms per turn: caller / producer / worker / PostgreSQL / Redis / all cores |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const l of v.levels) {
     const c = l.cpu_ms_per_turn ?? {};
     lines.push(
       `| ${l.concurrency} | ${l.calls} | ${l.answered} | ${round(l.total.p50_ms, 1)} / ${round(l.total.p99_ms, 1)} | ${round(l.workflow.p50_ms, 1)} / ${round(l.workflow.p99_ms, 1)} | ${round(l.overhead.p50_ms, 1)} / ${round(l.overhead.p99_ms, 1)} | ` +
-        `${l.turns_per_s ?? '–'} | ${['bench', 'worker', 'postgres', 'redis', 'machine'].map((g) => c[g] ?? '–').join(' / ')} |`,
+        `${l.turns_per_s ?? '–'} | ${['caller', 'producer', 'worker', 'postgres', 'redis', 'machine'].map((g) => c[g] ?? '–').join(' / ')} |`,
     );
   }
   lines.push('', '"overhead" = total − the run\'s own time in the worker (its row\'s started_at → ended_at): intake, queue, pickup, reply publication and delivery, TwiML.', '');

@@ -6,7 +6,8 @@
  * order the runs were taken in: an order, not a time, so the assertions do not depend on the machine.
  */
 import { upsertTenant } from '@revos/db';
-import { createLaneQueues, defineWorkflow, enqueueRun, readFairShareBacklog, writeFairShareWeights, type LaneQueues } from '@revos/runtime';
+import { toJobId } from '@revos/envelope';
+import { createLaneQueues, defineWorkflow, enqueueRun, readFairShareBacklog, runJobsFoundQueued, writeFairShareWeights, type LaneQueues } from '@revos/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startHarness, TENANT_CONFIG, type Harness } from '../support/harness.js';
@@ -136,6 +137,40 @@ describe('fair share between tenants in a lane', () => {
     await drain(harness, 1);
     expect(await harness.queues.batch.getJobCountByTypes('prioritized', 'waiting')).toBe(0);
     expect(taken).toHaveLength(1);
+  });
+
+  it('a run added again while its job is in Redis is counted as found and spends none of its tenant\'s share', async () => {
+    const harness = await fleet();
+    const first = harness.envelope({ workflow: probe.name, tenantId: 't_busy', payload: { n: 1, p: 'normal' }, triggerId: 'again-1' });
+    const second = harness.envelope({ workflow: probe.name, tenantId: 't_busy', payload: { n: 2, p: 'normal' }, triggerId: 'again-2' });
+    for (const e of [first, second]) await harness.accept(e, 'batch');
+    const before = runJobsFoundQueued();
+    await enqueueRun(harness.queues, harness.catalog, first);
+    expect(runJobsFoundQueued()).toBe(before);
+    // Three adds of the same job: BullMQ keeps the first; the tenant's clock stays where one run left it.
+    await enqueueRun(harness.queues, harness.catalog, first);
+    await enqueueRun(harness.queues, harness.catalog, first);
+    expect(runJobsFoundQueued()).toBe(before + 2);
+    await enqueueRun(harness.queues, harness.catalog, second);
+    const priorities = await Promise.all([first, second].map(async (e) => (await harness.queues.batch.getJob(toJobId(e.meta.idempotency_key)))!.opts.priority));
+    // Rounds 0 and 1: the second run is the tenant's next, not its fourth.
+    expect(priorities).toEqual([1, 2]);
+  });
+
+  it('with fair share off, an add that finds its job in Redis is counted too', async () => {
+    const harness = await fleet();
+    const fifo = createLaneQueues(harness.redis, harness.prefix, { fairShare: false });
+    try {
+      const envelope = harness.envelope({ workflow: probe.name, tenantId: 't_busy', payload: { n: 1, p: 'normal' }, triggerId: 'again-fifo' });
+      await harness.accept(envelope, 'batch');
+      const before = runJobsFoundQueued();
+      await enqueueRun(fifo, harness.catalog, envelope);
+      await enqueueRun(fifo, harness.catalog, envelope);
+      expect(runJobsFoundQueued()).toBe(before + 1);
+      expect(await harness.queues.batch.getJobCountByTypes('waiting', 'prioritized')).toBe(1);
+    } finally {
+      await Promise.all(Object.values(fifo).map((q) => q.close()));
+    }
   });
 
   it('with fair share off, the lane is first in, first out across tenants again', async () => {

@@ -3,7 +3,7 @@
  * worker: one call per attempt with its output contract. One registry per process (not prom-client's
  * global), so several workers in one process (tests) do not collide.
  */
-import type { AnyWorkflow, AttemptOutcome, Lane } from '@revos/runtime';
+import { runJobsFoundQueued, type AnyWorkflow, type AttemptOutcome, type Lane } from '@revos/runtime';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface WorkerMetrics {
@@ -71,11 +71,18 @@ export function createWorkerMetrics(workflows: readonly AnyWorkflow[] = [], sour
     labelNames: ['workflow'] as const,
     registers: [registry],
   });
+  let jobIdReported = 0;
   const duplicates = new Counter({
     name: 'revos_duplicates_absorbed_total',
-    help: 'Duplicate deliveries absorbed, by layer: ledger (the idempotency ledger answered noop)',
+    help: 'Duplicate deliveries absorbed, by layer: ledger (the idempotency ledger answered noop), jobid (a follow-up this worker added found its job already in Redis)',
     labelNames: ['layer'] as const,
     registers: [registry],
+    collect() {
+      // Counted where runs are added (queue/enqueue.ts); the series catches up at each scrape.
+      const found = runJobsFoundQueued();
+      this.inc({ layer: 'jobid' }, found - jobIdReported);
+      jobIdReported = found;
+    },
   });
   duplicates.inc({ layer: 'ledger' }, 0);
   const calls = new Counter({

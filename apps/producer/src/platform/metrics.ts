@@ -1,13 +1,13 @@
 /**
  * The producer's Prometheus metrics (GET /metrics). Fleet-level series live here because the
  * producer is the one process that sees intake and can look at every lane: intake outcomes,
- * duplicates absorbed at intake and by BullMQ's jobId, and, read at scrape time so a scrape always
+ * duplicates absorbed at intake and by the jobId of the runs it adds, and, read at scrape time so a scrape always
  * shows the present, queue depth and age per lane, the outbox lag, open tasks and unknown vendor outcomes. Run outcomes, durations and
  * vendor calls are counted by the workers that ran them (apps/worker/src/metrics.ts).
  */
 import { countOpenTasks, oldestWaitingRunByLane, outboxLagSeconds, type Db } from '@revos/db';
-import { LANES, readFairShareBacklog, type IntakeRepeatCache, type LaneQueues, type Logger, type RedisConnection } from '@revos/runtime';
-import { QueueEvents, type Queue } from 'bullmq';
+import { LANES, readFairShareBacklog, runJobsFoundQueued, type IntakeRepeatCache, type LaneQueues, type Logger, type RedisConnection } from '@revos/runtime';
+import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /** Job states reported per lane; `completed` is left out (bounded by retention, not work). */
@@ -56,11 +56,18 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
     labelNames: ['workflow', 'source', 'status'] as const,
     registers: [registry],
   });
+  let jobIdReported = 0;
   const duplicates = new Counter({
     name: 'revos_duplicates_absorbed_total',
-    help: 'Duplicate deliveries absorbed, by layer: intake (accepted_runs answered duplicate), jobid (BullMQ found the job already in Redis)',
+    help: 'Duplicate deliveries absorbed, by layer: intake (accepted_runs answered duplicate), jobid (an add of this process found the job already in Redis)',
     labelNames: ['layer'] as const,
     registers: [registry],
+    collect() {
+      // The jobid layer is counted where runs are added (queue/enqueue.ts); the series catches up at each scrape.
+      const found = runJobsFoundQueued();
+      this.inc({ layer: 'jobid' }, found - jobIdReported);
+      jobIdReported = found;
+    },
   });
   const deliveries = new Counter({
     name: 'revos_delivery_status_total',
@@ -170,17 +177,6 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
     },
   });
 
-  // BullMQ writes a `duplicated` event to the queue's event stream when an add finds the jobId
-  // already in Redis: that is the jobid layer, counted whoever added (producer, dispatcher, worker).
-  // Every producer replica reads the same streams: aggregate this layer with max(), not sum().
-  const listeners = LANES.map((lane) => {
-    const connection = deps.redis.duplicate();
-    const events = new QueueEvents(deps.queues[lane].name, { connection, prefix: deps.prefix, autorun: true });
-    events.on('duplicated', () => duplicates.inc({ layer: 'jobid' }));
-    events.on('error', (error) => deps.log.warn({ lane, err: error }, 'queue events listener error'));
-    return { events, connection };
-  });
-
   return {
     registry,
     intake(workflow, source, status) {
@@ -199,9 +195,7 @@ export function createProducerMetrics(deps: ProducerMetricsDeps): ProducerMetric
     adminAuthLockout(key) {
       authLockouts.inc({ key });
     },
-    async close() {
-      await Promise.all(listeners.map((l) => l.events.close()));
-      await Promise.all(listeners.map((l) => l.connection.quit().catch(() => l.connection.disconnect())));
-    },
+    // Nothing of its own to release: every series is counted in process or read at scrape time.
+    async close() {},
   };
 }

@@ -1,5 +1,6 @@
 import { parseEnvelope, toJobId, type Envelope, type Priority } from '@revos/envelope';
 import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { WorkflowCatalog } from '../definition/define-workflow.js';
 import type { AnyManifest } from '../definition/manifest.js';
 import { LANES, PRIORITY_TO_BULLMQ, queueName, type Lane } from '../definition/lanes.js';
@@ -93,11 +94,13 @@ export async function addRunJob(queues: LaneQueues, run: ReadyRun, options: Enqu
   const { envelope, jobId, lane } = run;
   const queue = queues[lane];
   const delay = options.runAfter ? Math.max(0, options.runAfter.getTime() - Date.now()) : 0;
+  const { priority, found } = await placeOf(queues, queue, run, options.priority, delay > 0);
+  if (found) foundQueued += 1;
   await queue.add(envelope.meta.workflow_name, envelope, {
     jobId,
     attempts: run.attempts,
     backoff: { type: 'revos' },
-    priority: await priorityOf(queues, queue, envelope, options.priority, delay > 0),
+    priority,
     delay: delay > 0 ? delay : undefined,
     removeOnComplete: envelope.meta.privacy_mode === 'phi_minimized' ? KEEP_PHI_COMPLETED : KEEP_COMPLETED,
     removeOnFail: envelope.meta.privacy_mode === 'phi_minimized' ? KEEP_PHI_FAILED : KEEP_FAILED,
@@ -108,22 +111,36 @@ export async function addRunJob(queues: LaneQueues, run: ReadyRun, options: Enqu
 }
 
 /**
- * The BullMQ priority of a run. Fair share: its tenant's round in the lane (fair-share.ts). A run
- * with a delay takes the current round without moving its tenant's clock: it joins the line when it
- * is due, not now, and a tenant's scheduled runs must not push back its runs of today.
+ * The BullMQ priority of a run, and whether its jobId is already in Redis (BullMQ then keeps that job
+ * and drops this add). Fair share: its tenant's round in the lane (fair-share.ts), read in the same
+ * Lua call as the job's presence. A run with a delay takes the current round without moving its
+ * tenant's clock: it joins the line when it is due, not now, and a tenant's scheduled runs must not
+ * push back its runs of today. Without fair share the presence costs one EXISTS.
  */
-async function priorityOf(queues: LaneQueues, queue: Queue, envelope: Envelope, priority: Priority | undefined, delayed: boolean): Promise<number | undefined> {
-  if (!isFairShare(queues)) return priority ? PRIORITY_TO_BULLMQ[priority] : undefined;
+async function placeOf(queues: LaneQueues, queue: Queue, run: ReadyRun, priority: Priority | undefined, delayed: boolean): Promise<{ priority: number | undefined; found: boolean }> {
+  if (!isFairShare(queues)) {
+    // BullMQ 6 types its client as a backend interface; the Redis backend's is ioredis.
+    const client = (await queue.getBackend().client) as unknown as Pick<Redis, 'exists'>;
+    return { priority: priority ? PRIORITY_TO_BULLMQ[priority] : undefined, found: (await client.exists(queue.toKey(run.jobId))) === 1 };
+  }
   const prefix = queue.opts.prefix ?? 'bull';
-  if (delayed) return (await assignFairRound(queue, prefix, envelope.meta.tenant_id, 'scheduled')).priority;
-  const round = await assignFairRound(queue, prefix, envelope.meta.tenant_id, priority);
+  const round = await assignFairRound(queue, prefix, run.envelope.meta.tenant_id, run.jobId, delayed ? 'scheduled' : priority);
   if (round.saturated) saturatedAdds += 1;
-  return round.priority;
+  return { priority: round.priority, found: round.found };
 }
 
 let saturatedAdds = 0;
+let foundQueued = 0;
 
 /** Runs added at BullMQ's priority cap (first in, first out) since this process started: a lane that never empties. */
 export function fairShareSaturatedAdds(): number {
   return saturatedAdds;
+}
+
+/**
+ * Adds of this process whose jobId was already in Redis (BullMQ kept the first job and dropped the add)
+ * since it started: the `jobid` layer of revos_duplicates_absorbed_total, counted by whoever added.
+ */
+export function runJobsFoundQueued(): number {
+  return foundQueued;
 }

@@ -43,9 +43,12 @@ function clocksKey(queue: Queue): string {
 
 const FLOW: Record<Priority, 'h' | 'n' | 'l'> = { high: 'h', normal: 'n', low: 'l' };
 
-// KEYS: prioritized set, clocks, weights. ARGV: tenant, flow (h|n|l, or s: the current round, no clock moved), max priority.
-// Returns { priority, saturated (0|1) }.
+// KEYS: prioritized set, clocks, weights, the job's hash. ARGV: tenant, flow (h|n|l, or s: the current round, no
+// clock moved), max priority. Returns { priority, saturated (0|1), found (0|1) }: found, the jobId is already in
+// Redis, so BullMQ will drop this add; it then takes the current round and moves no clock (a duplicate spends
+// none of its tenant's share).
 const ASSIGN_ROUND = `
+local found = redis.call('EXISTS', KEYS[4])
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local round = 0
 if #first == 0 then
@@ -56,7 +59,7 @@ else
 end
 local tenant = ARGV[1]
 local flow = ARGV[2]
-if flow == 's' then return { math.min(1 + round, tonumber(ARGV[3])), 0 } end
+if flow == 's' or found == 1 then return { math.min(1 + round, tonumber(ARGV[3])), 0, found } end
 local weight = tonumber(redis.call('HGET', KEYS[3], tenant) or '1') or 1
 if weight <= 0 then weight = 1 end
 local field = tenant .. '|' .. flow
@@ -67,12 +70,12 @@ end
 redis.call('HSET', KEYS[2], field, tostring(start + 1 / weight))
 local priority = 1 + math.floor(start)
 local limit = tonumber(ARGV[3])
-if priority > limit then return { limit, 1 } end
-return { priority, 0 }
+if priority > limit then return { limit, 1, 0 } end
+return { priority, 0, 0 }
 `;
 
 type ScriptClient = (Redis | Cluster) & {
-  revosFairRound(...args: string[]): Promise<[number, number]>;
+  revosFairRound(...args: string[]): Promise<[number, number, number]>;
   revosFairBacklog(...args: string[]): Promise<string[]>;
 };
 
@@ -85,7 +88,7 @@ const withScripts = new WeakSet<object>();
 async function scriptClient(queue: Queue): Promise<ScriptClient> {
   const client = (await queue.getBackend().client) as unknown as Redis | Cluster;
   if (!withScripts.has(client)) {
-    client.defineCommand('revosFairRound', { numberOfKeys: 3, lua: ASSIGN_ROUND });
+    client.defineCommand('revosFairRound', { numberOfKeys: 4, lua: ASSIGN_ROUND });
     client.defineCommand('revosFairBacklog', { numberOfKeys: 3, lua: READ_BACKLOG });
     withScripts.add(client);
   }
@@ -97,23 +100,27 @@ export interface FairRound {
   priority: number;
   /** The lane ran past BullMQ's priority range without emptying: this run is first in, first out. */
   saturated: boolean;
+  /** The jobId was already in Redis: BullMQ keeps that job and drops this add (no clock was moved). */
+  found: boolean;
 }
 
 /**
  * The priority a tenant's next run in this lane takes (one Lua call, atomic across every producer and
- * worker). `scheduled`: the run is delayed; it takes the current round and moves no clock.
+ * worker). `scheduled`: the run is delayed; it takes the current round and moves no clock. A run whose
+ * `jobId` is already in Redis moves no clock either, and says so (`found`).
  */
-export async function assignFairRound(queue: Queue, prefix: string, tenantId: string, priority: Priority | 'scheduled' = 'normal'): Promise<FairRound> {
+export async function assignFairRound(queue: Queue, prefix: string, tenantId: string, jobId: string, priority: Priority | 'scheduled' = 'normal'): Promise<FairRound> {
   const client = await scriptClient(queue);
-  const [value, saturated] = (await client.revosFairRound(
+  const [value, saturated, found] = await client.revosFairRound(
     queue.keys.prioritized!,
     clocksKey(queue),
     fairShareWeightsKey(prefix),
+    queue.toKey(jobId),
     tenantId,
     priority === 'scheduled' ? 's' : FLOW[priority],
     String(MAX_PRIORITY),
-  )) as [number, number];
-  return { priority: value, saturated: saturated === 1 };
+  );
+  return { priority: value, saturated: saturated === 1, found: found === 1 };
 }
 
 // KEYS: prioritized set, clocks, weights. Returns a flat list tenant, waiting, tenant, waiting, ...
