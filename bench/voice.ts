@@ -51,7 +51,7 @@ export interface VoiceBenchDeps {
   prefix: string;
   redisUrl: string;
   vendorUrl: string;
-  /** Calls measured per concurrency level (after a warm-up of 20 sequential calls). */
+  /** Calls measured per concurrency level (after 20 sequential warm-up calls, and 2 × concurrency unmeasured calls at each level). */
   calls: number;
   log: (line: string) => void;
 }
@@ -60,6 +60,8 @@ interface Sample {
   runId: string;
   totalMs: number;
   answered: boolean;
+  /** When the call was sent (performance.now()). */
+  sentAt: number;
 }
 
 export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
@@ -99,24 +101,36 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
     await res.text();
     const totalMs = performance.now() - t0;
     if (res.status !== 200) throw new Error(`voice webhook answered ${res.status}`);
-    return { runId: res.headers.get('x-revos-run-id') ?? '', totalMs, answered: res.headers.get('x-revos-reply') === 'answered' };
+    return { runId: res.headers.get('x-revos-run-id') ?? '', totalMs, answered: res.headers.get('x-revos-reply') === 'answered', sentAt: t0 };
   };
 
   const level = async (concurrency: number): Promise<VoiceLevel> => {
     const samples: Sample[] = [];
-    let remaining = d.calls;
-    const cpu = startCpuWindow({ pids: { caller: process.pid, producer: producer.child.pid!, worker: worker.child.pid! }, commands: { postgres: 'postgres', redis: 'redis-server' } });
-    const startedAt = performance.now();
+    // The first waves at a new level are not measured: going from 1 to 50 callers at once, the producer
+    // opens more pool connections and the worker takes its first batch, and those first 50 turns were
+    // the whole slowest 1% (all sent within 72 ms of the level's start). Measured: steady calls after.
+    const warmup = 2 * concurrency;
+    let next = 0;
+    let cpu: ReturnType<typeof startCpuWindow> | undefined;
+    let startedAt = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (remaining > 0) {
-          remaining -= 1;
-          samples.push(await call());
+        while (next < warmup + d.calls) {
+          const i = next++;
+          if (i === warmup) {
+            cpu = startCpuWindow({ pids: { caller: process.pid, producer: producer.child.pid!, worker: worker.child.pid! }, commands: { postgres: 'postgres', redis: 'redis-server' } });
+            startedAt = performance.now();
+          }
+          const sample = await call();
+          if (i >= warmup) samples.push(sample);
         }
       }),
     );
     const wallMs = performance.now() - startedAt;
-    const cpuMs = cpu.stop();
+    // Where the tail sits in time: bunched (a stall of something shared) or spread (queueing).
+    const slowest = [...samples].sort((a, b) => b.totalMs - a.totalMs).slice(0, Math.max(1, Math.ceil(samples.length / 100)));
+    const tailAt = slowest.map((x) => `${Math.round(x.sentAt - startedAt)}:${Math.round(x.totalMs)}`).join(' ');
+    const cpuMs = cpu!.stop();
     // The run's own time, from its row; a run that fell back may still be going: wait for it to end.
     const ids = samples.map((s) => s.runId);
     let rows: { workflow_run_id: string; workflow_ms: number | null }[] = [];
@@ -142,7 +156,7 @@ export async function voiceVariant(d: VoiceBenchDeps): Promise<VoiceResult> {
     d.log(
       `voice@${concurrency}: ${result.calls} calls, ${result.answered} answered in time; total p50 ${result.total.p50_ms} / p99 ${result.total.p99_ms} ms, ` +
         `workflow p50 ${result.workflow.p50_ms} / p99 ${result.workflow.p99_ms} ms, overhead p50 ${result.overhead.p50_ms} / p99 ${result.overhead.p99_ms} ms; ` +
-        `${result.turns_per_s} turns/s, CPU ms per turn ${JSON.stringify(result.cpu_ms_per_turn)}`,
+        `${result.turns_per_s} turns/s, CPU ms per turn ${JSON.stringify(result.cpu_ms_per_turn)}; slowest 1% (sent at ms into the level: total ms) ${tailAt}`,
     );
     return result;
   };
