@@ -181,7 +181,8 @@ async function startProducerChild(env: Record<string, string>): Promise<{ url: s
   const port = await freePort();
   const child = spawn(process.execPath, ['--conditions=@revos/source', '--import', 'tsx', 'apps/producer/src/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // Only what it is given (bench settings come through env.ts): the producer reads nothing else it needs.
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
