@@ -77,6 +77,11 @@ const BenchEnv = z.object({
   /** `storage`: texts submitted through the API, and at what steady rate (texts per second). */
   BENCH_STORAGE_N: z.coerce.number().int().min(100).default(6_000),
   BENCH_STORAGE_RATE: z.coerce.number().int().min(1).max(2_000).default(100),
+  /**
+   * Where the server runs without autovacuum: how often the bench analyzes each variant's database as
+   * autovacuum would (autoanalyze.ts); 0 = never (the server's statistics as they are).
+   */
+  BENCH_AUTOANALYZE_EVERY_MS: z.coerce.number().int().min(0).default(60_000),
   /** Jobs in flight in the worker, for every variant. */
   BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   /** PostgreSQL connections of the worker child, the same for every variant; 0 means min(concurrency, 50). */

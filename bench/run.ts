@@ -77,7 +77,7 @@ let interrupted = false;
 let baselineCommit: string | null = null;
 /** Set at start when the server runs without autovacuum: the bench then analyzes each variant's database itself (autoanalyze.ts). */
 let emulateAutoanalyze = false;
-const AUTOANALYZE_EVERY_MS = 2_000;
+const AUTOANALYZE_EVERY_MS = env.BENCH_AUTOANALYZE_EVERY_MS;
 
 function log(line: string): void {
   console.log(`[bench] ${line}`);
@@ -716,7 +716,7 @@ async function main(): Promise<void> {
     currentChild?.kill('SIGKILL');
   });
   await sweepStaleDatabases();
-  emulateAutoanalyze = !(await serverRunsAutovacuum(admin));
+  emulateAutoanalyze = AUTOANALYZE_EVERY_MS > 0 && !(await serverRunsAutovacuum(admin));
   if (emulateAutoanalyze) log(`PostgreSQL runs with autovacuum = off: each variant's database is analyzed as autovacuum would (every ${AUTOANALYZE_EVERY_MS} ms, past its default thresholds)`);
   childScript = (await buildWorkerChild()).file;
   if (variants.some((v) => BASELINE_VARIANTS.has(v))) {
@@ -742,7 +742,9 @@ async function main(): Promise<void> {
       idle_seconds: env.BENCH_IDLE_SECONDS,
       idle_warmup_seconds: env.BENCH_IDLE_WARMUP_SECONDS,
       log_level: 'warn',
-      autoanalyze: emulateAutoanalyze ? `emulated every ${AUTOANALYZE_EVERY_MS} ms (the server runs without autovacuum)` : 'the server\'s autovacuum',
+      autoanalyze: emulateAutoanalyze
+        ? `emulated every ${AUTOANALYZE_EVERY_MS} ms (the server runs without autovacuum)`
+        : AUTOANALYZE_EVERY_MS === 0 ? 'not refreshed (--autoanalyze-every-ms=0)' : 'the server\'s autovacuum',
       variants: [...variants],
       baseline: baselineCommit ? `${env.BENCH_BASELINE} (${baselineCommit})` : null,
     },
