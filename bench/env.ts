@@ -40,28 +40,9 @@ export const PGBOUNCER_BINARY = '/usr/sbin/pgbouncer';
  * the first and the second of two back-to-back variants on this machine, so `fleet-fifo` and
  * `fleet-paced` run A B B A and the report takes each one's median.
  */
-const DEFAULT_ORDER: readonly Variant[] = [
-  'raw-noop',
-  'raw-insert',
-  'raw-effect',
-  'graphile-worker-effect',
-  'fleet',
-  'fleet-fifo',
-  'fleet-paced',
-  'fleet-paced',
-  'fleet-fifo',
-  'fleet-pgbouncer',
-  'fleet-duplicates',
-  'intake-duplicates',
-  'idle-raw-noop',
-  'idle-raw-effect',
-  'idle-fleet',
-  'voice',
-  'fleet-rss',
-  'fairness',
-  'fair-share-designs',
-  'storage',
-];
+/** Runs right after `fleet`, so fair share's and pacing's costs are measured A B B A. */
+const AB_BA: readonly Variant[] = ['fleet-fifo', 'fleet-paced', 'fleet-paced', 'fleet-fifo'];
+const DEFAULT_ORDER: readonly Variant[] = VARIANTS.filter((v) => !BASELINE_VARIANTS.has(v) && !AB_BA.includes(v)).flatMap((v) => (v === 'fleet' ? [v, ...AB_BA] : [v]));
 export const DEFAULT_VARIANTS: readonly Variant[] = DEFAULT_ORDER.filter((v) => v !== 'fleet-pgbouncer' || existsSync(PGBOUNCER_BINARY));
 
 const BenchEnv = z.object({

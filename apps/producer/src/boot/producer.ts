@@ -58,7 +58,7 @@ export async function startProducerProcess(env: ProducerEnv, options: StartProdu
   // Bull Board shows the cron schedulers' queue beside the lanes; this handle only reads it.
   const cronQueue = new Queue(CRON_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
   const repeats = new IntakeRepeatCache({ maxEntries: env.INTAKE_REPEAT_CACHE_SIZE, ttlMs: env.INTAKE_REPEAT_CACHE_TTL_MS });
-  const metrics = createProducerMetrics({ db, queues, cronQueue, redis, prefix: env.QUEUE_PREFIX, log, repeats });
+  const metrics = createProducerMetrics({ db, queues, cronQueue, prefix: env.QUEUE_PREFIX, repeats });
   const privacy = createPrivacyGuard({ tokenKey: env.PHI_TOKEN_KEY, sealKey: env.PHI_SEAL_KEY, previousSealKeys: env.PHI_SEAL_KEYS_PREVIOUS });
   const tracing = await createTracing({ endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS) });
   // One subscriber connection for every request waiting on a run's output.

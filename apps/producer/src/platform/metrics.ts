@@ -6,7 +6,7 @@
  * vendor calls are counted by the workers that ran them (apps/worker/src/metrics.ts).
  */
 import { countOpenTasks, oldestWaitingRunByLane, outboxLagSeconds, type Db } from '@revos/db';
-import { LANES, readFairShareBacklog, runJobsFoundQueued, type IntakeRepeatCache, type LaneQueues, type Logger, type RedisConnection } from '@revos/runtime';
+import { LANES, readFairShareBacklog, runJobsFoundQueued, type IntakeRepeatCache, type LaneQueues } from '@revos/runtime';
 import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
@@ -40,9 +40,7 @@ export interface ProducerMetricsDeps {
   db: Db;
   queues: LaneQueues;
   cronQueue: Queue;
-  redis: RedisConnection;
   prefix: string;
-  log: Logger;
   /** Intake's repeat cache: its hits are read at scrape time. */
   repeats: IntakeRepeatCache;
 }
