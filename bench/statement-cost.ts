@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { acceptRun, claimIdempotencyKeys, migrateDatabase, recordRunOutcomes, type AcceptRunInput, type ClaimRequest, type RunOutcome } from '@revos/db';
-import { envelopeHash, keyForEnvelope, toJobId } from '@revos/envelope';
+import { envelopeHash, keyForEnvelope, toJobId, type OutputContract } from '@revos/envelope';
 import postgres from 'postgres';
 import { ulid } from 'ulid';
 
@@ -82,7 +82,7 @@ function freshRun(n: number): { accept: AcceptRunInput; claim: ClaimRequest; out
   const hash = (s: string) => `sha256_${s.padEnd(64, '0').slice(0, 64)}`;
   const eventId = `ev_${ulid()}`;
   const sid = `SM${ulid().toLowerCase()}`;
-  const output = {
+  const output: OutputContract = {
     meta_out: {
       workflow_name: WORKFLOW, workflow_version: '1.0.0', workflow_run_id: runId, root_run_id: runId, idempotency_key: key,
       started_at_utc: now.toISOString(), ended_at_utc: now.toISOString(), latency_ms: 30, success: true, failure_stage: null,

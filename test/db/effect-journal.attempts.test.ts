@@ -61,7 +61,7 @@ function retryOutcome(lease: Lease, runId: string, eventId: string) {
     workflowRunId: runId, parentRunId: null, rootRunId: runId, correlationId: 'corr', tenantId: TENANT, workflowName: 'WF30_Send_SMS',
     workflowVersion: '1.0.0', idempotencyKey: lease.idempotencyKey, jobId: runId, lane: 'interactive', triggerSource: 'api', triggerId: 'trg',
     privacyMode: 'standard', status: 'retry', failureCode: 'network', failureStage: 'core_logic', retryCount: 1, latencyMs: 1,
-    latencyBreach: false, inputsHash: null, outputsHash: null, envelope: {}, output: {}, startedAt: new Date(), endedAt: new Date(),
+    latencyBreach: false, inputsHash: null, outputsHash: null, envelope: {}, output: null, startedAt: new Date(), endedAt: new Date(),
   };
   return {
     run,

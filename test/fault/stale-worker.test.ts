@@ -68,7 +68,7 @@ describe('stale worker fencing', () => {
     expect(staleOutcome.kind).toBe('lost');
 
     const [run] = await h.db.sql<{ status: string; output: { result: { summary: string }; meta_out: { retry_count: number } } }[]>`
-      select status, output from workflow_runs where workflow_run_id = ${envelope.meta.workflow_run_id}`;
+      select status, run_output(workflow_runs) as output from workflow_runs where workflow_run_id = ${envelope.meta.workflow_run_id}`;
     expect(run?.status).toBe('ok');
     expect(run?.output.result.summary).toBe('fresh finished');
     expect(run?.output.meta_out.retry_count).toBe(1);

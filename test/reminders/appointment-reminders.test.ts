@@ -54,7 +54,7 @@ describe('the reminder sweep', () => {
 
     // Paged as asked: 5 listed appointments (r4 lies beyond 48 h), 2 a page → 3 pages, each its own run under the sweep.
     const pages = await h.db.sql<{ workflow_run_id: string; status: string; root_run_id: string; output: any }[]>`
-      select workflow_run_id, status, root_run_id, output from workflow_runs where workflow_name = 'WF32_Appointment_Reminders' order by coalesce((envelope->'payload'->>'page')::int, 1)`;
+      select workflow_run_id, status, root_run_id, run_output(workflow_runs) as output from workflow_runs where workflow_name = 'WF32_Appointment_Reminders' order by coalesce((envelope->'payload'->>'page')::int, 1)`;
     expect(pages.map((p) => p.status)).toEqual(['ok', 'ok', 'ok']);
     expect(pages.every((p) => p.root_run_id === sweep.workflow_run_id)).toBe(true);
     expect(h.vendor.requests.filter((r) => r.route === 'appointments_list').map((r) => r.query['page_size'])).toEqual(['2', '2', '2']);

@@ -84,7 +84,7 @@ describe('reminders on the preferred channel', () => {
     }
 
     // The pages count the channels; no address of either kind in their outputs (only the children's payloads hold one) or in any log line.
-    const pages = await h.db.sql<{ output: any }[]>`select output from workflow_runs where workflow_name = 'WF32_Appointment_Reminders'`;
+    const pages = await h.db.sql<{ output: any }[]>`select run_output(workflow_runs) as output from workflow_runs where workflow_name = 'WF32_Appointment_Reminders'`;
     const channels = pages.map((p) => p.output.result.primary_outputs.channels).reduce((t: any, c: any) => ({ sms: t.sms + c.sms, email: t.email + c.email, email_fallback_sms: t.email_fallback_sms + c.email_fallback_sms }));
     expect(channels).toEqual({ sms: 3, email: 3, email_fallback_sms: 1 });
     const outputs = JSON.stringify(pages.map((p) => p.output.result.primary_outputs));

@@ -288,7 +288,7 @@ export async function waitForRun(
   let last: RunRow | undefined;
   while (Date.now() < deadline) {
     [last] = await db.sql<RunRow[]>`
-      select workflow_run_id, status, failure_code, retry_count, latency_breach, output, idempotency_key
+      select workflow_run_id, status, failure_code, retry_count, latency_breach, run_output(workflow_runs) as output, idempotency_key
         from workflow_runs where workflow_run_id = ${runId}`;
     if (last && until(last)) return last;
     await new Promise((r) => setTimeout(r, 25));
@@ -300,10 +300,13 @@ export async function allowSms(db: Db, patientId: string): Promise<void> {
   await setConsent(db.sql, { tenantId: TENANT, subjectId: patientId, channel: 'sms', status: 'allow', source: 'test' });
 }
 
-/** Every output the suite stored passes the contract schema (issue: "checked over all runs a suite produced"). */
+/**
+ * Every output the suite stored passes the contract schema (issue: "checked over all runs a suite produced"), as
+ * readers get it: rebuilt whole from the row by run_output() (migration 0014).
+ */
 export async function invalidStoredOutputs(db: Db): Promise<{ run: string; issues: unknown }[]> {
   const rows = await db.sql<{ workflow_run_id: string; output: unknown }[]>`
-    select workflow_run_id, output from workflow_runs where output is not null`;
+    select workflow_run_id, run_output(workflow_runs) as output from workflow_runs where output is not null`;
   return rows
     .map((r) => ({ run: r.workflow_run_id, result: validateOutput(r.output) }))
     .filter((r) => !r.result.ok)

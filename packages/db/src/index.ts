@@ -6,3 +6,4 @@ export { ensureDatabase, migrateDatabase, MIGRATIONS_FOLDER } from './migrate.js
 export { databaseNameOf, withDatabaseName } from './database-url.js';
 export * from './queries/index.js';
 export * from './rows.js';
+export { RUN_OUTPUT, storedOutputDocument, type StoredOutputDocument } from './stored-output.js';

@@ -19,6 +19,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { StoredOutputDocument } from './stored-output.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -178,8 +179,12 @@ export const workflowRuns = pgTable(
     outputsHash: text('outputs_hash'),
     /** The envelope as accepted (a phi_minimized run's with PHI tokenized). Types only: the column is plain jsonb. */
     envelope: jsonb('envelope').$type<Envelope>().notNull(),
-    /** The output contract, validated before it is written; null until the run ends. */
-    output: jsonb('output').$type<OutputContract>(),
+    /**
+     * The output contract, validated before it is written, stored without the meta_out fields the row repeats
+     * (stored-output.ts; read it whole through `run_output(workflow_runs)`); rows written before migration 0014 hold
+     * it whole. Null until the run ends.
+     */
+    output: jsonb('output').$type<StoredOutputDocument | OutputContract>(),
     acceptedAt: tstz('accepted_at').notNull().defaultNow(),
     startedAt: tstz('started_at'),
     endedAt: tstz('ended_at'),

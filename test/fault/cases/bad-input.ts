@@ -351,7 +351,7 @@ export function badInputSuite(profile: BadInputProfile): void {
         const pending = [...unresolved.values()];
         const runIds = pending.map((j) => j.runId).filter((r) => r !== '');
         const runs = runIds.length === 0 ? [] : await h.db.sql<{ workflow_run_id: string; status: string; failure_stage: string | null; issues: unknown }[]>`
-          select workflow_run_id, status, output->'meta_out'->>'failure_stage' as failure_stage, output->'result'->'primary_outputs'->'issues' as issues
+          select workflow_run_id, status, failure_stage, output->'result'->'primary_outputs'->'issues' as issues
             from workflow_runs where workflow_run_id in ${h.db.sql(runIds)} and status in ('failed', 'blocked', 'ok', 'noop')`;
         const alerts = await h.db.sql<{ job_id: string; issues: { path: string; rule: string }[] }[]>`
           select details->>'job_id' as job_id, details->'issues' as issues from alerts

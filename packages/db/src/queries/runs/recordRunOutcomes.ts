@@ -1,6 +1,8 @@
+import type { OutputContract } from '@revos/envelope';
 import type { Sql } from '../../client.js';
 import { effectCompletion, EFFECT_INPUT_COLUMNS, effectInputRow, type EventRow } from '../effects/effect-completion.js';
 import type { Lease } from '../ledger/lease.js';
+import { storedOutputDocument } from '../../stored-output.js';
 
 export type RunStatus = 'queued' | 'ok' | 'noop' | 'blocked' | 'retry' | 'failed';
 
@@ -28,7 +30,8 @@ export interface RunRecord {
   inputsHash: string | null;
   outputsHash: string | null;
   envelope: unknown;
-  output: unknown;
+  /** Stored without the meta_out fields the row's columns repeat (stored-output.ts); null until the run ends. */
+  output: OutputContract | null;
   startedAt: Date | null;
   endedAt: Date | null;
 }
@@ -129,7 +132,7 @@ export async function recordRunOutcomes(sql: Sql, outcomes: RunOutcome[]): Promi
         inputs_hash: r.inputsHash,
         outputs_hash: r.outputsHash,
         envelope: r.envelope,
-        output: r.output,
+        output: r.output === null ? null : storedOutputDocument(r.output),
         accepted_at: now,
         started_at: r.startedAt?.toISOString() ?? null,
         ended_at: r.endedAt?.toISOString() ?? null,
