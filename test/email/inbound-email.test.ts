@@ -97,7 +97,7 @@ describe('an email arriving, and a reply going out once', () => {
     expect(again.headers.get('x-revos-status')).toBe('duplicate');
 
     const [stored] = await h.db.sql<{ subject: Record<string, string>; trigger_source: string; trigger_id: string; payload: Record<string, unknown> }[]>`
-      select envelope->'subject' as subject, envelope->'meta'->>'trigger_source' as trigger_source, envelope->'meta'->>'trigger_id' as trigger_id, envelope->'payload' as payload
+      select envelope->'subject' as subject, run_envelope(workflow_runs)->'meta'->>'trigger_source' as trigger_source, run_envelope(workflow_runs)->'meta'->>'trigger_id' as trigger_id, envelope->'payload' as payload
         from workflow_runs where workflow_run_id = ${runId}`;
     expect(stored).toMatchObject({ subject: { patient_id: 'p_ann' }, trigger_source: 'email', trigger_id: body.MessageID });
     // Attachments: name, type and size; never the contents.

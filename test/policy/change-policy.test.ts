@@ -78,7 +78,7 @@ async function collect(amount: number) {
 
 async function storedMeta(runId: string) {
   const [row] = await h.db.sql<{ envelope: { meta: Record<string, unknown>; context?: Record<string, unknown> } }[]>`
-    select envelope from workflow_runs where workflow_run_id = ${runId}`;
+    select run_envelope(workflow_runs) as envelope from workflow_runs where workflow_run_id = ${runId}`;
   return row!.envelope;
 }
 
@@ -138,7 +138,7 @@ describe('changing the ruleset through the API', () => {
     // The dispatcher's follow-up (the escalation of that block) is stamped with the current version too.
     await dispatchPending({ db: h.db, queues: h.queues, catalog: h.catalog, log: h.deps.log }, { parentRunId: over.workflow_run_id });
     const [child] = await h.db.sql<{ envelope: { meta: Record<string, unknown> } }[]>`
-      select envelope from workflow_runs where parent_run_id = ${over.workflow_run_id}`;
+      select run_envelope(workflow_runs) as envelope from workflow_runs where parent_run_id = ${over.workflow_run_id}`;
     expect(child?.envelope.meta).toMatchObject({ workflow_name: 'WF21_Escalate_To_Staff', policy_version: firstVersion });
   });
 
@@ -306,7 +306,7 @@ describe('envelopes built by cron', () => {
       let fired: { envelope: { meta: Record<string, unknown> } } | undefined;
       for (let i = 0; i < 400 && !fired; i++) {
         [fired] = await h.db.sql<{ envelope: { meta: Record<string, unknown> } }[]>`
-          select envelope from workflow_runs where trigger_source = 'cron' and workflow_name = 'WF11_Log_Event' limit 1`;
+          select run_envelope(workflow_runs) as envelope from workflow_runs where trigger_source = 'cron' and workflow_name = 'WF11_Log_Event' limit 1`;
         if (!fired) await new Promise((r) => setTimeout(r, 25));
       }
       expect(fired?.envelope.meta).toMatchObject({ trigger_source: 'cron', policy_version: policyVersion, feature_flags_version: flagsVersion });

@@ -76,7 +76,7 @@ describe('WF54_Dataset_Curation', () => {
     expect(containsCanary(text)).toBe(false);
 
     const stored = await h.db.sql<{ workflow_run_id: string; envelope: unknown; output: unknown; inputs_hash: string; outputs_hash: string }[]>`
-      select workflow_run_id, envelope, run_output(workflow_runs) as output, inputs_hash, outputs_hash from workflow_runs where tenant_id = ${TENANT}`;
+      select workflow_run_id, run_envelope(workflow_runs) as envelope, run_output(workflow_runs) as output, inputs_hash, outputs_hash from workflow_runs where tenant_id = ${TENANT}`;
     const byId = new Map(stored.map((r) => [r.workflow_run_id, r]));
     for (const line of lines) {
       const row = byId.get(line.workflow_run_id)!;

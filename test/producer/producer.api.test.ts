@@ -77,7 +77,7 @@ describe('producer API: intake', () => {
     const res = await post(body);
     expect(res.status).toBe(202);
     const [row] = await h.db.sql<{ accepted_at_utc: string }[]>`
-      select envelope->'meta'->>'accepted_at_utc' as accepted_at_utc from workflow_runs where workflow_run_id = ${res.json.workflow_run_id}`;
+      select run_envelope(workflow_runs)->'meta'->>'accepted_at_utc' as accepted_at_utc from workflow_runs where workflow_run_id = ${res.json.workflow_run_id}`;
     const stamped = Date.parse(row!.accepted_at_utc);
     expect(stamped).toBeGreaterThanOrEqual(sentAt - 1_000); // not the caller's 2020
     const run = await h.waitForRun(res.json.workflow_run_id);
@@ -225,7 +225,7 @@ describe('producer API: keys with colons and the run explorer', () => {
     expect(run.idempotency_key).toBe(idempotencyKey);
     const [ledger] = await h.db.sql`select idempotency_key, workflow_run_id, state from idempotency_keys where idempotency_key = ${idempotencyKey}`;
     expect(ledger).toEqual({ idempotency_key: idempotencyKey, workflow_run_id: json.workflow_run_id, state: 'completed' });
-    const [trigger] = await h.db.sql`select envelope->'meta'->>'trigger_id' as trigger_id from workflow_runs where workflow_run_id = ${json.workflow_run_id}`;
+    const [trigger] = await h.db.sql`select run_envelope(workflow_runs)->'meta'->>'trigger_id' as trigger_id from workflow_runs where workflow_run_id = ${json.workflow_run_id}`;
     expect(trigger?.trigger_id).toBe(triggerId);
   });
 

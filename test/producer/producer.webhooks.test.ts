@@ -153,9 +153,9 @@ describe('webhooks: accepted deliveries', () => {
     const run = await h.waitForRun(runId);
     expect(run.status).toBe('ok');
     const runs = await h.db.sql`
-      select workflow_run_id, workflow_name, trigger_source, envelope->'meta'->>'trigger_id' as trigger_id,
-             envelope->'meta'->>'environment' as environment, envelope->'payload' as payload
-        from workflow_runs where workflow_name = 'WF93_Test_Inbound_SMS' and envelope->'meta'->>'trigger_id' = ${sid}`;
+      select workflow_run_id, workflow_name, trigger_source, run_envelope(workflow_runs)->'meta'->>'trigger_id' as trigger_id,
+             run_envelope(workflow_runs)->'meta'->>'environment' as environment, envelope->'payload' as payload
+        from workflow_runs where workflow_name = 'WF93_Test_Inbound_SMS' and run_envelope(workflow_runs)->'meta'->>'trigger_id' = ${sid}`;
     expect(runs).toEqual([
       {
         workflow_run_id: runId,

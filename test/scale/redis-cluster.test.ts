@@ -109,7 +109,7 @@ describe('on a three-master Redis Cluster with a hash-tagged prefix', () => {
 
     // The jobId layer: the job is still in the cluster, so BullMQ keeps the one it has.
     const jobId = toJobId(first.json.idempotency_key);
-    const [stored] = await h.db.sql<{ envelope: never }[]>`select envelope from workflow_runs where workflow_run_id = ${first.json.workflow_run_id}`;
+    const [stored] = await h.db.sql<{ envelope: never }[]>`select run_envelope(workflow_runs) as envelope from workflow_runs where workflow_run_id = ${first.json.workflow_run_id}`;
     const catalog = new WorkflowCatalog(h.catalog.list());
     const before = await queues.interactive.getJobCounts('waiting', 'active', 'completed');
     await enqueueRun(queues, catalog, stored!.envelope);

@@ -5,6 +5,7 @@
  * then asserts the zeros it promises.
  */
 import type { Db } from '@revos/db';
+import type { Queue } from 'bullmq';
 import { sha256Hex } from '@revos/envelope';
 import type { FaultVendor } from './fault-vendor.js';
 import { SEND_DEDUPED, SEND_ONCE } from './fault-workflows.js';
@@ -146,3 +147,30 @@ export const NO_VIOLATIONS = {
 };
 
 export { SEND_DEDUPED, SEND_ONCE };
+
+/**
+ * Where each lost run stands, for a failing case's log: its row, its intake record, its ledger key, the events
+ * its attempts wrote and its job in BullMQ (when the case has the queues). Ids, states and codes only: no payload.
+ */
+export async function describeLostRuns(db: Db, runIds: string[], queues?: Record<string, Queue>): Promise<string[]> {
+  const lines: string[] = [];
+  for (const runId of runIds.slice(0, 5)) {
+    const [row] = await db.sql`
+      select r.status, r.retry_count, r.failure_code, r.started_at::text, r.updated_at::text, a.job_id, a.lane, a.accepted_at::text,
+             a.settled_at::text, k.state as key_state, k.fence, k.locked_by, k.lock_expires_at::text,
+             (select coalesce(jsonb_agg(e.event_type order by e.occurred_at), '[]') from events e where e.workflow_run_id = r.workflow_run_id) as events
+        from workflow_runs r left join accepted_runs a on a.workflow_run_id = r.workflow_run_id
+        left join idempotency_keys k on k.idempotency_key = r.idempotency_key
+       where r.workflow_run_id = ${runId}`;
+    let job: unknown = null;
+    const queue = row?.lane ? queues?.[row.lane as string] : undefined;
+    if (queue && row?.job_id) {
+      const found = await queue.getJob(row.job_id as string);
+      job = found
+        ? { state: await found.getState(), attemptsMade: found.attemptsMade, delay: found.delay, failedReason: found.failedReason ?? null, processedOn: found.processedOn ?? null }
+        : 'absent';
+    }
+    lines.push(JSON.stringify({ lost: runId, row: row ?? null, job }));
+  }
+  return lines;
+}

@@ -7,3 +7,4 @@ export { databaseNameOf, withDatabaseName } from './database-url.js';
 export * from './queries/index.js';
 export * from './rows.js';
 export { RUN_OUTPUT, storedOutputDocument, type StoredOutputDocument } from './stored-output.js';
+export { RUN_ENVELOPE, storedEnvelopeDocument, type EnvelopeColumns } from './stored-envelope.js';

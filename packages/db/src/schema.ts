@@ -19,6 +19,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { SlimEnvelopeDocument } from './stored-envelope.js';
 import type { StoredOutputDocument } from './stored-output.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -177,8 +178,12 @@ export const workflowRuns = pgTable(
     latencyBreach: boolean('latency_breach').notNull().default(false),
     inputsHash: text('inputs_hash'),
     outputsHash: text('outputs_hash'),
-    /** The envelope as accepted (a phi_minimized run's with PHI tokenized). Types only: the column is plain jsonb. */
-    envelope: jsonb('envelope').$type<Envelope>().notNull(),
+    /**
+     * The envelope as accepted (a phi_minimized run's with PHI tokenized), stored without the meta fields the row
+     * repeats when it can be (stored-envelope.ts; read it whole through `run_envelope(workflow_runs)`). Types only:
+     * the column is plain jsonb.
+     */
+    envelope: jsonb('envelope').$type<Envelope | SlimEnvelopeDocument>().notNull(),
     /**
      * The output contract, validated before it is written, stored without the meta_out fields the row repeats
      * (stored-output.ts; read it whole through `run_output(workflow_runs)`); rows written before migration 0014 hold

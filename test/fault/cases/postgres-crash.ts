@@ -17,7 +17,7 @@ import { createDb, type Db } from '@revos/db';
 import { createLogger, reconcileOnce } from '@revos/runtime';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditFaultRuns, effectToken, NO_VIOLATIONS, violations, waitForFinal, type AcceptedRun } from '../../support/fault-audit.js';
+import { auditFaultRuns, describeLostRuns, effectToken, NO_VIOLATIONS, violations, waitForFinal, type AcceptedRun } from '../../support/fault-audit.js';
 import { startFaultFleet, type FaultFleet } from '../../support/fault-fleet.js';
 import { tokenOf } from '../../support/fault-vendor.js';
 import { reportPhases, SEND_DEDUPED, SEND_ONCE } from '../../support/fault-workflows.js';
@@ -253,6 +253,7 @@ export function postgresCrashSuite(profile: PostgresCrashProfile): void {
       reconciling = false;
       await reconciler;
       const f = await auditFaultRuns(fleet.db, fleet.vendor, all);
+      for (const line of await describeLostRuns(fleet.db, f.lost)) console.log(line);
 
       // A deduping vendor must only ever see the one token each key derives, and issue one message for it.
       const dedupeTokens = new Set(all.filter((r) => r.workflow === SEND_DEDUPED).map((r) => effectToken(r.idempotencyKey)));

@@ -11,7 +11,7 @@
 import { isTypeFetchCutByConnectionLoss } from '@revos/db';
 import { createLogger, reconcileOnce } from '@revos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditFaultRuns, NO_VIOLATIONS, violations, waitForFinal, type AcceptedRun } from '../../support/fault-audit.js';
+import { auditFaultRuns, describeLostRuns, NO_VIOLATIONS, violations, waitForFinal, type AcceptedRun } from '../../support/fault-audit.js';
 import { startFaultFleet, type FaultFleet } from '../../support/fault-fleet.js';
 import { reportPhases, SEND_DEDUPED, SEND_ONCE } from '../../support/fault-workflows.js';
 import { sleep } from '../../support/harness.js';
@@ -133,6 +133,7 @@ export function postgresFailoverSuite(profile: PostgresFailoverProfile): void {
       reconciling = false;
       await reconciler;
       const f = await auditFaultRuns(fleet.db, fleet.vendor, all);
+      for (const line of await describeLostRuns(fleet.db, f.lost)) console.log(line);
       const [where] = await fleet.db.sql<{ port: number; standby: boolean }[]>`select inet_server_port() as port, pg_is_in_recovery() as standby`;
       const firstCallAfter = vendorCalls.find((t) => t >= promotedAt);
       const resumeMs = firstCallAfter === undefined ? 'never' : String(firstCallAfter - promotedAt);

@@ -11,7 +11,7 @@
  */
 import { submitRun } from '@revos/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditFaultRuns, NO_VIOLATIONS, violations, waitForFinal, type AcceptedRun } from '../../support/fault-audit.js';
+import { auditFaultRuns, describeLostRuns, NO_VIOLATIONS, violations, waitForFinal, type AcceptedRun } from '../../support/fault-audit.js';
 import { fakeTwilioWithDedupe, type FaultVendor } from '../../support/fault-vendor.js';
 import { enqueueOnlyServices, faultWorkflows, SEND_DEDUPED, SEND_ONCE, type FaultPhase } from '../../support/fault-workflows.js';
 import { REDIS_URL, sleep, startHarness, type Harness } from '../../support/harness.js';
@@ -157,6 +157,7 @@ export function workerKillsSuite(profile: WorkerKillsProfile): void {
         `runs=${f.accepted} ok=${f.ok} settled_by_lookup=${f.settledByLookup} outcome_unknown=${f.outcomeUnknown} dedupe_resends=${f.dedupedResends} ` +
         `double_sends=${f.doubleSends.length} duplicate_events=${f.duplicateEvents} unexpected=${f.unexpected.length} lost=${f.lost.length} drain_ms=${drainMs}`;
       console.log(summary);
+      for (const line of await describeLostRuns(h.db, f.lost, h.queues)) console.log(line);
 
       expect(violations(f)).toEqual(NO_VIOLATIONS);
       expect(f.ok + f.outcomeUnknown).toBe(f.accepted);

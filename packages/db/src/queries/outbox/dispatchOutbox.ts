@@ -47,7 +47,7 @@ export async function dispatchOutbox(
       }[]
     >`
       select o.outbox_id, o.tenant_id, o.parent_run_id, o.root_run_id, o.correlation_id, o.parent_idempotency_key,
-             o.action_index, o.workflow, o.payload, o.sealed_payload, o.priority, o.run_after::text as run_after, r.envelope,
+             o.action_index, o.workflow, o.payload, o.sealed_payload, o.priority, o.run_after::text as run_after, run_envelope(r) as envelope,
              o.trigger_id, o.subject
         from outbox o join workflow_runs r on r.workflow_run_id = o.parent_run_id
        where o.state = 'pending' and (${options.parentRunId ?? null}::text is null or o.parent_run_id = ${options.parentRunId ?? null})

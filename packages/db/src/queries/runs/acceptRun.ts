@@ -1,4 +1,5 @@
 import type { Sql } from '../../client.js';
+import { storedEnvelopeDocument } from '../../stored-envelope.js';
 import { jsonb } from '../json.js';
 
 export interface AcceptRunInput {
@@ -18,7 +19,7 @@ export interface AcceptRunInput {
   priority: 'high' | 'normal' | 'low' | null;
   runAfter: Date | null;
   source: string;
-  /** The envelope as it will be stored on the run row (redacted for phi_minimized runs). */
+  /** The envelope as it will be stored on the run row (redacted for phi_minimized runs; slimmed: stored-envelope.ts). */
   envelope: unknown;
   /** phi_minimized: the envelope as submitted, sealed, for the reconciler; cleared when the run settles. */
   sealedEnvelope?: string | null;
@@ -40,6 +41,7 @@ export type AcceptRunResult =
  */
 export async function acceptRun(sql: Sql, a: AcceptRunInput): Promise<AcceptRunResult> {
   const runAfter = a.runAfter?.toISOString() ?? null;
+  const envelope = storedEnvelopeDocument(a.envelope, a);
   const rows = await sql<{ accepted: boolean; workflow_run_id: string; root_run_id: string }[]>`
     with ins as (
       insert into accepted_runs (idempotency_key, workflow_run_id, tenant_id, workflow_name, job_id, lane, priority, run_after,
@@ -54,7 +56,7 @@ export async function acceptRun(sql: Sql, a: AcceptRunInput): Promise<AcceptRunR
                                  status, envelope)
       select ${a.workflowRunId}, ${a.parentRunId}, ${a.rootRunId}, ${a.correlationId}, ${a.tenantId}, ${a.workflowName},
              ${a.workflowVersion}, ${a.idempotencyKey}, ${a.jobId}, ${a.lane}, ${a.triggerSource}, ${a.triggerId},
-             ${a.privacyMode}, 'queued', ${jsonb(a.envelope)}::text::jsonb
+             ${a.privacyMode}, 'queued', ${jsonb(envelope)}::text::jsonb
         from ins
       returning 1
     )

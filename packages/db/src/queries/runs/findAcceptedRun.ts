@@ -13,7 +13,7 @@ export async function findAcceptedRun(sql: Queryable, workflowRunId: string): Pr
     { idempotency_key: string; workflow_run_id: string; tenant_id: string; job_id: string; lane: string; priority: UnsettledRun['priority']; run_after: string | null; envelope: unknown; sealed_envelope: string | null; trace_context: string | null; status: string }[]
   >`
     select a.idempotency_key, a.workflow_run_id, a.tenant_id, a.job_id, a.lane, a.priority, a.run_after::text as run_after,
-           r.envelope, a.sealed_envelope, a.trace_context, r.status
+           run_envelope(r) as envelope, a.sealed_envelope, a.trace_context, r.status
       from accepted_runs a join workflow_runs r on r.workflow_run_id = a.workflow_run_id
      where a.workflow_run_id = ${workflowRunId}`;
   if (!r) return null;

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../client.js';
+import { RUN_ENVELOPE } from '../../stored-envelope.js';
 import { RUN_OUTPUT } from '../../stored-output.js';
 import type { ExportRunRow } from './run-rows.js';
 
@@ -28,7 +29,7 @@ export async function listRunsForExport(sql: Queryable, f: ExportFilter, cursor:
   return sql<ExportRunRow[]>`
     select workflow_run_id, parent_run_id, root_run_id, workflow_name, workflow_version, status, privacy_mode,
            inputs_hash, outputs_hash, latency_ms, retry_count, latency_breach, accepted_at, ended_at,
-           ended_at::text as ended_at_key, envelope, ${sql.unsafe(RUN_OUTPUT)}
+           ended_at::text as ended_at_key, ${sql.unsafe(RUN_ENVELOPE)}, ${sql.unsafe(RUN_OUTPUT)}
       from workflow_runs
      where tenant_id = ${f.tenantId}
        and status in ${sql(EXPORTABLE_STATUSES as unknown as string[])}

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../client.js';
+import { RUN_ENVELOPE } from '../../stored-envelope.js';
 import { RUN_OUTPUT } from '../../stored-output.js';
 import type { PhiScanRunRow } from './run-rows.js';
 
@@ -19,7 +20,7 @@ export interface PhiScanFilter {
  */
 export async function listRunsForPhiScan(sql: Queryable, f: PhiScanFilter): Promise<PhiScanRunRow[]> {
   return sql<PhiScanRunRow[]>`
-    select workflow_run_id, workflow_name, envelope, ${sql.unsafe(RUN_OUTPUT)}
+    select workflow_run_id, workflow_name, ${sql.unsafe(RUN_ENVELOPE)}, ${sql.unsafe(RUN_OUTPUT)}
       from workflow_runs
      where tenant_id = ${f.tenantId}
        and privacy_mode = 'phi_minimized'

@@ -28,7 +28,7 @@ export async function listUnsettledRuns(sql: Sql, graceMs: number, limit: number
   const rows = await sql<
     { idempotency_key: string; workflow_run_id: string; job_id: string; lane: string; priority: UnsettledRun['priority']; run_after: string | null; envelope: unknown; sealed_envelope: string | null; trace_context: string | null }[]
   >`
-    select a.idempotency_key, a.workflow_run_id, a.job_id, a.lane, a.priority, a.run_after::text as run_after, r.envelope,
+    select a.idempotency_key, a.workflow_run_id, a.job_id, a.lane, a.priority, a.run_after::text as run_after, run_envelope(r) as envelope,
            a.sealed_envelope, a.trace_context
       from accepted_runs a join workflow_runs r on r.workflow_run_id = a.workflow_run_id
      where a.settled_at is null and a.accepted_at < now() - ${graceMs} * interval '1 millisecond'

@@ -2,13 +2,13 @@
  * The rows the run queries return (re-exported by src/rows.ts). The run's two JSON documents are typed
  * as the contracts they hold, from the schema's `$type` (no cast at the reader).
  */
-import type { OutputContract } from '@revos/envelope';
+import type { Envelope, OutputContract } from '@revos/envelope';
 import type { workflowRuns } from '../../schema.js';
 
 type StoredRun = typeof workflowRuns.$inferSelect;
 
-/** `workflow_runs.envelope`: the envelope as accepted (a phi_minimized run's with PHI tokenized). */
-export type StoredEnvelope = StoredRun['envelope'];
+/** A run's envelope as readers get it (`RUN_ENVELOPE`: rebuilt whole from the row; a phi_minimized run's with PHI tokenized). */
+export type StoredEnvelope = Envelope;
 
 /** A run's output contract as readers get it (`RUN_OUTPUT`: rebuilt whole from the row); null until the run ends. */
 export type StoredOutput = OutputContract | null;
