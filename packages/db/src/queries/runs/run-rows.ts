@@ -1,11 +1,9 @@
 /**
  * The rows the run queries return (re-exported by src/rows.ts). The run's two JSON documents are typed
- * as the contracts they hold, from the schema's `$type` (no cast at the reader).
+ * as the contracts readers get: whole, rebuilt from the row by run_envelope() and run_output() (the stored
+ * columns hold slimmer documents: stored-envelope.ts, stored-output.ts).
  */
 import type { Envelope, OutputContract } from '@revos/envelope';
-import type { workflowRuns } from '../../schema.js';
-
-type StoredRun = typeof workflowRuns.$inferSelect;
 
 /** A run's envelope as readers get it (`RUN_ENVELOPE`: rebuilt whole from the row; a phi_minimized run's with PHI tokenized). */
 export type StoredEnvelope = Envelope;
