@@ -46,6 +46,8 @@ const META_COLUMNS: readonly (readonly [string, keyof EnvelopeColumns])[] = [
   ['correlation_id', 'correlationId'],
 ];
 
+const REPEATED_FIELDS: ReadonlySet<string> = new Set(META_COLUMNS.map(([field]) => field));
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The envelope as stored with a row holding `columns`: slim when its meta repeats them exactly, else as it is. */
@@ -53,10 +55,7 @@ export function storedEnvelopeDocument(envelope: unknown, columns: EnvelopeColum
   if (!isObject(envelope) || !isObject(envelope.meta) || 'meta_rest' in envelope) return envelope;
   const meta = envelope.meta;
   if (!META_COLUMNS.every(([field, column]) => meta[field] === columns[column])) return envelope;
-  const metaRest: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(meta)) {
-    if (!META_COLUMNS.some(([f]) => f === field)) metaRest[field] = value;
-  }
+  const metaRest = Object.fromEntries(Object.entries(meta).filter(([field]) => !REPEATED_FIELDS.has(field)));
   const { meta: _meta, ...rest } = envelope;
   return { ...rest, meta_rest: metaRest };
 }
