@@ -115,7 +115,10 @@ describe('behind PgBouncer in transaction mode (DATABASE_POOLER=transaction)', (
       } finally {
         await check.end({ timeout: 1 });
       }
-      const locks = await admin<{ n: number }[]>`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = ${0x7265766f}`;
+      // This database's lock only: other test files migrate their own databases meanwhile, under the same lock id.
+      const locks = await admin<{ n: number }[]>`
+        select count(*)::int as n from pg_locks
+         where locktype = 'advisory' and objid = ${0x7265766f} and database = (select oid from pg_database where datname = ${name})`;
       expect(locks[0]?.n).toBe(0);
     } finally {
       await admin`drop database if exists ${admin(name)} with (force)`;

@@ -4,9 +4,10 @@
  * the export must get the accepted envelope value for value, so its hash is the one intake recorded. What cannot be
  * slimmed exactly is stored whole.
  */
-import { acceptRun, findAcceptedRun, findRun, listUnsettledRuns, RUN_ENVELOPE, type AcceptRunInput } from '@revos/db';
+import { acceptRun, findAcceptedRun, findRun, listUnsettledRuns, RUN_ENVELOPE } from '@revos/db';
 import { envelopeHash, type Envelope } from '@revos/envelope';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptRunInputOf } from '../support/accept-run-input.js';
 import { makeEnvelope } from '../support/harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
@@ -20,17 +21,6 @@ afterAll(async () => {
 
 const TENANT = 't_stored_envelope';
 
-/** What intake passes acceptRun: the row's columns from the envelope's meta, unless `columns` says otherwise. */
-function intakeOf(envelope: Envelope, columns: Partial<AcceptRunInput> = {}): AcceptRunInput {
-  const m = envelope.meta;
-  return {
-    idempotencyKey: m.idempotency_key, workflowRunId: m.workflow_run_id, parentRunId: m.parent_run_id ?? null, rootRunId: m.root_run_id,
-    correlationId: m.correlation_id, tenantId: m.tenant_id, workflowName: m.workflow_name, workflowVersion: m.workflow_version,
-    jobId: `job_${m.workflow_run_id}`, lane: 'interactive', triggerSource: m.trigger_source, triggerId: m.trigger_id, privacyMode: m.privacy_mode,
-    priority: null, runAfter: null, source: 'api', envelope, envelopeHash: envelopeHash(envelope), ...columns,
-  };
-}
-
 async function rawEnvelope(runId: string): Promise<Record<string, unknown>> {
   const [row] = await t.db.sql<{ envelope: Record<string, unknown> }[]>`select envelope from workflow_runs where workflow_run_id = ${runId}`;
   return row!.envelope;
@@ -41,7 +31,7 @@ describe('stored envelope', () => {
     const envelope = makeEnvelope({ workflow: 'WF30_Send_SMS', tenantId: TENANT, payload: { to: '+15550001234', body: 'see you at 3' }, subject: { patient_id: 'p_1' } });
     envelope.meta.accepted_at_utc = '2026-12-06T10:00:00.000Z';
     envelope.context = { feature_flags: { quiet_hours: true } };
-    const intake = intakeOf(envelope);
+    const intake = acceptRunInputOf(envelope);
     expect((await acceptRun(t.db.sql, intake)).accepted).toBe(true);
 
     const raw = await rawEnvelope(envelope.meta.workflow_run_id);
@@ -65,7 +55,7 @@ describe('stored envelope', () => {
   it('stores an envelope whole when a meta field differs from its column, and returns it as it is', async () => {
     const envelope = makeEnvelope({ workflow: 'WF30_Send_SMS', tenantId: TENANT, payload: { n: 2 } });
     // A trigger id the row spells otherwise: the rebuild would not give this envelope back, so nothing is dropped.
-    expect((await acceptRun(t.db.sql, intakeOf(envelope, { triggerId: 'trg_other' }))).accepted).toBe(true);
+    expect((await acceptRun(t.db.sql, acceptRunInputOf(envelope, { triggerId: 'trg_other' }))).accepted).toBe(true);
     expect(Object.keys(await rawEnvelope(envelope.meta.workflow_run_id)).sort()).toEqual(['meta', 'payload', 'subject']);
     expect((await findRun(t.db.sql, TENANT, envelope.meta.workflow_run_id))?.envelope).toEqual(envelope);
   });
@@ -73,7 +63,7 @@ describe('stored envelope', () => {
   it('stores a document that is not an envelope as it is', async () => {
     const envelope = makeEnvelope({ workflow: 'WF30_Send_SMS', tenantId: TENANT, payload: { n: 3 } });
     const odd = { payload: {}, note: 'no meta' };
-    expect((await acceptRun(t.db.sql, intakeOf(envelope, { envelope: odd }))).accepted).toBe(true);
+    expect((await acceptRun(t.db.sql, acceptRunInputOf(envelope, { envelope: odd }))).accepted).toBe(true);
     expect(await rawEnvelope(envelope.meta.workflow_run_id)).toEqual(odd);
     expect((await findRun(t.db.sql, TENANT, envelope.meta.workflow_run_id))?.envelope).toEqual(odd);
   });

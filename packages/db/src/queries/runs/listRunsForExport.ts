@@ -15,7 +15,11 @@ export interface ExportFilter {
   until: Date;
 }
 
-/** Where the previous page stopped: (ended_at, workflow_run_id) of its last row. */
+/**
+ * Where the previous page stopped: (ended_at, workflow_run_id) of its last row. `endedAt` is PostgreSQL's own
+ * text of the time, bound as text: bound as a timestamptz, postgres.js would parse it into a Date and drop the
+ * microseconds, and the page after would start with the row the cursor names.
+ */
 export interface ExportCursor {
   endedAt: string;
   runId: string;
@@ -36,8 +40,8 @@ export async function listRunsForExport(sql: Queryable, f: ExportFilter, cursor:
        and ended_at < ${f.until}
        and (${f.since ?? null}::timestamptz is null or ended_at >= ${f.since ?? null})
        and (${f.workflow ?? null}::text is null or workflow_name = ${f.workflow ?? null})
-       and (${cursor?.endedAt ?? null}::timestamptz is null
-            or (ended_at, workflow_run_id) > (${cursor?.endedAt ?? null}::timestamptz, ${cursor?.runId ?? ''}))
+       and (${cursor?.endedAt ?? null}::text is null
+            or (ended_at, workflow_run_id) > (${cursor?.endedAt ?? null}::text::timestamptz, ${cursor?.runId ?? ''}))
      order by ended_at, workflow_run_id
      limit ${limit}`;
 }
