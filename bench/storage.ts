@@ -41,6 +41,21 @@ export interface StorageResult {
   as_written_bytes_per_text: number;
   /** The widest columns of the texts' rows: average stored bytes (pg_column_size, compressed where TOAST compressed it). */
   widest_columns: { table: string; column: string; avg_bytes: number }[];
+  /**
+   * How full each heap is at the end (pgstattuple, when the server has it; null otherwise): the live rows' own bytes
+   * per row, and the share of the heap they fill. The heap's growth per text is the row over the fill, and the fill
+   * moves from run to run with how a run's two row versions (queued, then final) happened to share pages.
+   */
+  heap_fill: HeapFill[] | null;
+}
+
+export interface HeapFill {
+  table: string;
+  live_bytes_per_row: number;
+  /** Live rows' bytes / the heap's bytes, 0–1. */
+  fill: number;
+  dead_bytes: number;
+  free_bytes: number;
 }
 
 export interface StorageBenchDeps {
@@ -96,6 +111,7 @@ export async function storageVariant(d: StorageBenchDeps): Promise<StorageResult
     const asWritten = growth(before, firstHalf);
     const tables = growth(vacuumed, after);
     const widest_columns = await widestColumns(fleet.sql, tables.map((t) => t.table));
+    const heap_fill = await heapFill(fleet.sql, tables.map((t) => t.table));
     const secondHalf = d.n - half;
     const result: StorageResult = {
       variant: 'storage',
@@ -108,6 +124,7 @@ export async function storageVariant(d: StorageBenchDeps): Promise<StorageResult
       database_bytes_per_text: Math.round((after.database - vacuumed.database) / secondHalf),
       as_written_bytes_per_text: Math.round(asWritten.reduce((s, t) => s + totalBytes(t), 0) / half),
       widest_columns,
+      heap_fill,
     };
     d.log(
       `storage: ${d.n} texts at ${d.ratePerS}/s in ${result.elapsed_s} s; ${result.bytes_per_text} B per text kept ` +
@@ -163,6 +180,28 @@ async function widestColumns(sql: postgres.Sql, tables: readonly string[]): Prom
   return found.sort((a, b) => b.avg_bytes - a.avg_bytes).slice(0, 10);
 }
 
+/** pgstattuple's view of each table's heap, or null when the extension is not installed on the server. */
+async function heapFill(sql: postgres.Sql, tables: readonly string[]): Promise<HeapFill[] | null> {
+  const [available] = await sql<{ n: number }[]>`select count(*)::int as n from pg_available_extensions where name = 'pgstattuple'`;
+  if (available!.n === 0) return null;
+  await sql`create extension if not exists pgstattuple`;
+  const fills: HeapFill[] = [];
+  for (const table of tables) {
+    const [s] = await sql<{ table_len: string; tuple_count: string; tuple_len: string; dead_tuple_len: string; free_space: string }[]>`
+      select table_len, tuple_count, tuple_len, dead_tuple_len, free_space from pgstattuple(${table}::regclass)`;
+    const rows = Number(s!.tuple_count);
+    if (rows === 0) continue;
+    fills.push({
+      table,
+      live_bytes_per_row: Math.round(Number(s!.tuple_len) / rows),
+      fill: round(Number(s!.tuple_len) / Number(s!.table_len), 3),
+      dead_bytes: Number(s!.dead_tuple_len),
+      free_bytes: Number(s!.free_space),
+    });
+  }
+  return fills;
+}
+
 /** The markdown section of the storage variant. */
 export function renderStorage(s: StorageResult): string[] {
   const per = (bytes: number): string => String(Math.round(bytes / s.per_text_of));
@@ -174,6 +213,9 @@ export function renderStorage(s: StorageResult): string[] {
   lines.push('|---|---:|---:|---:|---:|---:|');
   for (const t of s.tables) {
     lines.push(`| ${t.table} | ${round(t.rows / s.per_text_of, 2)} | ${per(t.heap_bytes)} | ${per(t.index_bytes)} | ${per(t.toast_bytes)} | ${per(t.heap_bytes + t.index_bytes + t.toast_bytes)} |`);
+  }
+  if (s.heap_fill) {
+    lines.push('', 'Heaps at the end (pgstattuple): ' + s.heap_fill.map((f) => `${f.table} ${f.live_bytes_per_row} B a live row, ${Math.round(f.fill * 100)} % full`).join('; ') + '.');
   }
   lines.push('', 'Widest columns (average stored bytes of a row): ' + s.widest_columns.map((c) => `${c.table}.${c.column} ${c.avg_bytes}`).join(', ') + '.');
   const pass = s.bytes_per_text <= STORAGE_TARGET_BYTES_PER_TEXT;
