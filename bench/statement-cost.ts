@@ -19,6 +19,18 @@ import { envelopeHash, keyForEnvelope, toJobId, type OutputContract } from '@rev
 import postgres from 'postgres';
 import { ulid } from 'ulid';
 
+/** The run and event table indexes migration 0016 created (tasks_open_idx is not on the statements' path). */
+const INDEXES_OF_0016 = [
+  'workflow_runs_key_hash_idx',
+  'workflow_runs_parent_hash_idx',
+  'workflow_runs_root_hash_idx',
+  'workflow_runs_correlation_hash_idx',
+  'workflow_runs_trigger_hash_idx',
+  'workflow_runs_tenant_ended_idx',
+  'events_root_hash_idx',
+  'events_run_hash_idx',
+];
+
 /** Schema changes tried against the migrated schema; `base` is the schema as shipped. */
 const VARIANTS: Record<string, string[]> = {
   base: [],
@@ -33,14 +45,7 @@ const VARIANTS: Record<string, string[]> = {
   'no-status-index': ['drop index workflow_runs_status_time_idx'],
   // The run-table indexes as they were before migration 0016: the equality-only ids as btrees, no lookup indexes.
   'btree-id-indexes': [
-    'drop index workflow_runs_tenant_ended_idx',
-    'drop index workflow_runs_key_hash_idx',
-    'drop index workflow_runs_parent_hash_idx',
-    'drop index workflow_runs_root_hash_idx',
-    'drop index workflow_runs_correlation_hash_idx',
-    'drop index workflow_runs_trigger_hash_idx',
-    'drop index events_root_hash_idx',
-    'drop index events_run_hash_idx',
+    ...INDEXES_OF_0016.map((name) => `drop index ${name}`),
     'create index workflow_runs_key_idx on workflow_runs (idempotency_key)',
     'create index workflow_runs_parent_idx on workflow_runs (parent_run_id)',
     'create index workflow_runs_root_idx on workflow_runs (root_run_id)',
@@ -51,17 +56,10 @@ const VARIANTS: Record<string, string[]> = {
   'generic-plans': ['set plan_cache_mode = force_generic_plan'],
   'custom-plans': ['set plan_cache_mode = force_custom_plan'],
   'no-indexes': [
+    ...INDEXES_OF_0016.map((name) => `drop index ${name}`),
     'drop index workflow_runs_status_time_idx',
-    'drop index workflow_runs_key_hash_idx',
-    'drop index workflow_runs_parent_hash_idx',
-    'drop index workflow_runs_root_hash_idx',
-    'drop index workflow_runs_correlation_hash_idx',
-    'drop index workflow_runs_trigger_hash_idx',
     'drop index workflow_runs_tenant_time_idx',
-    'drop index workflow_runs_tenant_ended_idx',
-    'drop index events_root_hash_idx',
     'drop index events_tenant_time_idx',
-    'drop index events_run_hash_idx',
     'drop index idempotency_keys_tenant_time_idx',
   ],
 };

@@ -5,8 +5,9 @@ import type { WorkflowFailureRate } from './run-rows.js';
  * Per workflow, runs finished within the last `windowMs` and how many of them ended `failed`.
  *
  * It runs every alert interval on every producer, so it must not read the history: the tenants are
- * listed by skipping through the (tenant, accepted_at) index one tenant at a time, and each tenant's
- * window is one range of the (tenant, ended_at) index. The cost is the window's runs plus a few index
+ * listed by skipping through an index that leads with tenant_id, one probe per tenant (the runs' own
+ * tenants, so a run whose tenant row is gone still counts), and each tenant's window is one range of
+ * the (tenant_id, ended_at) index. The cost is the window's runs plus a few index
  * probes per tenant, whatever the table's depth.
  */
 export async function workflowFailureRates(sql: Sql, windowMs: number): Promise<WorkflowFailureRate[]> {
